@@ -1,0 +1,40 @@
+"""Wait-time estimator: pure (numpy only) — snapshot in, estimates out; fitting from history.
+
+Never imports Flask, SQLAlchemy or marshmallow; the service layer builds
+snapshots and stores fitted models.
+"""
+
+from .baselines import erlang_c_mean, last_called_wait, past_waits_mean, position_times_mean
+from .fit import VisitRecord, fit
+from .model import FittedModel, LatenessModel, ServiceTimeModel
+from .montecarlo import estimate
+from .result import SiteEstimate, WaitEstimate
+from .snapshot import (
+    InService,
+    SiteSnapshot,
+    StaffingBlock,
+    StationState,
+    UpcomingAppointment,
+    WaitingTicket,
+)
+
+__all__ = [
+    "FittedModel",
+    "InService",
+    "LatenessModel",
+    "ServiceTimeModel",
+    "SiteEstimate",
+    "SiteSnapshot",
+    "StaffingBlock",
+    "StationState",
+    "UpcomingAppointment",
+    "VisitRecord",
+    "WaitEstimate",
+    "WaitingTicket",
+    "erlang_c_mean",
+    "estimate",
+    "fit",
+    "last_called_wait",
+    "past_waits_mean",
+    "position_times_mean",
+]

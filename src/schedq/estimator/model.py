@@ -1,0 +1,182 @@
+"""The fitted model of a site: service times, punctuality, no-shows, walk-in arrivals.
+
+`FittedModel` is plain data, JSON-serialisable through `to_dict`/`from_dict`
+so the service layer can store it in a database column. Treat its dicts as
+read-only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import numpy as np
+
+HALF_HOURS_PER_DAY = 48
+DEFAULT_NO_SHOW_RATE = 0.1
+DEFAULT_LATENESS_MEAN_MINUTES = -15.0  # patients mostly come 10–25 minutes early
+DEFAULT_LATENESS_SD_MINUTES = 10.0
+FALLBACK_SERVICE_MINUTES = 10.0
+FALLBACK_CV = 0.5
+MODEL_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTimeModel:
+    """Service-time distribution of one service, in minutes.
+
+    `kind="lognormal"`: log of the duration is N(mu, sigma). `kind="exponential"`
+    (used to check the simulation against queueing theory): the mean is
+    exp(mu) and sigma is ignored. `n_observations` is how many visits the
+    site's own history contributed (0 for a prior).
+    """
+
+    mu: float
+    sigma: float
+    n_observations: int = 0
+    kind: Literal["lognormal", "exponential"] = "lognormal"
+
+    @classmethod
+    def from_mean(cls, mean_minutes: float, cv: float = 0.4, n_observations: int = 0) -> ServiceTimeModel:
+        """Lognormal with the given mean and coefficient of variation."""
+        sigma2 = math.log1p(cv * cv)
+        return cls(mu=math.log(mean_minutes) - sigma2 / 2, sigma=math.sqrt(sigma2),
+                   n_observations=n_observations)
+
+    @classmethod
+    def exponential(cls, mean_minutes: float) -> ServiceTimeModel:
+        return cls(mu=math.log(mean_minutes), sigma=0.0, kind="exponential")
+
+    @property
+    def mean_minutes(self) -> float:
+        if self.kind == "exponential":
+            return math.exp(self.mu)
+        return math.exp(self.mu + self.sigma**2 / 2)
+
+    @property
+    def median_minutes(self) -> float:
+        if self.kind == "exponential":
+            return math.exp(self.mu) * math.log(2.0)
+        return math.exp(self.mu)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Fresh service durations."""
+        if self.kind == "exponential":
+            return math.exp(self.mu) * rng.standard_exponential(size)
+        return np.exp(self.mu + self.sigma * rng.standard_normal(size))
+
+
+@dataclass(frozen=True, slots=True)
+class LatenessModel:
+    """Appointment arrival offset (arrival minus appointment time, minutes): N(mean, sd).
+
+    Negative is early. `n_observations` is the number of check-ins it was fitted on.
+    """
+
+    mean_minutes: float = DEFAULT_LATENESS_MEAN_MINUTES
+    sd_minutes: float = DEFAULT_LATENESS_SD_MINUTES
+    n_observations: int = 0
+
+
+def _flat_rates() -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(0.0 for _ in range(HALF_HOURS_PER_DAY)) for _ in range(7))
+
+
+@dataclass(frozen=True, slots=True)
+class FittedModel:
+    """What a site's history says, falling back to service defaults.
+
+    `walk_in_rate_per_hour[weekday][half_hour]`: weekday 0 is Monday, half hour
+    0 is 00:00–00:30 site local time; walk-ins and remote joins per hour.
+    `walk_in_service_mix`: share of walk-ins per service code (sums to 1).
+    """
+
+    services: dict[str, ServiceTimeModel]
+    no_show_rate: float = DEFAULT_NO_SHOW_RATE
+    no_show_observations: int = 0
+    lateness: LatenessModel = field(default_factory=LatenessModel)
+    walk_in_rate_per_hour: tuple[tuple[float, ...], ...] = field(default_factory=_flat_rates)
+    walk_in_service_mix: dict[str, float] = field(default_factory=dict)
+    fitted_at: datetime | None = None
+    history_days: int = 0
+
+    @classmethod
+    def from_defaults(
+        cls, service_defaults: dict[str, float], cv: float = 0.4, *, fitted_at: datetime | None = None
+    ) -> FittedModel:
+        """The prior: each service lognormal with its default mean duration (minutes) and `cv`."""
+        services = {code: ServiceTimeModel.from_mean(mean, cv) for code, mean in service_defaults.items()}
+        share = 1.0 / len(service_defaults) if service_defaults else 0.0
+        return cls(
+            services=services,
+            walk_in_service_mix={code: share for code in service_defaults},
+            fitted_at=fitted_at,
+        )
+
+    def service_model(self, service_code: str) -> ServiceTimeModel:
+        """The model of `service_code`; an unknown service gets the average known mean, cv 0.5."""
+        found = self.services.get(service_code)
+        if found is not None:
+            return found
+        means = [m.mean_minutes for m in self.services.values()]
+        mean = float(np.mean(means)) if means else FALLBACK_SERVICE_MINUTES
+        return ServiceTimeModel.from_mean(mean, FALLBACK_CV)
+
+    def mean_service_minutes(self) -> float:
+        """Site-wide average service time, weighted by the walk-in service mix."""
+        mix = {c: w for c, w in self.walk_in_service_mix.items() if w > 0}
+        if not mix:
+            mix = {c: 1.0 for c in self.services}
+        if not mix:
+            return FALLBACK_SERVICE_MINUTES
+        total = sum(mix.values())
+        return sum(w * self.service_model(c).mean_minutes for c, w in mix.items()) / total
+
+    def walk_in_rate_at(self, weekday: int, half_hour: int) -> float:
+        return self.walk_in_rate_per_hour[weekday][half_hour]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "version": MODEL_FORMAT_VERSION,
+            "services": {
+                code: {"kind": m.kind, "mu": m.mu, "sigma": m.sigma, "n_observations": m.n_observations}
+                for code, m in sorted(self.services.items())
+            },
+            "no_show_rate": self.no_show_rate,
+            "no_show_observations": self.no_show_observations,
+            "lateness": {
+                "mean_minutes": self.lateness.mean_minutes,
+                "sd_minutes": self.lateness.sd_minutes,
+                "n_observations": self.lateness.n_observations,
+            },
+            "walk_in_rate_per_hour": [list(day) for day in self.walk_in_rate_per_hour],
+            "walk_in_service_mix": dict(sorted(self.walk_in_service_mix.items())),
+            "fitted_at": self.fitted_at.isoformat() if self.fitted_at else None,
+            "history_days": self.history_days,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FittedModel:
+        if data.get("version") != MODEL_FORMAT_VERSION:
+            raise ValueError(f"unsupported model format version {data.get('version')!r}")
+        fitted_at = data.get("fitted_at")
+        rates = data["walk_in_rate_per_hour"]
+        if len(rates) != 7 or any(len(day) != HALF_HOURS_PER_DAY for day in rates):
+            raise ValueError("walk_in_rate_per_hour must be 7 x 48")
+        return cls(
+            services={
+                code: ServiceTimeModel(mu=float(m["mu"]), sigma=float(m["sigma"]),
+                                       n_observations=int(m["n_observations"]), kind=m["kind"])
+                for code, m in data["services"].items()
+            },
+            no_show_rate=float(data["no_show_rate"]),
+            no_show_observations=int(data["no_show_observations"]),
+            lateness=LatenessModel(**data["lateness"]),
+            walk_in_rate_per_hour=tuple(tuple(float(x) for x in day) for day in rates),
+            walk_in_service_mix={c: float(w) for c, w in data["walk_in_service_mix"].items()},
+            fitted_at=datetime.fromisoformat(fitted_at).astimezone(timezone.utc) if fitted_at else None,
+            history_days=int(data["history_days"]),
+        )
