@@ -1,0 +1,33 @@
+"""The JSON API under /api/v1, documented by flask-smorest."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from schedq.api.errors import register_error_handlers
+
+api = Api()
+
+
+def init_app(app: Flask) -> None:
+    from schedq.api.appointments.routes import blp as appointments
+    from schedq.api.catalogue.routes import blp as catalogue
+    from schedq.api.sites.routes import blp as sites
+
+    api.init_app(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
+    )
+    for blueprint in (sites, catalogue, appointments):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    register_error_handlers(app)
+
+
+API_DESCRIPTION = """\
+Appointments, walk-in queue and wait-time estimates for collection sites.
+
+Staff, display and admin calls carry `Authorization: Bearer <API token>`.
+Patients manage their own appointment or ticket with the secret token they were
+given (`X-Patient-Token` header or `token` query parameter).
+"""

@@ -1,0 +1,156 @@
+"""Slots and appointments: public booking, self-service with the manage token, staff day list."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schedq.api import auth
+from schedq.api.appointments.schemas import (
+    AppointmentPostSchema,
+    AppointmentSchema,
+    BookingSchema,
+    DayQueryArgsSchema,
+    ReschedulePostSchema,
+    SlotListSchema,
+    SlotQueryArgsSchema,
+)
+from schedq.domain.errors import InvalidInput
+from schedq.services import appointments as use
+from schedq.services.sites import get_site
+from schedq.web_context import now, uow
+
+blp = Blueprint("appointments", __name__, description="Appointment slots and bookings")
+
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 128},
+    "description": "a retry with the same key returns the first booking and books nothing more",
+}
+PATIENT_TOKEN = {
+    "in": "header",
+    "name": auth.PATIENT_TOKEN_HEADER,
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the manage token from the booking (or the `token` query parameter)",
+}
+
+
+@blp.route("/sites/<int:site_id>/slots")
+class Slots(MethodView):
+    @blp.arguments(SlotQueryArgsSchema, location="query")
+    @blp.response(200, SlotListSchema)
+    def get(self, args, site_id):
+        """Free appointment slots for a service, in the site's local time"""
+        site = get_site(uow(write=False), site_id=site_id)
+        slots = use.list_slots(
+            uow(write=False),
+            site_id=site_id,
+            service_code=args["service"],
+            first_day=args["from_"],
+            last_day=args.get("to", args["from_"]),
+            now=now(),
+        )
+        return {
+            "site_id": site.id,
+            "timezone": site.timezone,
+            "service": args["service"],
+            "slots": [{**_slot_dict(slot), "timezone": site.timezone} for slot in slots],
+        }
+
+
+def _slot_dict(slot: use.SlotView) -> dict:
+    return {"starts_at": slot.starts_at, "ends_at": slot.ends_at, "seats": slot.seats, "remaining": slot.remaining}
+
+
+@blp.route("/sites/<int:site_id>/appointments")
+class SiteAppointments(MethodView):
+    @blp.arguments(AppointmentPostSchema)
+    @blp.response(201, BookingSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @blp.alt_response(409, description="the slot is full")
+    def post(self, body, site_id):
+        """Book an appointment; keep the manage token from the answer"""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 128:
+            raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
+        contact = body["contact"]
+        booking = use.book(
+            uow(),
+            site_id=site_id,
+            service_code=body["service"],
+            starts_at=body["starts_at"],
+            contact=use.Contact(contact["name"], contact.get("phone"), contact.get("email")),
+            now=now(),
+            secret_key=auth.secret_key(),
+            idempotency_key=key,
+        )
+        headers = {"Idempotent-Replayed": "true"} if booking.replayed else {}
+        return booking, 201, headers
+
+    @blp.arguments(DayQueryArgsSchema, location="query")
+    @blp.response(200, AppointmentSchema(many=True))
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, args, site_id):
+        """A site's appointments on one local day (staff)"""
+        auth.require_staff(site_id)
+        return use.list_day(uow(write=False), site_id=site_id, day=args["date"])
+
+
+@blp.route("/appointments/<string:reference>")
+class AppointmentByReference(MethodView):
+    @blp.response(200, AppointmentSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def get(self, reference):
+        """View your appointment"""
+        return use.get_own_appointment(
+            uow(write=False), reference=reference, token=auth.patient_token(), secret_key=auth.secret_key()
+        )
+
+
+@blp.route("/appointments/<string:reference>/reschedule")
+class Reschedule(MethodView):
+    @blp.arguments(ReschedulePostSchema)
+    @blp.response(200, AppointmentSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def post(self, body, reference):
+        """Move your appointment to another free slot"""
+        return use.reschedule(
+            uow(),
+            reference=reference,
+            token=auth.patient_token(),
+            starts_at=body["starts_at"],
+            now=now(),
+            secret_key=auth.secret_key(),
+        )
+
+
+@blp.route("/appointments/<string:reference>/cancel")
+class Cancel(MethodView):
+    @blp.response(200, AppointmentSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def post(self, reference):
+        """Cancel your appointment (again: no change)"""
+        return use.cancel(
+            uow(), reference=reference, token=auth.patient_token(), now=now(), secret_key=auth.secret_key()
+        )
+
+
+@blp.route("/appointments/<string:reference>/calendar.ics")
+class CalendarFile(MethodView):
+    @blp.response(200, content_type="text/calendar", description="an RFC 5545 calendar file")
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def get(self, reference):
+        """Your appointment as a calendar file, with address and preparation"""
+        appointment = use.get_own_appointment(
+            uow(write=False), reference=reference, token=auth.patient_token(), secret_key=auth.secret_key()
+        )
+        body = use.calendar_file(appointment, now=now())
+        return Response(
+            body,
+            mimetype="text/calendar",
+            headers={"Content-Disposition": f'attachment; filename="{appointment.reference}.ics"'},
+        )

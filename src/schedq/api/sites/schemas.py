@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schedq.api.fields import WallTime, text
+
+WEEKDAY = fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"})
+
+
+class SiteSettingsSchema(Schema):
+    name = text(120)
+    address = text(300)
+    timezone = text(64, metadata={"example": "America/Chicago"})
+    grace_minutes = fields.Integer(validate=validate.Range(0, 120))
+    walk_in_cutoff_minutes = fields.Integer(validate=validate.Range(0, 240), metadata={"description": "walk-ins stop joining this many minutes before closing"})
+    sla_minutes = fields.Integer(validate=validate.Range(1, 240))
+    sla_percent = fields.Integer(validate=validate.Range(1, 100))
+    booking_horizon_days = fields.Integer(validate=validate.Range(1, 365))
+    min_lead_minutes = fields.Integer(validate=validate.Range(0, 7 * 24 * 60))
+    no_show_after_minutes = fields.Integer(validate=validate.Range(1, 120), metadata={"description": "a called patient who has not started after this long is marked no-show"})
+
+
+class SitePostSchema(SiteSettingsSchema):
+    slug = fields.String(required=True, validate=[validate.Length(min=2, max=64), validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="lower-case letters, digits and dashes")])
+    name = text(120, required=True)
+    timezone = text(64, required=True, metadata={"example": "America/Chicago"})
+
+
+class SitePatchSchema(SiteSettingsSchema):
+    pass
+
+
+class HoursSchema(Schema):
+    weekday = WEEKDAY
+    opens = WallTime(required=True)
+    closes = WallTime(required=True)
+
+
+class HoursPutSchema(Schema):
+    hours = fields.List(fields.Nested(HoursSchema), required=True, validate=validate.Length(max=70))
+
+
+class ClosureSchema(Schema):
+    day = fields.Date(required=True)
+    reason = text(200, load_default="")
+
+
+class CapacityBlockSchema(Schema):
+    weekday = WEEKDAY
+    starts = WallTime(required=True)
+    ends = WallTime(required=True)
+    stations = fields.Integer(required=True, validate=validate.Range(min=1, max=200), metadata={"description": "planned open stations"})
+    seats_per_slot = fields.Integer(required=True, validate=validate.Range(min=0, max=200), metadata={"description": "appointment seats in each slot (0: walk-ins only)"})
+
+
+class CapacityPlanSchema(Schema):
+    slot_minutes = fields.Integer(required=True, validate=validate.Range(5, 240))
+    blocks = fields.List(fields.Nested(CapacityBlockSchema), required=True, validate=validate.Length(max=200))
+
+
+class CapacityPlanViewSchema(Schema):
+    slot_minutes = fields.Integer()
+    blocks = fields.List(fields.Nested(CapacityBlockSchema), attribute="capacity_blocks")
+
+
+class StationPostSchema(Schema):
+    name = text(60, required=True)
+    services = fields.List(fields.String(validate=validate.Length(max=16)), required=True, validate=validate.Length(min=1, max=50), metadata={"description": "service codes this station can do"})
+
+
+class StationPatchSchema(Schema):
+    name = text(60)
+    services = fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(min=1, max=50))
+
+
+class ServiceCodeSchema(Schema):
+    code = fields.String()
+
+
+class StationSchema(Schema):
+    id = fields.Integer()
+    site_id = fields.Integer()
+    name = fields.String()
+    state = fields.String(metadata={"enum": ["open", "paused", "closed"]})
+    services = fields.Pluck(ServiceCodeSchema, "code", many=True)
+
+
+class SiteSchema(SiteSettingsSchema):
+    id = fields.Integer()
+    slug = fields.String()
+    slot_minutes = fields.Integer()
+    hours = fields.List(fields.Nested(HoursSchema))
+    closures = fields.List(fields.Nested(ClosureSchema))
+    stations = fields.List(fields.Nested(StationSchema))

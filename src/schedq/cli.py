@@ -1,0 +1,152 @@
+"""Command line: `schedq serve`, `schedq db upgrade`, `schedq tokens …`, `schedq seed-demo`."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from schedq.db import migrate
+from schedq.domain.enums import Role
+from schedq.services import access
+from schedq.web_context import database, uow
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(tokens_group)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(serve_command)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@click.group("db", help="Database schema.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply migrations up to the latest.")
+@with_appcontext
+def db_upgrade() -> None:
+    migrate.upgrade(database().url)
+    click.echo("database is up to date")
+
+
+@db_group.command("revision", help="Autogenerate a migration from the models (developers).")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    migrate.make_revision(database().url, message)
+
+
+@click.group("tokens", help="API tokens: create, list, revoke.")
+def tokens_group() -> None:
+    pass
+
+
+@tokens_group.command("create", help="Create a token; its text is shown once.")
+@click.option("--name", required=True, help="who or what holds it, e.g. 'front desk'")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--site", "site_ids", type=int, multiple=True, help="site id in scope (repeat); none: all sites (admin only)")
+@with_appcontext
+def tokens_create(name: str, role: str, site_ids: tuple[int, ...]) -> None:
+    from schedq.domain.errors import DomainError
+
+    try:
+        plain, token = access.create_token(uow(), name=name, role=Role(role), site_ids=site_ids, now=_utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"token {token.id} ({token.role.value}, {_scope(token)}): {plain}")
+
+
+@tokens_group.command("list", help="List tokens (never their text).")
+@with_appcontext
+def tokens_list() -> None:
+    for token in access.list_tokens(uow(write=False)):
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}Z" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.role.value}\t{_scope(token)}\t{state}\t{token.name}")
+
+
+@tokens_group.command("revoke", help="Revoke a token by id.")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    from schedq.domain.errors import DomainError
+
+    try:
+        access.revoke_token(uow(), token_id=token_id, now=_utcnow())
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"token {token_id} revoked")
+
+
+def _scope(token) -> str:
+    return "sites " + ",".join(str(s.id) for s in token.sites) if token.sites else "all sites"
+
+
+@click.command("seed-demo", help="Add the demo site, services and tokens if the database is empty.")
+@with_appcontext
+def seed_demo_command() -> None:
+    from schedq import demo
+
+    created = demo.seed_if_empty(uow, now=_utcnow())
+    if created is None:
+        click.echo("the database already has sites; nothing seeded")
+    else:
+        _print_demo(created)
+
+
+def _print_demo(created) -> None:
+    click.echo(f"seeded demo site {created.site_id}: {created.site_name}")
+    for role, plain in created.tokens.items():
+        click.echo(f"  {role} token: {plain}")
+
+
+@click.command("serve", help="Apply migrations, seed the demo when empty, and serve.")
+@click.option("--host", default=lambda: os.environ.get("SCHEDQ_HOST", "127.0.0.1"))
+@click.option("--port", type=int, default=lambda: int(os.environ.get("SCHEDQ_PORT", "5000")))
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("SCHEDQ_WORKERS", "1")))
+@with_appcontext
+def serve_command(host: str, port: int, workers: int) -> None:
+    from schedq import demo
+
+    app = current_app._get_current_object()
+    migrate.upgrade(database().url)
+    if app.config["SEED_DEMO"]:
+        created = demo.seed_if_empty(uow, now=_utcnow())
+        if created is not None:
+            _print_demo(created)
+    base = f"http://{host}:{port}"
+    click.echo(f"schedq on {database().engine.url.render_as_string(hide_password=True)}")
+    for label, path in demo.urls(uow):
+        click.echo(f"  {label}: {base}{path}")
+    _run(app, host=host, port=port, workers=workers)
+
+
+def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", 8)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    app.extensions["schedq.database"].dispose()  # workers open their own connections
+    Server().run()
+
+
+def main() -> None:
+    from schedq import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), add_default_commands=False)(prog_name="schedq")

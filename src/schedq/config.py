@@ -1,0 +1,83 @@
+"""Settings. Every setting can be given as an environment variable `SCHEDQ_<NAME>`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# Settings read from SCHEDQ_* environment variables, with how to parse each.
+_ENV_PARSERS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "INSTANCE_DIR": str,
+    "SEED_DEMO": bool,
+    "DEMO_PLAY": bool,
+    "ESTIMATE_REPLICATIONS": int,
+    "MODEL_MAX_AGE_HOURS": int,
+    "MAX_CONTENT_LENGTH": int,
+    "REMOTE_JOINS_PER_CONTACT_PER_DAY": int,
+    "REMOTE_JOINS_PER_ADDRESS_PER_HOUR": int,
+}
+
+
+def _parse(kind: type, raw: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+class Config:
+    """Defaults: an embedded SQLite file in the instance directory."""
+
+    INSTANCE_DIR = str(Path.cwd() / "instance")
+    DATABASE_URL: str | None = None  # None: sqlite file in INSTANCE_DIR
+    SECRET_KEY: str | None = None  # None: generated once and kept in INSTANCE_DIR
+    SEED_DEMO = True
+    DEMO_PLAY = False
+    ESTIMATE_REPLICATIONS = 1000
+    MODEL_MAX_AGE_HOURS = 24
+    MAX_CONTENT_LENGTH = 64 * 1024
+    REMOTE_JOINS_PER_CONTACT_PER_DAY = 2
+    REMOTE_JOINS_PER_ADDRESS_PER_HOUR = 10
+
+    API_TITLE = "schedq"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    JSON_SORT_KEYS = False
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then SCHEDQ_* environment variables, then `overrides`."""
+    settings = {k: v for k, v in vars(Config).items() if k.isupper()}
+    for name, kind in _ENV_PARSERS.items():
+        raw = os.environ.get(f"SCHEDQ_{name}")
+        if raw is not None:
+            settings[name] = _parse(kind, raw)
+    settings.update(overrides or {})
+
+    instance = Path(settings["INSTANCE_DIR"])
+    if not settings.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'schedq.sqlite3'}"
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret(instance)
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret kept beside the embedded database, so patient links survive restarts.
+
+    Production sets SCHEDQ_SECRET_KEY, the same on every worker and host.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,344 @@
+"""Tables. Instants are UTC (`UtcDateTime`); local wall times are `Time` in the site's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schedq.db.base import Base
+from schedq.domain.enums import (
+    AppointmentStatus,
+    Role,
+    StationState,
+    TicketKind,
+    TicketStatus,
+)
+
+
+def _enum(kind: type) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    grace_minutes: Mapped[int] = mapped_column(default=15)
+    walk_in_cutoff_minutes: Mapped[int] = mapped_column(default=30)
+    sla_minutes: Mapped[int] = mapped_column(default=20)
+    sla_percent: Mapped[int] = mapped_column(default=90)
+    slot_minutes: Mapped[int] = mapped_column(default=15)
+    booking_horizon_days: Mapped[int] = mapped_column(default=30)
+    min_lead_minutes: Mapped[int] = mapped_column(default=60)
+    no_show_after_minutes: Mapped[int] = mapped_column(default=10)
+    created_at: Mapped[datetime]
+
+    hours: Mapped[list[OpeningHours]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(OpeningHours.weekday, OpeningHours.opens)",
+        lazy="selectin",
+    )
+    closures: Mapped[list[Closure]] = relationship(
+        cascade="all, delete-orphan", order_by="Closure.day", lazy="selectin"
+    )
+    capacity_blocks: Mapped[list[CapacityBlock]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="(CapacityBlock.weekday, CapacityBlock.starts)",
+        lazy="selectin",
+    )
+    stations: Mapped[list[Station]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="Station.id", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("grace_minutes >= 0", name="grace_non_negative"),
+        CheckConstraint("slot_minutes > 0", name="slot_positive"),
+    )
+
+
+class OpeningHours(Base):
+    """One opening interval on a weekday (0 = Monday), local wall time."""
+
+    __tablename__ = "opening_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]
+    opens: Mapped[time]
+    closes: Mapped[time]
+
+
+class Closure(Base):
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (UniqueConstraint("site_id", "day"),)
+
+
+class CapacityBlock(Base):
+    """Planned stations and appointment seats per slot for a stretch of a weekday."""
+
+    __tablename__ = "capacity_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]
+    starts: Mapped[time]
+    ends: Mapped[time]
+    stations: Mapped[int]
+    seats_per_slot: Mapped[int]
+
+    __table_args__ = (
+        CheckConstraint("stations > 0", name="stations_positive"),
+        CheckConstraint("seats_per_slot >= 0", name="seats_non_negative"),
+    )
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    preparation: Mapped[str] = mapped_column(Text, default="")
+    default_minutes: Mapped[float]
+    bookable: Mapped[bool] = mapped_column(default=True)
+    walk_in_allowed: Mapped[bool] = mapped_column(default=True)
+
+
+station_skills = Table(
+    "station_skills",
+    Base.metadata,
+    Column("station_id", ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Station(Base):
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    state: Mapped[StationState] = mapped_column(_enum(StationState), default=StationState.CLOSED)
+    state_changed_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship(back_populates="stations")
+    services: Mapped[list[Service]] = relationship(
+        secondary=station_skills, order_by="Service.code", lazy="selectin"
+    )
+
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    @property
+    def skills(self) -> frozenset[str]:
+        return frozenset(s.code for s in self.services)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    token_nonce: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime]
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus), default=AppointmentStatus.BOOKED
+    )
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    site: Mapped[Site] = relationship(lazy="selectin")
+    service: Mapped[Service] = relationship(lazy="selectin")
+
+    __table_args__ = (Index("ix_appointments_site_starts", "site_id", "starts_at"),)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a retried write, replayed for the same key."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+
+api_token_sites = Table(
+    "api_token_sites",
+    Base.metadata,
+    Column("token_id", ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    sites: Mapped[list[Site]] = relationship(
+        secondary=api_token_sites, order_by="Site.id", lazy="selectin"
+    )
+
+
+class TicketCounter(Base):
+    """Last display number handed out per site, local day and code prefix."""
+
+    __tablename__ = "ticket_counters"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(2), primary_key=True)
+    last_number: Mapped[int]
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_day: Mapped[date]
+    code: Mapped[str] = mapped_column(String(8))
+    token_nonce: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[TicketKind] = mapped_column(_enum(TicketKind))
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.WAITING)
+    priority: Mapped[bool] = mapped_column(default=False)
+    present: Mapped[bool] = mapped_column(default=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    # Policy inputs: when it joined the line, and the appointment time it keeps
+    # (None when checked in beyond the grace minutes: it then queues as a walk-in).
+    joined_at: Mapped[datetime]
+    policy_appointment_at: Mapped[datetime | None]
+    expected_arrival_at: Mapped[datetime | None]
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+    call_count: Mapped[int] = mapped_column(default=0)
+    # The range promised when the ticket joined, and the wait that came true.
+    promised_p10_minutes: Mapped[float | None]
+    promised_p50_minutes: Mapped[float | None]
+    promised_p90_minutes: Mapped[float | None]
+    promised_mean_minutes: Mapped[float | None]
+    actual_wait_minutes: Mapped[float | None]
+
+    service: Mapped[Service] = relationship(lazy="selectin")
+    station: Mapped[Station | None] = relationship(lazy="selectin")
+    appointment: Mapped[Appointment | None] = relationship(lazy="selectin")
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "service_day", "code"),
+        Index("ix_tickets_site_status", "site_id", "status"),
+    )
+
+
+class VisitEvent(Base):
+    """Append-only record of every state change: the audit trail and the estimator's history."""
+
+    __tablename__ = "visit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_visit_events_site_at", "site_id", "at"),
+        Index("ix_visit_events_ticket", "ticket_id"),
+    )
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    rating: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+
+class SiteDay(Base):
+    """A site's local day closed out by staff."""
+
+    __tablename__ = "site_days"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    service_day: Mapped[date] = mapped_column(primary_key=True)
+    closed_at: Mapped[datetime]
+    closed_by: Mapped[str] = mapped_column(String(120))
+
+
+class EstimatorModelRecord(Base):
+    """The wait model last fitted from a site's own history."""
+
+    __tablename__ = "estimator_models"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    fitted_at: Mapped[datetime]
+    visit_count: Mapped[int]
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,74 @@
+"""The demo site the run command seeds into an empty database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlalchemy import select
+
+from schedq.db.models import Site
+from schedq.db.uow import UnitOfWork
+from schedq.domain.enums import Role
+from schedq.domain.schedule import PlanBlock, WeeklyInterval
+from schedq.services import access, sites
+
+SERVICES = [
+    dict(code="DRAW", name="Blood draw", default_minutes=6.0, preparation="Drink water beforehand. If your test needs fasting, eat nothing for 8–12 hours before."),
+    dict(code="UDS", name="Urine drug screen", default_minutes=10.0, preparation="Bring photo ID and your employer's form. Do not drink large amounts of water beforehand."),
+    dict(code="GTT", name="Glucose tolerance test", default_minutes=12.0, bookable=True, walk_in_allowed=False, preparation="Fast for 8–12 hours. Plan to stay about 2–3 hours."),
+    dict(code="PED", name="Children's blood draw", default_minutes=10.0, preparation="Bring a comfort item; a parent or guardian must come along."),
+]
+
+WEEKDAY_HOURS = [(time(7, 0), time(12, 0)), (time(13, 0), time(17, 0))]
+SATURDAY_HOURS = [(time(8, 0), time(12, 0))]
+
+
+@dataclass
+class DemoSeed:
+    site_id: int
+    site_name: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> DemoSeed | None:
+    """Seed services, one site with stations, hours and plan, and a token per role."""
+    with make_uow(write=False) as uow:
+        if uow.session.scalars(select(Site.id)).first() is not None:
+            return None
+    existing = {s.code for s in sites.list_services(make_uow(write=False))}
+    for service in SERVICES:
+        if service["code"] not in existing:
+            sites.create_service(make_uow(), **service)
+    site = sites.create_site(
+        make_uow(),
+        slug="riverside",
+        name="Riverside Patient Service Center",
+        address="1200 River Road, Suite 4, Springfield",
+        timezone="America/Chicago",
+        now=now,
+        min_lead_minutes=30,
+    )
+    hours = [WeeklyInterval(day, o, c) for day in range(5) for o, c in WEEKDAY_HOURS]
+    hours += [WeeklyInterval(5, o, c) for o, c in SATURDAY_HOURS]
+    sites.set_hours(make_uow(), site_id=site.id, intervals=hours)
+    blocks = [PlanBlock(day, time(7, 0), time(12, 0), 3, 2) for day in range(5)]
+    blocks += [PlanBlock(day, time(13, 0), time(17, 0), 2, 1) for day in range(5)]
+    blocks += [PlanBlock(5, time(8, 0), time(12, 0), 2, 1)]
+    sites.set_capacity_plan(make_uow(), site_id=site.id, slot_minutes=15, blocks=blocks)
+    for name, codes in (("Station 1", ["DRAW", "GTT"]), ("Station 2", ["DRAW", "GTT"]), ("Station 3", ["DRAW", "UDS", "PED"])):
+        sites.create_station(make_uow(), site_id=site.id, name=name, service_codes=codes)
+    seed = DemoSeed(site.id, site.name)
+    for role, scope in ((Role.ADMIN, []), (Role.STAFF, [site.id]), (Role.DISPLAY, [site.id])):
+        plain, _ = access.create_token(make_uow(), name=f"demo {role.value}", role=role, site_ids=scope, now=now)
+        seed.tokens[role.value] = plain
+    return seed
+
+
+def urls(make_uow: Callable[..., UnitOfWork]) -> list[tuple[str, str]]:
+    """Where to look once the service runs."""
+    found = [("API docs", "/api/v1/docs"), ("sites", "/api/v1/sites")]
+    for site in sites.list_sites(make_uow(write=False)):
+        found.append((f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from=<YYYY-MM-DD>"))
+    return found

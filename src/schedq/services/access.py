@@ -1,0 +1,67 @@
+"""API tokens: create, list, revoke, authenticate. Only hashes are stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from schedq.db.models import ApiToken, Site
+from schedq.db.uow import UnitOfWork
+from schedq.domain.access import Principal
+from schedq.domain.codes import hash_api_token, new_api_token
+from schedq.domain.enums import Role
+from schedq.domain.errors import InvalidInput, NotFound
+
+
+def create_token(
+    uow: UnitOfWork, *, name: str, role: Role, site_ids: Sequence[int], now: datetime
+) -> tuple[str, ApiToken]:
+    """A new token; the plain text is returned once and never stored."""
+    if role is not Role.ADMIN and not site_ids:
+        raise InvalidInput("site_ids", f"a {role.value} token needs at least one site")
+    with uow:
+        sites = list(uow.session.scalars(select(Site).where(Site.id.in_(site_ids))))
+        missing = set(site_ids) - {s.id for s in sites}
+        if missing:
+            raise InvalidInput("site_ids", f"no site with id {sorted(missing)}")
+        plain = new_api_token()
+        token = ApiToken(
+            name=name, token_hash=hash_api_token(plain), role=role, created_at=now, sites=sites
+        )
+        uow.session.add(token)
+        uow.commit()
+        return plain, token
+
+
+def list_tokens(uow: UnitOfWork) -> list[ApiToken]:
+    with uow:
+        return list(uow.session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(uow: UnitOfWork, *, token_id: int, now: datetime) -> ApiToken:
+    with uow:
+        token = uow.session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"no API token {token_id}")
+        if token.revoked_at is None:
+            token.revoked_at = now
+        uow.commit()
+        return token
+
+
+def authenticate(uow: UnitOfWork, *, plain: str) -> Principal | None:
+    """The principal behind a bearer token, or None when unknown or revoked."""
+    with uow:
+        token = uow.session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == hash_api_token(plain))
+        ).one_or_none()
+        if token is None or token.revoked_at is not None:
+            return None
+        return Principal(
+            token_id=token.id,
+            name=token.name,
+            role=token.role,
+            site_ids=frozenset(s.id for s in token.sites),
+        )

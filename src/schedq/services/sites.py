@@ -1,0 +1,239 @@
+"""Site configuration: sites, hours, closures, capacity plans, stations and the service catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from schedq.db.models import CapacityBlock, Closure, OpeningHours, Service, Site, Station
+from schedq.db.uow import UnitOfWork
+from schedq.domain import schedule
+from schedq.domain.errors import Conflict, InvalidInput, NotFound
+
+SITE_SETTINGS = (
+    "name",
+    "address",
+    "timezone",
+    "grace_minutes",
+    "walk_in_cutoff_minutes",
+    "sla_minutes",
+    "sla_percent",
+    "booking_horizon_days",
+    "min_lead_minutes",
+    "no_show_after_minutes",
+)
+
+
+def get_site(uow: UnitOfWork, *, site_id: int) -> Site:
+    with uow:
+        return load_site(uow, site_id)
+
+
+def load_site(uow: UnitOfWork, site_id: int) -> Site:
+    site = uow.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site
+
+
+def list_sites(uow: UnitOfWork) -> list[Site]:
+    with uow:
+        return list(uow.session.scalars(select(Site).order_by(Site.id)))
+
+
+def create_site(uow: UnitOfWork, *, slug: str, now: datetime, **settings: Any) -> Site:
+    schedule.zone(settings.get("timezone", ""))
+    with uow:
+        if uow.session.scalars(select(Site.id).where(Site.slug == slug)).first() is not None:
+            raise Conflict(f"a site with slug {slug!r} exists")
+        site = Site(slug=slug, created_at=now, **_settings(settings))
+        uow.session.add(site)
+        uow.commit()
+        return site
+
+
+def update_site(uow: UnitOfWork, *, site_id: int, **settings: Any) -> Site:
+    if "timezone" in settings:
+        schedule.zone(settings["timezone"])
+    with uow:
+        site = load_site(uow, site_id)
+        for name, value in _settings(settings).items():
+            setattr(site, name, value)
+        uow.commit()
+        return site
+
+
+def _settings(settings: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(settings) - set(SITE_SETTINGS)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "unknown setting")
+    return settings
+
+
+def set_hours(uow: UnitOfWork, *, site_id: int, intervals: Sequence[schedule.WeeklyInterval]) -> Site:
+    """Replace the site's weekly opening hours."""
+    schedule.validate_hours(intervals)
+    with uow:
+        site = load_site(uow, site_id)
+        site.hours = [OpeningHours(weekday=i.weekday, opens=i.opens, closes=i.closes) for i in intervals]
+        uow.commit()
+        return site
+
+
+def add_closure(uow: UnitOfWork, *, site_id: int, day: date, reason: str, today: date) -> Closure:
+    if day < today:
+        raise InvalidInput("day", "is in the past")
+    with uow:
+        site = load_site(uow, site_id)
+        if any(c.day == day for c in site.closures):
+            raise Conflict(f"{day.isoformat()} is already closed")
+        closure = Closure(day=day, reason=reason)
+        site.closures.append(closure)
+        uow.commit()
+        return closure
+
+
+def remove_closure(uow: UnitOfWork, *, site_id: int, day: date) -> None:
+    with uow:
+        site = load_site(uow, site_id)
+        closure = next((c for c in site.closures if c.day == day), None)
+        if closure is None:
+            raise NotFound(f"{day.isoformat()} is not a closure")
+        site.closures.remove(closure)
+        uow.commit()
+
+
+def set_capacity_plan(
+    uow: UnitOfWork, *, site_id: int, slot_minutes: int, blocks: Sequence[schedule.PlanBlock]
+) -> Site:
+    """Replace the site's capacity plan: slot length and the weekly blocks."""
+    if not 5 <= slot_minutes <= 240:
+        raise InvalidInput("slot_minutes", "must be between 5 and 240")
+    schedule.validate_plan(blocks)
+    with uow:
+        site = load_site(uow, site_id)
+        site.slot_minutes = slot_minutes
+        site.capacity_blocks = [
+            CapacityBlock(
+                weekday=b.weekday,
+                starts=b.starts,
+                ends=b.ends,
+                stations=b.stations,
+                seats_per_slot=b.seats_per_slot,
+            )
+            for b in blocks
+        ]
+        uow.commit()
+        return site
+
+
+def hours_of(site: Site) -> list[schedule.WeeklyInterval]:
+    return [schedule.WeeklyInterval(h.weekday, h.opens, h.closes) for h in site.hours]
+
+
+def plan_of(site: Site) -> list[schedule.PlanBlock]:
+    return [
+        schedule.PlanBlock(b.weekday, b.starts, b.ends, b.stations, b.seats_per_slot)
+        for b in site.capacity_blocks
+    ]
+
+
+def closures_of(site: Site) -> frozenset[date]:
+    return frozenset(c.day for c in site.closures)
+
+
+# Stations ----------------------------------------------------------------------------
+
+
+def create_station(
+    uow: UnitOfWork, *, site_id: int, name: str, service_codes: Sequence[str]
+) -> Station:
+    with uow:
+        site = load_site(uow, site_id)
+        if any(s.name == name for s in site.stations):
+            raise Conflict(f"station {name!r} exists at this site")
+        station = Station(name=name, services=_services(uow, service_codes, field="services"))
+        site.stations.append(station)
+        uow.commit()
+        return station
+
+
+def update_station(
+    uow: UnitOfWork,
+    *,
+    station_id: int,
+    name: str | None = None,
+    service_codes: Sequence[str] | None = None,
+) -> Station:
+    with uow:
+        station = load_station(uow, station_id)
+        if name is not None and name != station.name:
+            if any(s.name == name for s in station.site.stations):
+                raise Conflict(f"station {name!r} exists at this site")
+            station.name = name
+        if service_codes is not None:
+            station.services = _services(uow, service_codes, field="services")
+        uow.commit()
+        return station
+
+
+def get_station(uow: UnitOfWork, *, station_id: int) -> Station:
+    with uow:
+        return load_station(uow, station_id)
+
+
+def load_station(uow: UnitOfWork, station_id: int) -> Station:
+    station = uow.session.get(Station, station_id)
+    if station is None:
+        raise NotFound(f"no station {station_id}")
+    return station
+
+
+def _services(uow: UnitOfWork, codes: Sequence[str], *, field: str) -> list[Service]:
+    wanted = list(dict.fromkeys(codes))
+    found = {s.code: s for s in uow.session.scalars(select(Service).where(Service.code.in_(wanted)))}
+    for index, code in enumerate(wanted):
+        if code not in found:
+            raise InvalidInput(f"{field}.{index}", f"unknown service {code!r}")
+    return [found[c] for c in wanted]
+
+
+# Service catalogue ---------------------------------------------------------------------
+
+
+def list_services(uow: UnitOfWork) -> list[Service]:
+    with uow:
+        return list(uow.session.scalars(select(Service).order_by(Service.code)))
+
+
+def find_service(uow: UnitOfWork, code: str, *, field: str = "service") -> Service:
+    service = uow.session.scalars(select(Service).where(Service.code == code)).one_or_none()
+    if service is None:
+        raise InvalidInput(field, f"unknown service {code!r}")
+    return service
+
+
+def create_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
+    with uow:
+        service = Service(code=code, **fields)
+        uow.session.add(service)
+        try:
+            uow.commit()
+        except IntegrityError as error:
+            raise Conflict(f"service {code!r} exists") from error
+        return service
+
+
+def update_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
+    with uow:
+        service = uow.session.scalars(select(Service).where(Service.code == code)).one_or_none()
+        if service is None:
+            raise NotFound(f"no service {code!r}")
+        for name, value in fields.items():
+            setattr(service, name, value)
+        uow.commit()
+        return service

@@ -1,0 +1,24 @@
+"""What a request needs from the app: a unit of work and the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+
+from schedq.db.engine import Database
+from schedq.db.uow import UnitOfWork
+
+
+def database() -> Database:
+    return current_app.extensions["schedq.database"]
+
+
+def uow(*, write: bool = True) -> UnitOfWork:
+    return UnitOfWork(database(), write=write)
+
+
+def now() -> datetime:
+    """The current instant; tests and the demo simulator set `CLOCK` to move time."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock is not None else datetime.now(timezone.utc)
