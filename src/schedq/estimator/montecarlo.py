@@ -315,10 +315,13 @@ def simulate_call_times(
             key_now = np.where(became_due, key_due_appt, key_before_appt)
             pending_key[:, appt_cols] = np.where(np.isfinite(pending_key[:, appt_cols]), key_now, _INF)
         station_skill = skill_ok[s]
-        eligible = station_skill & (arrival <= t[:, None])
-        masked = np.where(eligible, pending_key, _INF)
-        j = masked.argmin(axis=1)
-        best = masked[rows, j]
+        if n:
+            eligible = station_skill & (arrival <= t[:, None])
+            masked = np.where(eligible, pending_key, _INF)
+            j = masked.argmin(axis=1)
+            best = masked[rows, j]
+        else:
+            j, best = np.zeros(r, dtype=int), np.full(r, _INF)
         if g:
             reach = ghost_pending & ghost_skill[s] & (go & (best > q.ghost_key))[:, None]
             if reach.any():
@@ -336,7 +339,7 @@ def simulate_call_times(
         if idle.any():
             ri, si = rows[idle], s[idle]
             later = station_skill[ri] & np.isfinite(pending_key[ri]) & (arrival[ri] > t[ri, None])
-            free[ri, si] = np.where(later, arrival[ri], _INF).min(axis=1)
+            free[ri, si] = np.where(later, arrival[ri], _INF).min(axis=1, initial=_INF)
     return call[:, :n_wait], ghost_call, plan, waiting
 
 
