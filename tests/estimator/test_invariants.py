@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedq.estimator import SiteSnapshot, estimate
-from schedq.estimator.__main__ import SERVICE_DEFAULTS, busy_site
+from schedq.estimator.bench import SERVICE_DEFAULTS, busy_site
 
 from .builders import busy, idle, line, lognormal_model, snapshot
 
@@ -70,3 +70,55 @@ def test_same_seed_gives_identical_estimates(seed):
 def test_different_seeds_differ():
     site, model = busy_site(waiting=20, stations=4), lognormal_model(SERVICE_DEFAULTS)
     assert estimate(site, model, seed=1) != estimate(site, model, seed=2)
+
+
+SERVICES = ("DRAW", "UDS", "GTT")
+
+
+@st.composite
+def mixed_sites(draw) -> SiteSnapshot:
+    """Any mix of skills, ticket kinds, appointments, remote tickets and a capacity plan."""
+    from schedq.estimator import InService, StaffingBlock, StationState, UpcomingAppointment, WaitingTicket
+
+    from .builders import NOW, minutes
+
+    skills_st = st.frozensets(st.sampled_from(SERVICES), min_size=1)
+    stations = [
+        StationState(f"S{i}", skills, None if e is None else InService(900 + i, sorted(skills)[0], NOW - minutes(e)))
+        for i, (skills, e) in enumerate(draw(st.lists(
+            st.tuples(skills_st, st.one_of(st.none(), st.floats(0, 60))), max_size=4)))
+    ]
+    waiting = []
+    for i in range(draw(st.integers(0, 10))):
+        kind = draw(st.sampled_from(["walk_in", "remote", "appointment"]))
+        present = kind != "remote" or draw(st.booleans())
+        waiting.append(WaitingTicket(
+            ticket_id=i + 1, service_code=draw(st.sampled_from(SERVICES)), kind=kind,
+            joined_at=NOW - minutes(draw(st.floats(0, 120))), priority=draw(st.booleans()), present=present,
+            appointment_at=NOW + minutes(draw(st.floats(-15, 60))) if kind == "appointment" else None,
+            expected_arrival_at=None if present or draw(st.booleans()) else NOW + minutes(draw(st.floats(-10, 40))),
+        ))
+    upcoming = [UpcomingAppointment(f"A{i}", draw(st.sampled_from(SERVICES)), NOW + minutes(draw(st.floats(-20, 120))))
+                for i in range(draw(st.integers(0, 4)))]
+    staffing, cursor = [], draw(st.floats(-60, 30))
+    for _ in range(draw(st.integers(0, 3))):
+        length = draw(st.floats(5, 120))
+        staffing.append(StaffingBlock(NOW + minutes(cursor), NOW + minutes(cursor + length), draw(st.integers(0, 5)),
+                                      draw(st.one_of(st.none(), skills_st))))
+        cursor += length + draw(st.sampled_from([0.0, 15.0]))
+    return snapshot(stations, waiting, upcoming_appointments=upcoming, staffing=staffing,
+                    closes_at=NOW + minutes(draw(st.floats(0, 240))))
+
+
+@settings(max_examples=60, deadline=None)
+@given(site=mixed_sites(), seed=st.integers(0, 2**32 - 1))
+def test_any_site_gets_ordered_non_negative_ranges(site, seed):
+    model = lognormal_model({"DRAW": 8.0, "UDS": 12.0, "GTT": 30.0})
+    result = estimate(site, model, replications=50, seed=seed)
+    assert set(result.tickets) == {t.ticket_id for t in site.waiting}
+    assert set(result.newcomer) >= set(model.services)
+    for wait in [*result.tickets.values(), *result.newcomer.values()]:
+        assert 0.0 <= wait.p10 <= wait.p50 <= wait.p90
+        assert wait.mean >= 0.0
+        if wait.no_station_can_serve:
+            assert wait.p10 == float("inf")

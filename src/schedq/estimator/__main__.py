@@ -3,75 +3,21 @@
 from __future__ import annotations
 
 import sys
-import time
-from datetime import datetime, timedelta, timezone
 
+from .bench import SERVICE_DEFAULTS, busy_site, time_estimate
 from .model import FittedModel
 from .montecarlo import estimate
-from .snapshot import (
-    InService,
-    SiteSnapshot,
-    StaffingBlock,
-    StationState,
-    UpcomingAppointment,
-    WaitingTicket,
-)
-
-SERVICE_DEFAULTS = {"DRAW": 8.0, "UDS": 12.0, "GTT": 15.0, "PED": 14.0}
-
-
-def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
-    """A site at 10:00 UTC: `stations` busy stations, `waiting` tickets, appointments and a plan."""
-    now = datetime(2025, 3, 12, 10, 0, tzinfo=timezone.utc)
-    codes = list(SERVICE_DEFAULTS)
-    all_skills = frozenset(codes)
-    station_states = [
-        StationState(
-            station_id=f"S{i}",
-            skills=all_skills if i % 3 else frozenset({"DRAW", "UDS"}),
-            busy_with=InService(1000 + i, codes[i % 2], now - timedelta(minutes=3 + i)),
-        )
-        for i in range(stations)
-    ]
-    tickets = []
-    for i in range(waiting):
-        kind = ("walk_in", "remote", "appointment")[i % 3]
-        tickets.append(WaitingTicket(
-            ticket_id=i + 1,
-            service_code=codes[i % len(codes)],
-            kind=kind,
-            joined_at=now - timedelta(minutes=waiting - i),
-            priority=i % 17 == 0,
-            present=not (kind == "remote" and i % 2),
-            appointment_at=now + timedelta(minutes=i % 25 - 10) if kind == "appointment" else None,
-            expected_arrival_at=now + timedelta(minutes=10) if kind == "remote" and i % 2 else None,
-        ))
-    upcoming = [UpcomingAppointment(f"A{i}", codes[i % 2], now + timedelta(minutes=10 * i + 5))
-                for i in range(12)]
-    staffing = [
-        StaffingBlock(now - timedelta(hours=2), now + timedelta(hours=1), stations),
-        StaffingBlock(now + timedelta(hours=1), now + timedelta(hours=2), stations // 2),
-        StaffingBlock(now + timedelta(hours=2), now + timedelta(hours=6), stations),
-    ]
-    return SiteSnapshot(now=now, stations=station_states, waiting=tickets, closes_at=now + timedelta(hours=6),
-                        upcoming_appointments=upcoming, staffing=staffing)
 
 
 def main(argv: list[str]) -> None:
     replications = int(argv[1]) if len(argv) > 1 else 1000
+    seconds = time_estimate(replications)
     snapshot = busy_site()
-    model = FittedModel.from_defaults(SERVICE_DEFAULTS)
-    estimate(snapshot, model, replications=replications)  # warm up
-    timings = []
-    for seed in range(7):
-        start = time.perf_counter()
-        result = estimate(snapshot, model, replications=replications, seed=seed)
-        timings.append(time.perf_counter() - start)
-    timings.sort()
+    result = estimate(snapshot, FittedModel.from_defaults(SERVICE_DEFAULTS), replications=replications)
     last = max(result.tickets.values(), key=lambda w: w.p50)
     print(f"{len(snapshot.waiting)} waiting, {len(snapshot.stations)} stations, "
-          f"{len(snapshot.upcoming_appointments)} upcoming, {replications} replications: "
-          f"median {timings[len(timings) // 2] * 1000:.1f} ms, best {timings[0] * 1000:.1f} ms")
+          f"{len(snapshot.upcoming_appointments)} upcoming appointments, {replications} replications: "
+          f"median {seconds * 1000:.1f} ms per estimate")
     print(f"longest ticket wait p10/p50/p90: {last.p10:.1f}/{last.p50:.1f}/{last.p90:.1f} min; "
           f"newcomer DRAW p50 {result.newcomer['DRAW'].p50:.1f} min")
 

@@ -304,7 +304,7 @@ def simulate_call_times(
         if not active.any():
             break
         # Open periods: a station outside one goes off until its next start.
-        k = (ends[s] <= t[:, None]).sum(axis=1)
+        k = np.minimum((ends[s] <= t[:, None]).sum(axis=1), k_max - 1)  # inactive rows have t = inf
         next_start = starts[s, k]
         is_open = next_start <= t
         closed = active & ~is_open
@@ -344,21 +344,26 @@ def simulate_call_times(
 
 
 def _summarise(
-    minutes: np.ndarray, *, closes_in: float | None, can_serve: bool
-) -> WaitEstimate:
+    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool]
+) -> list[WaitEstimate]:
+    """One estimate per column of `minutes` (replications x patients)."""
+    if minutes.shape[1] == 0:
+        return []
     finite = np.isfinite(minutes)
-    if finite.all():
-        p10, p50, p90 = (float(x) for x in np.quantile(minutes, [0.1, 0.5, 0.9]))
-        mean = float(minutes.mean())
-    else:
-        capped = np.where(finite, minutes, 1e15)
-        p10, p50, p90 = (float(x) if x < 1e14 else _INF for x in np.quantile(capped, [0.1, 0.5, 0.9]))
-        mean = _INF
-    return WaitEstimate(
-        p10=p10, p50=p50, p90=p90, mean=mean,
-        runs_past_close=closes_in is not None and p90 > closes_in,
-        no_station_can_serve=not can_serve,
-    )
+    # Quantiles of columns holding "never called" (inf): inf stands in as a huge finite value.
+    capped = np.where(finite, minutes, 1e15)
+    quantiles = np.quantile(capped, [0.1, 0.5, 0.9], axis=0)
+    quantiles[quantiles >= 1e14] = _INF
+    means = np.where(finite.all(axis=0), capped.mean(axis=0), _INF)
+    out = []
+    for i in range(minutes.shape[1]):
+        p10, p50, p90 = (float(x) for x in quantiles[:, i])
+        out.append(WaitEstimate(
+            p10=p10, p50=p50, p90=p90, mean=float(means[i]),
+            runs_past_close=closes_in is not None and p90 > closes_in,
+            no_station_can_serve=not can_serve[i],
+        ))
+    return out
 
 
 def estimate(
@@ -387,17 +392,15 @@ def estimate(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
-    tickets: dict[int, WaitEstimate] = {}
-    for j, ticket in enumerate(waiting):
-        tickets[ticket.ticket_id] = _summarise(
-            call[:, j], closes_in=closes_in, can_serve=plan.can_ever_serve(ticket.service_code))
+    ticket_waits = _summarise(call, closes_in=closes_in,
+                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting])
+    tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
         if ticket.ticket_id in snapshot.called_ticket_ids:
             tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0)
-    newcomer = {
-        code: _summarise(ghost_call[:, i], closes_in=closes_in, can_serve=plan.can_ever_serve(code))
-        for i, code in enumerate(newcomer_services)
-    }
+    newcomer_waits = _summarise(ghost_call, closes_in=closes_in,
+                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services])
+    newcomer = dict(zip(newcomer_services, newcomer_waits))
     return SiteEstimate(
         tickets=tickets,
         newcomer=newcomer,
