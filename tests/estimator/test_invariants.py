@@ -122,3 +122,11 @@ def test_any_site_gets_ordered_non_negative_ranges(site, seed):
         assert wait.mean >= 0.0
         if wait.no_station_can_serve:
             assert wait.p10 == float("inf")
+
+
+def test_a_generator_can_be_passed_instead_of_a_seed():
+    import numpy as np
+
+    site, model = busy_site(waiting=10, stations=2), lognormal_model(SERVICE_DEFAULTS)
+    first = estimate(site, model, replications=100, seed=np.random.default_rng(7))
+    assert estimate(site, model, replications=100, seed=np.random.default_rng(7)) == first

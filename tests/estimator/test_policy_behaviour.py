@@ -147,3 +147,15 @@ def test_called_ticket_gets_zero_wait_and_leaves_the_line():
     assert result.tickets[1].p90 == 0.0
     assert result.people_waiting == 1
     assert result.tickets[2].p10 > 0.0
+
+
+def test_due_appointments_are_called_by_appointment_time_then_priority_then_walk_ins():
+    waiting = [
+        walk_in(1, 50),
+        walk_in(2, 5, priority=True),
+        appointment(3, -2, checked_in_minutes_ago=30),
+        appointment(4, -8, checked_in_minutes_ago=3),
+    ]
+    result = estimate(snapshot([busy("S1")], waiting), exponential_model(10.0), replications=500)
+    order = sorted(result.tickets, key=lambda ticket_id: result.tickets[ticket_id].p50)
+    assert order == [4, 3, 2, 1]

@@ -30,7 +30,7 @@ from schedq.domain.policy import QueueEntry, rank
 from ._normal import normal_above, norm_sf
 from .model import FittedModel, ServiceTimeModel
 from .result import SiteEstimate, WaitEstimate
-from .snapshot import SiteSnapshot, StationState
+from .snapshot import SiteSnapshot, StationState, WaitingTicket
 
 DEFAULT_TRAVEL_MINUTES = 15.0
 """Assumed travel time of a remote ticket with no expected arrival."""
@@ -146,18 +146,18 @@ class _Queue:
 
 
 def _rng_streams(seed: int | np.random.Generator) -> list[np.random.Generator]:
+    """Independent streams: waiting services, upcoming services, waiting arrivals, upcoming arrivals, stations."""
     if isinstance(seed, np.random.Generator):
-        return seed.spawn(3)
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)]
+        return seed.spawn(5)
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
 
 
 def _build_queue(
     snapshot: SiteSnapshot,
     model: FittedModel,
     replications: int,
-    waiting: Sequence,
-    service_rng: np.random.Generator,
-    arrival_rng: np.random.Generator,
+    waiting: Sequence[WaitingTicket],
+    rngs: Sequence[np.random.Generator],
 ) -> _Queue:
     now = snapshot.now
     upcoming = sorted(snapshot.upcoming_appointments, key=lambda a: (a.appointment_at, str(a.appointment_id)))
@@ -187,6 +187,7 @@ def _build_queue(
     ghost_ord = ordinal[ghost_rank]
 
     n_wait, n = len(waiting), len(waiting) + len(upcoming)
+    waiting_service_rng, upcoming_service_rng, waiting_arrival_rng, upcoming_arrival_rng = rngs
     r = replications
     key_before = np.empty((r, n))
     key_before[:] = np.array([ordinal[k] for k in before]) if n else 0.0
@@ -200,7 +201,7 @@ def _build_queue(
         expected = (_minutes(t.expected_arrival_at, now) if t.expected_arrival_at is not None
                     else DEFAULT_TRAVEL_MINUTES)
         sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
-        arrival[:, j] = _arrival_after_now(expected, sd, arrival_rng.random(r))
+        arrival[:, j] = _arrival_after_now(expected, sd, waiting_arrival_rng.random(r))
 
     late = model.lateness
     key_due_rn = np.broadcast_to(key_due, (r, n)).copy()
@@ -212,7 +213,7 @@ def _build_queue(
         sd = max(late.sd_minutes, 1e-9)
         still_coming = (1.0 - model.no_show_rate) * norm_sf((lower - late.mean_minutes) / sd)
         p_no_show = model.no_show_rate / (model.no_show_rate + still_coming) if still_coming > 0 else 1.0
-        u_show, u_when = arrival_rng.random(r), arrival_rng.random(r)
+        u_show, u_when = upcoming_arrival_rng.random(r), upcoming_arrival_rng.random(r)
         offset = normal_above(late.mean_minutes, late.sd_minutes, lower, u_when)
         arrival[:, j] = np.where(u_show < p_no_show, _INF, appt + offset)
         # Beyond the grace minutes (is_late_check_in) it joins the walk-in tier at its
@@ -223,7 +224,8 @@ def _build_queue(
 
     service_minutes = np.empty((n, r))
     for j, code in enumerate([t.service_code for t in waiting] + [a.service_code for a in upcoming]):
-        service_minutes[j] = model.service_model(code).sample(service_rng, r)
+        service_minutes[j] = model.service_model(code).sample(
+            waiting_service_rng if j < n_wait else upcoming_service_rng, r)
     return _Queue(
         service=[t.service_code for t in waiting] + [a.service_code for a in upcoming],
         arrival=arrival,
@@ -254,9 +256,9 @@ def simulate_call_times(
     known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
     known |= {a.service_code for a in snapshot.upcoming_appointments}
     plan = station_plan(snapshot, known)
-    service_rng, arrival_rng, station_rng = _rng_streams(seed)
+    *queue_rngs, station_rng = _rng_streams(seed)
     r = replications
-    q = _build_queue(snapshot, model, r, waiting, service_rng, arrival_rng)
+    q = _build_queue(snapshot, model, r, waiting, queue_rngs)
     n, n_wait, s_count, g = len(q.service), len(waiting), len(plan.skills), len(newcomer_services)
 
     call = np.full((r, n), _INF)
