@@ -124,7 +124,7 @@ def serve_command(host: str, port: int, workers: int) -> None:
             _print_demo(created)
     base = f"http://{host}:{port}"
     click.echo(f"schedq on {database().engine.url.render_as_string(hide_password=True)}")
-    for label, path in demo.urls(uow):
+    for label, path in demo.urls(uow, now=_utcnow()):
         click.echo(f"  {label}: {base}{path}")
     _run(app, host=host, port=port, workers=workers)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from schedq.db.models import Site
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import Role
-from schedq.domain.schedule import PlanBlock, WeeklyInterval
+from schedq.domain.schedule import PlanBlock, WeeklyInterval, local_day, zone
 from schedq.services import access, sites
 
 SERVICES = [
@@ -66,9 +66,10 @@ def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> Demo
     return seed
 
 
-def urls(make_uow: Callable[..., UnitOfWork]) -> list[tuple[str, str]]:
+def urls(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> list[tuple[str, str]]:
     """Where to look once the service runs."""
     found = [("API docs", "/api/v1/docs"), ("sites", "/api/v1/sites")]
     for site in sites.list_sites(make_uow(write=False)):
-        found.append((f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from=<YYYY-MM-DD>"))
+        today = local_day(now, zone(site.timezone)).isoformat()
+        found.append((f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from={today}"))
     return found

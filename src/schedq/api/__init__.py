@@ -7,21 +7,21 @@ from flask_smorest import Api
 
 from schedq.api.errors import register_error_handlers
 
-api = Api()
 
-
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> Api:
     from schedq.api.appointments.routes import blp as appointments
     from schedq.api.catalogue.routes import blp as catalogue
     from schedq.api.sites.routes import blp as sites
 
-    api.init_app(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    app.extensions["schedq.api"] = api
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
     for blueprint in (sites, catalogue, appointments):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     register_error_handlers(app)
+    return api
 
 
 API_DESCRIPTION = """\

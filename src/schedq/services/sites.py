@@ -50,7 +50,15 @@ def create_site(uow: UnitOfWork, *, slug: str, now: datetime, **settings: Any) -
     with uow:
         if uow.session.scalars(select(Site.id).where(Site.slug == slug)).first() is not None:
             raise Conflict(f"a site with slug {slug!r} exists")
-        site = Site(slug=slug, created_at=now, **_settings(settings))
+        site = Site(
+            slug=slug,
+            created_at=now,
+            hours=[],
+            closures=[],
+            capacity_blocks=[],
+            stations=[],
+            **_settings(settings),
+        )
         uow.session.add(site)
         uow.commit()
         return site
