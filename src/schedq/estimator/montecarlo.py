@@ -244,7 +244,7 @@ def simulate_call_times(
     replications: int = 1000,
     seed: int | np.random.Generator = 0,
     newcomer_services: Sequence[str] = (),
-) -> tuple[np.ndarray, np.ndarray, StationPlan, list]:
+) -> tuple[np.ndarray, np.ndarray, StationPlan, list[WaitingTicket]]:
     """Call times (minutes after now), shape (replications, tickets) and (replications, newcomers).
 
     Returns (ticket call times in the order of the returned waiting list,
@@ -280,19 +280,18 @@ def simulate_call_times(
         for k, (a, b) in enumerate(iv):
             starts[j, k], ends[j, k] = a, b
 
-    skill_ok = np.array([[code in skills for code in q.service] for skills in plan.skills], dtype=bool)
-    skill_ok = skill_ok.reshape(s_count, n)
+    skill_ok = np.array([[code in skills for code in q.service] for skills in plan.skills],
+                        dtype=bool).reshape(s_count, n)
     ghost_skill = np.array([[code in skills for code in newcomer_services] for skills in plan.skills],
                            dtype=bool).reshape(s_count, g)
 
     arrival = q.arrival
     svc = q.service_minutes
-    key = q.key_before.copy()
     appt_cols = np.flatnonzero(np.isfinite(q.due_at))
     due_at = q.due_at[appt_cols]
     key_before_appt = q.key_before[:, appt_cols]
     key_due_appt = q.key_due[:, appt_cols]
-    pending_key = key.copy()  # key while pending, inf once called
+    pending_key = q.key_before.copy()  # the policy ordinal while pending, inf once called
     pending = np.isfinite(arrival).sum(axis=1)
     ghost_pending = np.ones((r, g), dtype=bool)
     ghost_left = np.full(r, g)
