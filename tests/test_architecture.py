@@ -27,3 +27,12 @@ def test_pure_packages_import_no_web_or_database_code(package):
     assert files, f"src/schedq/{package} has no modules"
     offenders = {str(f.relative_to(PACKAGE)): imported_roots(f) & FORBIDDEN for f in files}
     assert {f: bad for f, bad in offenders.items() if bad} == {}
+
+
+def test_importing_the_estimator_loads_no_web_or_database_code():
+    import subprocess
+    import sys
+
+    probe = "import sys, schedq.estimator, schedq.domain.policy; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -1,27 +1,30 @@
-"""schedq: appointments, walk-in queue and honest wait-time estimates for collection sites."""
+"""schedq: appointments, walk-in queue and honest wait-time estimates for collection sites.
+
+Importing the package loads nothing else: the pure `schedq.domain` and
+`schedq.estimator` packages can be used without Flask or SQLAlchemy.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from schedq import config as settings
-from schedq.db.engine import Database
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults and SCHEDQ_* environment variables."""
+    from flask import Flask
+
+    from schedq import api, cli
+    from schedq import config as settings
+    from schedq.db.engine import Database
+
     values = settings.load(config)
     app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
     app.config.update(values)
     app.json.sort_keys = False
-
-    database = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
-    app.extensions["schedq.database"] = database
-
-    from schedq import api, cli
-
+    app.extensions["schedq.database"] = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     api.init_app(app)
     cli.init_app(app)
     return app
