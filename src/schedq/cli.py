@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(queue_group)
 
 
 def _utcnow() -> datetime:
@@ -88,6 +89,20 @@ def tokens_revoke(token_id: int) -> None:
 
 def _scope(token) -> str:
     return "sites " + ",".join(str(s.id) for s in token.sites) if token.sites else "all sites"
+
+
+@click.group("queue", help="The walk-in queue.")
+def queue_group() -> None:
+    pass
+
+
+@queue_group.command("sweep", help="Mark calls not started in time as no-shows, at every site.")
+@with_appcontext
+def queue_sweep() -> None:
+    from schedq.services import queue
+
+    swept = queue.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
+    click.echo(f"{sum(swept.values())} no-show(s) recorded")
 
 
 @click.command("seed-demo", help="Add the demo site, services and tokens if the database is empty.")

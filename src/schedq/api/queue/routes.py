@@ -1,0 +1,361 @@
+"""The walk-in queue: joining, check-in, the patient's ticket, staff operations,
+stations, history, the lobby display feed and feedback.
+
+Who may call what: kiosk joins and check-ins need a display, staff or admin
+token of the site; "save my spot" and the display feed are public; a patient
+uses the ticket token (`X-Patient-Token` or `?token=`); everything else needs
+a staff or admin token of the site.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from schedq.api import auth
+from schedq.api.queue.schemas import (
+    CallTicketPostSchema,
+    CancelPostSchema,
+    CheckInPostSchema,
+    CloseDayPostSchema,
+    CloseDaySchema,
+    DisplaySchema,
+    EventQueryArgsSchema,
+    EventSchema,
+    FeedbackPostSchema,
+    FeedbackSchema,
+    PriorityPostSchema,
+    QueueSchema,
+    RemotePostSchema,
+    StaffTicketSchema,
+    StationStateSchema,
+    TicketCreatedSchema,
+    TicketSchema,
+    WalkInPostSchema,
+)
+from schedq.domain.access import Principal
+from schedq.domain.enums import StationState
+from schedq.services import display, feedback, queue, tickets
+from schedq.web_context import now, uow
+
+blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
+
+PATIENT_TOKEN = {
+    "in": "header",
+    "name": auth.PATIENT_TOKEN_HEADER,
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "the ticket token given when joining (or the `token` query parameter)",
+}
+MANAGE_TOKEN = {**PATIENT_TOKEN, "description": "the appointment's manage token (or the `token` query parameter)"}
+
+
+def _principal() -> Principal:
+    principal = auth.current_principal()
+    if principal is None:
+        abort(401, message="an API token is required", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def _staff_for_ticket(ticket_id: int) -> Principal:
+    _principal()
+    return auth.require_staff(queue.site_of_ticket(uow(write=False), ticket_id=ticket_id))
+
+
+def _staff_for_station(station_id: int) -> Principal:
+    _principal()
+    return auth.require_staff(queue.site_of_station(uow(write=False), station_id=station_id))
+
+
+def _staff_or_patient(ticket_id: int) -> str | None:
+    """None when a staff token of the ticket's site calls; else the patient token (401 if absent)."""
+    if request.headers.get("Authorization"):
+        _staff_for_ticket(ticket_id)
+        return None
+    return auth.patient_token()
+
+
+# Joining ------------------------------------------------------------------------------
+
+
+@blp.route("/sites/<int:site_id>/tickets")
+class WalkIns(MethodView):
+    @blp.arguments(WalkInPostSchema)
+    @blp.response(201, TicketCreatedSchema)
+    @blp.alt_response(409, description="closed today, past the walk-in cut-off, or the day is closed")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, site_id):
+        """Take a walk-in ticket at the kiosk (display, staff or admin token)"""
+        principal = auth.require_display(site_id)
+        return tickets.join_walk_in(
+            uow(), site_id=site_id, service_code=body["service"], actor=principal.actor, now=now(), secret_key=auth.secret_key()
+        )
+
+
+@blp.route("/sites/<int:site_id>/remote-tickets")
+class RemoteTickets(MethodView):
+    @blp.arguments(RemotePostSchema)
+    @blp.response(201, TicketCreatedSchema)
+    @blp.alt_response(409, description="closed today or past the walk-in cut-off")
+    @blp.alt_response(429, description="too many remote joins for this contact or address")
+    def post(self, body, site_id):
+        """Save my spot: join the line from afar, then say "I'm here" on arrival"""
+        contact = body["contact"]
+        return tickets.join_remote(
+            uow(),
+            site_id=site_id,
+            service_code=body["service"],
+            contact=tickets.Contact(contact["name"], contact.get("phone"), contact.get("email")),
+            expected_arrival_at=body["expected_arrival_at"],
+            client_address=request.remote_addr,
+            limits=tickets.RemoteLimits(
+                current_app.config["REMOTE_JOINS_PER_CONTACT_PER_DAY"],
+                current_app.config["REMOTE_JOINS_PER_ADDRESS_PER_HOUR"],
+            ),
+            now=now(),
+            secret_key=auth.secret_key(),
+        )
+
+
+@blp.route("/sites/<int:site_id>/check-ins")
+class KioskCheckIn(MethodView):
+    @blp.arguments(CheckInPostSchema)
+    @blp.response(201, TicketCreatedSchema)
+    @blp.alt_response(409, description="not today's, or not a booked appointment")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, site_id):
+        """Check an appointment in at the kiosk by its reference (display, staff or admin token)"""
+        principal = auth.require_display(site_id)
+        return tickets.check_in(
+            uow(), reference=body["reference"], site_id=site_id, actor=principal.actor, now=now(), secret_key=auth.secret_key()
+        )
+
+
+@blp.route("/appointments/<string:reference>/check-in")
+class SelfCheckIn(MethodView):
+    @blp.response(201, TicketCreatedSchema)
+    @blp.alt_response(409, description="not today's, or not a booked appointment")
+    @blp.doc(parameters=[MANAGE_TOKEN])
+    def post(self, reference):
+        """Check in your appointment on arrival (appointment manage token)"""
+        return tickets.check_in(
+            uow(), reference=reference, manage_token=auth.patient_token(), actor="patient", now=now(), secret_key=auth.secret_key()
+        )
+
+
+# The patient's ticket ----------------------------------------------------------------
+
+
+@blp.route("/tickets/<int:ticket_id>")
+class TicketById(MethodView):
+    @blp.response(200, TicketSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN], **auth.BEARER_DOC)
+    def get(self, ticket_id):
+        """Your ticket: status, place in line, and the station once called (ticket token, or staff)"""
+        token = _staff_or_patient(ticket_id)
+        return tickets.get_ticket(uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+
+
+@blp.route("/tickets/<int:ticket_id>/leave")
+class Leave(MethodView):
+    @blp.response(200, TicketSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def post(self, ticket_id):
+        """Leave the line (ticket token; again: no change)"""
+        return tickets.leave(uow(), ticket_id=ticket_id, token=auth.patient_token(), secret_key=auth.secret_key(), now=now())
+
+
+@blp.route("/tickets/<int:ticket_id>/present")
+class Present(MethodView):
+    @blp.response(200, TicketSchema)
+    @blp.doc(parameters=[PATIENT_TOKEN], **auth.BEARER_DOC)
+    def post(self, ticket_id):
+        """I'm here: a remote ticket becomes callable in the place it kept (ticket token, or staff)"""
+        token = _staff_or_patient(ticket_id)
+        if token is None:
+            return queue.mark_present(uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now())
+        return tickets.patient_present(uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+
+
+@blp.route("/tickets/<int:ticket_id>/feedback")
+class TicketFeedback(MethodView):
+    @blp.arguments(FeedbackPostSchema)
+    @blp.response(201, FeedbackSchema)
+    @blp.alt_response(409, description="the visit is not done, or feedback was already given")
+    @blp.doc(parameters=[PATIENT_TOKEN])
+    def post(self, body, ticket_id):
+        """Rate your visit 1–5 with an optional comment, once it is done (ticket token)"""
+        return feedback.leave_feedback(
+            uow(),
+            ticket_id=ticket_id,
+            token=auth.patient_token(),
+            secret_key=auth.secret_key(),
+            rating=body["rating"],
+            comment=body.get("comment"),
+            now=now(),
+        )
+
+
+# Staff: tickets ------------------------------------------------------------------------
+
+
+@blp.route("/tickets/<int:ticket_id>/call")
+class CallTicket(MethodView):
+    @blp.arguments(CallTicketPostSchema)
+    @blp.response(200, StaffTicketSchema)
+    @blp.alt_response(409, description="the ticket's status or the station does not allow it")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, ticket_id):
+        """Call this ticket to a station, out of policy order (staff)"""
+        principal = _staff_for_ticket(ticket_id)
+        return queue.call_ticket(uow(), ticket_id=ticket_id, station_id=body["station_id"], actor=principal.actor, now=now())
+
+
+def _ticket_action(name: str, use_case, summary: str):
+    """A POST /tickets/<id>/<name> staff action with no body."""
+
+    class Action(MethodView):
+        @blp.response(200, StaffTicketSchema)
+        @blp.alt_response(409, description="the ticket's status does not allow it; `allowed_actions` lists what does")
+        @blp.doc(summary=summary, **auth.BEARER_DOC)
+        def post(self, ticket_id):
+            principal = _staff_for_ticket(ticket_id)
+            return use_case(uow(), ticket_id=ticket_id, actor=principal.actor, now=now())
+
+    Action.__name__ = f"Ticket{name.title().replace('-', '')}"
+    blp.route(f"/tickets/<int:ticket_id>/{name}", endpoint=Action.__name__)(Action)
+
+
+_ticket_action("recall", queue.recall, "Announce a called ticket again (staff)")
+_ticket_action("start", queue.start, "Start serving a called ticket (staff)")
+_ticket_action("complete", queue.complete, "Finish serving a ticket (staff)")
+_ticket_action("no-show", queue.mark_no_show, "Mark a called ticket a no-show (staff)")
+_ticket_action("requeue", queue.requeue, "Put a called or no-show ticket back in line, in its original place (staff)")
+
+
+@blp.route("/tickets/<int:ticket_id>/cancel")
+class CancelTicket(MethodView):
+    @blp.arguments(CancelPostSchema)
+    @blp.response(200, StaffTicketSchema)
+    @blp.alt_response(409, description="the ticket's status does not allow it")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, ticket_id):
+        """Take a waiting ticket out of the line, with a reason (staff)"""
+        principal = _staff_for_ticket(ticket_id)
+        return queue.cancel(uow(), ticket_id=ticket_id, reason=body["reason"], actor=principal.actor, now=now())
+
+
+@blp.route("/tickets/<int:ticket_id>/priority")
+class TicketPriority(MethodView):
+    @blp.arguments(PriorityPostSchema)
+    @blp.response(200, StaffTicketSchema)
+    @blp.alt_response(409, description="the ticket's status does not allow it")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, ticket_id):
+        """Set or clear a waiting ticket's priority (staff)"""
+        principal = _staff_for_ticket(ticket_id)
+        return queue.set_priority(uow(), ticket_id=ticket_id, priority=body["priority"], actor=principal.actor, now=now())
+
+
+@blp.route("/tickets/<int:ticket_id>/events")
+class TicketEvents(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, ticket_id):
+        """A ticket's history of visit events (staff)"""
+        _staff_for_ticket(ticket_id)
+        return queue.ticket_events(uow(write=False), ticket_id=ticket_id, now=now())
+
+
+# Staff: stations -----------------------------------------------------------------------
+
+
+def _station_action(name: str, state: StationState, summary: str):
+    class Action(MethodView):
+        @blp.response(200, StationStateSchema)
+        @blp.alt_response(409, description="the station still has a patient")
+        @blp.doc(summary=summary, **auth.BEARER_DOC)
+        def post(self, station_id):
+            principal = _staff_for_station(station_id)
+            return queue.set_station_state(uow(), station_id=station_id, state=state, actor=principal.actor, now=now())
+
+    Action.__name__ = f"Station{name.title()}"
+    blp.route(f"/stations/<int:station_id>/{name}", endpoint=Action.__name__)(Action)
+
+
+_station_action("open", StationState.OPEN, "Open a station: it is offered tickets (staff)")
+_station_action("pause", StationState.PAUSED, "Pause a station: it finishes its patient and is offered no more (staff)")
+_station_action("close", StationState.CLOSED, "Close a station (staff; refused while it has a patient)")
+
+
+@blp.route("/stations/<int:station_id>/call-next")
+class CallNext(MethodView):
+    @blp.response(200, StaffTicketSchema)
+    @blp.alt_response(404, description="nobody waiting is here for a service this station can do")
+    @blp.alt_response(409, description="the station is not open, or still has a patient")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, station_id):
+        """Call the next patient by the call policy (staff)"""
+        principal = _staff_for_station(station_id)
+        return queue.call_next(uow(), station_id=station_id, actor=principal.actor, now=now())
+
+
+# Staff: the site's queue and day --------------------------------------------------------
+
+
+@blp.route("/sites/<int:site_id>/queue")
+class SiteQueue(MethodView):
+    @blp.response(200, QueueSchema)
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, site_id):
+        """The live queue in call-policy order, with positions and stations (staff)"""
+        _principal()
+        auth.require_staff(site_id)
+        return queue.list_queue(uow(write=False), site_id=site_id, now=now())
+
+
+@blp.route("/sites/<int:site_id>/events")
+class SiteEvents(MethodView):
+    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.response(200, EventSchema(many=True))
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, args, site_id):
+        """Every visit event of a local day (default today) (staff)"""
+        auth.require_staff(site_id)
+        return queue.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
+
+
+@blp.route("/sites/<int:site_id>/close-day")
+class CloseDay(MethodView):
+    @blp.arguments(CloseDayPostSchema)
+    @blp.response(200, CloseDaySchema)
+    @blp.alt_response(409, description="someone is still in service")
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, body, site_id):
+        """Close the day: close out tickets left with a reason, close stations, stop joins (staff)"""
+        principal = auth.require_staff(site_id)
+        return queue.close_day(uow(), site_id=site_id, reason=body["reason"], actor=principal.actor, now=now())
+
+
+@blp.route("/sites/<int:site_id>/feedback")
+class SiteFeedback(MethodView):
+    @blp.response(200, FeedbackSchema(many=True))
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, site_id):
+        """The site's feedback, newest first (staff)"""
+        auth.require_staff(site_id)
+        return feedback.list_feedback(uow(write=False), site_id=site_id)
+
+
+# Display -------------------------------------------------------------------------------
+
+
+@blp.route("/sites/<int:site_id>/display")
+class Display(MethodView):
+    @blp.etag
+    @blp.response(200, DisplaySchema)
+    def get(self, site_id):
+        """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
+        auth.current_principal()  # a bad token is refused; no token is fine
+        return display.display_feed(uow(write=False), site_id=site_id, now=now())

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schedq.api.fields import LocalDateTime, text
+
+ZONE = "timezone"
+
+
+class EstimateSchema(Schema):
+    """The wait range; filled in once the estimator is wired in (null until then)."""
+
+    p10_minutes = fields.Float(allow_none=True)
+    p50_minutes = fields.Float(allow_none=True)
+    p90_minutes = fields.Float(allow_none=True)
+    mean_minutes = fields.Float(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
+class WalkInPostSchema(Schema):
+    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+
+
+class RemoteContactSchema(Schema):
+    name = text(120, required=True)
+    phone = fields.String(validate=[validate.Length(max=32), validate.Regexp(r"^\+?[0-9 ().-]{6,32}$", error="not a phone number")])
+    email = fields.Email(validate=validate.Length(max=254))
+
+    @validates_schema
+    def _reachable(self, data, **kwargs):
+        if not data.get("phone") and not data.get("email"):
+            raise ValidationError("give a phone number or an email", field_name="phone")
+
+
+class RemotePostSchema(Schema):
+    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+    contact = fields.Nested(RemoteContactSchema, required=True)
+    expected_arrival_at = fields.AwareDateTime(required=True, metadata={"description": "when you expect to arrive, with its offset"})
+
+
+class CheckInPostSchema(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "K7MQ-4XT9"})
+
+
+class TicketSchema(Schema):
+    """A ticket as its patient (and the kiosk) sees it: no personal data."""
+
+    id = fields.Integer()
+    site_id = fields.Integer()
+    code = fields.String(metadata={"description": "display code, e.g. A042"})
+    kind = fields.String()
+    service = fields.String()
+    service_name = fields.String()
+    status = fields.String()
+    present = fields.Boolean()
+    priority = fields.Boolean()
+    position = fields.Integer(allow_none=True, metadata={"description": "place in line by the call policy (1 = next); null unless waiting"})
+    ahead = fields.Integer(allow_none=True)
+    station = fields.String(allow_none=True, metadata={"description": "where to go, once called"})
+    joined_at = LocalDateTime(zone_from=ZONE)
+    expected_arrival_at = LocalDateTime(zone_from=ZONE, allow_none=True)
+    appointment_at = LocalDateTime(zone_from=ZONE, allow_none=True)
+    called_at = LocalDateTime(zone_from=ZONE, allow_none=True)
+    ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
+    end_reason = fields.String(allow_none=True)
+    estimate = fields.Nested(EstimateSchema, allow_none=True)
+
+
+class TicketCreatedSchema(TicketSchema):
+    token = fields.String(metadata={"description": "the patient's secret for this ticket, shown once: X-Patient-Token or ?token="})
+
+
+class StaffTicketSchema(TicketSchema):
+    """A ticket as staff of its site see it, with contact and history fields."""
+
+    station_id = fields.Integer(allow_none=True)
+    call_count = fields.Integer()
+    started_at = LocalDateTime(zone_from=ZONE, allow_none=True)
+    allowed_actions = fields.List(fields.String())
+    promised = fields.Nested(EstimateSchema, allow_none=True)
+    actual_wait_minutes = fields.Float(allow_none=True)
+    appointment_reference = fields.String(allow_none=True)
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+
+
+class StationStateSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    state = fields.String()
+    services = fields.List(fields.String())
+    ticket_code = fields.String(allow_none=True)
+    ticket_status = fields.String(allow_none=True)
+
+
+class QueueSchema(Schema):
+    site_id = fields.Integer()
+    waiting = fields.Integer()
+    tickets = fields.List(fields.Nested(StaffTicketSchema))
+    stations = fields.List(fields.Nested(StationStateSchema))
+    estimate = fields.Nested(EstimateSchema, allow_none=True)
+
+
+class CallTicketPostSchema(Schema):
+    station_id = fields.Integer(required=True)
+
+
+class CancelPostSchema(Schema):
+    reason = text(200, load_default="")
+
+
+class PriorityPostSchema(Schema):
+    priority = fields.Boolean(required=True)
+
+
+class CloseDayPostSchema(Schema):
+    reason = text(200, load_default="closed out at the end of the day")
+
+
+class CloseDaySchema(Schema):
+    site_id = fields.Integer()
+    service_day = fields.Date()
+    closed_at = LocalDateTime(zone_from=ZONE)
+    closed_by = fields.String()
+    closed_out = fields.List(fields.Nested(StaffTicketSchema))
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    at = LocalDateTime(zone_from=ZONE)
+    action = fields.String()
+    ticket_id = fields.Integer(allow_none=True)
+    ticket_code = fields.String(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    station = fields.String(allow_none=True)
+    station_id = fields.Integer(allow_none=True)
+    actor = fields.String()
+    detail = fields.Dict(allow_none=True)
+
+
+class EventQueryArgsSchema(Schema):
+    date = fields.Date(metadata={"description": "local date (default: today)"})
+
+
+class CalledSchema(Schema):
+    code = fields.String()
+    station = fields.String()
+    status = fields.String()
+    called_at = LocalDateTime(zone_from=ZONE)
+
+
+class RecentCallSchema(Schema):
+    code = fields.String()
+    station = fields.String()
+    action = fields.String()
+    at = LocalDateTime(zone_from=ZONE)
+
+
+class DisplaySchema(Schema):
+    site_id = fields.Integer()
+    site_name = fields.String()
+    timezone = fields.String()
+    now_called = fields.List(fields.Nested(CalledSchema), metadata={"description": "tickets called and the station to go to, newest first"})
+    in_service = fields.List(fields.Nested(CalledSchema))
+    recent_calls = fields.List(fields.Nested(RecentCallSchema))
+    waiting = fields.Integer(metadata={"description": "tickets waiting, including remote patients on their way"})
+    waiting_here = fields.Integer()
+    stations_open = fields.List(fields.String())
+    estimate = fields.Nested(EstimateSchema, allow_none=True, metadata={"description": "wait range for someone joining now"})
+
+
+class FeedbackPostSchema(Schema):
+    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
+
+
+class FeedbackSchema(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    ticket_code = fields.String()
+    service = fields.String()
+    rating = fields.Integer()
+    comment = fields.String(allow_none=True)
+    created_at = LocalDateTime(zone_from=ZONE)

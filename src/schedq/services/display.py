@@ -1,0 +1,92 @@
+"""The lobby display feed: who is called to which station, recent calls, how many wait.
+
+Codes and station names only: no names, phones, emails or references. Built
+from the database on every request (no process memory), so every worker and
+host shows the same thing and an ETag of the payload changes exactly when the
+screen should.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from schedq.db.models import Site, Station, Ticket, VisitEvent
+from schedq.db.uow import UnitOfWork
+from schedq.domain.enums import StationState, TicketStatus
+from schedq.domain.errors import NotFound
+from schedq.domain.tickets import Action
+from schedq.services import queue
+
+RECENT_CALLS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CalledView:
+    code: str
+    station: str
+    status: str
+    called_at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCallView:
+    code: str
+    station: str
+    action: str
+    at: datetime
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayFeed:
+    site_id: int
+    site_name: str
+    timezone: str
+    now_called: list[CalledView]
+    in_service: list[CalledView]
+    recent_calls: list[RecentCallView]
+    waiting: int
+    waiting_here: int
+    stations_open: list[str]
+    estimate: dict[str, Any] | None = None
+
+
+def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
+    queue.settle(uow, site_id, now)
+    with uow:
+        site = uow.session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id}")
+        tickets = queue.active_tickets(uow, site_id)
+        stations = {s.id: s for s in site.stations}
+
+        def called(status: TicketStatus) -> list[CalledView]:
+            rows = sorted((t for t in tickets if t.status is status), key=lambda t: (t.called_at, t.id), reverse=True)
+            return [CalledView(t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone) for t in rows]
+
+        recent = uow.session.execute(
+            select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)
+            .join(Ticket, Ticket.id == VisitEvent.ticket_id)
+            .join(Station, Station.id == VisitEvent.station_id)
+            .where(VisitEvent.site_id == site_id, VisitEvent.action.in_([Action.CALL.value, Action.RECALL.value]))
+            .order_by(VisitEvent.at.desc(), VisitEvent.id.desc())
+            .limit(RECENT_CALLS)
+        )
+        waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+        return DisplayFeed(
+            site_id=site.id,
+            site_name=site.name,
+            timezone=site.timezone,
+            now_called=called(TicketStatus.CALLED),
+            in_service=called(TicketStatus.IN_SERVICE),
+            recent_calls=[RecentCallView(code, name, action, at, site.timezone) for action, at, code, name in recent],
+            waiting=len(waiting),
+            waiting_here=sum(1 for t in waiting if t.present),
+            stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
+            estimate=None,
+        )

@@ -1,0 +1,309 @@
+"""Joining the queue and the patient's own ticket: kiosk walk-ins, "save my spot",
+appointment check-in, status, "I'm here" and leaving the line.
+
+Joins lock the site row, so the per-day display number (`TicketCounter`) is
+handed out one at a time and codes stay unique under concurrent joins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from schedq.db.models import Appointment, Service, Site, SiteDay, Ticket, TicketCounter
+from schedq.db.uow import UnitOfWork
+from schedq.domain import schedule
+from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
+from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from schedq.domain.policy import is_late_check_in
+from schedq.domain.tickets import APPOINTMENT_STATUS, Action
+from schedq.services import queue
+from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
+from schedq.services.appointments import find_appointment
+from schedq.services.sites import closures_of, find_service, hours_of
+
+TOKEN_KIND = "ticket"
+EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteLimits:
+    per_contact_per_day: int
+    per_address_per_hour: int
+
+
+# Joining ------------------------------------------------------------------------------
+
+
+def join_walk_in(
+    uow: UnitOfWork, *, site_id: int, service_code: str, actor: str, now: datetime, secret_key: str
+) -> queue.TicketView:
+    """A patient takes a ticket at the kiosk (or the front desk): present, in line from now."""
+    with uow:
+        site = queue.lock(uow, site_id)
+        queue.expire_overdue_calls(uow, site, now)
+        _check_joinable(uow, site, now)
+        service = _walk_in_service(uow, site, service_code)
+        ticket = _new_ticket(uow, site, service, TicketKind.WALK_IN, now=now, present=True)
+        queue.record(uow, site_id=site.id, at=now, action="join", actor=actor, ticket=ticket, to_status=ticket.status.value)
+        return _commit_new(uow, site, ticket, now, secret_key)
+
+
+def join_remote(
+    uow: UnitOfWork,
+    *,
+    site_id: int,
+    service_code: str,
+    contact: Contact,
+    expected_arrival_at: datetime,
+    client_address: str | None,
+    limits: RemoteLimits,
+    now: datetime,
+    secret_key: str,
+) -> queue.TicketView:
+    """"Save my spot": the patient joins from afar and keeps their place while travelling.
+
+    The ticket is not present until the patient (or staff) says they are here;
+    until then the call policy passes over it without moving it back.
+    """
+    phone = _normal_phone(contact.phone)
+    email = contact.email.strip().lower() if contact.email else None
+    with uow:
+        site = queue.lock(uow, site_id)
+        queue.expire_overdue_calls(uow, site, now)
+        closes = _check_joinable(uow, site, now)
+        service = _walk_in_service(uow, site, service_code)
+        if expected_arrival_at < now - EARLIEST_ARRIVAL_SLACK:
+            raise InvalidInput("expected_arrival_at", "is in the past")
+        if expected_arrival_at > closes:
+            raise InvalidInput("expected_arrival_at", "is after the site closes today")
+        _check_remote_limits(uow, phone=phone, email=email, client_address=client_address, limits=limits, now=now)
+        ticket = _new_ticket(uow, site, service, TicketKind.REMOTE, now=now, present=False)
+        ticket.expected_arrival_at = expected_arrival_at
+        ticket.contact_name = contact.name
+        ticket.contact_phone = phone
+        ticket.contact_email = email
+        ticket.client_address = client_address
+        queue.record(uow, site_id=site.id, at=now, action="join", actor="patient", ticket=ticket, to_status=ticket.status.value)
+        return _commit_new(uow, site, ticket, now, secret_key)
+
+
+def check_in(
+    uow: UnitOfWork,
+    *,
+    reference: str,
+    now: datetime,
+    secret_key: str,
+    actor: str,
+    site_id: int | None = None,
+    manage_token: str | None = None,
+) -> queue.TicketView:
+    """Check an appointment in on its day: it joins the queue as a ticket of kind appointment.
+
+    At the kiosk (`site_id` given) the reference must be for that site; the
+    patient checking in themselves gives the manage token instead. Checked in
+    more than the grace minutes late, it queues as a walk-in from now. A second
+    check-in answers with the same ticket.
+    """
+    with uow:
+        appointment = find_appointment(uow, reference)
+        if site_id is not None and appointment.site_id != site_id:
+            raise NotFound("no appointment with that reference at this site")
+        if manage_token is not None and not token_matches(
+            secret_key, APPOINTMENT_TOKEN_KIND, appointment.id, appointment.token_nonce, manage_token
+        ):
+            raise NotFound("no appointment with that reference")
+        site = queue.lock(uow, appointment.site_id)
+        queue.expire_overdue_calls(uow, site, now)
+        existing = uow.session.scalars(
+            select(Ticket).where(Ticket.appointment_id == appointment.id).execution_options(populate_existing=True)
+        ).one_or_none()
+        if existing is not None:
+            return queue.view_now(uow, existing, site, now, token=_token(secret_key, existing))
+        uow.session.refresh(appointment)
+        if appointment.status is not AppointmentStatus.BOOKED:
+            raise Conflict(f"a {appointment.status.value} appointment cannot be checked in", allowed=[])
+        tz = queue.tz_of(site)
+        if schedule.local_day(appointment.starts_at, tz) != schedule.local_day(now, tz):
+            raise Conflict("check-in opens on the day of the appointment", allowed=[])
+        late = is_late_check_in(appointment_at=appointment.starts_at, checked_in_at=now, grace_minutes=site.grace_minutes)
+        ticket = _new_ticket(uow, site, appointment.service, TicketKind.APPOINTMENT, now=now, present=True)
+        ticket.appointment_id = appointment.id
+        ticket.appointment = appointment
+        ticket.policy_appointment_at = None if late else appointment.starts_at
+        appointment.status = APPOINTMENT_STATUS[TicketStatus.WAITING]
+        appointment.updated_at = now
+        queue.record(
+            uow,
+            site_id=site.id,
+            at=now,
+            action="check_in",
+            actor=actor,
+            ticket=ticket,
+            to_status=ticket.status.value,
+            detail={"late": late},
+        )
+        return _commit_new(uow, site, ticket, now, secret_key)
+
+
+def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
+    """Refuse joins on a closed day, after the walk-in cut-off, or once staff closed the day."""
+    tz = queue.tz_of(site)
+    day = schedule.local_day(now, tz)
+    closes = schedule.closing_time(day, hours_of(site), tz, closures_of(site))
+    if closes is None:
+        raise Conflict(f"{site.name} is closed today", allowed=[])
+    if uow.session.get(SiteDay, (site.id, day)) is not None:
+        raise Conflict(f"{site.name} has closed for the day", allowed=[])
+    cutoff = closes - timedelta(minutes=site.walk_in_cutoff_minutes)
+    if now >= cutoff:
+        local = cutoff.astimezone(tz).strftime("%H:%M")
+        raise Conflict(f"the line closed for new patients at {local}; please come another day", allowed=[])
+    return closes
+
+
+def _walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
+    service = find_service(uow, code)
+    if not service.walk_in_allowed:
+        raise InvalidInput("service", f"{code} needs an appointment")
+    if not any(service in station.services for station in site.stations):
+        raise InvalidInput("service", f"{code} is not offered at {site.name}")
+    return service
+
+
+def _normal_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+def _check_remote_limits(
+    uow: UnitOfWork,
+    *,
+    phone: str | None,
+    email: str | None,
+    client_address: str | None,
+    limits: RemoteLimits,
+    now: datetime,
+) -> None:
+    """At most N remote joins per contact per 24 hours and per client address per hour, at any site."""
+    same_contact = [c for c in (Ticket.contact_phone == phone if phone else None, Ticket.contact_email == email if email else None) if c is not None]
+    if same_contact:
+        count = uow.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.kind == TicketKind.REMOTE, Ticket.joined_at > now - timedelta(days=1), or_(*same_contact))
+        )
+        if count >= limits.per_contact_per_day:
+            raise TooManyRequests(f"at most {limits.per_contact_per_day} remote joins a day for the same contact")
+    if client_address:
+        count = uow.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.kind == TicketKind.REMOTE, Ticket.joined_at > now - timedelta(hours=1), Ticket.client_address == client_address)
+        )
+        if count >= limits.per_address_per_hour:
+            raise TooManyRequests("too many remote joins from this address; try again later")
+
+
+def _new_ticket(
+    uow: UnitOfWork, site: Site, service: Service, kind: TicketKind, *, now: datetime, present: bool
+) -> Ticket:
+    """A waiting ticket with the next display code of the site's day (the site lock is held)."""
+    day = queue.service_day(site, now)
+    counter = uow.session.get(TicketCounter, (site.id, day, kind.prefix), populate_existing=True)
+    if counter is None:
+        counter = TicketCounter(site_id=site.id, service_day=day, prefix=kind.prefix, last_number=0)
+        uow.session.add(counter)
+    counter.last_number += 1
+    ticket = Ticket(
+        site_id=site.id,
+        service_id=service.id,
+        service=service,
+        service_day=day,
+        code=display_code(kind.prefix, counter.last_number),
+        token_nonce=new_nonce(),
+        kind=kind,
+        status=TicketStatus.WAITING,
+        priority=False,
+        present=present,
+        joined_at=now,
+        call_count=0,
+    )
+    uow.session.add(ticket)
+    uow.session.flush()
+    return ticket
+
+
+def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str) -> queue.TicketView:
+    estimate = queue.promise(uow, ticket, now)
+    if estimate is not None:
+        ticket.promised_p10_minutes = estimate.get("p10_minutes")
+        ticket.promised_p50_minutes = estimate.get("p50_minutes")
+        ticket.promised_p90_minutes = estimate.get("p90_minutes")
+        ticket.promised_mean_minutes = estimate.get("mean_minutes")
+    result = queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket))
+    uow.commit()
+    return result
+
+
+def _token(secret_key: str, ticket: Ticket) -> str:
+    return patient_token(secret_key, TOKEN_KIND, ticket.id, ticket.token_nonce)
+
+
+# The patient's own ticket ---------------------------------------------------------------
+
+
+def _check_owner(uow: UnitOfWork, ticket_id: int, token: str | None, secret_key: str) -> None:
+    """NotFound unless `token` is the ticket's (None: the caller is staff, checked by the API)."""
+    if token is None:
+        return
+    nonce = uow.session.scalar(select(Ticket.token_nonce).where(Ticket.id == ticket_id))
+    if nonce is None or not token_matches(secret_key, TOKEN_KIND, ticket_id, nonce, token):
+        raise NotFound(f"no ticket {ticket_id}")
+
+
+def get_ticket(
+    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+) -> queue.TicketView:
+    """Status, place in line and, once called, the station. `token=None` for staff."""
+    with uow:
+        _check_owner(uow, ticket_id, token, secret_key)
+        site_id = queue.ticket_site_id(uow, ticket_id)
+    queue.settle(uow, site_id, now)
+    with uow:
+        site = uow.session.get(Site, site_id)
+        return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
+
+
+def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
+    """The patient leaves the line (again: no change)."""
+    with uow:
+        _check_owner(uow, ticket_id, token, secret_key)
+        site, ticket = queue.locked_ticket(uow, ticket_id, now)
+        if ticket.status is TicketStatus.LEFT:
+            return queue.view(ticket, site)
+        queue.apply(uow, ticket, Action.LEAVE, actor="patient", at=now)
+        ticket.ended_at = now
+        ticket.end_reason = "left the line"
+        uow.commit()
+        return queue.view(ticket, site)
+
+
+def patient_present(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
+    """ "I'm here": the patient with a remote ticket has arrived."""
+    with uow:
+        _check_owner(uow, ticket_id, token, secret_key)
+    return queue.mark_present(uow, ticket_id=ticket_id, actor="patient", now=now)
