@@ -1,0 +1,51 @@
+"""Wait ranges told in plain words."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schedq.domain.messages import messages, wait_message
+
+
+@pytest.mark.parametrize(
+    "p10, p90, english",
+    [
+        (0.0, 1.0, "You will be called any moment now."),
+        (1.0, 4.5, "Less than 5 minutes."),
+        (16.2, 23.9, "About 15–25 minutes."),
+        (12.0, 13.0, "About 10–15 minutes."),
+        (95.0, 170.0, "About 1–3 hours."),
+    ],
+)
+def test_range_is_rounded_outward_to_plain_words(p10, p90, english):
+    assert wait_message(p10, p90) == english
+
+
+def test_spanish_says_the_same_range():
+    assert wait_message(16.2, 23.9, language="es") == "Entre 15 y 25 minutos aproximadamente."
+
+
+def test_no_station_is_said_plainly_instead_of_a_time():
+    for words in messages(5, math.inf, no_station_can_serve=True).values():
+        assert "minut" not in words
+
+
+def test_running_past_closing_is_said():
+    assert "past closing" in wait_message(30, 80, runs_past_close=True)
+    assert "cierre" in wait_message(30, 80, runs_past_close=True, language="es")
+
+
+@given(p10=st.floats(0, 500), width=st.floats(0, 500))
+def test_the_words_never_promise_less_than_the_range(p10, width):
+    import re
+
+    p90 = p10 + width
+    numbers = [int(n) for n in re.findall(r"\d+", wait_message(p10, p90))]
+    if "hours" in wait_message(p10, p90):
+        assert numbers[0] * 60 <= p10 + 1e-9 and numbers[1] * 60 >= p90
+    elif numbers and "minutes" in wait_message(p10, p90):
+        assert numbers[-2] <= p10 + 1e-9 and numbers[-1] >= p90
