@@ -7,7 +7,7 @@ from schedq.api.fields import LocalDateTime, text
 ZONE = "timezone"
 
 
-class EstimateSchema(Schema):
+class TicketEstimateSchema(Schema):
     """The wait range; filled in once the estimator is wired in (null until then)."""
 
     p10_minutes = fields.Float(allow_none=True)
@@ -63,7 +63,7 @@ class TicketSchema(Schema):
     called_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     end_reason = fields.String(allow_none=True)
-    estimate = fields.Nested(EstimateSchema, allow_none=True)
+    estimate = fields.Nested(TicketEstimateSchema, allow_none=True)
 
 
 class TicketCreatedSchema(TicketSchema):
@@ -77,7 +77,7 @@ class StaffTicketSchema(TicketSchema):
     call_count = fields.Integer()
     started_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     allowed_actions = fields.List(fields.String())
-    promised = fields.Nested(EstimateSchema, allow_none=True)
+    promised = fields.Nested(TicketEstimateSchema, allow_none=True)
     actual_wait_minutes = fields.Float(allow_none=True)
     appointment_reference = fields.String(allow_none=True)
     contact_name = fields.String(allow_none=True)
@@ -99,7 +99,7 @@ class QueueSchema(Schema):
     waiting = fields.Integer()
     tickets = fields.List(fields.Nested(StaffTicketSchema))
     stations = fields.List(fields.Nested(StationStateSchema))
-    estimate = fields.Nested(EstimateSchema, allow_none=True)
+    estimate = fields.Nested(TicketEstimateSchema, allow_none=True)
 
 
 class CallTicketPostSchema(Schema):
@@ -168,7 +168,7 @@ class DisplaySchema(Schema):
     waiting = fields.Integer(metadata={"description": "tickets waiting, including remote patients on their way"})
     waiting_here = fields.Integer()
     stations_open = fields.List(fields.String())
-    estimate = fields.Nested(EstimateSchema, allow_none=True, metadata={"description": "wait range for someone joining now"})
+    estimate = fields.Nested(TicketEstimateSchema, allow_none=True, metadata={"description": "wait range for someone joining now"})
 
 
 class FeedbackPostSchema(Schema):
