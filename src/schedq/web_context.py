@@ -22,3 +22,10 @@ def now() -> datetime:
     """The current instant; tests and the demo simulator set `CLOCK` to move time."""
     clock = current_app.config.get("CLOCK")
     return clock() if clock is not None else datetime.now(timezone.utc)
+
+
+def ensure_model(site_id: int) -> None:
+    """Refit the site's wait model first when it is missing or stale."""
+    from schedq.services.estimates import fresh_model
+
+    fresh_model(uow, site_id=site_id, now=now(), max_age_hours=current_app.config["MODEL_MAX_AGE_HOURS"])

@@ -11,6 +11,7 @@ from schedq.api.errors import register_error_handlers
 def init_app(app: Flask) -> Api:
     from schedq.api.appointments.routes import blp as appointments
     from schedq.api.catalogue.routes import blp as catalogue
+    from schedq.api.estimates.routes import blp as estimates
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
@@ -19,7 +20,7 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
-    for blueprint in (sites, catalogue, appointments, queue):
+    for blueprint in (sites, catalogue, appointments, queue, estimates):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     register_error_handlers(app)
     return api

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from schedq.db.models import CapacityBlock, Closure, OpeningHours, Service, Site, Station
+from schedq.db.models import CapacityBlock, Closure, OpeningHours, Service, Site, SiteDay, Station
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
@@ -137,6 +137,25 @@ def set_capacity_plan(
         ]
         uow.commit()
         return site
+
+
+def walk_in_refusal(uow: UnitOfWork, site: Site, now: datetime) -> str | None:
+    """Why a walk-in cannot join the line now, in plain words; None when they can.
+
+    Closed today, closed for the day by staff, or past the walk-in cut-off
+    before closing. Everyone already in line is still served.
+    """
+    tz = schedule.zone(site.timezone)
+    day = schedule.local_day(now, tz)
+    closes = schedule.closing_time(day, hours_of(site), tz, closures_of(site))
+    if closes is None:
+        return f"{site.name} is closed today"
+    if uow.session.get(SiteDay, (site.id, day)) is not None:
+        return f"{site.name} has closed for the day"
+    cutoff = closes - timedelta(minutes=site.walk_in_cutoff_minutes)
+    if now >= cutoff:
+        return f"the line closed for new patients at {cutoff.astimezone(tz):%H:%M}; please come another day"
+    return None
 
 
 def hours_of(site: Site) -> list[schedule.WeeklyInterval]:

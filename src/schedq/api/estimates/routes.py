@@ -1,0 +1,62 @@
+"""Wait estimates for patients deciding when to come, and how well past promises held."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schedq.api import auth
+from schedq.api.estimates.schemas import (
+    AccuracyQueryArgsSchema,
+    AccuracyRowSchema,
+    ModelSummarySchema,
+    WaitSummarySchema,
+)
+from schedq.services import estimates as use
+from schedq.web_context import ensure_model, now, uow
+
+blp = Blueprint("estimates", __name__, description="Wait estimates and their accuracy")
+
+
+@blp.route("/sites/<int:site_id>/wait")
+class SiteWait(MethodView):
+    @blp.response(200, WaitSummarySchema)
+    def get(self, site_id):
+        """The wait for a walk-in joining now, per service (public, no personal data)"""
+        ensure_model(site_id)
+        return use.wait_summary(uow(write=False), site_id=site_id, now=now(), replications=current_app.config["ESTIMATE_REPLICATIONS"])
+
+
+@blp.route("/sites/<int:site_id>/accuracy")
+class Accuracy(MethodView):
+    @blp.arguments(AccuracyQueryArgsSchema, location="query")
+    @blp.response(200, AccuracyRowSchema(many=True))
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, args, site_id):
+        """How the ranges promised at joining held, per service and overall (staff)"""
+        auth.require_staff(site_id)
+        return use.accuracy_report(
+            uow(write=False), site_id=site_id, first_day=args["from_"], last_day=args["to"], service_code=args.get("service")
+        )
+
+
+@blp.route("/sites/<int:site_id>/model")
+class Model(MethodView):
+    @blp.response(200, ModelSummarySchema)
+    @blp.doc(**auth.BEARER_DOC)
+    def get(self, site_id):
+        """What the site's history taught the estimator (staff)"""
+        auth.require_staff(site_id)
+        return use.model_summary(uow(write=False), site_id=site_id, now=now())
+
+
+@blp.route("/sites/<int:site_id>/model/refit")
+class Refit(MethodView):
+    @blp.response(200, ModelSummarySchema)
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, site_id):
+        """Refit the site's model from its history now (site admin)"""
+        auth.require_configure(site_id)
+        use.refit(uow(), site_id=site_id, now=now())
+        return use.model_summary(uow(write=False), site_id=site_id, now=now())

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from schedq.api.fields import LocalDateTime
+
+
+class MessageSchema(Schema):
+    en = fields.String()
+    es = fields.String()
+
+
+class EstimateSchema(Schema):
+    """Minutes until called: a 10–90 % range, the median and the mean (null: not today)."""
+
+    p10_minutes = fields.Float(allow_none=True)
+    p50_minutes = fields.Float(allow_none=True)
+    p90_minutes = fields.Float(allow_none=True)
+    mean_minutes = fields.Float(allow_none=True)
+    runs_past_close = fields.Boolean(metadata={"description": "the upper end falls after closing time"})
+    no_station_can_serve = fields.Boolean(metadata={"description": "no station open or planned today can do this service"})
+    message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
+
+
+class ServiceWaitSchema(Schema):
+    service = fields.String()
+    service_name = fields.String()
+    estimate = fields.Nested(EstimateSchema)
+
+
+class WaitSummarySchema(Schema):
+    site_id = fields.Integer()
+    site_name = fields.String()
+    at = LocalDateTime(zone_from="timezone")
+    walk_ins_open = fields.Boolean()
+    walk_ins_message = fields.Nested(MessageSchema, allow_none=True)
+    people_waiting = fields.Integer()
+    stations_open = fields.Integer()
+    services = fields.List(fields.Nested(ServiceWaitSchema), metadata={"description": "for a walk-in joining now"})
+
+
+class AccuracyQueryArgsSchema(Schema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    service = fields.String(validate=validate.Length(min=1, max=16))
+
+
+class AccuracyRowSchema(Schema):
+    service = fields.String(allow_none=True, metadata={"description": "null: all services together"})
+    count = fields.Integer(attribute="score.count")
+    mae_minutes = fields.Float(attribute="score.mae_minutes", allow_none=True, metadata={"description": "mean absolute error of the promised median"})
+    rmse_minutes = fields.Float(attribute="score.rmse_minutes", allow_none=True)
+    bias_minutes = fields.Float(attribute="score.bias_minutes", allow_none=True, metadata={"description": "mean of actual minus promised: positive, waits ran longer"})
+    coverage = fields.Float(attribute="score.coverage", allow_none=True, metadata={"description": "share of waits inside the promised 10–90 range"})
+    past_p90 = fields.Float(attribute="score.past_p90", allow_none=True, metadata={"description": "share of waits longer than the promised upper end"})
+
+
+class ServiceModelSchema(Schema):
+    service = fields.String()
+    mean_minutes = fields.Float()
+    median_minutes = fields.Float()
+    observations = fields.Integer()
+
+
+class ModelSummarySchema(Schema):
+    site_id = fields.Integer()
+    fitted_at = fields.AwareDateTime(allow_none=True)
+    visit_count = fields.Integer()
+    history_days = fields.Integer()
+    no_show_rate = fields.Float()
+    lateness_mean_minutes = fields.Float(metadata={"description": "check-in minus appointment time; negative is early"})
+    services = fields.List(fields.Nested(ServiceModelSchema))

@@ -1,0 +1,148 @@
+"""Estimates from the live state of a site, through the service layer and the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+
+from schedq.db.models import Ticket
+from schedq.domain.schedule import PlanBlock
+from schedq.services import estimates, sites
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def snapshot(make_uow, site, clock):
+    with make_uow(write=False) as uow:
+        return estimates.build_snapshot(uow, sites.load_site(uow, site.site_id), clock())
+
+
+def test_snapshot_holds_open_stations_their_patients_and_the_line(q, make_uow, site, clock):
+    q.open("Station 1", "Station 3")
+    first, second, third = q.walk_in(), q.walk_in(), q.walk_in("UDS")
+    called = q.call_next("Station 1")
+    clock.advance(minutes=2)
+    from schedq.services import queue
+
+    q.act(queue.start, called.id)
+    clock.advance(minutes=3)
+    snap = snapshot(make_uow, site, clock)
+    assert {s.station_id for s in snap.stations} == {site.station_ids["Station 1"], site.station_ids["Station 3"]}
+    busy = next(s for s in snap.stations if s.busy_with)
+    assert busy.busy_with.ticket_id == first.id and busy.busy_with.started_at == clock() - timedelta(minutes=3)
+    assert [t.ticket_id for t in snap.waiting] == [second.id, third.id]
+    assert snap.closes_at == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)
+
+
+def test_snapshot_plans_the_rest_of_the_day_with_the_lunch_gap(make_uow, site, clock):
+    snap = snapshot(make_uow, site, clock)
+    spans = [(b.starts_at.hour, b.ends_at.hour, b.stations) for b in snap.staffing]
+    assert spans == [(13, 18, 3), (19, 23, 3)]  # 07–12 and 13–17 Chicago, in UTC
+
+
+def test_snapshot_counts_todays_booked_appointments_not_yet_arrived(q, make_uow, site, clock):
+    q.book(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))
+    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=timezone.utc))  # tomorrow
+    snap = snapshot(make_uow, site, clock)
+    assert [a.appointment_at.day for a in snap.upcoming_appointments] == [2]
+
+
+def test_newcomer_wait_grows_with_the_line(q, make_uow, site, clock):
+    q.open("Station 1")
+    with make_uow(write=False) as uow:
+        empty = estimates.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
+    for _ in range(6):
+        q.walk_in()
+    with make_uow(write=False) as uow:
+        busy = estimates.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
+    assert busy.newcomer["DRAW"]["p50_minutes"] > empty.newcomer["DRAW"]["p50_minutes"] + 15
+    assert busy.people_waiting == 6
+
+
+def test_same_state_gives_the_same_answer(q, make_uow, site, clock):
+    q.open("Station 1", "Station 2")
+    for _ in range(4):
+        q.walk_in()
+    results = []
+    for _ in range(2):
+        estimates._memo.entries.clear()
+        with make_uow(write=False) as uow:
+            results.append(estimates.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300))
+    assert results[0] == results[1]
+
+
+def test_refit_learns_service_times_from_the_sites_own_history(q, make_uow, site, clock):
+    from schedq.services import queue
+
+    q.open("Station 1")
+    for _ in range(30):
+        ticket = q.walk_in()
+        q.call_next("Station 1")
+        q.act(queue.start, ticket.id)
+        clock.advance(minutes=12)
+        q.act(queue.complete, ticket.id)
+    clock.set(clock() + timedelta(days=1))
+    estimates.refit(make_uow(), site_id=site.site_id, now=clock())
+    summary = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())
+    draw = next(s for s in summary["services"] if s["service"] == "DRAW")
+    assert draw["observations"] == 30
+    assert 8 < draw["median_minutes"] < 12  # 30 visits of 12 minutes, shrunk toward the 6-minute default
+
+
+def test_a_stale_model_is_refit_before_estimating(make_uow, site, clock):
+    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    fitted = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
+    clock.advance(hours=2)
+    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    assert estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == fitted
+    clock.advance(hours=30)
+    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    assert estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == clock()
+
+
+def test_walk_ins_close_at_the_cut_off_and_the_summary_says_so(make_uow, site, clock):
+    clock.set(datetime(2026, 3, 2, 22, 45, tzinfo=timezone.utc))  # 16:45, cut-off 16:30
+    summary = estimates.wait_summary(make_uow(write=False), site_id=site.site_id, now=clock(), replications=200)
+    assert summary.walk_ins_open is False
+    assert "16:30" in summary.walk_ins_message["en"]
+
+
+def test_accuracy_report_scores_promises_per_service(make_uow, site, clock):
+    from schedq.services import tickets as ticket_use
+
+    made = [ticket_use.join_walk_in(make_uow(), site_id=site.site_id, service_code=code, actor="kiosk", now=clock(), secret_key="s") for code in ("DRAW", "DRAW", "UDS")]
+    with make_uow() as uow:
+        for view, (promised, actual) in zip(made, [((5, 10, 15), 12), ((5, 10, 15), 20), ((0, 5, 10), 5)]):
+            ticket = uow.session.get(Ticket, view.id)
+            ticket.promised_p10_minutes, ticket.promised_p50_minutes, ticket.promised_p90_minutes = promised
+            ticket.actual_wait_minutes = actual
+        uow.commit()
+    rows = {r.service: r.score for r in estimates.accuracy_report(make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2))}
+    assert rows[None].count == 3
+    assert rows["DRAW"].mae_minutes == pytest.approx(6) and rows["DRAW"].past_p90 == pytest.approx(0.5)
+    assert rows["UDS"].coverage == 1.0
+
+
+def test_wait_endpoint_is_public_and_plain(client, q, site):
+    q.open("Station 1", "Station 3")
+    for _ in range(3):
+        q.walk_in()
+    answer = client.get(f"/api/v1/sites/{site.site_id}/wait")
+    assert answer.status_code == 200
+    draw = next(s for s in answer.json["services"] if s["service"] == "DRAW")
+    assert draw["estimate"]["p10_minutes"] <= draw["estimate"]["p50_minutes"] <= draw["estimate"]["p90_minutes"]
+    assert draw["estimate"]["message"]["en"].endswith("minutes.")
+    assert answer.json["people_waiting"] == 3 and answer.json["stations_open"] == 2
+    assert [s["service"] for s in answer.json["services"]] == ["DRAW", "PED", "UDS"]  # walk-in services offered here
+
+
+def test_accuracy_and_model_are_for_staff(client, site):
+    for path in (f"/api/v1/sites/{site.site_id}/accuracy?from=2026-03-01&to=2026-03-02", f"/api/v1/sites/{site.site_id}/model"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=site.headers("display")).status_code == 403
+        assert client.get(path, headers=site.headers("other_staff")).status_code == 403
+        assert client.get(path, headers=site.headers("staff")).status_code == 200
+    refit = f"/api/v1/sites/{site.site_id}/model/refit"
+    assert client.post(refit, headers=site.headers("staff")).status_code == 403
+    assert client.post(refit, headers=site.headers("admin")).status_code == 200
