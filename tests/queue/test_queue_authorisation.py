@@ -15,7 +15,6 @@ import pytest
 
 from schedq.services import queue
 from tests.conftest import MONDAY_8AM
-from tests.queue.conftest import STAFF
 
 API = "/api/v1"
 CALLERS = ("anonymous", "other", "display", "staff", "other_staff", "admin", "own")

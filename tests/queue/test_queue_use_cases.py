@@ -278,6 +278,13 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
         q.walk_in()
 
 
+def test_check_in_after_the_day_is_closed_is_refused(q, make_uow):
+    appointment = q.book(MONDAY_8AM + timedelta(hours=1))
+    queue.close_day(make_uow(), site_id=q.site_id, reason="closed early", actor=STAFF, now=q.clock())
+    with pytest.raises(Conflict, match="closed for the day"):
+        q.check_in(appointment.reference)
+
+
 def test_close_day_is_refused_while_someone_is_in_service(q, make_uow):
     ticket = q.walk_in()
     q.open("Station 1")

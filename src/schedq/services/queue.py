@@ -23,7 +23,7 @@ from sqlalchemy import select
 from schedq.db.models import Site, SiteDay, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
-from schedq.domain.enums import StationState, TicketKind, TicketStatus
+from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.policy import QueueEntry, call_order, choose_next
 from schedq.domain.tickets import ACTIVE, APPOINTMENT_STATUS, Action, allowed_actions, next_status

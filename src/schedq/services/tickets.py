@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from schedq.db.models import Appointment, Service, Site, SiteDay, Ticket, TicketCounter
+from schedq.db.models import Service, Site, SiteDay, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
@@ -137,6 +137,8 @@ def check_in(
         tz = queue.tz_of(site)
         if schedule.local_day(appointment.starts_at, tz) != schedule.local_day(now, tz):
             raise Conflict("check-in opens on the day of the appointment", allowed=[])
+        if uow.session.get(SiteDay, (site.id, queue.service_day(site, now))) is not None:
+            raise Conflict(f"{site.name} has closed for the day", allowed=[])
         late = is_late_check_in(appointment_at=appointment.starts_at, checked_in_at=now, grace_minutes=site.grace_minutes)
         ticket = _new_ticket(uow, site, appointment.service, TicketKind.APPOINTMENT, now=now, present=True)
         ticket.appointment_id = appointment.id
