@@ -50,3 +50,9 @@ def test_demo_seed_fills_an_empty_database_once(runner, make_uow):
 def test_db_upgrade_is_repeatable(runner):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_model_refit_covers_every_site(runner, site):
+    answer = runner.invoke(args=["model", "refit"])
+    assert answer.exit_code == 0, answer.output
+    assert "site 1: refit from 0 visits" in answer.output and "site 2:" in answer.output

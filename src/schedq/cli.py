@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(tokens_group)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(model_group)
     app.cli.add_command(serve_command)
     app.cli.add_command(queue_group)
 
@@ -103,6 +104,23 @@ def queue_sweep() -> None:
 
     swept = queue.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
     click.echo(f"{sum(swept.values())} no-show(s) recorded")
+
+
+@click.group("model", help="Each site's wait model, learned from its own history.")
+def model_group() -> None:
+    pass
+
+
+@model_group.command("refit", help="Refit the wait model of one site (--site) or of every site now.")
+@click.option("--site", "site_id", type=int, help="site id; default: every site")
+@with_appcontext
+def model_refit(site_id: int | None) -> None:
+    from schedq.services import estimates, sites
+
+    targets = [site_id] if site_id is not None else [s.id for s in sites.list_sites(uow(write=False))]
+    for target in targets:
+        stored = estimates.refit(uow(), site_id=target, now=_utcnow())
+        click.echo(f"site {target}: refit from {stored.visit_count} visits")
 
 
 @click.command("seed-demo", help="Add the demo site, services and tokens if the database is empty.")

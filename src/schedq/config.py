@@ -14,7 +14,6 @@ _ENV_PARSERS: dict[str, type] = {
     "INSTANCE_DIR": str,
     "SEED_DEMO": bool,
     "DEMO_PLAY": bool,
-    "ESTIMATE_REPLICATIONS": int,
     "MODEL_MAX_AGE_HOURS": int,
     "MAX_CONTENT_LENGTH": int,
     "REMOTE_JOINS_PER_CONTACT_PER_DAY": int,
@@ -36,7 +35,6 @@ class Config:
     SECRET_KEY: str | None = None  # None: generated once and kept in INSTANCE_DIR
     SEED_DEMO = True
     DEMO_PLAY = False
-    ESTIMATE_REPLICATIONS = 1000
     MODEL_MAX_AGE_HOURS = 24
     MAX_CONTENT_LENGTH = 64 * 1024
     REMOTE_JOINS_PER_CONTACT_PER_DAY = 2

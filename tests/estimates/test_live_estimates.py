@@ -103,7 +103,7 @@ def test_a_stale_model_is_refit_before_estimating(make_uow, site, clock):
 
 def test_walk_ins_close_at_the_cut_off_and_the_summary_says_so(make_uow, site, clock):
     clock.set(datetime(2026, 3, 2, 22, 45, tzinfo=timezone.utc))  # 16:45, cut-off 16:30
-    summary = estimates.wait_summary(make_uow(write=False), site_id=site.site_id, now=clock(), replications=200)
+    summary = estimates.wait_summary(make_uow(write=False), site_id=site.site_id, now=clock())
     assert summary.walk_ins_open is False
     assert "16:30" in summary.walk_ins_message["en"]
 
@@ -146,3 +146,40 @@ def test_accuracy_and_model_are_for_staff(client, site):
     refit = f"/api/v1/sites/{site.site_id}/model/refit"
     assert client.post(refit, headers=site.headers("staff")).status_code == 403
     assert client.post(refit, headers=site.headers("admin")).status_code == 200
+
+
+def test_the_range_promised_at_joining_is_kept_and_scored_when_called(q, make_uow, site, clock):
+    from schedq.services import queue
+
+    q.open("Station 1")
+    busy = q.walk_in()
+    q.call_next("Station 1")
+    q.act(queue.start, busy.id)
+    joined = q.walk_in()
+    assert joined.estimate["p10_minutes"] <= joined.estimate["p90_minutes"]
+    assert joined.promised == {k: joined.estimate[k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")}
+    clock.advance(minutes=7)
+    q.act(queue.complete, busy.id)
+    q.call_next("Station 1")
+    assert q.ticket(joined.id).actual_wait_minutes == pytest.approx(7)
+    rows = estimates.accuracy_report(make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2))
+    overall = next(r.score for r in rows if r.service is None)
+    first_error = abs(0 - busy.promised["p50_minutes"])
+    assert overall.count == 2
+    assert overall.mae_minutes == pytest.approx((first_error + abs(7 - joined.promised["p50_minutes"])) / 2, abs=0.01)
+
+
+def test_early_appointment_is_promised_from_its_appointment_time(q, make_uow, site, clock):
+    from schedq.services import queue
+
+    booked = q.book(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 09:00
+    clock.set(datetime(2026, 3, 2, 14, 40, tzinfo=timezone.utc))
+    q.open("Station 1")
+    first = q.walk_in()
+    q.call_next("Station 1")
+    q.act(queue.start, first.id)
+    for _ in range(4):
+        q.walk_in()
+    ticket = q.check_in(booked.appointment.reference)  # 20 minutes early, behind a line of walk-ins
+    assert ticket.estimate["p10_minutes"] >= 19  # early appointments wait for their time while others wait
+    assert ticket.promised["p50_minutes"] == pytest.approx(ticket.estimate["p50_minutes"] - 20, abs=0.05)

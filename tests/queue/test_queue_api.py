@@ -34,7 +34,7 @@ def test_kiosk_join_answers_with_code_and_token_once(client, site):
     answer = kiosk_join(client, site)
     assert answer.status_code == 201
     assert answer.json["code"] == "A001" and answer.json["token"]
-    assert answer.json["position"] == 1 and answer.json["estimate"] is None
+    assert answer.json["position"] == 1 and answer.json["estimate"]["message"]["en"]
     status = client.get(f"{API}/tickets/{answer.json['id']}", headers={"X-Patient-Token": answer.json["token"]})
     assert status.status_code == 200 and "token" not in status.json
 
@@ -124,7 +124,7 @@ def test_display_feed_has_etag_and_304_until_a_call(client, site):
     url = f"{API}/sites/{site.site_id}/display"
     first = client.get(url)
     assert first.status_code == 200 and first.headers["ETag"]
-    assert first.json["waiting"] == 1 and first.json["now_called"] == [] and first.json["estimate"] is None
+    assert first.json["waiting"] == 1 and first.json["now_called"] == [] and first.json["estimate"]["service"] == "DRAW"
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     open_station(client, site)
     call_next(client, site)

@@ -315,4 +315,4 @@ def test_queue_lists_positions_in_policy_order(q, clock):
     q.act(queue.set_priority, second.id, priority=True)
     listing = q.queue()
     assert [(t.id, t.position) for t in listing.tickets] == [(second.id, 1), (first.id, 2)]
-    assert listing.waiting == 2 and listing.estimate is None
+    assert listing.waiting == 2 and listing.estimate["service"] == "DRAW"

@@ -19,7 +19,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import NotFound
 from schedq.domain.tickets import Action
-from schedq.services import queue
+from schedq.services import estimates, queue
 
 RECENT_CALLS = 10
 
@@ -88,5 +88,5 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             waiting=len(waiting),
             waiting_here=sum(1 for t in waiting if t.present),
             stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
-            estimate=None,
+            estimate=estimates.headline(estimates.site_estimates(uow, site, now), site),
         )

@@ -340,6 +340,15 @@ def site_estimates(
     return estimates
 
 
+def headline(live: Estimates, site: Site) -> dict[str, Any] | None:
+    """The walk-in wait a lobby screen shows: that of the service most stations here can do."""
+    if not live.newcomer:
+        return None
+    reach = {code: sum(code in station.skills for station in site.stations) for code in live.newcomer}
+    code = max(sorted(reach), key=lambda c: reach[c])
+    return {"service": code, **live.newcomer[code]}
+
+
 def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) -> None:
     """Refit the site's model when it is missing or older than `max_age_hours`."""
     with make_uow(write=False) as uow:
@@ -366,14 +375,14 @@ class WaitSummary:
     services: list[dict[str, Any]]
 
 
-def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime, replications: int = REPLICATIONS) -> WaitSummary:
+def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
     """The newcomer range per walk-in service, people waiting and stations open (no personal data)."""
     with uow:
         site = uow.session.get(Site, site_id)
         if site is None:
             raise NotFound(f"no site {site_id}")
         refusal = walk_in_refusal(uow, site, now)
-        estimates = site_estimates(uow, site, now, replications=replications, walk_ins_open=refusal is None)
+        estimates = site_estimates(uow, site, now, walk_ins_open=refusal is None)
         names = {s.code: s.name for s in uow.session.scalars(select(Service))}
         return WaitSummary(
             site_id=site.id,

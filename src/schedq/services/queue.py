@@ -27,6 +27,7 @@ from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.policy import QueueEntry, call_order, choose_next
 from schedq.domain.tickets import ACTIVE, APPOINTMENT_STATUS, Action, allowed_actions, next_status
+from schedq.services import estimates
 
 SYSTEM = "system"
 CLOSE_OUT_STATUS = TicketStatus.CANCELLED
@@ -343,12 +344,12 @@ def wait_start(ticket: Ticket) -> datetime:
 
 
 def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
-    """The wait range to promise `ticket` now; None until the estimator is wired in.
-
-    The lead connects `schedq.estimator` here: return a dict with p10/p50/p90/mean
-    minutes and a plain message. Joining stores it as the ticket's promise.
-    """
-    return None
+    """The wait range `ticket` can be promised now (waiting tickets only), from the live state."""
+    if ticket.status is not TicketStatus.WAITING:
+        return None
+    uow.session.flush()
+    site = uow.session.get(Site, ticket.site_id)
+    return estimates.site_estimates(uow, site, now).tickets.get(ticket.id)
 
 
 def view(
@@ -701,12 +702,14 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
         places = positions(tickets, now)
         ordered = sorted(tickets, key=lambda t: (places.get(t.id, 0), t.called_at or t.joined_at, t.id))
         by_station = {t.station_id: t for t in tickets if t.station_id is not None and t.status is not TicketStatus.WAITING}
+        live = estimates.site_estimates(uow, site, now)
         return QueueView(
             site_id=site_id,
             timezone=site.timezone,
             waiting=len(places),
-            tickets=[view(t, site, position=places.get(t.id), estimate=promise(uow, t, now)) for t in ordered],
+            tickets=[view(t, site, position=places.get(t.id), estimate=live.tickets.get(t.id)) for t in ordered],
             stations=[_station_view(s, by_station.get(s.id)) for s in site.stations],
+            estimate=estimates.headline(live, site),
         )
 
 

@@ -252,10 +252,13 @@ def _new_ticket(
 def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str) -> queue.TicketView:
     estimate = queue.promise(uow, ticket, now)
     if estimate is not None:
-        ticket.promised_p10_minutes = estimate.get("p10_minutes")
-        ticket.promised_p50_minutes = estimate.get("p50_minutes")
-        ticket.promised_p90_minutes = estimate.get("p90_minutes")
-        ticket.promised_mean_minutes = estimate.get("mean_minutes")
+        # Waits are measured from `wait_start` (an early appointment waits from its
+        # time, not from check-in); the promise is kept on the same footing.
+        head_start = max((queue.wait_start(ticket) - now).total_seconds() / 60, 0.0)
+        for name in ("p10", "p50", "p90", "mean"):
+            minutes = estimate[f"{name}_minutes"]
+            value = None if minutes is None else max(minutes - head_start, 0.0)
+            setattr(ticket, f"promised_{name}_minutes", value)
     result = queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket))
     uow.commit()
     return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -25,7 +24,7 @@ class SiteWait(MethodView):
     def get(self, site_id):
         """The wait for a walk-in joining now, per service (public, no personal data)"""
         ensure_model(site_id)
-        return use.wait_summary(uow(write=False), site_id=site_id, now=now(), replications=current_app.config["ESTIMATE_REPLICATIONS"])
+        return use.wait_summary(uow(write=False), site_id=site_id, now=now())
 
 
 @blp.route("/sites/<int:site_id>/accuracy")

@@ -22,6 +22,21 @@ class EstimateSchema(Schema):
     message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
 
 
+class HeadlineEstimateSchema(EstimateSchema):
+    """The wait for a walk-in joining now, for the service most stations can do."""
+
+    service = fields.String()
+
+
+class PromiseSchema(Schema):
+    """The range given when the ticket joined, in minutes from when its wait began."""
+
+    p10_minutes = fields.Float(allow_none=True)
+    p50_minutes = fields.Float(allow_none=True)
+    p90_minutes = fields.Float(allow_none=True)
+    mean_minutes = fields.Float(allow_none=True)
+
+
 class ServiceWaitSchema(Schema):
     service = fields.String()
     service_name = fields.String()

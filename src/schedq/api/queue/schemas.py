@@ -2,19 +2,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schedq.api.estimates.schemas import EstimateSchema, HeadlineEstimateSchema, PromiseSchema
 from schedq.api.fields import LocalDateTime, text
 
 ZONE = "timezone"
-
-
-class TicketEstimateSchema(Schema):
-    """The wait range; filled in once the estimator is wired in (null until then)."""
-
-    p10_minutes = fields.Float(allow_none=True)
-    p50_minutes = fields.Float(allow_none=True)
-    p90_minutes = fields.Float(allow_none=True)
-    mean_minutes = fields.Float(allow_none=True)
-    message = fields.String(allow_none=True)
 
 
 class WalkInPostSchema(Schema):
@@ -63,7 +54,7 @@ class TicketSchema(Schema):
     called_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     end_reason = fields.String(allow_none=True)
-    estimate = fields.Nested(TicketEstimateSchema, allow_none=True)
+    estimate = fields.Nested(EstimateSchema, allow_none=True)
 
 
 class TicketCreatedSchema(TicketSchema):
@@ -77,7 +68,7 @@ class StaffTicketSchema(TicketSchema):
     call_count = fields.Integer()
     started_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     allowed_actions = fields.List(fields.String())
-    promised = fields.Nested(TicketEstimateSchema, allow_none=True)
+    promised = fields.Nested(PromiseSchema, allow_none=True)
     actual_wait_minutes = fields.Float(allow_none=True)
     appointment_reference = fields.String(allow_none=True)
     contact_name = fields.String(allow_none=True)
@@ -99,7 +90,7 @@ class QueueSchema(Schema):
     waiting = fields.Integer()
     tickets = fields.List(fields.Nested(StaffTicketSchema))
     stations = fields.List(fields.Nested(StationStateSchema))
-    estimate = fields.Nested(TicketEstimateSchema, allow_none=True)
+    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now"})
 
 
 class CallTicketPostSchema(Schema):
@@ -168,7 +159,7 @@ class DisplaySchema(Schema):
     waiting = fields.Integer(metadata={"description": "tickets waiting, including remote patients on their way"})
     waiting_here = fields.Integer()
     stations_open = fields.List(fields.String())
-    estimate = fields.Nested(TicketEstimateSchema, allow_none=True, metadata={"description": "wait range for someone joining now"})
+    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now"})
 
 
 class FeedbackPostSchema(Schema):
