@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from schedq.db.models import Ticket
-from schedq.domain.schedule import PlanBlock
 from schedq.services import estimates, sites
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -181,7 +181,7 @@ def test_requeue_keeps_the_original_place(q, clock):
 
 
 def test_actual_wait_is_measured_at_the_first_call(q, clock):
-    ticket = q.walk_in()
+    q.walk_in()
     clock.advance(minutes=12)
     q.open("Station 1")
     called = q.call_next()

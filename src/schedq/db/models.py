@@ -7,13 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     CheckConstraint,
     Column,
     Enum,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,

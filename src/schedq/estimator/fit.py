@@ -152,7 +152,6 @@ def fit(
     days = np.array(days_per_weekday, dtype=float)[:, None]
     rates = np.divide(counts, days * 0.5, out=np.zeros_like(counts), where=days > 0)
 
-    n_walk = sum(walk_in_services.values())
     prior_share = 1.0 / len(service_defaults) if service_defaults else 0.0
     mix_codes = sorted(set(service_defaults) | set(walk_in_services))
     raw = {c: k * (prior_share if c in service_defaults else 0.0) + walk_in_services[c] for c in mix_codes}

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from schedq import estimator
-from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Station, Ticket
+from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.domain import schedule

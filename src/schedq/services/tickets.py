@@ -24,7 +24,7 @@ from schedq.domain.tickets import APPOINTMENT_STATUS, Action
 from schedq.services import queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
-from schedq.services.sites import closures_of, find_service, hours_of
+from schedq.services.sites import closures_of, find_service, hours_of, walk_in_refusal
 
 TOKEN_KIND = "ticket"
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
@@ -161,18 +161,11 @@ def check_in(
 
 def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
     """Refuse joins on a closed day, after the walk-in cut-off, or once staff closed the day."""
+    refusal = walk_in_refusal(uow, site, now)
+    if refusal is not None:
+        raise Conflict(refusal, allowed=[])
     tz = queue.tz_of(site)
-    day = schedule.local_day(now, tz)
-    closes = schedule.closing_time(day, hours_of(site), tz, closures_of(site))
-    if closes is None:
-        raise Conflict(f"{site.name} is closed today", allowed=[])
-    if uow.session.get(SiteDay, (site.id, day)) is not None:
-        raise Conflict(f"{site.name} has closed for the day", allowed=[])
-    cutoff = closes - timedelta(minutes=site.walk_in_cutoff_minutes)
-    if now >= cutoff:
-        local = cutoff.astimezone(tz).strftime("%H:%M")
-        raise Conflict(f"the line closed for new patients at {local}; please come another day", allowed=[])
-    return closes
+    return schedule.closing_time(schedule.local_day(now, tz), hours_of(site), tz, closures_of(site))
 
 
 def _walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
