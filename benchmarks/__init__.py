@@ -1,0 +1,1 @@
+"""Benchmarks: they print their figures; tests do not time anything."""

@@ -1,0 +1,397 @@
+"""Whole site-days of a scenario, played through the real service layer with a simulated clock.
+
+The simulated clock is the `now=` every use case takes. A `SiteWorld` owns the
+database and the site; each `SimulatedDay` books that day's appointments the
+evening before (`appointments.book`), then plays events in time order:
+
+- walk-ins arrive as a non-homogeneous Poisson process (the scenario's rate,
+  piecewise constant by half hour) and join at the kiosk (`tickets.join_walk_in`);
+- booked patients come at appointment time + lateness, or never (no-show),
+  and check in (`tickets.check_in`);
+- stations open and pause at the capacity plan's block boundaries
+  (`queue.set_station_state`); a station to be paused finishes its patient
+  first; the most skilled stations are the ones kept open (the estimator's rule);
+  after the last block the open stations serve the line out;
+- a free open station calls the next patient (`queue.call_next`), starts at
+  once (`queue.start`) and completes after the patient's TRUE service time,
+  drawn from the scenario's lognormal (`queue.complete`);
+- once nobody is left, staff close the day (`queue.close_day`).
+
+Callers observe through `on_join(day, patient, ticket_view, now)`, called
+right after each join and before any station reacts, and may step the day
+with `advance_to(instant)` (a live demo) or play it out with `run()`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from schedq import estimator
+from schedq.db.engine import Database
+from schedq.db.models import Site, Ticket
+from schedq.db.uow import UnitOfWork
+from schedq.domain import schedule
+from schedq.domain.enums import StationState, TicketStatus
+from schedq.domain.errors import Conflict, NotFound
+from schedq.services import appointments, estimates, queue, sites, tickets
+
+from .scenario import Scenario
+
+SECRET_KEY = "simulation"
+STAFF = "staff:simulation"
+KIOSK = "kiosk"
+BOOKING_WALL_TIME = time(20, 0)
+"""Appointments are booked at this local time the evening before their day."""
+
+_PLAN, _COMPLETE, _ARRIVE = 0, 1, 2  # order of simultaneous events
+
+
+@dataclass(slots=True)
+class Patient:
+    """One simulated patient: what they come for, when, and how long their service truly takes."""
+
+    kind: str  # "walk_in" or "appointment"
+    service_code: str
+    arrives_at: datetime | None  # None: an appointment that never comes
+    duration_minutes: float
+    appointment_at: datetime | None = None
+    reference: str | None = None
+    ticket_id: int | None = None
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A ticket of the day as the service layer recorded it."""
+
+    ticket_id: int
+    kind: str
+    service_code: str
+    status: str
+    joined_at: datetime
+    wait_start: datetime
+    called_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    station_id: int | None
+    actual_wait_minutes: float | None
+    promised: dict[str, float | None] = field(default_factory=dict)
+
+
+JoinHook = Callable[["SimulatedDay", Patient, queue.TicketView, datetime], None]
+
+
+class SiteWorld:
+    """A scenario's site in a database, across as many simulated days as asked."""
+
+    def __init__(self, scenario: Scenario, database: Database, *, rng: np.random.Generator) -> None:
+        self.scenario = scenario
+        self.database = database
+        self.rng = rng
+        self.tz = schedule.zone(scenario.timezone)
+        self.site_id: int
+        self.station_ids: list[int] = []  # preferred order: most skills first, then creation order
+        self.skills: dict[int, frozenset[str]] = {}
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.database, write=write)
+
+    def setup(self, *, now: datetime, slug: str | None = None) -> int:
+        """Create the scenario's services (those missing), site, hours, capacity plan and stations."""
+        s = self.scenario
+        known = {service.code for service in sites.list_services(self.uow(write=False))}
+        for spec in s.services:
+            if spec.code not in known:
+                sites.create_service(
+                    self.uow(), code=spec.code, name=spec.name, default_minutes=spec.default_minutes,
+                    bookable=spec.bookable, walk_in_allowed=spec.walk_in_allowed, preparation="",
+                )
+        site = sites.create_site(
+            self.uow(), slug=slug or s.name, now=now, name=f"{s.name} (simulated)", address="simulated",
+            timezone=s.timezone, grace_minutes=s.grace_minutes, walk_in_cutoff_minutes=s.walk_in_cutoff_minutes,
+            min_lead_minutes=30, booking_horizon_days=30,
+        )
+        self.site_id = site.id
+        sites.set_hours(self.uow(), site_id=site.id, intervals=s.weekly_hours())
+        sites.set_capacity_plan(self.uow(), site_id=site.id, slot_minutes=s.slot_minutes, blocks=s.plan_blocks())
+        created = []
+        for index, spec in enumerate(s.stations):
+            station = sites.create_station(self.uow(), site_id=site.id, name=spec.name, service_codes=spec.services)
+            created.append((-len(spec.services), index, station.id, frozenset(spec.services)))
+        self.station_ids = [station_id for *_, station_id, _ in sorted(created)]
+        self.skills = {station_id: skills for *_, station_id, skills in created}
+        return site.id
+
+    def is_open(self, day: date) -> bool:
+        return day.weekday() in self.scenario.weekdays
+
+    def local(self, day: date, wall: time) -> datetime:
+        return schedule.local_instant(day, wall, self.tz)
+
+    def day(self, day: date, *, on_join: JoinHook | None = None) -> SimulatedDay:
+        return SimulatedDay(self, day, on_join=on_join)
+
+    def open_days(self, first: date, count: int) -> list[date]:
+        """The next `count` days the site opens, from `first` on."""
+        days, day = [], first
+        while len(days) < count:
+            if self.is_open(day):
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+
+class SimulatedDay:
+    """One site-day: its patients drawn from the scenario, its events played through the use cases."""
+
+    def __init__(self, world: SiteWorld, day: date, *, on_join: JoinHook | None = None) -> None:
+        self.world = world
+        self.day = day
+        self.on_join = on_join
+        self.rng = world.rng
+        self.now = world.local(day, time(0))
+        self.closed = False
+        self.events: list[tuple[datetime, int, int, str, Any]] = []
+        self._seq = itertools.count()
+        self.patients: list[Patient] = []
+        self.by_ticket: dict[int, Patient] = {}
+        self.waiting: dict[int, str] = {}  # ticket id -> service code, present and not yet called
+        self.open: set[int] = set()
+        self.busy: dict[int, int] = {}  # station id -> ticket id
+        self.pause_after: set[int] = set()
+        self.last_called_wait_minutes: float | None = None
+        self.planned_stations = 0
+        with world.uow(write=False) as uow:
+            site = uow.session.get(Site, world.site_id)
+            self.blocks = estimates.staffing_blocks(site, day)
+            self.closes_at = schedule.closing_time(day, sites.hours_of(site), world.tz, sites.closures_of(site))
+            self.intervals = schedule.opening_intervals(day, sites.hours_of(site), world.tz, sites.closures_of(site))
+        self._book()
+        self._draw_walk_ins()
+        self._schedule_plan()
+
+    # Drawing the day ---------------------------------------------------------------------
+
+    def _duration(self, code: str) -> float:
+        return float(self.world.scenario.service(code).true_model.sample(self.rng, 1)[0])
+
+    def _pick(self, mix: dict[str, float]) -> str:
+        codes = sorted(mix)
+        return codes[int(self.rng.choice(len(codes), p=np.array([mix[c] for c in codes])))]
+
+    def _book(self) -> None:
+        """Book the day's seats the evening before; draw each booked patient's lateness or no-show."""
+        spec = self.world.scenario.appointments
+        if spec.fill <= 0 or not self.intervals:
+            return
+        booked_at = self.world.local(self.day - timedelta(days=1), BOOKING_WALL_TIME)
+        mix = spec.mix
+        any_code = sorted(mix)[0]
+        slots = appointments.list_slots(
+            self.world.uow(write=False), site_id=self.world.site_id, service_code=any_code,
+            first_day=self.day, last_day=self.day, now=booked_at,
+        )
+        number = itertools.count(1)
+        for slot in slots:
+            for _ in range(slot.remaining):
+                if self.rng.random() >= spec.fill:
+                    continue
+                code = self._pick(mix)
+                n = next(number)
+                booking = appointments.book(
+                    self.world.uow(), site_id=self.world.site_id, service_code=code, starts_at=slot.starts_at,
+                    contact=appointments.Contact(f"Patient {self.day:%m%d}-{n}", f"+1555{self.day:%m%d}{n:04d}"),
+                    now=booked_at, secret_key=SECRET_KEY,
+                )
+                no_show = self.rng.random() < spec.no_show_rate
+                lateness = self.rng.normal(spec.lateness_mean_minutes, spec.lateness_sd_minutes)
+                arrives = None if no_show else slot.starts_at + timedelta(minutes=float(lateness))
+                patient = Patient("appointment", code, arrives, self._duration(code), slot.starts_at, booking.reference)
+                self.patients.append(patient)
+                if arrives is not None:
+                    self._push(max(arrives, self.now), _ARRIVE, "arrive", patient)
+
+    def _draw_walk_ins(self) -> None:
+        """Non-homogeneous Poisson arrivals: Poisson counts per half hour, uniform within it."""
+        s = self.world.scenario
+        if not s.walk_in_mix:
+            return
+        for opens, closes in self.intervals:
+            at = opens
+            while at < closes:
+                end = min(at + timedelta(minutes=30), closes)
+                rate = s.walk_in_rate_per_hour(at.astimezone(self.world.tz).time())
+                minutes = (end - at).total_seconds() / 60
+                count = int(self.rng.poisson(rate * minutes / 60))
+                for offset in np.sort(self.rng.uniform(0, minutes, count)):
+                    code = self._pick(s.walk_in_mix)
+                    patient = Patient("walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code))
+                    self.patients.append(patient)
+                    self._push(patient.arrives_at, _ARRIVE, "arrive", patient)
+                at = end
+
+    def _schedule_plan(self) -> None:
+        """Targets for open stations at each block boundary; after the last block the line is served out."""
+        starts = {b.starts_at for b in self.blocks}
+        for index, block in enumerate(self.blocks):
+            self._push(block.starts_at, _PLAN, "plan", block.stations)
+            last = index == len(self.blocks) - 1
+            if not last and block.ends_at not in starts:
+                self._push(block.ends_at, _PLAN, "plan", 0)
+
+    def _push(self, at: datetime, order: int, kind: str, payload: Any) -> None:
+        heapq.heappush(self.events, (at, order, next(self._seq), kind, payload))
+
+    # Playing it ----------------------------------------------------------------------------
+
+    def advance_to(self, instant: datetime) -> None:
+        """Apply every event due up to `instant` (and the calls free stations make then)."""
+        while self.events and self.events[0][0] <= instant:
+            at, _, _, kind, payload = heapq.heappop(self.events)
+            self.now = max(self.now, at)
+            getattr(self, f"_on_{kind}")(payload)
+            self._dispatch()
+        self.now = max(self.now, instant)
+
+    def run(self) -> list[Outcome]:
+        """Play the whole day, close it and return its tickets."""
+        while self.events:
+            self.advance_to(self.events[0][0])
+        if self.waiting:
+            raise RuntimeError(f"{len(self.waiting)} patients left with no station able to serve them")
+        self.close()
+        return self.outcomes()
+
+    def close(self) -> None:
+        if not self.closed:
+            at = max(self.now, self.closes_at) if self.closes_at else self.now
+            queue.close_day(self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at)
+            self.now = at
+            self.closed = True
+
+    def _on_plan(self, stations: int) -> None:
+        self.planned_stations = stations
+        wanted = set(self.world.station_ids[:stations])
+        for station_id in self.world.station_ids:
+            if station_id in wanted:
+                self.pause_after.discard(station_id)
+                if station_id not in self.open:
+                    self._set_state(station_id, StationState.OPEN)
+            elif station_id in self.open:
+                if station_id in self.busy:
+                    self.pause_after.add(station_id)
+                else:
+                    self._set_state(station_id, StationState.PAUSED)
+
+    def _set_state(self, station_id: int, state: StationState) -> None:
+        queue.set_station_state(self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now)
+        if state is StationState.OPEN:
+            self.open.add(station_id)
+        else:
+            self.open.discard(station_id)
+
+    def _on_arrive(self, patient: Patient) -> None:
+        try:
+            if patient.kind == "walk_in":
+                view = tickets.join_walk_in(
+                    self.world.uow(), site_id=self.world.site_id, service_code=patient.service_code,
+                    actor=KIOSK, now=self.now, secret_key=SECRET_KEY,
+                )
+            else:
+                view = tickets.check_in(
+                    self.world.uow(), reference=patient.reference, site_id=self.world.site_id,
+                    actor=KIOSK, now=self.now, secret_key=SECRET_KEY,
+                )
+        except Conflict as refusal:
+            patient.refused = str(refusal)
+            return
+        patient.ticket_id = view.id
+        self.by_ticket[view.id] = patient
+        self.waiting[view.id] = patient.service_code
+        if self.on_join is not None:
+            self.on_join(self, patient, view, self.now)
+
+    def _on_complete(self, station_id: int) -> None:
+        ticket_id = self.busy.pop(station_id)
+        queue.complete(self.world.uow(), ticket_id=ticket_id, actor=STAFF, now=self.now)
+        if station_id in self.pause_after:
+            self.pause_after.discard(station_id)
+            self._set_state(station_id, StationState.PAUSED)
+
+    def _dispatch(self) -> None:
+        """Every free open station calls the next patient it can serve, and starts at once."""
+        for station_id in self.world.station_ids:
+            if station_id not in self.open or station_id in self.busy or station_id in self.pause_after:
+                continue
+            skills = self.world.skills[station_id]
+            if not any(code in skills for code in self.waiting.values()):
+                continue
+            try:
+                called = queue.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
+            except NotFound:
+                continue
+            self.waiting.pop(called.id)
+            self.last_called_wait_minutes = called.actual_wait_minutes
+            queue.start(self.world.uow(), ticket_id=called.id, actor=STAFF, now=self.now)
+            self.busy[station_id] = called.id
+            duration = self.by_ticket[called.id].duration_minutes
+            self._push(self.now + timedelta(minutes=duration), _COMPLETE, "complete", station_id)
+
+    # Observing -----------------------------------------------------------------------------
+
+    @property
+    def open_stations(self) -> int:
+        return len(self.open)
+
+    def planned_stations_at(self, at: datetime) -> int:
+        """Stations the plan has open at `at`, else those of the next block (0 when none is left)."""
+        for block in self.blocks:
+            if block.starts_at <= at < block.ends_at or at < block.starts_at:
+                return block.stations
+        return self.blocks[-1].stations if self.blocks else 0
+
+    def snapshot(self, at: datetime | None = None) -> estimator.SiteSnapshot:
+        """The estimator's snapshot of the live state, as the service builds it."""
+        with self.world.uow(write=False) as uow:
+            site = uow.session.get(Site, self.world.site_id)
+            return estimates.build_snapshot(uow, site, at or self.now)
+
+    def outcomes(self) -> list[Outcome]:
+        """The day's tickets as the service layer recorded them."""
+        with self.world.uow(write=False) as uow:
+            rows = uow.session.scalars(
+                select(Ticket)
+                .where(Ticket.site_id == self.world.site_id, Ticket.service_day == self.day)
+                .order_by(Ticket.id)
+            )
+            return [
+                Outcome(
+                    ticket_id=t.id,
+                    kind=t.kind.value,
+                    service_code=t.service.code,
+                    status=t.status.value,
+                    joined_at=t.joined_at,
+                    wait_start=queue.wait_start(t),
+                    called_at=t.called_at,
+                    started_at=t.started_at,
+                    completed_at=t.completed_at,
+                    station_id=t.station_id,
+                    actual_wait_minutes=t.actual_wait_minutes,
+                    promised={
+                        "p10": t.promised_p10_minutes, "p50": t.promised_p50_minutes, "p90": t.promised_p90_minutes,
+                    },
+                )
+                for t in rows
+            ]
+
+
+def served(outcome: Outcome) -> bool:
+    return outcome.status == TicketStatus.DONE.value
