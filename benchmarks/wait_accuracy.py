@@ -58,7 +58,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    training_weeks: int = 3
+    training_days: int = 15  # three weeks of open days
     heldout_days: int = 30
     seed: int = 20260105
 
@@ -170,8 +170,8 @@ def run_scenario(name: str, settings: Settings) -> Observations:
         database = Database(url)
         world = SiteWorld(scenario, database, rng=np.random.default_rng(settings.seed))
         world.setup(now=datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), timezone.utc))
-        training = [d for d in world.open_days(FIRST_DAY, 7 * settings.training_weeks) if d < FIRST_DAY + timedelta(weeks=settings.training_weeks)]
-        heldout_first = FIRST_DAY + timedelta(weeks=settings.training_weeks)
+        training = world.open_days(FIRST_DAY, settings.training_days)
+        heldout_first = training[-1] + timedelta(days=1)
         heldout = world.open_days(heldout_first, settings.heldout_days)
         visits = []
         for day in training:
@@ -240,7 +240,7 @@ def run_ciw(settings: Settings) -> Observations:
     site = CiwSite(**CIW_SITE)
     obs = Observations("ciw")
     tz = timezone.utc
-    training_days = 5 * settings.training_weeks
+    training_days = settings.training_days
     opens = [datetime(2026, 1, 5, 8, tzinfo=tz) + timedelta(days=i) for i in range(training_days + settings.heldout_days)]
     records, visits_hist = [], []
     for i in range(training_days):
@@ -400,13 +400,18 @@ def _run(name: str, settings: Settings) -> Observations:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 training week, 3 held-out days, no RESULTS.md")
+    parser.add_argument("--quick", action="store_true", help="5 training days, 3 held-out days, tiny and ciw only; no RESULTS.md")
     parser.add_argument("--scenario", action="append", help=f"one of {', '.join(ALL)} or tiny (repeatable)")
+    parser.add_argument("--training-days", type=int, help="open days of history (default 15; quick 5)")
+    parser.add_argument("--heldout-days", type=int, help="open days scored (default 30; quick 3)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-speed", action="store_true", help="skip the request-cost measurement")
     parser.add_argument("--write", type=Path, default=None, help="write the report here (full runs: RESULTS.md)")
     args = parser.parse_args(argv)
-    settings = Settings(training_weeks=1, heldout_days=3) if args.quick else Settings()
+    settings = Settings(training_days=5, heldout_days=3) if args.quick else Settings()
+    if args.training_days or args.heldout_days:
+        settings = Settings(training_days=args.training_days or settings.training_days,
+                            heldout_days=args.heldout_days or settings.heldout_days)
     names = args.scenario or (["tiny", "ciw"] if args.quick else list(ALL))
     started = time.perf_counter()
     # Longest first so two workers finish together.
@@ -418,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         done = {n: _run(n, settings) for n in order}
     results = [done[n] for n in names]
-    report = [f"Settings: {settings.training_weeks} training weeks, {settings.heldout_days} held-out open days per "
+    report = [f"Settings: {settings.training_days} training days, {settings.heldout_days} held-out open days per "
               f"scenario, seed {settings.seed}, {_replications()} replications per estimate.", ""]
     report.append(table(results))
     report.append("")
@@ -440,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     report.append(f"Wall time {time.perf_counter() - started:.0f} s with {args.jobs} processes.")
     output = "\n".join(report)
     print(output)
-    target = args.write or (None if args.quick or args.scenario else RESULTS)
+    full = not (args.quick or args.scenario or args.training_days or args.heldout_days)
+    target = args.write or (RESULTS if full else None)
     if target is not None:
         target.write_text("# Wait-estimate accuracy benchmark\n\nCommand: `.venv/bin/python -m benchmarks.wait_accuracy`"
                           "\n\n" + output + "\n")

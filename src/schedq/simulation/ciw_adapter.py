@@ -72,6 +72,7 @@ def simulate_day(site: CiwSite, *, seed: int) -> list[CiwVisit]:
     import ciw
 
     mu, sigma = site.lognormal
+    ciw.seed(seed)  # before the network: PoissonIntervals draws its arrival dates when built
     network = ciw.create_network(
         arrival_distributions=[ciw.dists.PoissonIntervals(
             rates=[r / 60.0 for r in site.rates_per_hour], endpoints=list(site.rate_endpoints),
@@ -80,7 +81,6 @@ def simulate_day(site: CiwSite, *, seed: int) -> list[CiwVisit]:
         service_distributions=[ciw.dists.Lognormal(mu, sigma)],
         number_of_servers=[site.servers],
     )
-    ciw.seed(seed)
     simulation = ciw.Simulation(network)
     simulation.simulate_until_max_time(site.open_minutes + 24 * 60)
     records = simulation.get_all_records()
