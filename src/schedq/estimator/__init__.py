@@ -5,6 +5,7 @@ snapshots and stores fitted models.
 """
 
 from .baselines import erlang_c_mean, last_called_wait, past_waits_mean, position_times_mean
+from .besttime import BookedAppointment, DayPlan, HalfHourWait, best_times
 from .fit import VisitRecord, fit
 from .model import FittedModel, LatenessModel, ServiceTimeModel
 from .montecarlo import estimate
@@ -19,7 +20,10 @@ from .snapshot import (
 )
 
 __all__ = [
+    "BookedAppointment",
+    "DayPlan",
     "FittedModel",
+    "HalfHourWait",
     "InService",
     "LatenessModel",
     "ServiceTimeModel",
@@ -31,6 +35,7 @@ __all__ = [
     "VisitRecord",
     "WaitEstimate",
     "WaitingTicket",
+    "best_times",
     "erlang_c_mean",
     "estimate",
     "fit",
