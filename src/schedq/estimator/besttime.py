@@ -467,9 +467,15 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
     packed = np.stack([arrival, np.where(no_show, _INF, key_before), np.where(no_show, _INF, key_due),
                        due_at, code.astype(float)], axis=-1)
     skill_flat = skill_ok.ravel()
-    probe_key = _walk_in_key() + probe_at
+    walk_in_key = _walk_in_key()
     call = np.full(probe_at.shape, _INF)
-    pending = np.isfinite(probe_at) & probe_ok.any(axis=1)[row_day][:, None]
+    # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order:
+    # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
+    probe_order = np.argsort(probe_at, axis=1, kind="stable")
+    probes = np.pad(np.take_along_axis(probe_at, probe_order, axis=1), ((0, 0), (0, 1)),
+                    constant_values=_INF)
+    n_probes = np.where(probe_ok.any(axis=1)[row_day], np.isfinite(probe_at).sum(axis=1), 0)
+    next_probe = np.zeros(n_rows, dtype=np.intp)
     row_id = np.arange(n_rows)
     lo = np.zeros(n_rows, dtype=np.intp)
     hi = np.zeros(n_rows, dtype=np.intp)
@@ -478,22 +484,23 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
         rows = np.arange(packed.shape[0])
         s = free.argmin(axis=1)
         t = free[rows, s]
-        active = np.isfinite(t) & pending.any(axis=1)
+        active = np.isfinite(t) & (next_probe < n_probes)
         n_active = int(active.sum())
         if n_active == 0:
             break
         if n_active <= packed.shape[0] // 2:
             keep = np.flatnonzero(active)
-            (packed, service, probe_at, probe_key, pending, free, lo, hi, row_day, row_id) = (
-                x[keep] for x in (packed, service, probe_at, probe_key, pending, free, lo, hi,
-                                  row_day, row_id))
+            (packed, service, probes, probe_order, n_probes, next_probe, free, lo, hi, row_day,
+             row_id) = (x[keep] for x in (packed, service, probes, probe_order, n_probes, next_probe,
+                                          free, lo, hi, row_day, row_id))
             s, t, active = s[keep], t[keep], active[keep]
             rows = np.arange(keep.size)
         k = np.minimum((ends[row_day, s] <= t[:, None]).sum(axis=1), k_max - 1)
         next_start = starts[row_day, s, k]
         is_open = next_start <= t
         closed = active & ~is_open
-        free[rows[closed], s[closed]] = next_start[closed]
+        if closed.any():
+            free[rows[closed], s[closed]] = next_start[closed]
         go = active & is_open
         if not go.any():
             continue
@@ -516,11 +523,14 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
         best = masked[rows, jw]
 
         station_probe = go & probe_ok[row_day, s]
-        reach = pending & station_probe[:, None] & (probe_at <= tc) & (best[:, None] > probe_key)
-        if reach.any():
-            rr, gg = np.nonzero(reach)
-            call[row_id[rr], gg] = t[rr]
-            pending &= ~reach
+        while True:
+            probe = probes[rows, next_probe]
+            reach = station_probe & (probe <= t) & (best > walk_in_key + probe)
+            if not reach.any():
+                break
+            rr = rows[reach]
+            call[row_id[rr], probe_order[rr, next_probe[rr]]] = t[rr]
+            next_probe = next_probe + reach
 
         calls = go & np.isfinite(best)
         if calls.any():
@@ -547,8 +557,8 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
                 later[beyond] = np.where(can_all & np.isfinite(cells[..., _KEY_BEFORE])
                                          & (cells[..., _ARRIVAL] > t[rb, None]),
                                          cells[..., _ARRIVAL], _INF).min(axis=1)
-            probe_next = np.where(pending[ri] & (probe_at[ri] > ti) & station_probe[ri, None],
-                                  probe_at[ri], _INF).min(axis=1)
+            # An idle station has reached every probe already here: the next one is still to come.
+            probe_next = np.where(station_probe[ri], probes[ri, next_probe[ri]], _INF)
             free[ri, si] = np.minimum(later, probe_next)
         # Slide each row's window past the tickets already called.
         undone = np.isfinite(win[..., _KEY_BEFORE])
