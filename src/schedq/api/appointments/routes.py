@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import auth
+from schedq.api.idempotency import HEADER_DOC, idempotency_key
 from schedq.api.appointments.schemas import (
     AppointmentPostSchema,
     AppointmentSchema,
@@ -16,20 +17,12 @@ from schedq.api.appointments.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
 )
-from schedq.domain.errors import InvalidInput
 from schedq.services import appointments as use
 from schedq.services.sites import get_site
 from schedq.web_context import now, uow
 
 blp = Blueprint("appointments", __name__, description="Appointment slots and bookings")
 
-IDEMPOTENCY_HEADER = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 128},
-    "description": "a retry with the same key returns the first booking and books nothing more",
-}
 PATIENT_TOKEN = {
     "in": "header",
     "name": auth.PATIENT_TOKEN_HEADER,
@@ -70,13 +63,11 @@ def _slot_dict(slot: use.SlotView) -> dict:
 class SiteAppointments(MethodView):
     @blp.arguments(AppointmentPostSchema)
     @blp.response(201, BookingSchema)
-    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @blp.doc(parameters=[HEADER_DOC])
     @blp.alt_response(409, description="the slot is full")
     def post(self, body, site_id):
         """Book an appointment; keep the manage token from the answer"""
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not 1 <= len(key) <= 128:
-            raise InvalidInput("Idempotency-Key", "must be 1 to 128 characters")
+        key = idempotency_key()
         contact = body["contact"]
         booking = use.book(
             uow(),

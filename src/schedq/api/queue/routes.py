@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schedq.api import auth
+from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
     CallTicketPostSchema,
     CancelPostSchema,
@@ -81,6 +82,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 
 @blp.route("/sites/<int:site_id>/tickets")
 class WalkIns(MethodView):
+    @idempotent(blp)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, description="closed today, past the walk-in cut-off, or the day is closed")
@@ -95,6 +97,7 @@ class WalkIns(MethodView):
 
 @blp.route("/sites/<int:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
+    @idempotent(blp)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, description="closed today or past the walk-in cut-off")
@@ -159,6 +162,7 @@ class TicketById(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/leave")
 class Leave(MethodView):
+    @idempotent(blp)
     @blp.response(200, TicketSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
     def post(self, ticket_id):
@@ -180,6 +184,7 @@ class Present(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/feedback")
 class TicketFeedback(MethodView):
+    @idempotent(blp)
     @blp.arguments(FeedbackPostSchema)
     @blp.response(201, FeedbackSchema)
     @blp.alt_response(409, description="the visit is not done, or feedback was already given")
@@ -202,6 +207,7 @@ class TicketFeedback(MethodView):
 
 @blp.route("/tickets/<int:ticket_id>/call")
 class CallTicket(MethodView):
+    @idempotent(blp)
     @blp.arguments(CallTicketPostSchema)
     @blp.response(200, StaffTicketSchema)
     @blp.alt_response(409, description="the ticket's status or the station does not allow it")
@@ -216,6 +222,7 @@ def _ticket_action(name: str, use_case, summary: str):
     """A POST /tickets/<id>/<name> staff action with no body."""
 
     class Action(MethodView):
+        @idempotent(blp)
         @blp.response(200, StaffTicketSchema)
         @blp.alt_response(409, description="the ticket's status does not allow it; `allowed_actions` lists what does")
         @blp.doc(summary=summary, **auth.BEARER_DOC)
@@ -236,6 +243,7 @@ _ticket_action("requeue", queue.requeue, "Put a called or no-show ticket back in
 
 @blp.route("/tickets/<int:ticket_id>/cancel")
 class CancelTicket(MethodView):
+    @idempotent(blp)
     @blp.arguments(CancelPostSchema)
     @blp.response(200, StaffTicketSchema)
     @blp.alt_response(409, description="the ticket's status does not allow it")
@@ -291,6 +299,7 @@ _station_action("close", StationState.CLOSED, "Close a station (staff; refused w
 
 @blp.route("/stations/<int:station_id>/call-next")
 class CallNext(MethodView):
+    @idempotent(blp)
     @blp.response(200, StaffTicketSchema)
     @blp.alt_response(404, description="nobody waiting is here for a service this station can do")
     @blp.alt_response(409, description="the station is not open, or still has a patient")
