@@ -182,3 +182,22 @@ def test_early_appointment_is_promised_from_its_appointment_time(q, make_uow, si
     ticket = q.check_in(booked.appointment.reference)  # 20 minutes early, behind a line of walk-ins
     assert ticket.estimate["p10_minutes"] >= 19  # early appointments wait for their time while others wait
     assert ticket.promised["p50_minutes"] == pytest.approx(ticket.estimate["p50_minutes"] - 20, abs=0.05)
+
+
+def test_best_times_cover_a_week_of_half_hours_with_lunch_closed(client, site):
+    answer = client.get(f"/api/v1/sites/{site.site_id}/best-times?service=DRAW")
+    assert answer.status_code == 200, answer.json
+    half_hours = answer.json["half_hours"]
+    days = {h["starts_at"][:10] for h in half_hours}
+    assert len(days) == 5  # Monday to Friday are open; the weekend is closed
+    lunch = [h for h in half_hours if h["starts_at"].startswith("2026-03-03T12:")]
+    assert lunch and not any(h["open_for_walk_ins"] for h in lunch)
+    told = [h for h in half_hours if h["open_for_walk_ins"]]
+    assert all(h["p10_minutes"] <= h["p50_minutes"] <= h["p90_minutes"] for h in told)
+    assert 1 <= len(answer.json["best"]) <= 3 and all(h["message"]["en"] for h in answer.json["best"])
+    assert min(h["starts_at"] for h in half_hours) >= "2026-03-02T08:00"
+
+
+def test_best_times_need_a_walk_in_service_offered_here(client, site):
+    assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=GTT").status_code == 422  # appointment only
+    assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=NOPE").status_code == 422

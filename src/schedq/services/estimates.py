@@ -468,3 +468,110 @@ def model_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> dict[str, 
                 for code, m in sorted(model.services.items())
             ],
         }
+
+
+# Best time to come --------------------------------------------------------------------
+
+BEST_TIME_DAYS = 7
+BEST_TIME_REPLICATIONS = 200
+BEST_TIME_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class BestTimes:
+    site_id: int
+    timezone: str
+    service: str
+    at: datetime
+    half_hours: list[dict[str, Any]]
+    best: list[dict[str, Any]]
+
+
+def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str, Any]:
+    def minutes(value: float | None) -> float | None:
+        return None if value is None or value == float("inf") else round(value, 1)
+
+    told = wait.open_for_walk_ins and wait.p90 is not None
+    return {
+        "starts_at": wait.starts_at,
+        "ends_at": wait.ends_at,
+        "timezone": timezone_name,
+        "open_for_walk_ins": wait.open_for_walk_ins,
+        "p10_minutes": minutes(wait.p10),
+        "p50_minutes": minutes(wait.p50),
+        "p90_minutes": minutes(wait.p90),
+        "mean_minutes": minutes(wait.mean),
+        "expected_walk_ins": round(wait.expected_walk_ins, 2),
+        "message": messages(
+            wait.p10, wait.p90, runs_past_close=wait.runs_past_close,
+            no_station_can_serve=wait.no_station_can_serve, newcomer=True,
+        ) if told else None,
+    }
+
+
+def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
+    """What the site knows of local `day`: hours, capacity plan, stations and bookings."""
+    tz = schedule.zone(site.timezone)
+    start = schedule.local_instant(day, datetime.min.time(), tz)
+    end = schedule.local_instant(day + timedelta(days=1), datetime.min.time(), tz)
+    booked = uow.session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.site_id == site.id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return estimator.DayPlan(
+        local_date=day,
+        opening_intervals=tuple(schedule.opening_intervals(day, _hours(site), tz, _closures(site))),
+        staffing=tuple(staffing_blocks(site, day)),
+        station_skills=tuple(s.skills for s in sorted(site.stations, key=lambda s: s.id)),
+        appointments=tuple(estimator.BookedAppointment(a.starts_at, a.service.code) for a in booked),
+        walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
+        grace_minutes=site.grace_minutes,
+    )
+
+
+_best_memo = _Memo(size=64)
+
+
+def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetime) -> BestTimes:
+    """The expected wait for a walk-in arriving in each half hour of today and the next six days."""
+    with uow:
+        site = uow.session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id}")
+        service = uow.session.scalars(select(Service).where(Service.code == service_code)).one_or_none()
+        if service is None or not any(service_code in s.skills for s in site.stations):
+            raise InvalidInput("service", f"{service_code!r} is not offered at {site.name}")
+        if not service.walk_in_allowed:
+            raise InvalidInput("service", f"{service_code} needs an appointment")
+        at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
+        tz = schedule.zone(site.timezone)
+        today = schedule.local_day(at, tz)
+        plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
+        snapshot = build_snapshot(uow, site, at)
+        model = current_model(uow, site, at, max_age=timedelta(days=1))
+        key = (service_code, plans) + _state_key(site, snapshot, model, True)
+        cached = _best_memo.get(key)
+        if cached is not None:
+            return cached
+        half_hours = estimator.best_times(
+            plans, model, service_code=service_code, tz=site.timezone,
+            replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
+        )
+        open_ones = [h for h in half_hours if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")]
+        best = sorted(sorted(open_ones, key=lambda h: (round(h.p90), h.starts_at))[:3], key=lambda h: h.starts_at)
+        result = BestTimes(
+            site.id,
+            site.timezone,
+            service_code,
+            at,
+            [half_hour_view(h, site.timezone) for h in half_hours],
+            [half_hour_view(h, site.timezone) for h in best],
+        )
+        _best_memo.put(key, result)
+        return result

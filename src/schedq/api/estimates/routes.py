@@ -9,6 +9,8 @@ from schedq.api import auth
 from schedq.api.estimates.schemas import (
     AccuracyQueryArgsSchema,
     AccuracyRowSchema,
+    BestTimesQueryArgsSchema,
+    BestTimesSchema,
     ModelSummarySchema,
     WaitSummarySchema,
 )
@@ -25,6 +27,16 @@ class SiteWait(MethodView):
         """The wait for a walk-in joining now, per service (public, no personal data)"""
         ensure_model(site_id)
         return use.wait_summary(uow(write=False), site_id=site_id, now=now())
+
+
+@blp.route("/sites/<int:site_id>/best-times")
+class BestTimes(MethodView):
+    @blp.arguments(BestTimesQueryArgsSchema, location="query")
+    @blp.response(200, BestTimesSchema)
+    def get(self, args, site_id):
+        """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public)"""
+        ensure_model(site_id)
+        return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 
 @blp.route("/sites/<int:site_id>/accuracy")

@@ -85,3 +85,27 @@ class ModelSummarySchema(Schema):
     no_show_rate = fields.Float()
     lateness_mean_minutes = fields.Float(metadata={"description": "check-in minus appointment time; negative is early"})
     services = fields.List(fields.Nested(ServiceModelSchema))
+
+
+class BestTimesQueryArgsSchema(Schema):
+    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+
+
+class HalfHourSchema(Schema):
+    starts_at = LocalDateTime(zone_from="timezone")
+    ends_at = LocalDateTime(zone_from="timezone")
+    open_for_walk_ins = fields.Boolean()
+    p10_minutes = fields.Float(allow_none=True)
+    p50_minutes = fields.Float(allow_none=True)
+    p90_minutes = fields.Float(allow_none=True)
+    mean_minutes = fields.Float(allow_none=True)
+    expected_walk_ins = fields.Float(metadata={"description": "walk-ins the site usually sees in this half hour"})
+    message = fields.Nested(MessageSchema, allow_none=True)
+
+
+class BestTimesSchema(Schema):
+    site_id = fields.Integer()
+    service = fields.String()
+    at = LocalDateTime(zone_from="timezone")
+    best = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "the open half hours with the shortest waits"})
+    half_hours = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "every half hour from opening to closing, today and the next six days"})
