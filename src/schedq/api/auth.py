@@ -13,6 +13,17 @@ BEARER_DOC = {"security": [{"bearerAuth": []}]}
 PATIENT_TOKEN_HEADER = "X-Patient-Token"
 
 
+def patient_token_doc(what: str) -> dict:
+    """The OpenAPI parameter for a patient's secret, described as `what`."""
+    return {
+        "in": "header",
+        "name": PATIENT_TOKEN_HEADER,
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"{what} (or the `token` query parameter)",
+    }
+
+
 def current_principal() -> Principal | None:
     """The API token's principal; aborts 401 on a malformed, unknown or revoked token."""
     if "principal" not in g:

@@ -16,10 +16,23 @@ from sqlalchemy.exc import IntegrityError
 from schedq.db.models import Appointment, IdempotencyRecord, Service, Site
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
-from schedq.domain.codes import new_nonce, new_reference, normalise_reference, patient_token, token_matches
+from schedq.domain.codes import (
+    new_nonce,
+    new_reference,
+    normalise_reference,
+    patient_token,
+    token_matches,
+)
+from schedq.domain.contact import Contact
 from schedq.domain.enums import AppointmentStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
-from schedq.services.sites import closures_of, find_service, hours_of, load_site, plan_of
+from schedq.services.sites import (
+    closures_of,
+    find_service,
+    hours_of,
+    load_site,
+    plan_of,
+)
 
 MAX_SLOT_RANGE_DAYS = 31
 TOKEN_KIND = "appointment"
@@ -31,13 +44,6 @@ class SlotView:
     ends_at: datetime
     seats: int
     remaining: int
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    name: str
-    phone: str | None = None
-    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,16 @@ from sqlalchemy import and_, or_, select
 from schedq import estimator
 from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket
 from schedq.db.uow import UnitOfWork
-from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.domain import schedule
-from schedq.domain.enums import AppointmentStatus, StationState, TicketKind, TicketStatus
+from schedq.domain.enums import (
+    AppointmentStatus,
+    StationState,
+    TicketKind,
+    TicketStatus,
+)
 from schedq.domain.errors import InvalidInput, NotFound
 from schedq.domain.messages import messages, walk_ins_closed
+from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.services.sites import walk_in_refusal
 
 HISTORY_DAYS = 8 * 7

@@ -26,7 +26,13 @@ from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.policy import QueueEntry, call_order, choose_next
-from schedq.domain.tickets import ACTIVE, APPOINTMENT_STATUS, Action, allowed_actions, next_status
+from schedq.domain.tickets import (
+    ACTIVE,
+    APPOINTMENT_STATUS,
+    Action,
+    allowed_actions,
+    next_status,
+)
 from schedq.services import estimates
 
 SYSTEM = "system"

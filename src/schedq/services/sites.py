@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from schedq.db.models import CapacityBlock, Closure, OpeningHours, Service, Site, SiteDay, Station
+from schedq.db.models import (
+    CapacityBlock,
+    Closure,
+    OpeningHours,
+    Service,
+    Site,
+    SiteDay,
+    Station,
+)
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.errors import Conflict, InvalidInput, NotFound

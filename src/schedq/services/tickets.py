@@ -17,6 +17,7 @@ from schedq.db.models import Service, Site, SiteDay, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
+from schedq.domain.contact import Contact
 from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from schedq.domain.policy import is_late_check_in
@@ -28,13 +29,6 @@ from schedq.services.sites import closures_of, find_service, hours_of, walk_in_r
 
 TOKEN_KIND = "ticket"
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    name: str
-    phone: str | None = None
-    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import auth
-from schedq.api.idempotency import HEADER_DOC, idempotency_key
 from schedq.api.appointments.schemas import (
     AppointmentPostSchema,
     AppointmentSchema,
@@ -17,19 +16,14 @@ from schedq.api.appointments.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
 )
+from schedq.api.idempotency import HEADER_DOC, idempotency_key
 from schedq.services import appointments as use
 from schedq.services.sites import get_site
 from schedq.web_context import now, uow
 
 blp = Blueprint("appointments", __name__, description="Appointment slots and bookings")
 
-PATIENT_TOKEN = {
-    "in": "header",
-    "name": auth.PATIENT_TOKEN_HEADER,
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "the manage token from the booking (or the `token` query parameter)",
-}
+PATIENT_TOKEN = auth.patient_token_doc("the manage token from the booking")
 
 
 @blp.route("/sites/<int:site_id>/slots")

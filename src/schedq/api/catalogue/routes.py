@@ -6,7 +6,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import auth
-from schedq.api.catalogue.schemas import ServicePatchSchema, ServicePostSchema, ServiceSchema
+from schedq.api.catalogue.schemas import (
+    ServicePatchSchema,
+    ServicePostSchema,
+    ServiceSchema,
+)
 from schedq.services import sites as use
 from schedq.web_context import uow
 

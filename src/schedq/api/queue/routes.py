@@ -42,14 +42,8 @@ from schedq.web_context import now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
-PATIENT_TOKEN = {
-    "in": "header",
-    "name": auth.PATIENT_TOKEN_HEADER,
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "the ticket token given when joining (or the `token` query parameter)",
-}
-MANAGE_TOKEN = {**PATIENT_TOKEN, "description": "the appointment's manage token (or the `token` query parameter)"}
+PATIENT_TOKEN = auth.patient_token_doc("the ticket token given when joining")
+MANAGE_TOKEN = auth.patient_token_doc("the appointment's manage token")
 
 
 def _principal() -> Principal:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from schedq.api.estimates.schemas import EstimateSchema, HeadlineEstimateSchema, PromiseSchema
+from schedq.api.appointments.schemas import ContactSchema
+from schedq.api.estimates.schemas import (
+    EstimateSchema,
+    HeadlineEstimateSchema,
+    PromiseSchema,
+)
 from schedq.api.fields import LocalDateTime, text
 
 ZONE = "timezone"
@@ -12,20 +17,9 @@ class WalkInPostSchema(Schema):
     service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
 
 
-class RemoteContactSchema(Schema):
-    name = text(120, required=True)
-    phone = fields.String(validate=[validate.Length(max=32), validate.Regexp(r"^\+?[0-9 ().-]{6,32}$", error="not a phone number")])
-    email = fields.Email(validate=validate.Length(max=254))
-
-    @validates_schema
-    def _reachable(self, data, **kwargs):
-        if not data.get("phone") and not data.get("email"):
-            raise ValidationError("give a phone number or an email", field_name="phone")
-
-
 class RemotePostSchema(Schema):
     service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
-    contact = fields.Nested(RemoteContactSchema, required=True)
+    contact = fields.Nested(ContactSchema, required=True)
     expected_arrival_at = fields.AwareDateTime(required=True, metadata={"description": "when you expect to arrive, with its offset"})
 
 

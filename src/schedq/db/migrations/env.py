@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from schedq.db.base import Base
 from schedq.db import models  # noqa: F401  (registers the tables)
+from schedq.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,10 +4,10 @@ Revision ID: 58a7021a550e
 Revises: 
 Create Date: 2026-11-24 12:28:13.171437
 """
-from alembic import op
 import sqlalchemy as sa
-import schedq.db.base
+from alembic import op
 
+import schedq.db.base
 
 revision = "0001"
 down_revision = None
