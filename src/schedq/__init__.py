@@ -27,4 +27,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["schedq.database"] = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     api.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(__import__("schedq.web", fromlist=["bp"]).bp)
     return app

@@ -1,0 +1,254 @@
+// What the three pages share: calling the JSON API, polling it with back-off,
+// the "reconnecting…" notice, building DOM from text (never HTML), and wait words.
+"use strict";
+
+const schedq = (() => {
+  const API = "/api/v1";
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || `HTTP ${status}`);
+      this.status = status;
+      this.body = body || {};
+    }
+  }
+
+  /** A JSON call. Resolves {status, etag, data}; 304 gives data null. Throws ApiError or TypeError (network). */
+  async function api(path, { method = "GET", headers = {}, body, etag } = {}) {
+    const sent = { Accept: "application/json", ...headers };
+    if (body !== undefined) sent["Content-Type"] = "application/json";
+    if (etag) sent["If-None-Match"] = etag;
+    const response = await fetch(API + path, {
+      method,
+      headers: sent,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+    if (response.status === 304) return { status: 304, etag, data: null };
+    const raw = await response.text();
+    let data = null;
+    if (raw) {
+      try { data = JSON.parse(raw); } catch { data = null; }
+    }
+    if (!response.ok) throw new ApiError(response.status, data);
+    return { status: response.status, etag: response.headers.get("ETag"), data };
+  }
+
+  /** True when the error means "the server could not be reached or is restarting". */
+  function isConnectionError(error) {
+    return !(error instanceof ApiError) || error.status >= 500 || error.status === 0;
+  }
+
+  const ACTION_WORDS = {
+    call: "call", recall: "call again", start: "start", complete: "complete", no_show: "no-show",
+    requeue: "put back in line", cancel: "cancel", leave: "leave", set_priority: "set priority",
+    mark_present: "mark as here",
+  };
+
+  /** An API error in words: its message, the fields it names, and what is allowed instead. */
+  function describeError(error) {
+    if (!(error instanceof ApiError)) return "The server cannot be reached. Check the connection and try again.";
+    const parts = [error.body.message || `The request failed (HTTP ${error.status}).`];
+    const fields = error.body.errors;
+    if (fields) {
+      for (const where of Object.values(fields)) {
+        for (const [field, messages] of Object.entries(where)) {
+          parts.push(`${field}: ${[].concat(messages).join(" ")}`);
+        }
+      }
+    }
+    const allowed = error.body.allowed_actions;
+    if (Array.isArray(allowed)) {
+      parts.push(allowed.length
+        ? `Allowed now: ${allowed.map((a) => ACTION_WORDS[a] || a).join(", ")}.`
+        : "No action is allowed on it now.");
+    }
+    return parts.join(" ");
+  }
+
+  // The connection notice -----------------------------------------------------------
+
+  const notice = {
+    element: null,
+    lost(retryMs) {
+      this.element = this.element || document.getElementById("connection");
+      if (!this.element) return;
+      const seconds = Math.max(1, Math.round(retryMs / 1000));
+      this.element.textContent = `Reconnecting… trying again in ${seconds} s · Reconectando…`;
+      this.element.hidden = false;
+      document.body.classList.add("offline");
+    },
+    ok() {
+      this.element = this.element || document.getElementById("connection");
+      if (this.element) this.element.hidden = true;
+      document.body.classList.remove("offline");
+    },
+  };
+
+  /**
+   * Run `task` every `intervalMs`. When the server cannot be reached, wait 1 s, 2 s, 4 s…
+   * (at most `maxBackoffMs`) and show "Reconnecting…" until it answers again; no reload needed.
+   * Errors the server answered with (4xx) go to `onError` and do not slow polling down.
+   */
+  function poll(task, { intervalMs, maxBackoffMs = 5000, onError = () => {} }) {
+    let failures = 0;
+    let timer = null;
+    let running = false;
+    let stopped = false;
+
+    async function run() {
+      timer = null;
+      running = true;
+      try {
+        await task();
+        failures = 0;
+        notice.ok();
+      } catch (error) {
+        if (isConnectionError(error)) {
+          failures += 1;
+        } else {
+          failures = 0;
+          notice.ok();
+          onError(error);
+        }
+      }
+      running = false;
+      if (stopped) return;
+      const delay = failures ? Math.min(1000 * 2 ** (failures - 1), maxBackoffMs) : intervalMs;
+      if (failures) notice.lost(delay);
+      timer = setTimeout(run, delay);
+    }
+
+    run();
+    window.addEventListener("online", () => poller.now());
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) poller.now(); });
+
+    const poller = {
+      /** Poll at once (after an action, or when the page comes back into view). */
+      now() {
+        if (stopped || running) return;
+        if (timer) clearTimeout(timer);
+        run();
+      },
+      stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      },
+    };
+    return poller;
+  }
+
+  // DOM from text ---------------------------------------------------------------------
+
+  /** el("p", {class: "x", lang: "es"}, "text", child…): attributes set as attributes, children as text nodes. */
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") node.className = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  /** Set an element's text (never HTML); returns whether it changed. */
+  function setText(idOrNode, text) {
+    const node = typeof idOrNode === "string" ? document.getElementById(idOrNode) : idOrNode;
+    if (!node) return false;
+    const value = text === null || text === undefined ? "" : String(text);
+    if (node.textContent === value) return false;
+    node.textContent = value;
+    return true;
+  }
+
+  /**
+   * Make `container`'s children show `items` in order, rebuilding only the ones whose signature
+   * changed: buttons under a pointer or keyboard are not swapped out on every poll.
+   */
+  function reconcile(container, items, keyOf, signatureOf, build) {
+    const existing = new Map([...container.children].map((node) => [node.schedqKey, node]));
+    items.forEach((item, i) => {
+      const key = String(keyOf(item));
+      const signature = signatureOf(item);
+      let node = existing.get(key);
+      if (!node || node.schedqSignature !== signature) {
+        const built = build(item);
+        built.schedqKey = key;
+        built.schedqSignature = signature;
+        if (node) node.replaceWith(built);
+        node = built;
+      }
+      existing.delete(key);
+      if (container.children[i] !== node) container.insertBefore(node, container.children[i] || null);
+    });
+    for (const node of existing.values()) node.remove();
+  }
+
+  // Waits in words --------------------------------------------------------------------
+
+  /** The estimate's range as whole minutes, or null when it has none. */
+  function range(estimate) {
+    if (!estimate || estimate.p10_minutes === null || estimate.p90_minutes === null) return null;
+    if (estimate.p10_minutes === undefined || estimate.p90_minutes === undefined) return null;
+    const low = Math.max(0, Math.floor(estimate.p10_minutes));
+    const high = Math.max(low, Math.ceil(estimate.p90_minutes));
+    return { low, high };
+  }
+
+  /** "12–20 min" for tables; "—" when there is no range. */
+  function rangeShort(estimate) {
+    const r = range(estimate);
+    if (!r) return "—";
+    return r.high <= 1 ? "any moment" : `${r.low}–${r.high} min`;
+  }
+
+  const EXPLAIN = {
+    en: {
+      range: (r) => `Most patients in your place are called within ${r.low}–${r.high} minutes; 1 in 10 waits longer.`,
+      pastClose: "The wait may run past closing time. Everyone already in line is still seen.",
+      noStation: "No station can do this service right now. Please ask at the front desk.",
+    },
+    es: {
+      range: (r) => `La mayoría de los pacientes en su lugar son llamados en ${r.low}–${r.high} minutos; 1 de cada 10 espera más.`,
+      pastClose: "La espera puede pasar de la hora de cierre. Atenderemos a todos los que ya están en la fila.",
+      noStation: "Ahora ninguna estación puede hacer este servicio. Pregunte en recepción, por favor.",
+    },
+  };
+
+  /** What the range means, in plain words, in `lang` ("en" or "es"). */
+  function explain(estimate, lang) {
+    const words = EXPLAIN[lang] || EXPLAIN.en;
+    if (!estimate) return "";
+    if (estimate.no_station_can_serve) return words.noStation;
+    const r = range(estimate);
+    const parts = [];
+    if (r && r.high > 1) parts.push(words.range(r));
+    if (estimate.runs_past_close) parts.push(words.pastClose);
+    return parts.join(" ");
+  }
+
+  /** The estimate's own message in `lang`, falling back to English. */
+  function message(estimate, lang) {
+    if (!estimate || !estimate.message) return "";
+    return estimate.message[lang] || estimate.message.en || "";
+  }
+
+  /** "09:41" in the site's timezone. */
+  function clock(isoText, timeZone) {
+    if (!isoText) return "";
+    const options = { hour: "2-digit", minute: "2-digit", hour12: false };
+    if (timeZone) options.timeZone = timeZone;
+    try {
+      return new Intl.DateTimeFormat("en-GB", options).format(new Date(isoText));
+    } catch {
+      return isoText.slice(11, 16);
+    }
+  }
+
+  return { api, ApiError, poll, describeError, isConnectionError, el, setText, reconcile, range, rangeShort, explain, message, clock };
+})();

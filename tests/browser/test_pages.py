@@ -1,0 +1,213 @@
+"""The three pages in Chromium against a real server with several workers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+BOTH_DATABASES = pytest.mark.parametrize(
+    "server_backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+def sign_in(page, token: str) -> None:
+    page.get_by_label("Staff API token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#console")).to_be_visible()
+
+
+def station_card(page, name: str):
+    return page.locator(f'article.station[data-station="{name}"]')
+
+
+@BOTH_DATABASES
+def test_a_call_made_in_the_console_shows_on_the_display_within_3_seconds(served, pages, server_backend):
+    ticket = served.walk_in()
+    display = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
+    console = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
+    sign_in(console, served.tokens["staff"])
+
+    station_card(console, "Station 1").get_by_role("button", name="Open Station 1").click()
+    call_next = console.get_by_role("button", name="Call next to Station 1")
+    expect(call_next).to_be_visible()
+    clicked = time.monotonic()
+    call_next.click()
+
+    called = display.locator(f'.call[data-code="{ticket["code"]}"]')
+    expect(called).to_be_visible(timeout=3000)
+    seconds = time.monotonic() - clicked
+    assert seconds < 3.0, f"the display showed the call after {seconds:.1f} s"
+    expect(called).to_contain_text("Station 1")
+    expect(called).to_have_class("call fresh")
+    expect(console.locator("#message")).to_contain_text(f"{ticket['code']} called to Station 1")
+    screenshot(display, f"display-{server_backend}")
+    screenshot(console, f"console-{server_backend}")
+
+
+def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_without_names(served, pages):
+    served.open_station("Station 1")
+    served.open_station("Station 3")
+    status, remote = served.api(
+        "POST",
+        f"/sites/{served.site_id}/remote-tickets",
+        {"service": "DRAW", "contact": {"name": "Rosalind Example", "phone": "+1 555 0100"}, "expected_arrival_at": served.in_minutes(20)},
+    )
+    assert status == 201, remote
+    first, second = served.walk_in(), served.walk_in("UDS")
+    for _ in range(3):
+        served.walk_in()
+    served.staff(f"/tickets/{first['id']}/call", {"station_id": served.station_id("Station 1")})
+    served.staff(f"/tickets/{second['id']}/call", {"station_id": served.station_id("Station 3")})
+
+    display = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
+    expect(display.locator(".call")).to_have_count(2)
+    expect(display.locator("#recent li")).to_have_count(2)
+    expect(display.locator("#wait-en")).not_to_be_empty()
+    expect(display.locator("#wait-es")).not_to_be_empty()
+    expect(display.locator("#waiting")).to_contain_text("en espera")
+    expect(display.get_by_text("Llamando ahora")).to_be_visible()
+    assert "Rosalind" not in display.content()
+    screenshot(display, "display")
+
+
+def test_the_ticket_page_follows_its_ticket_through_called_and_done(served, pages):
+    station_id = served.open_station("Station 1")
+    ticket = served.walk_in()
+    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+
+    expect(page.locator("#code")).to_have_text(ticket["code"])
+    expect(page.locator("#status-title")).to_have_text("You are in line")
+    expect(page.locator("#status-detail")).to_have_text("You are next in line.")
+    expect(page.locator("#wait-message")).not_to_be_empty()
+    expect(page.locator("#prep")).to_contain_text("Drink water")
+    expect(page.get_by_role("button", name="Leave the line")).to_be_visible()
+    screenshot(page, "ticket-waiting")
+
+    served.staff(f"/stations/{station_id}/call-next")
+    expect(page.locator("#station")).to_have_text("Go to Station 1", timeout=5000)
+    expect(page.locator("#status-title")).to_have_text("It's your turn")
+    expect(page.get_by_role("button", name="Leave the line")).to_be_hidden()
+    screenshot(page, "ticket-called")
+
+    served.staff(f"/tickets/{ticket['id']}/start")
+    expect(page.locator("#status-title")).to_have_text("You are being seen", timeout=5000)
+    served.staff(f"/tickets/{ticket['id']}/complete")
+    expect(page.locator("#status-title")).to_have_text("Your visit is complete", timeout=5000)
+    expect(page.locator("#station")).to_be_hidden()
+    screenshot(page, "ticket-done")
+
+
+def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
+    served.open_station("Station 1")
+    for _ in range(4):
+        served.walk_in()
+    ticket = served.walk_in()
+    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+
+    expect(page.locator("#status-detail")).to_have_text("You are number 5 in line: 4 ahead of you.")
+    expect(page.locator("#wait-explain")).to_contain_text("Most patients in your place are called within")
+    expect(page.locator("#wait-explain")).to_contain_text("1 in 10 waits longer")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("#status-title")).to_have_text("Está en la fila")
+    expect(page.locator("#wait-explain")).to_contain_text("1 de cada 10 espera más")
+    assert page.evaluate("document.documentElement.lang") == "es"
+
+
+def test_leaving_the_line_from_the_ticket_page(served, pages):
+    ticket = served.walk_in()
+    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+
+    page.get_by_role("button", name="Leave the line").click()
+    page.get_by_role("button", name="Yes, leave the line").click()
+
+    expect(page.locator("#status-title")).to_have_text("You left the line")
+    status, after = served.api("GET", f"/tickets/{ticket['id']}", patient=ticket["token"])
+    assert (status, after["status"]) == (200, "left")
+    _, line = served.api("GET", f"/sites/{served.site_id}/queue", role="staff")
+    assert ticket["id"] not in [t["id"] for t in line["tickets"]]
+
+
+def test_a_wrong_ticket_link_says_so(served, pages):
+    ticket = served.walk_in()
+    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token=not-the-token", width=390, height=844, mobile=True)
+    expect(page.locator("#status-title")).to_contain_text("This ticket link is not valid")
+
+
+def test_the_console_runs_the_line_and_shows_errors_in_words(served, pages):
+    console = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
+    console.get_by_label("Staff API token").fill("sq_wrong")
+    console.get_by_role("button", name="Sign in").click()
+    expect(console.locator("#signin-error")).to_have_text("invalid or revoked API token")
+
+    sign_in(console, served.tokens["staff"])
+    station_card(console, "Station 2").get_by_role("button", name="Open Station 2").click()
+    console.get_by_role("button", name="Call next to Station 2").click()
+    expect(console.locator("#message")).to_contain_text("nobody")
+    expect(console.locator("#message")).to_have_class("message error")
+
+    console.get_by_label("New walk-in").select_option("DRAW")
+    console.get_by_role("button", name="Add to line").click()
+    expect(console.locator("#message")).to_contain_text("Added A")
+    code = console.locator("#queue-rows tr .code").first.inner_text()
+    console.get_by_role("button", name=f"Give priority to {code}").click()
+    expect(console.locator(f'#queue-rows tr[data-code="{code}"] .badge.priority')).to_be_visible()
+    console.get_by_role("button", name=f"Call {code}").click()
+    expect(console.locator(f'#queue-rows tr[data-code="{code}"]')).to_contain_text("called")
+    console.get_by_role("button", name=f"No-show {code}").click()
+    expect(console.locator(f'#queue-rows tr[data-code="{code}"]')).to_have_count(0)
+
+    # A refused action (409) names what is allowed instead, in words.
+    message = console.evaluate(
+        "schedq.describeError(new schedq.ApiError(409, {message: 'a no_show ticket cannot take the action start', allowed_actions: ['requeue']}))"
+    )
+    assert message == "a no_show ticket cannot take the action start Allowed now: put back in line."
+    console.locator("#no-shows").get_by_role("button", name=f"Requeue {code}").click()
+    expect(console.locator("#message")).to_contain_text("back in line")
+    expect(console.locator(f'#queue-rows tr[data-code="{code}"]')).to_contain_text("waiting")
+    expect(console.locator("#no-shows")).to_contain_text("None.")
+    screenshot(console, "console")
+
+
+def test_the_display_recovers_by_itself_when_the_server_restarts(served, pages):
+    display = pages.open(f"{served.base}/display/{served.site_id}", width=1280, height=720)
+    served.stop()
+    expect(display.locator("#connection")).to_contain_text("Reconnecting", timeout=5000)
+    screenshot(display, "display-reconnecting")
+
+    served.start()
+    station_id = served.open_station("Station 1")
+    ticket = served.walk_in()
+    served.staff(f"/stations/{station_id}/call-next")
+    expect(display.locator(f'.call[data-code="{ticket["code"]}"]')).to_be_visible(timeout=8000)
+    expect(display.locator("#connection")).to_be_hidden()
+
+
+@pytest.mark.parametrize("page_name", ["display", "ticket", "staff"])
+def test_pages_have_no_serious_or_critical_accessibility_violations(served, pages, page_name):
+    from axe_playwright_python.sync_playwright import Axe
+
+    station_id = served.open_station("Station 1")
+    called = served.walk_in()
+    served.staff(f"/stations/{station_id}/call-next")
+    waiting = served.walk_in()
+    if page_name == "display":
+        page = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
+    elif page_name == "ticket":
+        page = pages.open(f"{served.base}/ticket/{waiting['id']}?token={waiting['token']}", width=390, height=844, mobile=True)
+    else:
+        page = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
+        sign_in(page, served.tokens["staff"])
+        expect(page.locator(f'#queue-rows tr[data-code="{called["code"]}"]')).to_be_visible()
+
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[(n['target'], n['failureSummary']) for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
