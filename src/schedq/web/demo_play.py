@@ -1,0 +1,303 @@
+"""The live demo: the demo site plays simulated days, sped up, so its pages move by themselves.
+
+With DEMO_PLAY (SCHEDQ_DEMO_PLAY=true) the app's CLOCK becomes a `DemoClock`: simulated
+time that runs DEMO_PLAY_SPEED times faster than real time through the site's working
+hours and skips nights and closed days. It is a pure function of when the app was built,
+so every gunicorn worker forked from it reads the same time. One worker (the first to
+take a file lock in the instance directory, on its first request) runs a `DemoPlayer`
+thread that advances `schedq.simulation`'s `SimulatedDay` of the demo site to the clock
+every half second: walk-ins join at the kiosk, stations open and call, patients are served,
+all through the real use cases, so the display, ticket pages and console show it.
+Each run starts a fresh simulated morning after anything an earlier run played.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+import time as wall_clock
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SPEED = 20.0
+DAY_STARTS = time(6, 50)  # a little before opening, so the screen shows the morning start
+DAY_ENDS = time(17, 40)  # after closing, time for the line to be served out
+WEEKDAYS = (0, 1, 2, 3, 4)
+STATE_FILE = "demo-play.json"
+LOCK_FILE = "demo-play.lock"
+
+# The demo site's patients: the truth the simulation draws from (the site starts from its defaults).
+DEMO_SCENARIO: dict[str, Any] = {
+    "name": "riverside-demo",
+    "description": "The demo site's day: a busy morning, a lunch closure, a quieter afternoon",
+    "timezone": "America/Chicago",
+    "weekdays": list(WEEKDAYS),
+    "hours": [{"opens": "07:00", "closes": "12:00"}, {"opens": "13:00", "closes": "17:00"}],
+    "plan": [
+        {"starts": "07:00", "ends": "12:00", "stations": 3, "seats_per_slot": 2},
+        {"starts": "13:00", "ends": "17:00", "stations": 2, "seats_per_slot": 1},
+    ],
+    "stations": [
+        {"name": "Station 1", "services": ["DRAW", "GTT"]},
+        {"name": "Station 2", "services": ["DRAW", "GTT"]},
+        {"name": "Station 3", "services": ["DRAW", "UDS", "PED"]},
+    ],
+    "services": [
+        {"code": "DRAW", "default_minutes": 6.0, "mean_minutes": 6.5, "cv": 0.45},
+        {"code": "UDS", "default_minutes": 10.0, "mean_minutes": 9.0, "cv": 0.5},
+        {"code": "GTT", "default_minutes": 12.0, "mean_minutes": 8.0, "cv": 0.4, "walk_in_allowed": False},
+        {"code": "PED", "default_minutes": 10.0, "mean_minutes": 11.0, "cv": 0.5},
+    ],
+    "walk_ins": {
+        "profile": [["07:00", 18.0], ["08:00", 22.0], ["09:00", 16.0], ["10:00", 11.0], ["11:00", 8.0],
+                    ["12:00", 0.0], ["13:00", 9.0], ["14:00", 8.0], ["15:00", 6.0], ["16:30", 0.0]],
+        "mix": {"DRAW": 0.8, "UDS": 0.12, "PED": 0.08},
+    },
+    "appointments": {"fill": 0.5, "no_show_rate": 0.1, "lateness_mean_minutes": -10.0, "lateness_sd_minutes": 8.0,
+                     "mix": {"DRAW": 0.8, "GTT": 0.2}},
+}
+
+
+# The clock --------------------------------------------------------------------------------
+
+
+def _window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(day, DAY_STARTS, tz).astimezone(timezone.utc),
+        datetime.combine(day, DAY_ENDS, tz).astimezone(timezone.utc),
+    )
+
+
+def next_morning(after: datetime, tz: ZoneInfo) -> datetime:
+    """The start of the first demo day window that begins at or after `after`."""
+    day = after.astimezone(tz).date()
+    while True:
+        starts, _ = _window(day, tz)
+        if day.weekday() in WEEKDAYS and starts >= after:
+            return starts
+        day += timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DemoClock:
+    """Simulated time: `speed` × real time through each open day's window, nights and weekends skipped."""
+
+    real_start: datetime
+    virtual_start: datetime
+    speed: float
+    timezone_name: str = "America/Chicago"
+
+    def at(self, real: datetime) -> datetime:
+        tz = ZoneInfo(self.timezone_name)
+        remaining = max(0.0, (real - self.real_start).total_seconds()) * self.speed
+        position = self.virtual_start
+        while True:
+            day = position.astimezone(tz).date()
+            starts, ends = _window(day, tz)
+            if day.weekday() not in WEEKDAYS or position >= ends:
+                position = next_morning(position, tz)
+                continue
+            position = max(position, starts)
+            left_today = (ends - position).total_seconds()
+            if remaining < left_today:
+                return position + timedelta(seconds=remaining)
+            remaining -= left_today
+            position = next_morning(ends, tz)
+
+    def __call__(self) -> datetime:
+        return self.at(datetime.now(timezone.utc))
+
+
+def install(app: Flask) -> None:
+    """Give the app a demo clock (before gunicorn forks its workers) and start the player on first request."""
+    if not app.config.get("DEMO_PLAY") or app.config.get("CLOCK") is not None:
+        return
+    instance = Path(app.config["INSTANCE_DIR"])
+    tz = ZoneInfo(DEMO_SCENARIO["timezone"])
+    real_now = datetime.now(timezone.utc)
+    reached = _reached(instance)
+    clock = DemoClock(
+        real_start=real_now,
+        virtual_start=next_morning(max(real_now, reached) if reached else real_now, tz),
+        speed=float(app.config.get("DEMO_PLAY_SPEED") or os.environ.get("SCHEDQ_DEMO_PLAY_SPEED") or DEFAULT_SPEED),
+        timezone_name=DEMO_SCENARIO["timezone"],
+    )
+    app.config["CLOCK"] = clock
+    app.before_request(lambda: _ensure_player(app, clock))
+
+
+def _reached(instance: Path) -> datetime | None:
+    """How far an earlier run played, so this one starts on a later morning."""
+    try:
+        return datetime.fromisoformat(json.loads((instance / STATE_FILE).read_text())["reached"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+# The player ------------------------------------------------------------------------------
+
+
+def _tidy(world, now: datetime) -> None:
+    """Finish what an interrupted run left behind, so a new simulated day starts from an empty line."""
+    from sqlalchemy import select
+
+    from schedq.db.models import Station
+    from schedq.domain.enums import StationState, TicketStatus
+    from schedq.services import queue
+    from schedq.simulation.world import STAFF
+
+    with world.uow(write=False) as uow:
+        left = [(t.id, t.status) for t in queue.active_tickets(uow, world.site_id)]
+        stations = list(uow.session.scalars(select(Station.id).where(Station.site_id == world.site_id)))
+    finish = {TicketStatus.IN_SERVICE: queue.complete, TicketStatus.CALLED: queue.mark_no_show}
+    for ticket_id, status in left:
+        if status in finish:
+            finish[status](world.uow(), ticket_id=ticket_id, actor=STAFF, now=now)
+        else:
+            queue.cancel(world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended")
+    for station_id in stations:
+        queue.set_station_state(world.uow(), station_id=station_id, state=StationState.CLOSED, actor=STAFF, now=now)
+
+
+def _demo_day(world, day: date):
+    """A simulated day whose patients take a minute or two to walk to the station after the call.
+
+    The simulator starts service the moment a station calls; on a lobby screen a call
+    would then never show as "now calling". Here each call starts after a short walk.
+    """
+    from schedq.services import queue
+    from schedq.simulation import world as simulation
+
+    class DemoDay(simulation.SimulatedDay):
+        def _dispatch(self) -> None:
+            for station_id in self.world.station_ids:
+                if station_id not in self.open or station_id in self.busy or station_id in self.pause_after:
+                    continue
+                if not any(code in self.world.skills[station_id] for code in self.waiting.values()):
+                    continue
+                try:
+                    called = queue.call_next(self.world.uow(), station_id=station_id, actor=simulation.STAFF, now=self.now)
+                except simulation.NotFound:
+                    continue
+                self.waiting.pop(called.id)
+                self.busy[station_id] = called.id
+                walk_minutes = float(self.rng.uniform(0.5, 2.0))
+                self._push(self.now + timedelta(minutes=walk_minutes), simulation._COMPLETE, "start", station_id)
+
+        def _on_start(self, station_id: int) -> None:
+            ticket_id = self.busy[station_id]
+            queue.start(self.world.uow(), ticket_id=ticket_id, actor=simulation.STAFF, now=self.now)
+            duration = self.by_ticket[ticket_id].duration_minutes
+            self._push(self.now + timedelta(minutes=duration), simulation._COMPLETE, "complete", station_id)
+
+    return DemoDay(world, day)
+
+
+_player_lock = threading.Lock()
+
+
+def _ensure_player(app: Flask, clock: DemoClock) -> None:
+    """Start the player in this worker if no other process holds the lock (checked every few seconds)."""
+    state = app.extensions.setdefault("schedq.demo_play", {"next_try": 0.0, "player": None})
+    if state["player"] is not None or wall_clock.monotonic() < state["next_try"]:
+        return
+    with _player_lock:
+        if state["player"] is not None:
+            return
+        state["next_try"] = wall_clock.monotonic() + 5
+        instance = Path(app.config["INSTANCE_DIR"])
+        instance.mkdir(parents=True, exist_ok=True)
+        handle = (instance / LOCK_FILE).open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()  # another worker plays
+            return
+        player = DemoPlayer(app, clock, lock_handle=handle)
+        state["player"] = player
+        player.start()
+
+
+class DemoPlayer(threading.Thread):
+    """Advances the demo site's simulated day to the clock, every half second, in the background."""
+
+    def __init__(self, app: Flask, clock: DemoClock, *, lock_handle, seed: int | None = None) -> None:
+        super().__init__(name="schedq-demo-player", daemon=True)
+        self.app = app
+        self.clock = clock
+        self.lock_handle = lock_handle  # held open: the lock lasts as long as this process
+        self.seed = seed
+        self.day = None
+        self.world = None
+
+    def run(self) -> None:
+        with self.app.app_context():
+            while True:
+                try:
+                    self.step()
+                except Exception:  # noqa: BLE001 - a demo keeps playing; the log says what broke
+                    log.exception("demo play: step failed")
+                    self.day = None
+                    wall_clock.sleep(5)
+                wall_clock.sleep(0.5)
+
+    def step(self) -> None:
+        now = self.clock()
+        if self.world is None:
+            self.world = self._world()
+            if self.world is None:
+                return
+        from schedq.domain import schedule
+
+        today = schedule.local_day(now, self.world.tz)
+        if self.day is not None and self.day.day != today:
+            self._finish(self.day, now)
+            self.day = None
+        if self.day is None and self.world.is_open(today):
+            _tidy(self.world, now)
+            self.day = _demo_day(self.world, today)
+        if self.day is not None:
+            self.day.advance_to(now)
+            if not self.day.events and not self.day.waiting and self.day.closes_at and now >= self.day.closes_at:
+                self._finish(self.day, now)
+        self._save(now)
+
+    def _finish(self, day, now: datetime) -> None:
+        if not day.closed:
+            day.advance_to(now)
+            day.close()
+
+    def _world(self):
+        """The simulation attached to the demo site the run command seeded (None until it exists)."""
+        import numpy as np
+        from sqlalchemy import select
+
+        from schedq.db.models import Site
+        from schedq.simulation.scenario import parse
+        from schedq.simulation.world import SiteWorld
+        from schedq.web_context import database
+
+        world = SiteWorld(parse(DEMO_SCENARIO), database(), rng=np.random.default_rng(self.seed))
+        with world.uow(write=False) as uow:
+            site = uow.session.scalars(select(Site).where(Site.slug == "riverside")).first()
+            if site is None:
+                return None
+            stations = [(-len(s.services), s.id, frozenset(svc.code for svc in s.services)) for s in site.stations]
+            world.site_id = site.id
+        world.station_ids = [station_id for _, station_id, _ in sorted(stations)]
+        world.skills = {station_id: skills for _, station_id, skills in stations}
+        return world
+
+    def _save(self, now: datetime) -> None:
+        path = Path(self.app.config["INSTANCE_DIR"]) / STATE_FILE
+        path.write_text(json.dumps({"reached": now.isoformat()}))
