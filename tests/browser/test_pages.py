@@ -204,6 +204,7 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(served, page
         sign_in(page, served.tokens["staff"])
         expect(page.locator(f'#queue-rows tr[data-code="{called["code"]}"]')).to_be_visible()
 
+    screenshot(page, f"checked-{page_name}")
     results = Axe().run(page)
     serious = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[(n['target'], n['failureSummary']) for n in v['nodes']]}"

@@ -119,9 +119,11 @@
   function stationCard(station) {
     const base = `/stations/${station.id}`;
     const controls = [];
-    if (station.state === "open") {
+    if (station.state === "open" && !station.ticket_code) {
       controls.push(button("Call next", `s${station.id}-next`, () => act(`${base}/call-next`, { done: (t) => `${t.code} called to ${t.station}.` }),
         { label: `Call next to ${station.name}`, kind: "primary" }));
+    }
+    if (station.state === "open") {
       controls.push(button("Pause", `s${station.id}-pause`, () => act(`${base}/pause`, { done: (s) => `${s.name} paused.` }), { label: `Pause ${station.name}` }));
     } else {
       controls.push(button("Open", `s${station.id}-open`, () => act(`${base}/open`, { done: (s) => `${s.name} open.` }), { label: `Open ${station.name}`, kind: "primary" }));
@@ -201,7 +203,7 @@
       el("td", {}, range),
       el("td", {}, localTime(t.joined_at)),
       el("td", {}, t.station || "—"),
-      el("td", { class: "actions" }, ticketActions(t, stations)));
+      el("td", {}, el("div", { class: "actions" }, ticketActions(t, stations))));
   }
 
   function ticketSignature(t, stations) {
