@@ -18,6 +18,7 @@ from schedq.domain.messages import messages, wait_message
         (1.0, 4.5, "Less than 5 minutes."),
         (16.2, 23.9, "About 15–25 minutes."),
         (12.0, 13.0, "About 10–15 minutes."),
+        (3.0, 9.0, "Up to 10 minutes."),
         (95.0, 170.0, "About 1–3 hours."),
     ],
 )
@@ -49,5 +50,7 @@ def test_the_words_never_promise_less_than_the_range(p10, width):
         assert numbers[0] * 60 <= p10 + 1e-9 and numbers[1] * 60 >= p90
     elif wait_message(p10, p90).startswith("About"):
         assert numbers[0] <= p10 + 1e-9 and numbers[1] >= p90
+    elif wait_message(p10, p90).startswith("Up to"):
+        assert p10 < 5 and numbers[0] >= p90
     elif numbers:
         assert numbers == [5] and p90 <= 5

@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults and SCHEDQ_* environment variables."""
     from flask import Flask
 
-    from schedq import api, cli
+    from schedq import api, cli, web
     from schedq import config as settings
     from schedq.db.engine import Database
 
@@ -27,5 +27,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["schedq.database"] = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     api.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(__import__("schedq.web", fromlist=["bp"]).bp)
+    app.register_blueprint(web.bp)
     return app

@@ -145,11 +145,16 @@ def _print_demo(created) -> None:
 @click.option("--host", default=lambda: os.environ.get("SCHEDQ_HOST", "127.0.0.1"))
 @click.option("--port", type=int, default=lambda: int(os.environ.get("SCHEDQ_PORT", "5000")))
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("SCHEDQ_WORKERS", "1")))
+@click.option("--play", is_flag=True, help="play sped-up simulated days at the demo site (SCHEDQ_DEMO_PLAY)")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int) -> None:
+def serve_command(host: str, port: int, workers: int, play: bool) -> None:
     from schedq import demo
+    from schedq.web import demo_play
 
     app = current_app._get_current_object()
+    if play:
+        app.config["DEMO_PLAY"] = True
+        demo_play.install(app)
     migrate.upgrade(database().url)
     if app.config["SEED_DEMO"]:
         created = demo.seed_if_empty(uow, now=_utcnow())

@@ -14,6 +14,7 @@ _ENV_PARSERS: dict[str, type] = {
     "INSTANCE_DIR": str,
     "SEED_DEMO": bool,
     "DEMO_PLAY": bool,
+    "DEMO_PLAY_SPEED": float,
     "MODEL_MAX_AGE_HOURS": int,
     "MAX_CONTENT_LENGTH": int,
     "REMOTE_JOINS_PER_CONTACT_PER_DAY": int,
@@ -35,6 +36,7 @@ class Config:
     SECRET_KEY: str | None = None  # None: generated once and kept in INSTANCE_DIR
     SEED_DEMO = True
     DEMO_PLAY = False
+    DEMO_PLAY_SPEED = 20.0  # simulated minutes per real minute
     MODEL_MAX_AGE_HOURS = 24
     MAX_CONTENT_LENGTH = 64 * 1024
     REMOTE_JOINS_PER_CONTACT_PER_DAY = 2

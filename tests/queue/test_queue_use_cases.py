@@ -316,3 +316,16 @@ def test_queue_lists_positions_in_policy_order(q, clock):
     listing = q.queue()
     assert [(t.id, t.position) for t in listing.tickets] == [(second.id, 1), (first.id, 2)]
     assert listing.waiting == 2 and listing.estimate["service"] == "DRAW"
+
+
+def test_display_shows_only_todays_calls(q, make_uow, clock):
+    from schedq.services import display
+
+    q.open("Station 1")
+    first = q.walk_in()
+    q.call_next("Station 1")
+    q.act(queue.start, first.id)
+    q.act(queue.complete, first.id)
+    clock.advance(days=1)
+    feed = display.display_feed(make_uow(write=False), site_id=q.site_id, now=clock())
+    assert feed.recent_calls == []

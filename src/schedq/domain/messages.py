@@ -15,6 +15,7 @@ _TEXT = {
         "any_moment": "You will be called any moment now.",
         "under_five": "Less than 5 minutes.",
         "minutes": "About {lo}–{hi} minutes.",
+        "up_to": "Up to {hi} minutes.",
         "hours": "About {lo}–{hi} hours.",
         "no_station": "No station can do this service right now. Please ask at the front desk.",
         "past_close_ticket": "The line runs past closing time; everyone in line is still seen.",
@@ -25,6 +26,7 @@ _TEXT = {
         "any_moment": "Lo llamarán en cualquier momento.",
         "under_five": "Menos de 5 minutos.",
         "minutes": "Entre {lo} y {hi} minutos aproximadamente.",
+        "up_to": "Hasta {hi} minutos.",
         "hours": "Entre {lo} y {hi} horas aproximadamente.",
         "no_station": "Ninguna estación puede hacer este servicio ahora. Pregunte en recepción.",
         "past_close_ticket": "La fila pasa de la hora de cierre; se atiende a todos los que están en la fila.",
@@ -54,7 +56,7 @@ def wait_message(
     elif p90_minutes <= 120:
         lo = 5 * math.floor(max(p10_minutes, 0) / 5)
         hi = max(5 * math.ceil(p90_minutes / 5), lo + 5)
-        sentence = text["minutes"].format(lo=lo, hi=hi)
+        sentence = text["minutes" if lo > 0 else "up_to"].format(lo=lo, hi=hi)
     else:
         lo = math.floor(max(p10_minutes, 0) / 60)
         hi = max(math.ceil(p90_minutes / 60), lo + 1)

@@ -9,13 +9,14 @@ screen should.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
 from schedq.db.models import Site, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
+from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import NotFound
 from schedq.domain.tickets import Action
@@ -56,6 +57,11 @@ class DisplayFeed:
     estimate: dict[str, Any] | None = None
 
 
+def _start_of_day(site: Site, now: datetime) -> datetime:
+    tz = schedule.zone(site.timezone)
+    return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
+
+
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
     queue.settle(uow, site_id, now)
     with uow:
@@ -73,7 +79,11 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)
             .join(Ticket, Ticket.id == VisitEvent.ticket_id)
             .join(Station, Station.id == VisitEvent.station_id)
-            .where(VisitEvent.site_id == site_id, VisitEvent.action.in_([Action.CALL.value, Action.RECALL.value]))
+            .where(
+                VisitEvent.site_id == site_id,
+                VisitEvent.action.in_([Action.CALL.value, Action.RECALL.value]),
+                VisitEvent.at >= _start_of_day(site, now),
+            )
             .order_by(VisitEvent.at.desc(), VisitEvent.id.desc())
             .limit(RECENT_CALLS)
         )

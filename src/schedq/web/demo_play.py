@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import os
 import threading
 import time as wall_clock
 from dataclasses import dataclass
@@ -129,7 +128,7 @@ def install(app: Flask) -> None:
     clock = DemoClock(
         real_start=real_now,
         virtual_start=next_morning(max(real_now, reached) if reached else real_now, tz),
-        speed=float(app.config.get("DEMO_PLAY_SPEED") or os.environ.get("SCHEDQ_DEMO_PLAY_SPEED") or DEFAULT_SPEED),
+        speed=float(app.config.get("DEMO_PLAY_SPEED") or DEFAULT_SPEED),
         timezone_name=DEMO_SCENARIO["timezone"],
     )
     app.config["CLOCK"] = clock
