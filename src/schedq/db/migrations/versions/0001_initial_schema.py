@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 58a7021a550e
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 12:28:13.171437
 """
