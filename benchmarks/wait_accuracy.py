@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.wait_accuracy --quick    # a minute or so, prints only
     .venv/bin/python -m benchmarks.wait_accuracy --scenario suburban --scenario ciw
 
-Per scenario, `training` weeks of site-days are played through the real service
+Per scenario, `training_days` open days (three weeks) are played through the real service
 layer (`schedq.simulation.world`); the site's model is then refit from that
 history (`services.estimates.refit`) and frozen; `heldout` further open days are
 played and, at every join (walk-in at the kiosk or appointment check-in), each
