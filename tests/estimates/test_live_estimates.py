@@ -201,3 +201,43 @@ def test_best_times_cover_a_week_of_half_hours_with_lunch_closed(client, site):
 def test_best_times_need_a_walk_in_service_offered_here(client, site):
     assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=GTT").status_code == 422  # appointment only
     assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=NOPE").status_code == 422
+
+
+def test_every_change_to_the_line_moves_the_site_version(q, make_uow, site, clock):
+    from schedq.services import queue
+
+    def version() -> int:
+        with make_uow(write=False) as uow:
+            return sites.load_site(uow, site.site_id).state_version
+
+    seen = [version()]
+    q.open("Station 1")
+    seen.append(version())
+    ticket = q.walk_in()
+    seen.append(version())
+    q.call_next("Station 1")
+    seen.append(version())
+    q.act(queue.start, ticket.id)
+    seen.append(version())
+    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=timezone.utc))
+    seen.append(version())
+    assert seen == sorted(set(seen))  # strictly increasing
+
+
+def test_a_repeated_state_is_served_without_reading_the_line_again(q, make_uow, site, clock, monkeypatch):
+    q.open("Station 1")
+    q.walk_in()
+    built = []
+    original = estimates.build_snapshot
+    monkeypatch.setattr(estimates, "build_snapshot", lambda *a, **k: built.append(1) or original(*a, **k))
+
+    def estimate(at):
+        with make_uow(write=False) as uow:
+            return estimates.site_estimates(uow, sites.load_site(uow, site.site_id), at)
+
+    first = estimate(clock())
+    assert estimate(clock() + timedelta(seconds=5)) is first
+    assert len(built) <= 1
+    q.walk_in()
+    before = len(built)
+    assert estimate(clock()) is not first and len(built) > before

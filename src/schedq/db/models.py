@@ -16,8 +16,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from schedq.db.base import Base
 from schedq.domain.enums import (
@@ -56,6 +57,9 @@ class Site(Base):
     min_lead_minutes: Mapped[int] = mapped_column(default=60)
     no_show_after_minutes: Mapped[int] = mapped_column(default=10)
     created_at: Mapped[datetime]
+    # Bumped in the same transaction as every change that can move a wait
+    # estimate (tickets, stations, bookings, hours, plan): a cache key.
+    state_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     hours: Mapped[list[OpeningHours]] = relationship(
         cascade="all, delete-orphan",
@@ -340,3 +344,25 @@ class EstimatorModelRecord(Base):
     fitted_at: Mapped[datetime]
     visit_count: Mapped[int]
     model: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# Every flush that changes what an estimate depends on bumps its site's state_version.
+_VERSIONED = (Ticket, Appointment, Station, OpeningHours, Closure, CapacityBlock)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_state_versions(session: Session, _context, _instances) -> None:
+    changed = [*session.new, *session.dirty, *session.deleted]
+    sites = {obj for obj in changed if isinstance(obj, Site) and obj in session.dirty}
+    site_ids = set()
+    for obj in changed:
+        if isinstance(obj, _VERSIONED):
+            if obj.site_id is not None:
+                site_ids.add(obj.site_id)
+            elif isinstance(getattr(obj, "site", None), Site):  # attached through the relationship
+                sites.add(obj.site)
+    with session.no_autoflush:
+        sites.update(session.get(Site, site_id) for site_id in site_ids)
+    for site in sites:
+        if site is not None and site not in session.deleted:
+            site.state_version = (site.state_version or 0) + 1

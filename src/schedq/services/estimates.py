@@ -268,7 +268,7 @@ def estimate_view(wait: estimator.WaitEstimate, *, newcomer: bool = False) -> di
 class _Memo:
     """A small LRU of results keyed on the full state they were computed from."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 512) -> None:
         self.size = size
         self.entries: OrderedDict[Any, Estimates] = OrderedDict()
         self.lock = threading.Lock()
@@ -291,21 +291,6 @@ class _Memo:
 _memo = _Memo()
 
 
-def _state_key(site: Site, snapshot: estimator.SiteSnapshot, model: estimator.FittedModel, walk_ins_open: bool) -> tuple:
-    return (
-        site.id,
-        snapshot.now,
-        tuple(snapshot.stations),
-        tuple(snapshot.waiting),
-        snapshot.closes_at,
-        snapshot.grace_minutes,
-        tuple(snapshot.upcoming_appointments),
-        tuple(snapshot.staffing),
-        model.fitted_at,
-        walk_ins_open,
-    )
-
-
 def resolution(now: datetime) -> datetime:
     """`now` rounded down to the snapshot resolution."""
     return now - timedelta(seconds=now.second % SNAPSHOT_RESOLUTION_SECONDS, microseconds=now.microsecond)
@@ -319,14 +304,19 @@ def site_estimates(
     replications: int = REPLICATIONS,
     walk_ins_open: bool = True,
 ) -> Estimates:
-    """Estimates for every waiting ticket and for a newcomer of each walk-in service, inside `uow`."""
+    """Estimates for every waiting ticket and for a newcomer of each walk-in service, inside `uow`.
+
+    A repeated state — the same site version, model and 15-second instant —
+    is answered from the memo without reading the queue again.
+    """
     at = resolution(now)
-    snapshot = build_snapshot(uow, site, at)
-    model = current_model(uow, site, at, max_age=timedelta(days=1))
-    key = _state_key(site, snapshot, model, walk_ins_open) + (replications,)
+    state = _state(uow, site.id)
+    key = ("site", state, at, walk_ins_open, replications)
     cached = _memo.get(key)
     if cached is not None:
         return cached
+    snapshot = build_snapshot(uow, site, at)
+    model = current_model(uow, site, at, max_age=timedelta(days=1))
     walk_in_codes = sorted(
         {code for station in site.stations for code in station.skills}
         & {s.code for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))}
@@ -341,8 +331,25 @@ def site_estimates(
         stations_open=result.stations_open,
         walk_ins_open=walk_ins_open,
     )
-    _memo.put(key, estimates)
+    _keep(uow, key, state, estimates)
     return estimates
+
+
+def _state(uow: UnitOfWork, site_id: int) -> tuple | None:
+    """What names a site's state for the memos: its database, version and model."""
+    uow.session.flush()
+    row = uow.session.execute(
+        select(Site.state_version, EstimatorModelRecord.fitted_at)
+        .outerjoin(EstimatorModelRecord, EstimatorModelRecord.site_id == Site.id)
+        .where(Site.id == site_id)
+    ).one_or_none()
+    return None if row is None else (uow.database.url, site_id, *row)
+
+
+def _keep(uow: UnitOfWork, key: tuple, state: tuple | None, value: Any) -> None:
+    """Memoise a result read from committed state, if nothing was committed meanwhile."""
+    if not uow.write and state is not None and _state(uow, state[1]) == state:
+        _memo.put(key, value)
 
 
 def headline(live: Estimates, site: Site) -> dict[str, Any] | None:
@@ -383,13 +390,18 @@ class WaitSummary:
 def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
     """The newcomer range per walk-in service, people waiting and stations open (no personal data)."""
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
+        state = _state(uow, site_id)
+        if state is None:
             raise NotFound(f"no site {site_id}")
+        key = ("wait", state, resolution(now))
+        cached = _memo.get(key)
+        if cached is not None:
+            return cached
+        site = uow.session.get(Site, site_id)
         refusal = walk_in_refusal(uow, site, now)
         estimates = site_estimates(uow, site, now, walk_ins_open=refusal is None)
         names = {s.code: s.name for s in uow.session.scalars(select(Service))}
-        return WaitSummary(
+        summary = WaitSummary(
             site_id=site.id,
             site_name=site.name,
             timezone=site.timezone,
@@ -403,6 +415,8 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
                 for code, view in sorted(estimates.newcomer.items())
             ],
         )
+        _keep(uow, key, state, summary)
+        return summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,9 +554,6 @@ def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
     )
 
 
-_best_memo = _Memo(size=64)
-
-
 def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetime) -> BestTimes:
     """The expected wait for a walk-in arriving in each half hour of today and the next six days."""
     with uow:
@@ -557,13 +568,14 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
         at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
         tz = schedule.zone(site.timezone)
         today = schedule.local_day(at, tz)
+        state = _state(uow, site.id)
+        key = ("best", state, service_code, at)
+        cached = _memo.get(key)
+        if cached is not None:
+            return cached
         plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
         snapshot = build_snapshot(uow, site, at)
         model = current_model(uow, site, at, max_age=timedelta(days=1))
-        key = (service_code, plans) + _state_key(site, snapshot, model, True)
-        cached = _best_memo.get(key)
-        if cached is not None:
-            return cached
         half_hours = estimator.best_times(
             plans, model, service_code=service_code, tz=site.timezone,
             replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
@@ -578,5 +590,5 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             [half_hour_view(h, site.timezone) for h in half_hours],
             [half_hour_view(h, site.timezone) for h in best],
         )
-        _best_memo.put(key, result)
+        _keep(uow, key, state, result)
         return result
