@@ -13,7 +13,7 @@ import icalendar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from schedq.db.models import Appointment, IdempotencyRecord, Service, Site
+from schedq.db.models import Appointment, IdempotencyRecord, Site
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.codes import (
@@ -27,8 +27,8 @@ from schedq.domain.contact import Contact
 from schedq.domain.enums import AppointmentStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schedq.services.sites import (
+    bookable_service,
     closures_of,
-    find_service,
     hours_of,
     load_site,
     plan_of,
@@ -76,7 +76,7 @@ def list_slots(
             raise InvalidInput("to", "is before from")
         if (last_day - first_day).days >= MAX_SLOT_RANGE_DAYS:
             raise InvalidInput("to", f"the range is longer than {MAX_SLOT_RANGE_DAYS} days")
-        _bookable_service(uow, site, service_code)
+        bookable_service(uow, site, service_code)
         slots = _open_slots(site, tz, first_day, last_day, now)
         if not slots:
             return []
@@ -121,15 +121,6 @@ def _booked_counts(uow: UnitOfWork, site_id: int, first: datetime, last: datetim
         .group_by(Appointment.starts_at)
     )
     return Counter({starts_at: count for starts_at, count in rows})
-
-
-def _bookable_service(uow: UnitOfWork, site: Site, code: str) -> Service:
-    service = find_service(uow, code)
-    if not service.bookable:
-        raise InvalidInput("service", f"{code} cannot be booked; walk in instead")
-    if not any(service in station.services for station in site.stations):
-        raise InvalidInput("service", f"{code} is not offered at {site.name}")
-    return service
 
 
 def _check_slot(
@@ -194,7 +185,7 @@ def book(
         site = uow.lock_site(site_id)
         if site is None:
             raise NotFound(f"no site {site_id}")
-        service = _bookable_service(uow, site, service_code)
+        service = bookable_service(uow, site, service_code)
         _check_slot(uow, site, starts_at, now)
         appointment = Appointment(
             site=site,

@@ -29,7 +29,7 @@ from schedq.domain.enums import (
 from schedq.domain.errors import InvalidInput, NotFound
 from schedq.domain.messages import messages, walk_ins_closed
 from schedq.estimator.accuracy import AccuracyScore, score
-from schedq.services.sites import walk_in_refusal
+from schedq.services.sites import walk_in_refusal, walk_in_service
 
 HISTORY_DAYS = 8 * 7
 """How much history a refit reads: eight weeks, enough for a weekday × half-hour profile."""
@@ -560,11 +560,7 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
         site = uow.session.get(Site, site_id)
         if site is None:
             raise NotFound(f"no site {site_id}")
-        service = uow.session.scalars(select(Service).where(Service.code == service_code)).one_or_none()
-        if service is None or not any(service_code in s.skills for s in site.stations):
-            raise InvalidInput("service", f"{service_code!r} is not offered at {site.name}")
-        if not service.walk_in_allowed:
-            raise InvalidInput("service", f"{service_code} needs an appointment")
+        walk_in_service(uow, site, service_code)
         at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
         tz = schedule.zone(site.timezone)
         today = schedule.local_day(at, tz)

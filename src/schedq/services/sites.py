@@ -252,6 +252,28 @@ def find_service(uow: UnitOfWork, code: str, *, field: str = "service") -> Servi
     return service
 
 
+def offered_service(uow: UnitOfWork, site: Site, code: str, *, field: str = "service") -> Service:
+    """The service `code` when some station at `site` can do it; InvalidInput naming `field` otherwise."""
+    service = find_service(uow, code, field=field)
+    if not any(service in station.services for station in site.stations):
+        raise InvalidInput(field, f"{code} is not offered at {site.name}")
+    return service
+
+
+def bookable_service(uow: UnitOfWork, site: Site, code: str) -> Service:
+    service = offered_service(uow, site, code)
+    if not service.bookable:
+        raise InvalidInput("service", f"{code} cannot be booked; walk in instead")
+    return service
+
+
+def walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
+    service = offered_service(uow, site, code)
+    if not service.walk_in_allowed:
+        raise InvalidInput("service", f"{code} needs an appointment")
+    return service
+
+
 def create_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
     with uow:
         service = Service(code=code, **fields)

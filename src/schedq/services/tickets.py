@@ -25,7 +25,12 @@ from schedq.domain.tickets import APPOINTMENT_STATUS, Action
 from schedq.services import queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
-from schedq.services.sites import closures_of, find_service, hours_of, walk_in_refusal
+from schedq.services.sites import (
+    closures_of,
+    hours_of,
+    walk_in_refusal,
+    walk_in_service,
+)
 
 TOKEN_KIND = "ticket"
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
@@ -48,7 +53,7 @@ def join_walk_in(
         site = queue.lock(uow, site_id)
         queue.expire_overdue_calls(uow, site, now)
         _check_joinable(uow, site, now)
-        service = _walk_in_service(uow, site, service_code)
+        service = walk_in_service(uow, site, service_code)
         ticket = _new_ticket(uow, site, service, TicketKind.WALK_IN, now=now, present=True)
         queue.record(uow, site_id=site.id, at=now, action="join", actor=actor, ticket=ticket, to_status=ticket.status.value)
         return _commit_new(uow, site, ticket, now, secret_key)
@@ -77,7 +82,7 @@ def join_remote(
         site = queue.lock(uow, site_id)
         queue.expire_overdue_calls(uow, site, now)
         closes = _check_joinable(uow, site, now)
-        service = _walk_in_service(uow, site, service_code)
+        service = walk_in_service(uow, site, service_code)
         if expected_arrival_at < now - EARLIEST_ARRIVAL_SLACK:
             raise InvalidInput("expected_arrival_at", "is in the past")
         if expected_arrival_at > closes:
@@ -160,15 +165,6 @@ def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
         raise Conflict(refusal, allowed=[])
     tz = queue.tz_of(site)
     return schedule.closing_time(schedule.local_day(now, tz), hours_of(site), tz, closures_of(site))
-
-
-def _walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
-    service = find_service(uow, code)
-    if not service.walk_in_allowed:
-        raise InvalidInput("service", f"{code} needs an appointment")
-    if not any(service in station.services for station in site.stations):
-        raise InvalidInput("service", f"{code} is not offered at {site.name}")
-    return service
 
 
 def _normal_phone(phone: str | None) -> str | None:
