@@ -159,3 +159,20 @@ def test_due_appointments_are_called_by_appointment_time_then_priority_then_walk
     result = estimate(snapshot([busy("S1")], waiting), exponential_model(10.0), replications=500)
     order = sorted(result.tickets, key=lambda ticket_id: result.tickets[ticket_id].p50)
     assert order == [4, 3, 2, 1]
+
+
+def test_no_station_open_in_planned_hours_uses_the_plan_from_now():
+    """At opening, before staff sign in, the wait is not "until the afternoon shift"."""
+    from datetime import timedelta
+
+    from schedq.estimator import SiteSnapshot, StaffingBlock, estimate
+
+    from .builders import NOW, lognormal_model
+
+    plan = (
+        StaffingBlock(NOW - timedelta(minutes=30), NOW + timedelta(hours=4), 2, frozenset({"DRAW"})),
+        StaffingBlock(NOW + timedelta(hours=5), NOW + timedelta(hours=9), 2, frozenset({"DRAW"})),
+    )
+    snapshot = SiteSnapshot(now=NOW, stations=(), waiting=(), staffing=plan)
+    wait = estimate(snapshot, lognormal_model(), replications=200).newcomer["DRAW"]
+    assert wait.p90 < 1

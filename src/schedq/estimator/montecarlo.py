@@ -70,7 +70,10 @@ def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> Stati
     blocks = sorted((b for b in snapshot.staffing if b.ends_at > now), key=lambda b: b.starts_at)
     # (start, end, open count, skills for added stations)
     segments: list[tuple[float, float, int, frozenset[str] | None]] = []
-    if blocks and blocks[0].starts_at <= now:
+    if blocks and blocks[0].starts_at <= now and m == 0:
+        # Nobody is open in planned hours (staff are signing in): the plan applies from now.
+        first_end = 0.0
+    elif blocks and blocks[0].starts_at <= now:
         first_end = _minutes(blocks[0].ends_at, now)
         blocks = blocks[1:]
     elif blocks:

@@ -85,8 +85,9 @@ class SiteSnapshot:
 
     `staffing` is the capacity plan for the rest of the day. The stations open
     now stay as they are until the block containing `now` ends (the plan
-    takes over at the next block boundary); without any block ahead they stay
-    open indefinitely. Gaps between blocks are closed periods (lunch). After
+    takes over at the next block boundary), except that with no station open
+    inside a planned block the plan applies at once; without any block ahead
+    they stay open indefinitely. Gaps between blocks are closed periods (lunch). After
     the last block the last shift stays open until the line is empty: the
     line is served past closing, with no new joins.
 
