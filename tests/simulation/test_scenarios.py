@@ -22,11 +22,11 @@ def test_true_model_carries_the_scenario_truth():
     s = scenario.builtin("suburban")
     model = s.true_model()
 
-    assert model.services["DRAW"].mean_minutes == pytest.approx(6.0)
+    assert model.services["DRAW"].mean_minutes == pytest.approx(7.0)
     assert math.sqrt(math.expm1(model.services["DRAW"].sigma ** 2)) == pytest.approx(0.45)
     assert model.no_show_rate == 0.12
     assert model.lateness.mean_minutes == -15.0
-    assert model.walk_in_rate_per_hour[0][16] == 24.0  # Monday 08:00-08:30
+    assert model.walk_in_rate_per_hour[0][16] == 26.5  # Monday 08:00-08:30
     assert model.walk_in_rate_per_hour[5][16] == 0.0  # closed on Saturday
 
 
@@ -35,7 +35,7 @@ def test_walk_in_profile_is_piecewise_constant():
 
     rates = s.half_hour_rates()
 
-    assert rates[13] == 0.0 and rates[14] == 13.0 and rates[16] == 16.0 and rates[29] == 0.0
+    assert rates[13] == 0.0 and rates[14] == 17.0 and rates[16] == 19.5 and rates[29] == 0.0
 
 
 def test_a_station_with_an_unknown_service_is_refused():
