@@ -409,11 +409,21 @@ def view(
     )
 
 
-def view_now(uow: UnitOfWork, ticket: Ticket, site: Site, now: datetime, *, token: str | None = None) -> TicketView:
-    """The ticket's view with its current place in line."""
+def view_now(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    site: Site,
+    now: datetime,
+    *,
+    token: str | None = None,
+    estimate: dict[str, Any] | None = None,
+) -> TicketView:
+    """The ticket's view with its current place in line (and its estimate, unless already made)."""
     uow.session.flush()
     place = positions(active_tickets(uow, site.id), now).get(ticket.id) if ticket.status is TicketStatus.WAITING else None
-    return view(ticket, site, position=place, estimate=promise(uow, ticket, now), token=token)
+    if estimate is None:
+        estimate = promise(uow, ticket, now)
+    return view(ticket, site, position=place, estimate=estimate, token=token)
 
 
 # Stations ----------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secr
             minutes = estimate[f"{name}_minutes"]
             value = None if minutes is None else max(minutes - head_start, 0.0)
             setattr(ticket, f"promised_{name}_minutes", value)
-    result = queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket))
+    result = queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), estimate=estimate)
     uow.commit()
     return result
 
