@@ -241,3 +241,13 @@ def test_a_repeated_state_is_served_without_reading_the_line_again(q, make_uow, 
     q.walk_in()
     before = len(built)
     assert estimate(clock()) is not first and len(built) > before
+
+
+def test_a_busy_site_refits_its_model_without_anyone_asking(client, q, site, clock):
+    """The lobby screen polling the display feed is enough to keep the model fresh."""
+    client.get(f"/api/v1/sites/{site.site_id}/display")
+    first = client.get(f"/api/v1/sites/{site.site_id}/model", headers=site.headers("staff")).json["fitted_at"]
+    assert first is not None
+    clock.advance(hours=25)
+    client.get(f"/api/v1/sites/{site.site_id}/display")
+    assert client.get(f"/api/v1/sites/{site.site_id}/model", headers=site.headers("staff")).json["fitted_at"] != first

@@ -38,7 +38,7 @@ from schedq.api.queue.schemas import (
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
 from schedq.services import display, feedback, queue, tickets
-from schedq.web_context import now, uow
+from schedq.web_context import ensure_model, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -84,6 +84,7 @@ class WalkIns(MethodView):
     def post(self, body, site_id):
         """Take a walk-in ticket at the kiosk (display, staff or admin token)"""
         principal = auth.require_display(site_id)
+        ensure_model(site_id)
         return tickets.join_walk_in(
             uow(), site_id=site_id, service_code=body["service"], actor=principal.actor, now=now(), secret_key=auth.secret_key()
         )
@@ -98,6 +99,7 @@ class RemoteTickets(MethodView):
     @blp.alt_response(429, description="too many remote joins for this contact or address")
     def post(self, body, site_id):
         """Save my spot: join the line from afar, then say "I'm here" on arrival"""
+        ensure_model(site_id)
         contact = body["contact"]
         return tickets.join_remote(
             uow(),
@@ -124,6 +126,7 @@ class KioskCheckIn(MethodView):
     def post(self, body, site_id):
         """Check an appointment in at the kiosk by its reference (display, staff or admin token)"""
         principal = auth.require_display(site_id)
+        ensure_model(site_id)
         return tickets.check_in(
             uow(), reference=body["reference"], site_id=site_id, actor=principal.actor, now=now(), secret_key=auth.secret_key()
         )
@@ -315,6 +318,7 @@ class SiteQueue(MethodView):
         """The live queue in call-policy order, with positions and stations (staff)"""
         _principal()
         auth.require_staff(site_id)
+        ensure_model(site_id)
         return queue.list_queue(uow(write=False), site_id=site_id, now=now())
 
 
@@ -361,4 +365,5 @@ class Display(MethodView):
     def get(self, site_id):
         """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
         auth.current_principal()  # a bad token is refused; no token is fine
+        ensure_model(site_id)
         return display.display_feed(uow(write=False), site_id=site_id, now=now())
