@@ -29,7 +29,7 @@ from schedq.domain.enums import (
 from schedq.domain.errors import InvalidInput, NotFound
 from schedq.domain.messages import messages, walk_ins_closed
 from schedq.estimator.accuracy import AccuracyScore, score
-from schedq.services.sites import walk_in_refusal, walk_in_service
+from schedq.services.sites import closures_of, hours_of, walk_in_refusal, walk_in_service
 
 HISTORY_DAYS = 8 * 7
 """How much history a refit reads: eight weeks, enough for a weekday × half-hour profile."""
@@ -81,7 +81,7 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
         for t in sorted(tickets, key=lambda t: t.id)
         if t.status is TicketStatus.WAITING
     )
-    closes_at = schedule.closing_time(today, _hours(site), tz, _closures(site))
+    closes_at = schedule.closing_time(today, hours_of(site), tz, closures_of(site))
     day_end = schedule.local_instant(today + timedelta(days=1), datetime.min.time(), tz)
     upcoming = tuple(
         estimator.UpcomingAppointment(a.id, a.service.code, a.starts_at)
@@ -112,7 +112,7 @@ def staffing_blocks(site: Site, day: date, *, after: datetime | None = None) -> 
     tz = schedule.zone(site.timezone)
     skills = frozenset(code for station in site.stations for code in station.skills)
     blocks = []
-    for start, end in schedule.opening_intervals(day, _hours(site), tz, _closures(site)):
+    for start, end in schedule.opening_intervals(day, hours_of(site), tz, closures_of(site)):
         for block in site.capacity_blocks:
             if block.weekday != day.weekday():
                 continue
@@ -121,14 +121,6 @@ def staffing_blocks(site: Site, day: date, *, after: datetime | None = None) -> 
             if b_start < b_end and (after is None or b_end > after):
                 blocks.append(estimator.StaffingBlock(b_start, b_end, block.stations, skills or None))
     return sorted(blocks, key=lambda b: b.starts_at)
-
-
-def _hours(site: Site) -> list[schedule.WeeklyInterval]:
-    return [schedule.WeeklyInterval(h.weekday, h.opens, h.closes) for h in site.hours]
-
-
-def _closures(site: Site) -> frozenset[date]:
-    return frozenset(c.day for c in site.closures)
 
 
 # Models ------------------------------------------------------------------------------
@@ -210,7 +202,7 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         return stored
 
 
-def current_model(uow: UnitOfWork, site: Site, now: datetime, *, max_age: timedelta) -> estimator.FittedModel:
+def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
     """The stored model, or the service defaults when none is stored yet."""
     stored = uow.session.get(EstimatorModelRecord, site.id)
     if stored is not None:
@@ -316,7 +308,7 @@ def site_estimates(
     if cached is not None:
         return cached
     snapshot = build_snapshot(uow, site, at)
-    model = current_model(uow, site, at, max_age=timedelta(days=1))
+    model = current_model(uow, site)
     walk_in_codes = sorted(
         {code for station in site.stations for code in station.skills}
         & {s.code for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))}
@@ -469,7 +461,7 @@ def model_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> dict[str, 
         if site is None:
             raise NotFound(f"no site {site_id}")
         stored = uow.session.get(EstimatorModelRecord, site_id)
-        model = current_model(uow, site, now, max_age=timedelta(days=1))
+        model = current_model(uow, site)
         return {
             "site_id": site_id,
             "fitted_at": stored.fitted_at if stored else None,
@@ -545,7 +537,7 @@ def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
     )
     return estimator.DayPlan(
         local_date=day,
-        opening_intervals=tuple(schedule.opening_intervals(day, _hours(site), tz, _closures(site))),
+        opening_intervals=tuple(schedule.opening_intervals(day, hours_of(site), tz, closures_of(site))),
         staffing=tuple(staffing_blocks(site, day)),
         station_skills=tuple(s.skills for s in sorted(site.stations, key=lambda s: s.id)),
         appointments=tuple(estimator.BookedAppointment(a.starts_at, a.service.code) for a in booked),
@@ -571,7 +563,7 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             return cached
         plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
         snapshot = build_snapshot(uow, site, at)
-        model = current_model(uow, site, at, max_age=timedelta(days=1))
+        model = current_model(uow, site)
         half_hours = estimator.best_times(
             plans, model, service_code=service_code, tz=site.timezone,
             replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
