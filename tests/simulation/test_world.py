@@ -75,3 +75,12 @@ def test_advance_to_plays_only_what_is_due(world):
     assert all(event[0] > day.now for event in day.events)
     day.run()
     assert day.closed
+
+
+def test_a_walk_to_the_station_keeps_the_call_on_the_screen_before_service_starts(world):
+    from schedq.simulation.world import SimulatedDay
+
+    outcomes = SimulatedDay(world, MONDAY, walk_minutes=(0.5, 2.0)).run()
+
+    walks = [(o.started_at - o.called_at).total_seconds() / 60 for o in outcomes]
+    assert walks and all(0.5 <= walk <= 2.0 for walk in walks)

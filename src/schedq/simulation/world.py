@@ -152,10 +152,20 @@ class SiteWorld:
 class SimulatedDay:
     """One site-day: its patients drawn from the scenario, its events played through the use cases."""
 
-    def __init__(self, world: SiteWorld, day: date, *, on_join: JoinHook | None = None) -> None:
+    def __init__(
+        self,
+        world: SiteWorld,
+        day: date,
+        *,
+        on_join: JoinHook | None = None,
+        walk_minutes: tuple[float, float] | None = None,
+    ) -> None:
+        """`walk_minutes`: a called patient starts after a walk drawn uniformly from
+        this range (as a lobby sees it); None starts service at the call."""
         self.world = world
         self.day = day
         self.on_join = on_join
+        self.walk_minutes = walk_minutes
         self.rng = world.rng
         self.now = world.local(day, time(0))
         self.closed = False
@@ -327,7 +337,7 @@ class SimulatedDay:
             self._set_state(station_id, StationState.PAUSED)
 
     def _dispatch(self) -> None:
-        """Every free open station calls the next patient it can serve, and starts at once."""
+        """Every free open station calls the next patient it can serve, who starts after the walk."""
         for station_id in self.world.station_ids:
             if station_id not in self.open or station_id in self.busy or station_id in self.pause_after:
                 continue
@@ -340,10 +350,18 @@ class SimulatedDay:
                 continue
             self.waiting.pop(called.id)
             self.last_called_wait_minutes = called.actual_wait_minutes
-            queue.start(self.world.uow(), ticket_id=called.id, actor=STAFF, now=self.now)
             self.busy[station_id] = called.id
-            duration = self.by_ticket[called.id].duration_minutes
-            self._push(self.now + timedelta(minutes=duration), _COMPLETE, "complete", station_id)
+            if self.walk_minutes is None:
+                self._on_start(station_id)
+            else:
+                walk = float(self.rng.uniform(*self.walk_minutes))
+                self._push(self.now + timedelta(minutes=walk), _COMPLETE, "start", station_id)
+
+    def _on_start(self, station_id: int) -> None:
+        ticket_id = self.busy[station_id]
+        queue.start(self.world.uow(), ticket_id=ticket_id, actor=STAFF, now=self.now)
+        duration = self.by_ticket[ticket_id].duration_minutes
+        self._push(self.now + timedelta(minutes=duration), _COMPLETE, "complete", station_id)
 
     # Observing -----------------------------------------------------------------------------
 

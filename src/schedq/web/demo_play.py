@@ -168,38 +168,8 @@ def _tidy(world, now: datetime) -> None:
         queue.set_station_state(world.uow(), station_id=station_id, state=StationState.CLOSED, actor=STAFF, now=now)
 
 
-def _demo_day(world, day: date):
-    """A simulated day whose patients take a minute or two to walk to the station after the call.
-
-    The simulator starts service the moment a station calls; on a lobby screen a call
-    would then never show as "now calling". Here each call starts after a short walk.
-    """
-    from schedq.services import queue
-    from schedq.simulation import world as simulation
-
-    class DemoDay(simulation.SimulatedDay):
-        def _dispatch(self) -> None:
-            for station_id in self.world.station_ids:
-                if station_id not in self.open or station_id in self.busy or station_id in self.pause_after:
-                    continue
-                if not any(code in self.world.skills[station_id] for code in self.waiting.values()):
-                    continue
-                try:
-                    called = queue.call_next(self.world.uow(), station_id=station_id, actor=simulation.STAFF, now=self.now)
-                except simulation.NotFound:
-                    continue
-                self.waiting.pop(called.id)
-                self.busy[station_id] = called.id
-                walk_minutes = float(self.rng.uniform(0.5, 2.0))
-                self._push(self.now + timedelta(minutes=walk_minutes), simulation._COMPLETE, "start", station_id)
-
-        def _on_start(self, station_id: int) -> None:
-            ticket_id = self.busy[station_id]
-            queue.start(self.world.uow(), ticket_id=ticket_id, actor=simulation.STAFF, now=self.now)
-            duration = self.by_ticket[ticket_id].duration_minutes
-            self._push(self.now + timedelta(minutes=duration), simulation._COMPLETE, "complete", station_id)
-
-    return DemoDay(world, day)
+WALK_MINUTES = (0.5, 2.0)
+"""A called patient walks to the station before service starts, so the lobby sees "now calling"."""
 
 
 _player_lock = threading.Lock()
@@ -264,7 +234,9 @@ class DemoPlayer(threading.Thread):
             self.day = None
         if self.day is None and self.world.is_open(today):
             _tidy(self.world, now)
-            self.day = _demo_day(self.world, today)
+            from schedq.simulation.world import SimulatedDay
+
+            self.day = SimulatedDay(self.world, today, walk_minutes=WALK_MINUTES)
         if self.day is not None:
             self.day.advance_to(now)
             if not self.day.events and not self.day.waiting and self.day.closes_at and now >= self.day.closes_at:
