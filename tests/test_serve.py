@@ -69,3 +69,5 @@ def test_run_command_serves_the_demo_site_and_the_docs(served, tmp_path):
     status, body = get(f"{base}/api/v1/docs")
     assert status == 200 and b"swagger-ui" in body
     assert (tmp_path / "instance" / "schedq.sqlite3").exists()
+    status, body = get(f"{base}/display/1")
+    assert status == 200 and b"Riverside" in body

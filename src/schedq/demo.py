@@ -68,8 +68,13 @@ def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> Demo
 
 def urls(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> list[tuple[str, str]]:
     """Where to look once the service runs."""
-    found = [("API docs", "/api/v1/docs"), ("sites", "/api/v1/sites")]
+    found = [("pages", "/"), ("API docs", "/api/v1/docs"), ("sites", "/api/v1/sites")]
     for site in sites.list_sites(make_uow(write=False)):
         today = local_day(now, zone(site.timezone)).isoformat()
-        found.append((f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from={today}"))
+        found += [
+            (f"{site.name} lobby display", f"/display/{site.id}"),
+            (f"{site.name} staff console", f"/staff/{site.id}"),
+            (f"{site.name} wait now", f"/api/v1/sites/{site.id}/wait"),
+            (f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from={today}"),
+        ]
     return found
