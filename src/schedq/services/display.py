@@ -18,9 +18,9 @@ from schedq.db.models import Site, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
-from schedq.domain.errors import NotFound
 from schedq.domain.tickets import Action
 from schedq.services import estimates, queue
+from schedq.services.sites import load_site
 
 RECENT_CALLS = 10
 
@@ -65,9 +65,7 @@ def _start_of_day(site: Site, now: datetime) -> datetime:
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
     queue.settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+        site = load_site(uow, site_id)
         tickets = queue.active_tickets(uow, site_id)
         stations = {s.id: s for s in site.stations}
 

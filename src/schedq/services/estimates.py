@@ -29,7 +29,13 @@ from schedq.domain.enums import (
 from schedq.domain.errors import InvalidInput, NotFound
 from schedq.domain.messages import messages, walk_ins_closed
 from schedq.estimator.accuracy import AccuracyScore, score
-from schedq.services.sites import closures_of, hours_of, walk_in_refusal, walk_in_service
+from schedq.services.sites import (
+    closures_of,
+    hours_of,
+    load_site,
+    walk_in_refusal,
+    walk_in_service,
+)
 
 HISTORY_DAYS = 8 * 7
 """How much history a refit reads: eight weeks, enough for a weekday × half-hour profile."""
@@ -175,9 +181,7 @@ def visit_records(uow: UnitOfWork, site: Site, *, since: datetime, until: dateti
 def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = HISTORY_DAYS) -> EstimatorModelRecord:
     """Fit the site's model from its own last `history_days` of visits and store it."""
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+        site = load_site(uow, site_id)
         tz = schedule.zone(site.timezone)
         today = schedule.local_day(now, tz)
         first_day = today - timedelta(days=history_days)
@@ -422,9 +426,7 @@ def accuracy_report(
 ) -> list[AccuracyRow]:
     """How the ranges promised at joining held, per service and overall, between two local dates."""
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+        site = load_site(uow, site_id)
         if last_day < first_day:
             raise InvalidInput("to", "is before from")
         tz = schedule.zone(site.timezone)
@@ -457,9 +459,7 @@ def accuracy_report(
 def model_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> dict[str, Any]:
     """What the site's history taught the estimator, for managers."""
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+        site = load_site(uow, site_id)
         stored = uow.session.get(EstimatorModelRecord, site_id)
         model = current_model(uow, site)
         return {
@@ -549,9 +549,7 @@ def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
 def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetime) -> BestTimes:
     """The expected wait for a walk-in arriving in each half hour of today and the next six days."""
     with uow:
-        site = uow.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
+        site = load_site(uow, site_id)
         walk_in_service(uow, site, service_code)
         at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
         tz = schedule.zone(site.timezone)

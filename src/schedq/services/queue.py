@@ -34,6 +34,7 @@ from schedq.domain.tickets import (
     next_status,
 )
 from schedq.services import estimates
+from schedq.services.sites import load_site
 
 SYSTEM = "system"
 CLOSE_OUT_STATUS = TicketStatus.CANCELLED
@@ -145,9 +146,7 @@ def lock(uow: UnitOfWork, site_id: int) -> Site:
 
 def lock_free_site(uow: UnitOfWork, site_id: int) -> Site:
     """The site for reading (NotFound when absent)."""
-    site = uow.session.get(Site, site_id)
-    if site is None:
-        raise NotFound(f"no site {site_id}")
+    site = load_site(uow, site_id)
     return site
 
 

@@ -10,13 +10,18 @@ class MessageSchema(Schema):
     es = fields.String()
 
 
-class EstimateSchema(Schema):
-    """Minutes until called: a 10–90 % range, the median and the mean (null: not today)."""
+class PromiseSchema(Schema):
+    """The range given when the ticket joined, in minutes from when its wait began."""
 
     p10_minutes = fields.Float(allow_none=True)
     p50_minutes = fields.Float(allow_none=True)
     p90_minutes = fields.Float(allow_none=True)
     mean_minutes = fields.Float(allow_none=True)
+
+
+class EstimateSchema(PromiseSchema):
+    """Minutes until called: a 10–90 % range, the median and the mean (null: not today)."""
+
     runs_past_close = fields.Boolean(metadata={"description": "the upper end falls after closing time"})
     no_station_can_serve = fields.Boolean(metadata={"description": "no station open or planned today can do this service"})
     message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
@@ -26,15 +31,6 @@ class HeadlineEstimateSchema(EstimateSchema):
     """The wait for a walk-in joining now, for the service most stations can do."""
 
     service = fields.String()
-
-
-class PromiseSchema(Schema):
-    """The range given when the ticket joined, in minutes from when its wait began."""
-
-    p10_minutes = fields.Float(allow_none=True)
-    p50_minutes = fields.Float(allow_none=True)
-    p90_minutes = fields.Float(allow_none=True)
-    mean_minutes = fields.Float(allow_none=True)
 
 
 class ServiceWaitSchema(Schema):
