@@ -93,6 +93,12 @@ class SiteSnapshot:
 
     Tickets whose id is in `called_ticket_ids` have been called and are
     walking to a station: they are left out of the line and given a zero wait.
+
+    `opening_intervals` are today's opening intervals (from the site's hours
+    and closures); None means not given, and then no closure constrains the
+    calls. `staffing_is_actual` says that `staffing` is exactly how many
+    stations will be open from now (an oracle that knows the real staffing):
+    no adjustment from today's observed deviations is applied.
     """
 
     now: datetime
@@ -103,3 +109,5 @@ class SiteSnapshot:
     upcoming_appointments: tuple[UpcomingAppointment, ...] | list[UpcomingAppointment] = ()
     staffing: tuple[StaffingBlock, ...] | list[StaffingBlock] = ()
     called_ticket_ids: frozenset[int] = field(default_factory=frozenset)
+    opening_intervals: tuple[tuple[datetime, datetime], ...] | None = None
+    staffing_is_actual: bool = False
