@@ -569,7 +569,8 @@ def simulate_call_times(
 
 
 def _summarise(
-    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool]
+    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool],
+    thin_history: bool = False, history_days: int | None = None,
 ) -> list[WaitEstimate]:
     """One estimate per column of `minutes` (replications x patients)."""
     if minutes.shape[1] == 0:
@@ -587,6 +588,7 @@ def _summarise(
             p10=p10, p50=p50, p90=p90, mean=float(means[i]),
             runs_past_close=closes_in is not None and p90 > closes_in,
             no_station_can_serve=not can_serve[i],
+            thin_history=thin_history, history_days=history_days,
         ))
     return out
 
@@ -617,14 +619,15 @@ def estimate(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
+    history = {"thin_history": model.thin_history, "history_days": model.history_days}
     ticket_waits = _summarise(call, closes_in=closes_in,
-                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting])
+                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history)
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
         if ticket.ticket_id in snapshot.called_ticket_ids:
-            tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0)
+            tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0, **history)
     newcomer_waits = _summarise(ghost_call, closes_in=closes_in,
-                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services])
+                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services], **history)
     newcomer = dict(zip(newcomer_services, newcomer_waits))
     return SiteEstimate(
         tickets=tickets,
