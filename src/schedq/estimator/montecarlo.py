@@ -433,7 +433,9 @@ def _future_walk_ins(
 def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
     """The queue with the future walk-ins appended: walk-in tier at their joining, behind the newcomer."""
     x = future.arrival
-    key = np.where(np.isfinite(x), q.ghost_key + 0.25 + 0.5 * x / (x + 1000.0), _INF)
+    finite = np.isfinite(x)
+    x_or_0 = np.where(finite, x, 0.0)
+    key = np.where(finite, q.ghost_key + 0.25 + 0.5 * x_or_0 / (x_or_0 + 1000.0), _INF)
     return _Queue(
         service=q.service + future.service,
         arrival=np.hstack([q.arrival, x]),
