@@ -57,14 +57,14 @@ def test_a_new_run_starts_on_the_next_working_morning():
     assert next_morning(local("2026-03-02T06:00"), CHICAGO) == local("2026-03-02T06:50")
 
 
-def test_demo_play_sets_the_app_clock_and_starts_after_what_an_earlier_run_reached(tmp_path):
+def test_demo_play_sets_the_app_clock_and_resumes_where_an_earlier_run_reached(tmp_path):
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "demo-play.json").write_text(json.dumps({"reached": "2099-03-02T12:00:00-06:00"}))
     app = create_app({"DEMO_PLAY": True, "INSTANCE_DIR": str(instance), "SECRET_KEY": "x", "SEED_DEMO": False})
     clock = app.config["CLOCK"]
     assert isinstance(clock, DemoClock)
-    assert clock.virtual_start == local("2099-03-03T06:50")
+    assert clock.virtual_start == local("2099-03-02T12:00")
     app.extensions["schedq.database"].dispose()
 
 
@@ -109,3 +109,215 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# The demo beside people, and across a restart ------------------------------------------
+
+
+class HandClock:
+    """The demo time a test moves by hand."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def demo_app(instance: Path, database_url: str):
+    app = create_app({
+        "DEMO_PLAY": True, "INSTANCE_DIR": str(instance), "DATABASE_URL": database_url,
+        "SECRET_KEY": "x", "SEED_DEMO": False,
+    })
+    return app
+
+
+def uow_of(app):
+    from schedq.db.uow import UnitOfWork
+
+    return lambda write=True: UnitOfWork(app.extensions["schedq.database"], write=write)
+
+
+def all_tickets(app) -> list:
+    from sqlalchemy import select
+
+    from schedq.db.models import Ticket
+
+    with uow_of(app)(write=False) as uow:
+        rows = uow.session.scalars(select(Ticket).order_by(Ticket.id))
+        return [
+            dict(id=t.id, code=t.code, status=t.status.value, joined_at=t.joined_at, called_at=t.called_at,
+                 started_at=t.started_at, completed_at=t.completed_at, day=t.service_day, end_reason=t.end_reason)
+            for t in rows
+        ]
+
+
+def play(player, clock: HandClock, until: datetime, *, seconds: float = 30.0, between=None) -> None:
+    """Step the player as its thread would, the demo time moving `seconds` at a time."""
+    while clock.at < until:
+        clock.at = min(until, clock.at + timedelta(seconds=seconds))
+        if between is not None:
+            between(clock.at)
+        player.step()
+
+
+def assert_consistent(tickets: list[dict]) -> None:
+    """Codes count up without gaps in joining order; nobody is called before joining or served out of order."""
+    by_prefix: dict[tuple, list[dict]] = {}
+    for t in tickets:
+        by_prefix.setdefault((t["day"], t["code"][0]), []).append(t)
+    for line in by_prefix.values():
+        line.sort(key=lambda t: int(t["code"][1:]))
+        assert [int(t["code"][1:]) for t in line] == list(range(1, len(line) + 1))
+        joined = [t["joined_at"] for t in line]
+        assert joined == sorted(joined), "a later code joined earlier: the day was played again"
+    for t in tickets:
+        assert t["called_at"] is None or t["called_at"] >= t["joined_at"], t
+        assert t["started_at"] is None or t["called_at"] <= t["started_at"], t
+        assert t["completed_at"] is None or t["started_at"] <= t["completed_at"], t
+        assert (t["status"] == "done") == (t["completed_at"] is not None), t
+
+
+def staff_beside(app, rng, counts):
+    """Random console and API actions at the demo site, as people would take them at demo time `now`."""
+    from sqlalchemy import select
+
+    from schedq.db.models import Station, Ticket
+    from schedq.domain.contact import Contact
+    from schedq.domain.enums import StationState
+    from schedq.domain.errors import Conflict, InvalidInput, NotFound
+    from schedq.services import queue, tickets
+
+    make = uow_of(app)
+    actor = "staff:console"
+    tokens: dict[int, str] = {}
+
+    def act(now: datetime) -> None:
+        for _ in range(int(rng.integers(0, 3))):
+            with make(write=False) as uow:
+                active = [(t.id, t.status.value) for t in queue.active_tickets(uow, 1)]
+                stations = list(uow.session.scalars(select(Station.id).where(Station.site_id == 1)))
+                finished = list(uow.session.scalars(select(Ticket.id).where(Ticket.status == "no_show")))
+            pick = lambda status: [i for i, s in active if s == status]  # noqa: E731
+            choice = str(rng.choice([
+                "join", "join_remote", "leave", "call_next", "call_ticket", "start", "complete", "no_show",
+                "requeue", "cancel", "recall", "open", "pause", "close",
+            ]))
+            station = int(rng.choice(stations))
+            try:
+                if choice == "join":
+                    view = tickets.join_walk_in(make(), site_id=1, service_code="DRAW", actor="kiosk", now=now, secret_key="x")
+                    tokens[view.id] = view.token
+                elif choice == "join_remote":
+                    view = tickets.join_remote(
+                        make(), site_id=1, service_code="DRAW", now=now, secret_key="x", client_address=None,
+                        contact=Contact("Pat Remote", f"+1555{int(rng.integers(10**6, 10**7))}"),
+                        expected_arrival_at=now + timedelta(minutes=10),
+                        limits=tickets.RemoteLimits(per_contact_per_day=5, per_address_per_hour=100),
+                    )
+                    tokens[view.id] = view.token
+                elif choice == "leave":
+                    mine = [i for i in pick("waiting") if i in tokens]
+                    if not mine:
+                        continue
+                    mine_id = int(rng.choice(mine))
+                    tickets.leave(make(), ticket_id=mine_id, token=tokens[mine_id], secret_key="x", now=now)
+                elif choice == "call_next":
+                    queue.call_next(make(), station_id=station, actor=actor, now=now)
+                elif choice == "call_ticket":
+                    if pick("waiting"):
+                        queue.call_ticket(make(), ticket_id=int(rng.choice(pick("waiting"))), station_id=station, actor=actor, now=now)
+                elif choice in {"start", "complete", "no_show", "requeue", "cancel", "recall"}:
+                    status = {"start": "called", "complete": "in_service", "no_show": "called", "requeue": "called",
+                              "cancel": "waiting", "recall": "called"}[choice]
+                    candidates = pick(status) + (finished if choice == "requeue" else [])
+                    if not candidates:
+                        continue
+                    use_case = {"start": queue.start, "complete": queue.complete, "no_show": queue.mark_no_show,
+                                "requeue": queue.requeue, "cancel": queue.cancel, "recall": queue.recall}[choice]
+                    use_case(make(), ticket_id=int(rng.choice(candidates)), actor=actor, now=now)
+                else:
+                    state = {"open": StationState.OPEN, "pause": StationState.PAUSED, "close": StationState.CLOSED}[choice]
+                    queue.set_station_state(make(), station_id=station, state=state, actor=actor, now=now)
+            except (Conflict, NotFound, InvalidInput):
+                counts["refused"] += 1
+                continue
+            counts[choice] += 1
+
+    return act
+
+
+def seeded_demo(app) -> None:
+    from schedq import demo
+
+    demo.seed_if_empty(uow_of(app), now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3])
+def test_the_demo_plays_on_while_staff_and_patients_act_beside_it(tmp_path, database_url, seed):
+    import collections
+
+    import numpy as np
+
+    from schedq.web.demo_play import DemoPlayer
+
+    app = demo_app(tmp_path / "instance", database_url)
+    seeded_demo(app)
+    clock = HandClock(local("2026-03-02T06:50"))
+    player = DemoPlayer(app, clock, lock_handle=None, seed=seed)
+    counts: collections.Counter = collections.Counter()
+    with app.app_context():
+        player.step()
+        play(player, clock, local("2026-03-02T11:00"), between=staff_beside(app, np.random.default_rng(seed), counts))
+        play(player, clock, local("2026-03-02T17:40"), seconds=120)
+
+    tickets = all_tickets(app)
+    assert counts["join"] and counts["complete"] and counts["requeue"] and counts["pause"] and counts["open"]
+    assert_consistent(tickets)
+    assert all(t["status"] in {"done", "no_show", "left", "cancelled"} for t in tickets)
+    assert sum(t["status"] == "done" for t in tickets) > 50
+    app.extensions["schedq.database"].dispose()
+
+
+@pytest.mark.slow
+def test_a_restart_resumes_the_demo_day_and_serves_the_line_it_left(tmp_path, database_url):
+    from schedq.web.demo_play import DemoPlayer
+
+    instance = tmp_path / "instance"
+    first = demo_app(instance, database_url)
+    seeded_demo(first)
+    clock = HandClock(local("2026-03-02T06:50"))
+    with first.app_context():
+        play(DemoPlayer(first, clock, lock_handle=None, seed=5), clock, local("2026-03-02T09:20"))
+    stopped_at = clock.at
+    left_waiting = {t["id"] for t in all_tickets(first) if t["status"] == "waiting"}
+    codes_before = {t["code"] for t in all_tickets(first)}
+    first.extensions["schedq.database"].dispose()
+    assert left_waiting, "the line should not be empty at 09:20 for this test to mean anything"
+    state = json.loads((instance / "demo-play.json").read_text())
+    state["saved_at"] = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()  # stopped an hour ago
+    (instance / "demo-play.json").write_text(json.dumps(state))
+
+    again = demo_app(instance, database_url)
+    assert again.config["CLOCK"].virtual_start == stopped_at
+    assert again.config["CLOCK"]() >= stopped_at
+    with again.app_context():
+        play(DemoPlayer(again, clock, lock_handle=None, seed=6), clock, local("2026-03-02T17:40"), seconds=60)
+
+    tickets = all_tickets(again)
+    by_id = {t["id"]: t for t in tickets}
+    assert {by_id[i]["status"] for i in left_waiting} == {"done"}
+    assert not [t for t in tickets if t["status"] == "cancelled"]
+    assert {t["code"] for t in tickets} > codes_before  # the day went on: more joined after the restart
+    assert_consistent(tickets)
+    again.extensions["schedq.database"].dispose()
+
+
+def test_processes_built_while_one_plays_share_its_clock(tmp_path, database_url):
+    instance = tmp_path / "instance"
+    first = demo_app(instance, database_url)
+    second = demo_app(instance, database_url)
+    assert second.config["CLOCK"] == first.config["CLOCK"]
+    for app in (first, second):
+        app.extensions["schedq.database"].dispose()

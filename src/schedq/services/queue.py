@@ -492,14 +492,19 @@ def _station_view(station: Station, ticket: Ticket | None) -> StationView:
 
 
 def call_next(uow: UnitOfWork, *, station_id: int, actor: str, now: datetime) -> TicketView:
-    """The station calls the next ticket by the call policy (NotFound when nobody fits)."""
+    """The station calls the next ticket by the call policy (NotFound when nobody fits).
+
+    Only tickets that joined by `now` are candidates: a caller whose clock runs a
+    little behind another's (the live demo beside the console) never calls a
+    patient before they joined.
+    """
     with uow:
         site = lock(uow, station_site_id(uow, station_id))
         expire_overdue_calls(uow, site, now)
         station = uow.session.get(Station, station_id)
         _ready_to_call(uow, station)
         tickets = active_tickets(uow, site.id)
-        waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING]
+        waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING and t.joined_at <= now]
         chosen = choose_next(waiting, skills=station.skills, now=now)
         if chosen is None:
             raise NotFound(f"nobody waiting is here for a service {station.name} can do")

@@ -17,6 +17,16 @@ evening before (`appointments.book`), then plays events in time order:
   drawn from the scenario's lognormal (`queue.complete`);
 - once nobody is left, staff close the day (`queue.close_day`).
 
+The world is not alone (the live demo's staff console and API act beside it):
+before each event it re-reads the site's line, open stations and who is at
+each station from the database, and acts no earlier than the last thing that
+happened there. A start or completion it planned applies only if the ticket is
+still where it left it; a patient someone else called or started is taken over
+and served; a refused call or station change is skipped. A day may also be
+joined under way (`resume_at`): the tickets already there stay and are served,
+the day's booked appointments still to come check in, and only what is due
+from then on plays, so nothing is played twice.
+
 Callers observe through `on_join(day, patient, ticket_view, now)`, called
 right after each join and before any station reacts, and may step the day
 with `advance_to(instant)` (a live demo) or play it out with `run()`.
@@ -32,15 +42,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from schedq import estimator
 from schedq.db.engine import Database
-from schedq.db.models import Site, Ticket
+from schedq.db.models import Appointment, Service, Site, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
-from schedq.domain.enums import StationState, TicketStatus
+from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
 from schedq.domain.errors import Conflict, NotFound
+from schedq.domain.tickets import ACTIVE
 from schedq.services import appointments, estimates, queue, sites, tickets
 
 from .scenario import Scenario
@@ -84,6 +95,15 @@ class Outcome:
     station_id: int | None
     actual_wait_minutes: float | None
     promised: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A patient at a station whose start or completion the world has planned."""
+
+    station_id: int
+    ticket_id: int
+    number: int  # a later visit at the same station supersedes this one
 
 
 JoinHook = Callable[["SimulatedDay", Patient, queue.TicketView, datetime], None]
@@ -159,9 +179,11 @@ class SimulatedDay:
         *,
         on_join: JoinHook | None = None,
         walk_minutes: tuple[float, float] | None = None,
+        resume_at: datetime | None = None,
     ) -> None:
         """`walk_minutes`: a called patient starts after a walk drawn uniformly from
-        this range (as a lobby sees it); None starts service at the call."""
+        this range (as a lobby sees it); None starts service at the call.
+        `resume_at`: join the day under way at that instant instead of from its start."""
         self.world = world
         self.day = day
         self.on_join = on_join
@@ -177,6 +199,8 @@ class SimulatedDay:
         self.open: set[int] = set()
         self.busy: dict[int, int] = {}  # station id -> ticket id
         self.pause_after: set[int] = set()
+        self.visits: dict[int, Visit] = {}  # station id -> the visit there the world has planned
+        self._visit_numbers = itertools.count()
         self.last_called_wait_minutes: float | None = None
         self.planned_stations = 0
         with world.uow(write=False) as uow:
@@ -184,9 +208,15 @@ class SimulatedDay:
             self.blocks = estimates.staffing_blocks(site, day)
             self.closes_at = schedule.closing_time(day, sites.hours_of(site), world.tz, sites.closures_of(site))
             self.intervals = schedule.opening_intervals(day, sites.hours_of(site), world.tz, sites.closures_of(site))
-        self._book()
+        if resume_at is None:
+            self._book()
+        else:
+            self.now = resume_at
+            self._expect_booked()
         self._draw_walk_ins()
         self._schedule_plan()
+        if resume_at is not None:
+            self._forget_before(resume_at)
 
     # Drawing the day ---------------------------------------------------------------------
 
@@ -229,6 +259,30 @@ class SimulatedDay:
                 if arrives is not None:
                     self._push(max(arrives, self.now), _ARRIVE, "arrive", patient)
 
+    def _expect_booked(self) -> None:
+        """Joining a day under way: the day's appointments still booked come, unless their time has passed."""
+        spec = self.world.scenario.appointments
+        opens, closes = self.world.local(self.day, time(0)), self.world.local(self.day + timedelta(days=1), time(0))
+        with self.world.uow(write=False) as uow:
+            booked = list(uow.session.execute(
+                select(Appointment.reference, Appointment.starts_at, Service.code)
+                .join(Service, Service.id == Appointment.service_id)
+                .where(
+                    Appointment.site_id == self.world.site_id, Appointment.status == AppointmentStatus.BOOKED,
+                    Appointment.starts_at >= opens, Appointment.starts_at < closes,
+                )
+                .order_by(Appointment.starts_at, Appointment.id)
+            ))
+        for reference, starts_at, code in booked:
+            no_show = self.rng.random() < spec.no_show_rate
+            lateness = self.rng.normal(spec.lateness_mean_minutes, spec.lateness_sd_minutes)
+            arrives = starts_at + timedelta(minutes=float(lateness))
+            if no_show or arrives < self.now:
+                continue
+            patient = Patient("appointment", code, arrives, self._duration(code), starts_at, reference)
+            self.patients.append(patient)
+            self._push(arrives, _ARRIVE, "arrive", patient)
+
     def _draw_walk_ins(self) -> None:
         """Non-homogeneous Poisson arrivals: Poisson counts per half hour, uniform within it."""
         s = self.world.scenario
@@ -260,6 +314,21 @@ class SimulatedDay:
     def _push(self, at: datetime, order: int, kind: str, payload: Any) -> None:
         heapq.heappush(self.events, (at, order, next(self._seq), kind, payload))
 
+    def _forget_before(self, instant: datetime) -> None:
+        """Drop what was due before `instant`: those patients came (or not) before the world looked,
+        and of each other kind of event only the latest still holds (the plan's current block)."""
+        kept, latest = [], {}
+        for event in self.events:
+            at, _, _, kind, payload = event
+            if at >= instant:
+                kept.append(event)
+            elif kind == "arrive":
+                self.patients.remove(payload)
+            elif kind not in latest or event[:3] > latest[kind][:3]:
+                latest[kind] = event
+        self.events = kept + list(latest.values())
+        heapq.heapify(self.events)
+
     # Playing it ----------------------------------------------------------------------------
 
     def advance_to(self, instant: datetime) -> None:
@@ -267,9 +336,90 @@ class SimulatedDay:
         while self.events and self.events[0][0] <= instant:
             at, _, _, kind, payload = heapq.heappop(self.events)
             self.now = max(self.now, at)
+            self._sync()
             getattr(self, f"_on_{kind}")(payload)
             self._dispatch()
         self.now = max(self.now, instant)
+        if not self.closed:
+            # Staff may have freed a station or sent someone back to the line since the last event.
+            self._sync()
+            self._dispatch()
+
+    def _sync(self) -> None:
+        """Re-read the line, the open stations and who is at each station; take over visits nobody plans."""
+        site_id = self.world.site_id
+        with self.world.uow(write=False) as uow:
+            active = uow.session.execute(
+                select(Ticket.id, Ticket.status, Ticket.present, Ticket.station_id, Ticket.started_at, Service.code)
+                .join(Service, Service.id == Ticket.service_id)
+                .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
+                .order_by(Ticket.id)
+            ).all()
+            self.open = set(uow.session.scalars(
+                select(Station.id).where(Station.site_id == site_id, Station.state == StationState.OPEN)
+            ))
+            last_event_at = uow.session.scalar(select(func.max(VisitEvent.at)).where(VisitEvent.site_id == site_id))
+        if last_event_at is not None:
+            self.now = max(self.now, last_event_at)  # never act before what already happened
+        self.waiting = {row.id: row.code for row in active if row.status is TicketStatus.WAITING and row.present}
+        self.busy = {row.station_id: row.id for row in active if row.station_id is not None and row.status is not TicketStatus.WAITING}
+        for row in active:
+            planned = self.visits.get(row.station_id)
+            if row.station_id is None or row.status is TicketStatus.WAITING or (planned and planned.ticket_id == row.id):
+                continue
+            visit = self._new_visit(row.station_id, row.id)
+            if row.status is TicketStatus.CALLED:
+                self._push(self.now + timedelta(minutes=self._walk()), _COMPLETE, "start", visit)
+            else:
+                done_at = max(self.now, row.started_at + timedelta(minutes=self._duration_of(row.id, row.code)))
+                self._push(done_at, _COMPLETE, "complete", visit)
+        for station_id in list(self.visits):
+            if station_id not in self.busy:
+                del self.visits[station_id]
+        for station_id in list(self.pause_after):
+            if station_id not in self.busy:
+                self.pause_after.discard(station_id)
+                if station_id in self.open:
+                    self._set_state(station_id, StationState.PAUSED)
+
+    def _new_visit(self, station_id: int, ticket_id: int) -> Visit:
+        visit = Visit(station_id, ticket_id, next(self._visit_numbers))
+        self.visits[station_id] = visit
+        self.busy[station_id] = ticket_id
+        return visit
+
+    def _walk(self) -> float:
+        return 0.0 if self.walk_minutes is None else float(self.rng.uniform(*self.walk_minutes))
+
+    def _duration_of(self, ticket_id: int, code: str) -> float:
+        """The patient's true service time; one drawn now for a ticket the world did not bring."""
+        patient = self.by_ticket.get(ticket_id)
+        return patient.duration_minutes if patient is not None else self._duration(code)
+
+    def _still(self, visit: Visit, status: TicketStatus) -> str | None:
+        """The visit's service code if the world still plans it and its ticket is still `status` there."""
+        if self.visits.get(visit.station_id) != visit:
+            return None
+        with self.world.uow(write=False) as uow:
+            row = uow.session.execute(
+                select(Ticket.status, Ticket.station_id, Service.code)
+                .join(Service, Service.id == Ticket.service_id)
+                .where(Ticket.id == visit.ticket_id)
+            ).first()
+        if row is not None and row.status is status and row.station_id == visit.station_id:
+            return row.code
+        self._let_go(visit)
+        return None
+
+    def _let_go(self, visit: Visit) -> None:
+        """Someone else moved the visit's ticket: forget it; a station due to pause pauses now it is free."""
+        if self.visits.get(visit.station_id) == visit:
+            del self.visits[visit.station_id]
+        if self.busy.get(visit.station_id) == visit.ticket_id:
+            del self.busy[visit.station_id]
+        if visit.station_id in self.pause_after and visit.station_id not in self.busy:
+            self.pause_after.discard(visit.station_id)
+            self._set_state(visit.station_id, StationState.PAUSED)
 
     def run(self) -> list[Outcome]:
         """Play the whole day, close it and return its tickets."""
@@ -281,6 +431,7 @@ class SimulatedDay:
         return self.outcomes()
 
     def close(self) -> None:
+        """Close the day (Conflict while someone is still in service: try again once they are done)."""
         if not self.closed:
             at = max(self.now, self.closes_at) if self.closes_at else self.now
             queue.close_day(self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at)
@@ -329,12 +480,14 @@ class SimulatedDay:
         if self.on_join is not None:
             self.on_join(self, patient, view, self.now)
 
-    def _on_complete(self, station_id: int) -> None:
-        ticket_id = self.busy.pop(station_id)
-        queue.complete(self.world.uow(), ticket_id=ticket_id, actor=STAFF, now=self.now)
-        if station_id in self.pause_after:
-            self.pause_after.discard(station_id)
-            self._set_state(station_id, StationState.PAUSED)
+    def _on_complete(self, visit: Visit) -> None:
+        if self._still(visit, TicketStatus.IN_SERVICE) is None:
+            return
+        try:
+            queue.complete(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+        except (Conflict, NotFound):
+            pass  # staff got there first, between the look and the act
+        self._let_go(visit)
 
     def _dispatch(self) -> None:
         """Every free open station calls the next patient it can serve, who starts after the walk."""
@@ -348,20 +501,27 @@ class SimulatedDay:
                 called = queue.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
             except NotFound:
                 continue
-            self.waiting.pop(called.id)
+            except Conflict:
+                continue  # staff paused the station or called someone to it since the world looked
+            self.waiting.pop(called.id, None)
             self.last_called_wait_minutes = called.actual_wait_minutes
-            self.busy[station_id] = called.id
+            visit = self._new_visit(station_id, called.id)
             if self.walk_minutes is None:
-                self._on_start(station_id)
+                self._on_start(visit)
             else:
-                walk = float(self.rng.uniform(*self.walk_minutes))
-                self._push(self.now + timedelta(minutes=walk), _COMPLETE, "start", station_id)
+                self._push(self.now + timedelta(minutes=self._walk()), _COMPLETE, "start", visit)
 
-    def _on_start(self, station_id: int) -> None:
-        ticket_id = self.busy[station_id]
-        queue.start(self.world.uow(), ticket_id=ticket_id, actor=STAFF, now=self.now)
-        duration = self.by_ticket[ticket_id].duration_minutes
-        self._push(self.now + timedelta(minutes=duration), _COMPLETE, "complete", station_id)
+    def _on_start(self, visit: Visit) -> None:
+        code = self._still(visit, TicketStatus.CALLED)
+        if code is None:
+            return
+        try:
+            queue.start(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+        except (Conflict, NotFound):
+            self._let_go(visit)
+            return
+        duration = self._duration_of(visit.ticket_id, code)
+        self._push(self.now + timedelta(minutes=duration), _COMPLETE, "complete", visit)
 
     # Observing -----------------------------------------------------------------------------
 

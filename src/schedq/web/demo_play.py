@@ -2,13 +2,24 @@
 
 With DEMO_PLAY (SCHEDQ_DEMO_PLAY=true) the app's CLOCK becomes a `DemoClock`: simulated
 time that runs DEMO_PLAY_SPEED times faster than real time through the site's working
-hours and skips nights and closed days. It is a pure function of when the app was built,
-so every gunicorn worker forked from it reads the same time. One worker (the first to
-take a file lock in the instance directory, on its first request) runs a `DemoPlayer`
-thread that advances `schedq.simulation`'s `SimulatedDay` of the demo site to the clock
-every half second: walk-ins join at the kiosk, stations open and call, patients are served,
-all through the real use cases, so the display, ticket pages and console show it.
-Each run starts a fresh simulated morning after anything an earlier run played.
+hours and skips nights and closed days. It is a pure function of its anchor (a real
+instant and the simulated instant it stands for), so every gunicorn worker forked from
+the app reads the same time; the anchor is also kept in the instance directory
+(`demo-play.json`), and a process built while another plays on it (saved in the last
+few seconds) takes the same anchor, so workers that load the app themselves agree too.
+
+One worker (the first to take a file lock in the instance directory, on a request; the
+lock is held by the process, so when it dies another worker takes over within seconds)
+runs a `DemoPlayer` thread that advances `schedq.simulation`'s `SimulatedDay` of the
+demo site to the clock every half second: walk-ins join at the kiosk, stations open and
+call, patients are served, all through the real use cases, so the display, ticket pages
+and console show it. People may use the console and API at the same time: the simulated
+day re-reads the site before each event and carries on from what they did.
+
+A restart resumes the demo day where the clock stood (`reached` in the state file): the
+tickets in line stay and are served. A player that starts (or starts again after an
+error) joins the day under way at the clock's time and never plays the past again;
+only tickets left active from an earlier demo day are closed out.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
 import threading
 import time as wall_clock
 from dataclasses import dataclass
@@ -34,6 +46,9 @@ DAY_ENDS = time(17, 40)  # after closing, time for the line to be served out
 WEEKDAYS = (0, 1, 2, 3, 4)
 STATE_FILE = "demo-play.json"
 LOCK_FILE = "demo-play.lock"
+CLOCK_LOCK_FILE = "demo-clock.lock"
+PLAYING_WITHIN_SECONDS = 15.0
+"""A state file saved this recently means a process is playing on its clock: share it."""
 
 # The demo site's patients: the truth the simulation draws from (the site starts from its defaults).
 DEMO_SCENARIO: dict[str, Any] = {
@@ -122,50 +137,129 @@ def install(app: Flask) -> None:
     if not app.config.get("DEMO_PLAY") or app.config.get("CLOCK") is not None:
         return
     instance = Path(app.config["INSTANCE_DIR"])
-    tz = ZoneInfo(DEMO_SCENARIO["timezone"])
-    real_now = datetime.now(timezone.utc)
-    reached = _reached(instance)
-    clock = DemoClock(
-        real_start=real_now,
-        virtual_start=next_morning(max(real_now, reached) if reached else real_now, tz),
-        speed=float(app.config.get("DEMO_PLAY_SPEED") or DEFAULT_SPEED),
-        timezone_name=DEMO_SCENARIO["timezone"],
-    )
+    instance.mkdir(parents=True, exist_ok=True)
+    speed = float(app.config.get("DEMO_PLAY_SPEED") or DEFAULT_SPEED)
+    with (instance / CLOCK_LOCK_FILE).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # processes starting together agree on one anchor
+        real_now = datetime.now(timezone.utc)
+        state = _read_state(instance)
+        clock = _playing_clock(state, real_now, speed)
+        if clock is None:
+            clock = DemoClock(
+                real_start=real_now,
+                virtual_start=_resume_from(state, real_now),
+                speed=speed,
+                timezone_name=DEMO_SCENARIO["timezone"],
+            )
+            _write_state(instance, clock, reached=clock.virtual_start, saved_at=real_now)
     app.config["CLOCK"] = clock
     app.before_request(lambda: _ensure_player(app, clock))
 
 
-def _reached(instance: Path) -> datetime | None:
-    """How far an earlier run played, so this one starts on a later morning."""
+def _read_state(instance: Path) -> dict[str, Any]:
     try:
-        return datetime.fromisoformat(json.loads((instance / STATE_FILE).read_text())["reached"])
-    except (OSError, ValueError, KeyError):
+        state = json.loads((instance / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _resume_from(state: dict[str, Any], real_now: datetime) -> datetime:
+    """Where an earlier run's clock stood (its day resumes), else the next working morning."""
+    try:
+        return datetime.fromisoformat(state["reached"])
+    except (KeyError, TypeError, ValueError):
+        return next_morning(real_now, ZoneInfo(DEMO_SCENARIO["timezone"]))
+
+
+def _playing_clock(state: dict[str, Any], real_now: datetime, speed: float) -> DemoClock | None:
+    """The clock a live process saved in the last few seconds, at this speed (None when there is none)."""
+    try:
+        saved_at = datetime.fromisoformat(state["saved_at"])
+        anchor = state["clock"]
+        clock = DemoClock(
+            real_start=datetime.fromisoformat(anchor["real_start"]),
+            virtual_start=datetime.fromisoformat(anchor["virtual_start"]),
+            speed=float(anchor["speed"]),
+            timezone_name=DEMO_SCENARIO["timezone"],
+        )
+    except (KeyError, TypeError, ValueError):
         return None
+    if clock.speed != speed or abs((real_now - saved_at).total_seconds()) > PLAYING_WITHIN_SECONDS:
+        return None
+    return clock
+
+
+def _write_state(instance: Path, clock: DemoClock, *, reached: datetime, saved_at: datetime) -> None:
+    """Replace the state file whole (written aside, then renamed), so a reader never sees half of it."""
+    state = {
+        "reached": reached.isoformat(),
+        "saved_at": saved_at.isoformat(),
+        "clock": {
+            "real_start": clock.real_start.isoformat(),
+            "virtual_start": clock.virtual_start.isoformat(),
+            "speed": clock.speed,
+        },
+    }
+    aside = instance / f"{STATE_FILE}.{os.getpid()}"
+    aside.write_text(json.dumps(state))
+    os.replace(aside, instance / STATE_FILE)
 
 
 # The player ------------------------------------------------------------------------------
 
 
-def _tidy(world, now: datetime) -> None:
-    """Finish what an interrupted run left behind, so a new simulated day starts from an empty line."""
-    from sqlalchemy import select
-
-    from schedq.db.models import Station
-    from schedq.domain.enums import StationState, TicketStatus
+def _close_out_earlier_days(world, today: date, now: datetime) -> None:
+    """Tickets still active from an earlier demo day (its close never ran) end; today's are left alone."""
+    from schedq.domain.enums import TicketStatus
+    from schedq.domain.errors import Conflict, NotFound
     from schedq.services import queue
     from schedq.simulation.world import STAFF
 
     with world.uow(write=False) as uow:
-        left = [(t.id, t.status) for t in queue.active_tickets(uow, world.site_id)]
-        stations = list(uow.session.scalars(select(Station.id).where(Station.site_id == world.site_id)))
+        left = [(t.id, t.status) for t in queue.active_tickets(uow, world.site_id) if t.service_day < today]
     finish = {TicketStatus.IN_SERVICE: queue.complete, TicketStatus.CALLED: queue.mark_no_show}
     for ticket_id, status in left:
-        if status in finish:
-            finish[status](world.uow(), ticket_id=ticket_id, actor=STAFF, now=now)
-        else:
-            queue.cancel(world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended")
-    for station_id in stations:
-        queue.set_station_state(world.uow(), station_id=station_id, state=StationState.CLOSED, actor=STAFF, now=now)
+        try:
+            if status in finish:
+                finish[status](world.uow(), ticket_id=ticket_id, actor=STAFF, now=now)
+            else:
+                queue.cancel(world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended")
+        except (Conflict, NotFound):
+            continue  # someone moved it meanwhile
+
+
+def _day_under_way(world, today: date, now: datetime) -> bool:
+    """Whether today already started (opening passed, or tickets or appointments exist): join it, do not redraw it."""
+    from sqlalchemy import select
+
+    from schedq.db.models import Appointment, Site, Ticket
+    from schedq.domain import schedule
+    from schedq.services import sites
+
+    starts, ends = world.local(today, time(0)), world.local(today + timedelta(days=1), time(0))
+    with world.uow(write=False) as uow:
+        site = uow.session.get(Site, world.site_id)
+        intervals = schedule.opening_intervals(today, sites.hours_of(site), world.tz, sites.closures_of(site))
+        if any(opens <= now for opens, _ in intervals):
+            return True
+        ticket = uow.session.scalar(
+            select(Ticket.id).where(Ticket.site_id == world.site_id, Ticket.service_day == today).limit(1)
+        )
+        appointment = uow.session.scalar(
+            select(Appointment.id)
+            .where(Appointment.site_id == world.site_id, Appointment.starts_at >= starts, Appointment.starts_at < ends)
+            .limit(1)
+        )
+    return ticket is not None or appointment is not None
+
+
+def _closed(world, today: date) -> bool:
+    """Whether staff (or an earlier run) already closed today."""
+    from schedq.db.models import SiteDay
+
+    with world.uow(write=False) as uow:
+        return uow.session.get(SiteDay, (world.site_id, today)) is not None
 
 
 WALK_MINUTES = (0.5, 2.0)
@@ -215,8 +309,8 @@ class DemoPlayer(threading.Thread):
                 try:
                     self.step()
                 except Exception:  # noqa: BLE001 - a demo keeps playing; the log says what broke
-                    log.exception("demo play: step failed")
-                    self.day = None
+                    log.exception("demo play: step failed; the day carries on from the clock's time")
+                    self.day = None  # the next step joins the day under way, at the clock's time then
                     wall_clock.sleep(5)
                 wall_clock.sleep(0.5)
 
@@ -230,13 +324,15 @@ class DemoPlayer(threading.Thread):
 
         today = schedule.local_day(now, self.world.tz)
         if self.day is not None and self.day.day != today:
-            self._finish(self.day, now)
+            # Played to the end of its own window, so it closes on its own date, not the new one's.
+            self._finish(self.day, min(now, self.world.local(self.day.day, DAY_ENDS)))
             self.day = None
-        if self.day is None and self.world.is_open(today):
-            _tidy(self.world, now)
+        if self.day is None and self.world.is_open(today) and not _closed(self.world, today):
             from schedq.simulation.world import SimulatedDay
 
-            self.day = SimulatedDay(self.world, today, walk_minutes=WALK_MINUTES)
+            _close_out_earlier_days(self.world, today, now)
+            resume_at = now if _day_under_way(self.world, today, now) else None
+            self.day = SimulatedDay(self.world, today, walk_minutes=WALK_MINUTES, resume_at=resume_at)
         if self.day is not None:
             self.day.advance_to(now)
             if not self.day.events and not self.day.waiting and self.day.closes_at and now >= self.day.closes_at:
@@ -244,9 +340,14 @@ class DemoPlayer(threading.Thread):
         self._save(now)
 
     def _finish(self, day, now: datetime) -> None:
+        from schedq.domain.errors import Conflict
+
         if not day.closed:
             day.advance_to(now)
-            day.close()
+            try:
+                day.close()
+            except Conflict:
+                log.info("demo play: someone is still in service; the day closes once they are done")
 
     def _world(self):
         """The simulation attached to the demo site the run command seeded (None until it exists)."""
@@ -270,5 +371,6 @@ class DemoPlayer(threading.Thread):
         return world
 
     def _save(self, now: datetime) -> None:
-        path = Path(self.app.config["INSTANCE_DIR"]) / STATE_FILE
-        path.write_text(json.dumps({"reached": now.isoformat()}))
+        """Where the clock stands (a restart resumes there) and that this process plays on it."""
+        instance = Path(self.app.config["INSTANCE_DIR"])
+        _write_state(instance, self.app.config["CLOCK"], reached=now, saved_at=datetime.now(timezone.utc))
