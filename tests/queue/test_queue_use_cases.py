@@ -35,7 +35,7 @@ def test_walk_in_needs_a_walk_in_service_offered_here(q):
 
 def test_joins_stop_at_the_walk_in_cutoff(q, clock):
     clock.set(MONDAY_8AM + timedelta(hours=8, minutes=30))  # 16:30, closing 17:00, cut-off 30 min
-    with pytest.raises(Conflict, match="line closed"):
+    with pytest.raises(Conflict, match="No more walk-ins today: the line closed to new patients at 16:30"):
         q.walk_in()
     with pytest.raises(Conflict):
         q.remote()
@@ -43,7 +43,7 @@ def test_joins_stop_at_the_walk_in_cutoff(q, clock):
 
 def test_a_site_closed_today_refuses_joins(q, clock):
     clock.advance(days=5)  # Saturday: no hours
-    with pytest.raises(Conflict, match="closed today"):
+    with pytest.raises(Conflict, match="Opens on Monday at 07:00"):
         q.walk_in()
 
 
@@ -274,14 +274,14 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
     assert q.ticket(waiting.id).status == "cancelled"
     with make_uow(write=False) as uow:
         assert uow.session.get(SiteDay, (q.site_id, result.service_day)) is not None
-    with pytest.raises(Conflict, match="closed for the day"):
+    with pytest.raises(Conflict, match="Closed for the day"):
         q.walk_in()
 
 
 def test_check_in_after_the_day_is_closed_is_refused(q, make_uow):
     appointment = q.book(MONDAY_8AM + timedelta(hours=1))
     queue.close_day(make_uow(), site_id=q.site_id, reason="closed early", actor=STAFF, now=q.clock())
-    with pytest.raises(Conflict, match="closed for the day"):
+    with pytest.raises(Conflict, match="Closed for the day"):
         q.check_in(appointment.reference)
 
 
