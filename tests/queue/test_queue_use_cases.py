@@ -8,7 +8,7 @@ import pytest
 
 from schedq.db.models import Appointment, SiteDay, VisitEvent
 from schedq.domain.enums import StationState
-from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
 from schedq.services import queue, tickets
 from tests.conftest import MONDAY_8AM
 from tests.queue.conftest import SECRET, STAFF
@@ -39,6 +39,36 @@ def test_joins_stop_at_the_walk_in_cutoff(q, clock):
         q.walk_in()
     with pytest.raises(Conflict):
         q.remote()
+
+
+def test_joins_in_the_lunch_closure_are_refused_until_it_reopens(q, clock):
+    clock.set(MONDAY_8AM + timedelta(hours=4, minutes=4))  # 12:04, closed 12:00–13:00
+    for join in (q.walk_in, q.remote):
+        with pytest.raises(SiteClosed) as refused:
+            join()
+        assert refused.value.status.reopens_at == MONDAY_8AM + timedelta(hours=5)
+        assert refused.value.status.messages == {
+            "en": "Closed for a midday break until 13:00.",
+            "es": "Cerrado por el descanso del mediodía hasta las 13:00.",
+        }
+
+
+def test_with_walk_ins_during_closure_a_lunch_join_is_taken(q, clock, make_uow):
+    from schedq.services import sites
+
+    sites.update_site(make_uow(), site_id=q.site_id, walk_ins_during_closure=True)
+    clock.set(MONDAY_8AM + timedelta(hours=4, minutes=4))
+    ticket = q.walk_in()
+    assert ticket.site_status.walk_ins_accepted and ticket.estimate["message"]["en"].startswith("We reopen at 13:00.")
+
+
+def test_an_early_appointment_checks_in_before_opening(q, clock):
+    appointment = q.book(MONDAY_8AM + timedelta(days=1, hours=-0.5))  # Tuesday 07:30
+    clock.set(MONDAY_8AM + timedelta(days=1, hours=-1.5))  # Tuesday 06:30
+    with pytest.raises(SiteClosed):
+        q.walk_in()
+    ticket = q.check_in(appointment.reference)
+    assert ticket.kind == "appointment" and ticket.estimate["message"]["en"].startswith("We open at 07:00.")
 
 
 def test_a_site_closed_today_refuses_joins(q, clock):
