@@ -148,6 +148,28 @@ instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027,
     closed_today=st.booleans(),
 )
 def test_status_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today):
+    check_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today)
+
+
+# Days the clocks change: Chicago forward 8 March and back 1 November 2026; London 29 March and 25 October.
+DST_DAYS = [(date(2026, 3, 8), CHICAGO), (date(2026, 11, 1), CHICAGO), (date(2026, 3, 29), ZONES[1]), (date(2026, 10, 25), ZONES[1])]
+
+
+@given(
+    hours=week_of_hours(),
+    day_and_zone=st.sampled_from(DST_DAYS),
+    minute=st.integers(-60, 26 * 60),
+    cutoff=st.integers(0, 240),
+    staff_closed=st.booleans(),
+    during_closure=st.booleans(),
+)
+def test_status_properties_on_days_the_clocks_change(hours, day_and_zone, minute, cutoff, staff_closed, during_closure):
+    day, tz = day_and_zone
+    now = schedule.local_instant(day, time(0), tz) + timedelta(minutes=minute)
+    check_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today=False)
+
+
+def check_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today):
     today = schedule.local_day(now, tz)
     closures = {today: "holiday"} if closed_today else {}
     found = status(now, hours=hours, closures=closures, cutoff=cutoff, staff_closed=staff_closed, during_closure=during_closure, tz=tz)
