@@ -54,3 +54,35 @@ def test_the_words_never_promise_less_than_the_range(p10, width):
         assert p10 < 5 and numbers[0] >= p90
     elif numbers:
         assert numbers == [5] and p90 <= 5
+
+
+def test_every_language_has_the_same_keys_and_placeholders():
+    import string
+
+    from schedq.domain.messages import CATALOGUE
+
+    def placeholders(text):
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    english = CATALOGUE["en"]
+    for language, text in CATALOGUE.items():
+        assert text.keys() == english.keys(), language
+        for key in english:
+            assert placeholders(text[key]) == placeholders(english[key]), (language, key)
+
+
+def test_people_not_in_line_are_never_told_they_will_be_called():
+    for p10, p90 in [(0.0, 0.0), (0.0, 1.0), (1.0, 4.0), (10.0, 20.0), (90.0, 200.0)]:
+        for words in messages(p10, p90, newcomer=True).values():
+            assert "called" not in words and "llamar" not in words
+    assert messages(0.0, 1.0, newcomer=True) == {"en": "No wait right now.", "es": "Ahora no hay espera."}
+
+
+def test_a_wait_during_a_closure_counts_from_reopening_and_says_so():
+    from schedq.domain.messages import CountedFrom
+
+    told = messages(66.0, 76.0, newcomer=True, counted_from=CountedFrom(time="13:00", minutes_away=56.0, reopening=True))
+    assert told == {
+        "en": "We reopen at 13:00. About 10–20 minutes after that.",
+        "es": "Reabrimos a las 13:00. Entre 10 y 20 minutos después de esa hora, aproximadamente.",
+    }

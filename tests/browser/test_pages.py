@@ -69,6 +69,8 @@ def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_with
     expect(display.locator("#recent li")).to_have_count(2)
     expect(display.locator("#wait-en")).not_to_be_empty()
     expect(display.locator("#wait-es")).not_to_be_empty()
+    expect(display.locator("#status-en")).to_contain_text("Open now; walk-ins join until 12:00")
+    expect(display.locator("#status-es")).to_contain_text("Abierto")
     expect(display.locator("#waiting")).to_contain_text("en espera")
     expect(display.get_by_text("Llamando ahora")).to_be_visible()
     assert "Rosalind" not in display.content()
@@ -84,6 +86,7 @@ def test_the_ticket_page_follows_its_ticket_through_called_and_done(served, page
     expect(page.locator("#status-title")).to_have_text("You are in line")
     expect(page.locator("#status-detail")).to_have_text("You are next in line.")
     expect(page.locator("#wait-message")).not_to_be_empty()
+    expect(page.locator("#site-status")).to_be_hidden()  # open: nothing to add for someone in line
     expect(page.locator("#prep")).to_contain_text("Drink water")
     expect(page.get_by_role("button", name="Leave the line")).to_be_visible()
     screenshot(page, "ticket-waiting")

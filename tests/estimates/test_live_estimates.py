@@ -75,7 +75,9 @@ def test_refit_learns_service_times_from_the_sites_own_history(q, make_uow, site
     from schedq.services import queue
 
     q.open("Station 1")
-    for _ in range(30):
+    for visit in range(30):
+        if visit == 20:  # 12:00: closed for lunch, walk-ins join again at 13:00
+            clock.advance(hours=1)
         ticket = q.walk_in()
         q.call_next("Station 1")
         q.act(queue.start, ticket.id)

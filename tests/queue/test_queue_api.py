@@ -104,7 +104,7 @@ def test_remote_join_needs_a_way_to_reach_the_patient(client, site):
 def test_join_after_the_cutoff_is_409_in_plain_words(client, site, clock):
     clock.set(MONDAY_8AM + timedelta(hours=8, minutes=45))
     answer = kiosk_join(client, site)
-    assert answer.status_code == 409 and answer.json["message"].startswith("the line closed for new patients at 16:30")
+    assert answer.status_code == 409 and answer.json["message"].startswith("No more walk-ins today: the line closed to new patients at 16:30")
 
 
 def test_kiosk_and_self_check_in_of_an_appointment(client, site, clock):

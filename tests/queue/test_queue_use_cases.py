@@ -8,7 +8,7 @@ import pytest
 
 from schedq.db.models import Appointment, SiteDay, VisitEvent
 from schedq.domain.enums import StationState
-from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
 from schedq.services import queue, tickets
 from tests.conftest import MONDAY_8AM
 from tests.queue.conftest import SECRET, STAFF
@@ -35,15 +35,45 @@ def test_walk_in_needs_a_walk_in_service_offered_here(q):
 
 def test_joins_stop_at_the_walk_in_cutoff(q, clock):
     clock.set(MONDAY_8AM + timedelta(hours=8, minutes=30))  # 16:30, closing 17:00, cut-off 30 min
-    with pytest.raises(Conflict, match="line closed"):
+    with pytest.raises(Conflict, match="No more walk-ins today: the line closed to new patients at 16:30"):
         q.walk_in()
     with pytest.raises(Conflict):
         q.remote()
 
 
+def test_joins_in_the_lunch_closure_are_refused_until_it_reopens(q, clock):
+    clock.set(MONDAY_8AM + timedelta(hours=4, minutes=4))  # 12:04, closed 12:00–13:00
+    for join in (q.walk_in, q.remote):
+        with pytest.raises(SiteClosed) as refused:
+            join()
+        assert refused.value.status.reopens_at == MONDAY_8AM + timedelta(hours=5)
+        assert refused.value.status.messages == {
+            "en": "Closed for a midday break until 13:00.",
+            "es": "Cerrado por el descanso del mediodía hasta las 13:00.",
+        }
+
+
+def test_with_walk_ins_during_closure_a_lunch_join_is_taken(q, clock, make_uow):
+    from schedq.services import sites
+
+    sites.update_site(make_uow(), site_id=q.site_id, walk_ins_during_closure=True)
+    clock.set(MONDAY_8AM + timedelta(hours=4, minutes=4))
+    ticket = q.walk_in()
+    assert ticket.site_status.walk_ins_accepted and ticket.estimate["message"]["en"].startswith("We reopen at 13:00.")
+
+
+def test_an_early_appointment_checks_in_before_opening(q, clock):
+    appointment = q.book(MONDAY_8AM + timedelta(days=1, hours=-0.5))  # Tuesday 07:30
+    clock.set(MONDAY_8AM + timedelta(days=1, hours=-1.5))  # Tuesday 06:30
+    with pytest.raises(SiteClosed):
+        q.walk_in()
+    ticket = q.check_in(appointment.reference)
+    assert ticket.kind == "appointment" and ticket.estimate["message"]["en"].startswith("We open at 07:00.")
+
+
 def test_a_site_closed_today_refuses_joins(q, clock):
     clock.advance(days=5)  # Saturday: no hours
-    with pytest.raises(Conflict, match="closed today"):
+    with pytest.raises(Conflict, match="Opens on Monday at 07:00"):
         q.walk_in()
 
 
@@ -274,14 +304,14 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
     assert q.ticket(waiting.id).status == "cancelled"
     with make_uow(write=False) as uow:
         assert uow.session.get(SiteDay, (q.site_id, result.service_day)) is not None
-    with pytest.raises(Conflict, match="closed for the day"):
+    with pytest.raises(Conflict, match="Closed for the day"):
         q.walk_in()
 
 
 def test_check_in_after_the_day_is_closed_is_refused(q, make_uow):
     appointment = q.book(MONDAY_8AM + timedelta(hours=1))
     queue.close_day(make_uow(), site_id=q.site_id, reason="closed early", actor=STAFF, now=q.clock())
-    with pytest.raises(Conflict, match="closed for the day"):
+    with pytest.raises(Conflict, match="Closed for the day"):
         q.check_in(appointment.reference)
 
 

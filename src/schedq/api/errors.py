@@ -6,11 +6,13 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from schedq.api.estimates.schemas import SiteStatusSchema
 from schedq.domain.errors import (
     Conflict,
     DomainError,
     InvalidInput,
     NotFound,
+    SiteClosed,
     TooManyRequests,
 )
 
@@ -31,6 +33,10 @@ def register_error_handlers(app: Flask) -> None:
             extra["errors"] = {location: {error.field: [error.message]}}
         if isinstance(error, Conflict) and error.allowed is not None:
             extra["allowed_actions"] = error.allowed
+        if isinstance(error, SiteClosed):
+            # Declared as JoinRefusedSchema on the join and check-in endpoints.
+            extra["messages"] = dict(error.status.messages)
+            extra["site_status"] = SiteStatusSchema().dump(error.status)
         return jsonify(error_body(status, error.message, **extra)), status
 
     @app.errorhandler(413)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -56,6 +57,8 @@ class Site(Base):
     booking_horizon_days: Mapped[int] = mapped_column(default=30)
     min_lead_minutes: Mapped[int] = mapped_column(default=60)
     no_show_after_minutes: Mapped[int] = mapped_column(default=10)
+    # Walk-ins may join during a midday closure, their wait counted from reopening (README).
+    walk_ins_during_closure: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.
@@ -346,8 +349,8 @@ class EstimatorModelRecord(Base):
     model: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-# Every flush that changes what an estimate depends on bumps its site's state_version.
-_VERSIONED = (Ticket, Appointment, Station, OpeningHours, Closure, CapacityBlock)
+# Every flush that changes what an estimate depends on (the site status included) bumps its site's state_version.
+_VERSIONED = (Ticket, Appointment, Station, OpeningHours, Closure, CapacityBlock, SiteDay)
 
 
 @event.listens_for(Session, "before_flush")

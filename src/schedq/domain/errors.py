@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schedq.domain.site_status import SiteStatus
+
 
 class DomainError(Exception):
     """Base of every rule the domain refuses."""
@@ -29,6 +34,14 @@ class Conflict(DomainError):
     def __init__(self, message: str, *, allowed: list[str] | None = None) -> None:
         super().__init__(message)
         self.allowed = allowed
+
+
+class SiteClosed(Conflict):
+    """The site does not take this join now (HTTP 409); `status` says why and when it opens again."""
+
+    def __init__(self, status: SiteStatus) -> None:
+        super().__init__(status.message("en"), allowed=[])
+        self.status = status
 
 
 class Unavailable(Conflict):

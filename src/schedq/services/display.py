@@ -18,6 +18,7 @@ from schedq.db.models import Site, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
+from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import Action
 from schedq.services import estimates, queue
 from schedq.services.sites import load_site
@@ -54,6 +55,7 @@ class DisplayFeed:
     waiting: int
     waiting_here: int
     stations_open: list[str]
+    status: SiteStatus | None = None
     estimate: dict[str, Any] | None = None
 
 
@@ -86,6 +88,7 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             .limit(RECENT_CALLS)
         )
         waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+        live = estimates.site_estimates(uow, site, now)
         return DisplayFeed(
             site_id=site.id,
             site_name=site.name,
@@ -96,5 +99,6 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             waiting=len(waiting),
             waiting_here=sum(1 for t in waiting if t.present),
             stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
-            estimate=estimates.headline(estimates.site_estimates(uow, site, now), site),
+            status=live.status,
+            estimate=estimates.headline(live, site),
         )

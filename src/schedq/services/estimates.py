@@ -27,14 +27,15 @@ from schedq.domain.enums import (
     TicketStatus,
 )
 from schedq.domain.errors import InvalidInput, NotFound
-from schedq.domain.messages import messages, walk_ins_closed
+from schedq.domain.messages import CountedFrom, messages
+from schedq.domain.site_status import SiteState, SiteStatus
 from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.estimator.model import FALLBACK_SERVICE_MINUTES, prior_walk_in_profile
 from schedq.services.sites import (
     closures_of,
     hours_of,
     load_site,
-    walk_in_refusal,
+    status_of,
     walk_in_service,
 )
 
@@ -292,14 +293,29 @@ class Estimates:
     newcomer: dict[str, dict[str, Any]]
     people_waiting: int
     stations_open: int
-    walk_ins_open: bool
+    status: SiteStatus
 
 
-def estimate_view(wait: estimator.WaitEstimate, *, newcomer: bool = False) -> dict[str, Any]:
-    """One estimate as the API shows it: minutes (null when never), flags and messages."""
+def estimate_view(
+    wait: estimator.WaitEstimate, *, newcomer: bool = False, status: SiteStatus | None = None
+) -> dict[str, Any]:
+    """One estimate as the API shows it: minutes (null when never), flags and messages.
+
+    While the site is closed until later today (before opening, a midday
+    break), the words count the range from the (re)opening and say so.
+    """
 
     def minutes(value: float) -> float | None:
         return round(value, 1) if value != float("inf") else None
+
+    counted_from = None
+    if status is not None and status.waits_count_from is not None:
+        opening = status.waits_count_from
+        counted_from = CountedFrom(
+            time=f"{opening.astimezone(schedule.zone(status.timezone)):%H:%M}",
+            minutes_away=(opening - status.at).total_seconds() / 60,
+            reopening=status.state is SiteState.MIDDAY_BREAK,
+        )
 
     return {
         "p10_minutes": minutes(wait.p10),
@@ -316,6 +332,7 @@ def estimate_view(wait: estimator.WaitEstimate, *, newcomer: bool = False) -> di
             runs_past_close=wait.runs_past_close,
             no_station_can_serve=wait.no_station_can_serve,
             newcomer=newcomer,
+            counted_from=counted_from,
         ),
     }
 
@@ -357,7 +374,6 @@ def site_estimates(
     now: datetime,
     *,
     replications: int = REPLICATIONS,
-    walk_ins_open: bool = True,
 ) -> Estimates:
     """Estimates for every waiting ticket and for a newcomer of each walk-in service, inside `uow`.
 
@@ -366,7 +382,7 @@ def site_estimates(
     """
     at = resolution(now)
     state = _state(uow, site.id)
-    key = ("site", state, at, walk_ins_open, replications)
+    key = ("site", state, at, replications)
     cached = _memo.get(key)
     if cached is not None:
         return cached
@@ -377,14 +393,15 @@ def site_estimates(
         & {s.code for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))}
     )
     result = estimator.estimate(snapshot, model, replications=replications, seed=site.id, newcomer_services=walk_in_codes)
+    status = status_of(uow, site, at)
     estimates = Estimates(
         site_id=site.id,
         at=at,
-        tickets={ticket_id: estimate_view(wait) for ticket_id, wait in result.tickets.items()},
-        newcomer={code: estimate_view(wait, newcomer=True) for code, wait in result.newcomer.items()},
+        tickets={ticket_id: estimate_view(wait, status=status) for ticket_id, wait in result.tickets.items()},
+        newcomer={code: estimate_view(wait, newcomer=True, status=status) for code, wait in result.newcomer.items()},
         people_waiting=result.people_waiting,
         stations_open=result.stations_open,
-        walk_ins_open=walk_ins_open,
+        status=status,
     )
     _keep(uow, key, state, estimates)
     return estimates
@@ -413,7 +430,14 @@ def headline(live: Estimates, site: Site) -> dict[str, Any] | None:
         return None
     reach = {code: sum(code in station.skills for station in site.stations) for code in live.newcomer}
     code = max(sorted(reach), key=lambda c: reach[c])
-    return {"service": code, **live.newcomer[code]}
+    return {"service": code, **for_newcomers(live.newcomer[code], live.status)}
+
+
+def for_newcomers(view: dict[str, Any], status: SiteStatus) -> dict[str, Any]:
+    """A newcomer's estimate as shown to people not in line: the status message when walk-ins cannot join."""
+    if status.walk_ins_accepted:
+        return view
+    return {**view, "message": dict(status.messages)}
 
 
 def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) -> None:
@@ -435,6 +459,7 @@ class WaitSummary:
     site_name: str
     timezone: str
     at: datetime
+    status: SiteStatus
     walk_ins_open: bool
     walk_ins_message: dict[str, str] | None
     people_waiting: int
@@ -453,20 +478,21 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
         if cached is not None:
             return cached
         site = uow.session.get(Site, site_id)
-        refusal = walk_in_refusal(uow, site, now)
-        estimates = site_estimates(uow, site, now, walk_ins_open=refusal is None)
+        estimates = site_estimates(uow, site, now)
+        status = estimates.status
         names = {s.code: s.name for s in uow.session.scalars(select(Service))}
         summary = WaitSummary(
             site_id=site.id,
             site_name=site.name,
             timezone=site.timezone,
             at=estimates.at,
-            walk_ins_open=refusal is None,
-            walk_ins_message=None if refusal is None else {"en": refusal, "es": walk_ins_closed("es")},
+            status=status,
+            walk_ins_open=status.walk_ins_accepted,
+            walk_ins_message=None if status.walk_ins_accepted else dict(status.messages),
             people_waiting=estimates.people_waiting,
             stations_open=estimates.stations_open,
             services=[
-                {"service": code, "service_name": names.get(code, code), "estimate": view}
+                {"service": code, "service_name": names.get(code, code), "estimate": for_newcomers(view, status)}
                 for code, view in sorted(estimates.newcomer.items())
             ],
         )
@@ -553,6 +579,7 @@ class BestTimes:
     timezone: str
     service: str
     at: datetime
+    status: SiteStatus
     half_hours: list[dict[str, Any]]
     best: list[dict[str, Any]]
 
@@ -634,6 +661,7 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             site.timezone,
             service_code,
             at,
+            status_of(uow, site, at),
             [half_hour_view(h, site.timezone) for h in half_hours],
             [half_hour_view(h, site.timezone) for h in best],
         )

@@ -26,6 +26,7 @@ from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.policy import QueueEntry, call_order, choose_next
+from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import (
     ACTIVE,
     APPOINTMENT_STATUS,
@@ -34,7 +35,7 @@ from schedq.domain.tickets import (
     next_status,
 )
 from schedq.services import estimates
-from schedq.services.sites import load_site
+from schedq.services.sites import load_site, status_of
 
 SYSTEM = "system"
 CLOSE_OUT_STATUS = TicketStatus.CANCELLED
@@ -78,6 +79,7 @@ class TicketView:
     contact_phone: str | None
     contact_email: str | None
     token: str | None = None
+    site_status: SiteStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,7 @@ def view(
     position: int | None = None,
     estimate: dict[str, Any] | None = None,
     token: str | None = None,
+    site_status: SiteStatus | None = None,
 ) -> TicketView:
     promised = None
     if ticket.promised_p50_minutes is not None:
@@ -405,6 +408,7 @@ def view(
         contact_phone=ticket.contact_phone or (ticket.appointment.contact_phone if ticket.appointment else None),
         contact_email=ticket.contact_email or (ticket.appointment.contact_email if ticket.appointment else None),
         token=token,
+        site_status=site_status,
     )
 
 
@@ -417,12 +421,13 @@ def view_now(
     token: str | None = None,
     estimate: dict[str, Any] | None = None,
 ) -> TicketView:
-    """The ticket's view with its current place in line (and its estimate, unless already made)."""
+    """The ticket's view with its current place in line, the site's status (and its estimate, unless already made)."""
     uow.session.flush()
     place = positions(active_tickets(uow, site.id), now).get(ticket.id) if ticket.status is TicketStatus.WAITING else None
     if estimate is None:
         estimate = promise(uow, ticket, now)
-    return view(ticket, site, position=place, estimate=estimate, token=token)
+    status = status_of(uow, site, now)
+    return view(ticket, site, position=place, estimate=estimate, token=token, site_status=status)
 
 
 # Stations ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from schedq.db.models import (
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
+from schedq.domain.site_status import SiteStatus, site_status
 
 SITE_SETTINGS = (
     "name",
@@ -33,6 +34,7 @@ SITE_SETTINGS = (
     "booking_horizon_days",
     "min_lead_minutes",
     "no_show_after_minutes",
+    "walk_ins_during_closure",
 )
 
 
@@ -147,23 +149,18 @@ def set_capacity_plan(
         return site
 
 
-def walk_in_refusal(uow: UnitOfWork, site: Site, now: datetime) -> str | None:
-    """Why a walk-in cannot join the line now, in plain words; None when they can.
-
-    Closed today, closed for the day by staff, or past the walk-in cut-off
-    before closing. Everyone already in line is still served.
-    """
+def status_of(uow: UnitOfWork, site: Site, now: datetime) -> SiteStatus:
+    """The site's one status at `now` (open, midday break, opens at…, closed, cut-off), from the database."""
     tz = schedule.zone(site.timezone)
-    day = schedule.local_day(now, tz)
-    closes = schedule.closing_time(day, hours_of(site), tz, closures_of(site))
-    if closes is None:
-        return f"{site.name} is closed today"
-    if uow.session.get(SiteDay, (site.id, day)) is not None:
-        return f"{site.name} has closed for the day"
-    cutoff = closes - timedelta(minutes=site.walk_in_cutoff_minutes)
-    if now >= cutoff:
-        return f"the line closed for new patients at {cutoff.astimezone(tz):%H:%M}; please come another day"
-    return None
+    return site_status(
+        hours=hours_of(site),
+        closures={c.day: c.reason for c in site.closures},
+        walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
+        closed_by_staff=uow.session.get(SiteDay, (site.id, schedule.local_day(now, tz))) is not None,
+        walk_ins_during_closure=site.walk_ins_during_closure,
+        tz=tz,
+        now=now,
+    )
 
 
 def hours_of(site: Site) -> list[schedule.WeeklyInterval]:

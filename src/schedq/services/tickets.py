@@ -13,24 +13,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from schedq.db.models import Service, Site, SiteDay, Ticket, TicketCounter
+from schedq.db.models import Service, Site, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
 from schedq.domain.contact import Contact
 from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
-from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
 from schedq.services import queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
-from schedq.services.sites import (
-    closures_of,
-    hours_of,
-    walk_in_refusal,
-    walk_in_service,
-)
+from schedq.services.sites import status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
@@ -136,8 +131,9 @@ def check_in(
         tz = queue.tz_of(site)
         if schedule.local_day(appointment.starts_at, tz) != schedule.local_day(now, tz):
             raise Conflict("check-in opens on the day of the appointment", allowed=[])
-        if uow.session.get(SiteDay, (site.id, queue.service_day(site, now))) is not None:
-            raise Conflict(f"{site.name} has closed for the day", allowed=[])
+        status = status_of(uow, site, now)
+        if not status.accepts_check_in(appointment.starts_at):
+            raise SiteClosed(status)
         late = is_late_check_in(appointment_at=appointment.starts_at, checked_in_at=now, grace_minutes=site.grace_minutes)
         ticket = _new_ticket(uow, site, appointment.service, TicketKind.APPOINTMENT, now=now, present=True)
         ticket.appointment_id = appointment.id
@@ -159,12 +155,11 @@ def check_in(
 
 
 def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
-    """Refuse joins on a closed day, after the walk-in cut-off, or once staff closed the day."""
-    refusal = walk_in_refusal(uow, site, now)
-    if refusal is not None:
-        raise Conflict(refusal, allowed=[])
-    tz = queue.tz_of(site)
-    return schedule.closing_time(schedule.local_day(now, tz), hours_of(site), tz, closures_of(site))
+    """Refuse a walk-in the site's status does not accept (README: joining when closed); today's closing time."""
+    status = status_of(uow, site, now)
+    if not status.walk_ins_accepted or status.closes_at is None:
+        raise SiteClosed(status)
+    return status.closes_at
 
 
 def _normal_phone(phone: str | None) -> str | None:

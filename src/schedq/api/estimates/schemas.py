@@ -3,11 +3,39 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schedq.api.fields import LocalDateTime
+from schedq.domain.site_status import SiteState
 
 
 class MessageSchema(Schema):
     en = fields.String()
     es = fields.String()
+
+
+class SiteStatusSchema(Schema):
+    """Whether the site is open and who may join now (README: site status); the same on every surface."""
+
+    state = fields.String(metadata={"enum": [s.value for s in SiteState]})
+    timezone = fields.String()
+    at = LocalDateTime(zone_from="timezone")
+    closes_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "end of today's last opening interval"})
+    walk_ins_until = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "while walk-ins join: when joining stops next"})
+    reopens_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "during a midday break: when it ends"})
+    next_opening_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "while closed: when the line opens again"})
+    closure_reason = fields.String(allow_none=True, metadata={"description": "on a closed date, e.g. holiday"})
+    walk_ins_accepted = fields.Boolean(metadata={"description": "kiosk and remote walk-ins may join now"})
+    check_ins_accepted = fields.Boolean(metadata={"description": "appointment check-ins are taken now (before opening or in a midday break: appointments after it)"})
+    message = fields.Nested(MessageSchema, attribute="messages", metadata={"description": "the status in plain words for people not in line, per language"})
+
+
+class JoinRefusedSchema(Schema):
+    """A join or check-in the site's status does not accept now (409)."""
+
+    code = fields.Integer()
+    status = fields.String()
+    message = fields.String(metadata={"description": "the status in English"})
+    messages = fields.Nested(MessageSchema, metadata={"description": "the status in every language, saying when the line opens again"})
+    allowed_actions = fields.List(fields.String())
+    site_status = fields.Nested(SiteStatusSchema)
 
 
 class PromiseSchema(Schema):
@@ -45,8 +73,9 @@ class WaitSummarySchema(Schema):
     site_id = fields.Integer()
     site_name = fields.String()
     at = LocalDateTime(zone_from="timezone")
-    walk_ins_open = fields.Boolean()
-    walk_ins_message = fields.Nested(MessageSchema, allow_none=True)
+    status = fields.Nested(SiteStatusSchema)
+    walk_ins_open = fields.Boolean(metadata={"description": "the same as status.walk_ins_accepted"})
+    walk_ins_message = fields.Nested(MessageSchema, allow_none=True, metadata={"description": "the status message when walk-ins are not accepted"})
     people_waiting = fields.Integer()
     stations_open = fields.Integer()
     services = fields.List(fields.Nested(ServiceWaitSchema), metadata={"description": "for a walk-in joining now"})
@@ -107,5 +136,6 @@ class BestTimesSchema(Schema):
     site_id = fields.Integer()
     service = fields.String()
     at = LocalDateTime(zone_from="timezone")
+    status = fields.Nested(SiteStatusSchema, metadata={"description": "the site's status now"})
     best = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "the open half hours with the shortest waits"})
     half_hours = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "every half hour from opening to closing, today and the next six days"})

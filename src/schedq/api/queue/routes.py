@@ -14,6 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schedq.api import auth
+from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
     CallTicketPostSchema,
@@ -79,7 +80,7 @@ class WalkIns(MethodView):
     @idempotent(blp)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, description="closed today, past the walk-in cut-off, or the day is closed")
+    @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
     @blp.doc(**auth.BEARER_DOC)
     def post(self, body, site_id):
         """Take a walk-in ticket at the kiosk (display, staff or admin token)"""
@@ -95,7 +96,7 @@ class RemoteTickets(MethodView):
     @idempotent(blp)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, description="closed today or past the walk-in cut-off")
+    @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
     @blp.alt_response(429, description="too many remote joins for this contact or address")
     def post(self, body, site_id):
         """Save my spot: join the line from afar, then say "I'm here" on arrival"""
@@ -121,7 +122,7 @@ class RemoteTickets(MethodView):
 class KioskCheckIn(MethodView):
     @blp.arguments(CheckInPostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, description="not today's, or not a booked appointment")
+    @blp.alt_response(409, schema=JoinRefusedSchema, description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)")
     @blp.doc(**auth.BEARER_DOC)
     def post(self, body, site_id):
         """Check an appointment in at the kiosk by its reference (display, staff or admin token)"""
@@ -135,7 +136,7 @@ class KioskCheckIn(MethodView):
 @blp.route("/appointments/<string:reference>/check-in")
 class SelfCheckIn(MethodView):
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, description="not today's, or not a booked appointment")
+    @blp.alt_response(409, schema=JoinRefusedSchema, description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)")
     @blp.doc(parameters=[MANAGE_TOKEN])
     def post(self, reference):
         """Check in your appointment on arrival (appointment manage token)"""

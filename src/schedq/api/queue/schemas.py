@@ -7,6 +7,7 @@ from schedq.api.estimates.schemas import (
     EstimateSchema,
     HeadlineEstimateSchema,
     PromiseSchema,
+    SiteStatusSchema,
 )
 from schedq.api.fields import LocalDateTime, text
 
@@ -49,6 +50,7 @@ class TicketSchema(Schema):
     ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     end_reason = fields.String(allow_none=True)
     estimate = fields.Nested(EstimateSchema, allow_none=True)
+    site_status = fields.Nested(SiteStatusSchema, allow_none=True, metadata={"description": "the site's status now (open, midday break, opens at…)"})
 
 
 class TicketCreatedSchema(TicketSchema):
@@ -153,7 +155,8 @@ class DisplaySchema(Schema):
     waiting = fields.Integer(metadata={"description": "tickets waiting, including remote patients on their way"})
     waiting_here = fields.Integer()
     stations_open = fields.List(fields.String())
-    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now"})
+    status = fields.Nested(SiteStatusSchema, metadata={"description": "the site's status; its message is what people not in line read"})
+    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now (the status message when walk-ins cannot join)"})
 
 
 class FeedbackPostSchema(Schema):

@@ -18,6 +18,7 @@ class SiteSettingsSchema(Schema):
     booking_horizon_days = fields.Integer(validate=validate.Range(1, 365))
     min_lead_minutes = fields.Integer(validate=validate.Range(0, 7 * 24 * 60))
     no_show_after_minutes = fields.Integer(validate=validate.Range(1, 120), metadata={"description": "a called patient who has not started after this long is marked no-show"})
+    walk_ins_during_closure = fields.Boolean(metadata={"description": "walk-ins may join during a midday closure, their wait counted from reopening (default false: refused until it ends)"})
 
 
 class SitePostSchema(SiteSettingsSchema):

@@ -110,9 +110,17 @@
   }
 
   function renderWait(feed) {
+    // The site's status (open, midday break, opens at…) for people not in line; while walk-ins
+    // cannot join, it replaces the wait, so nobody reads a range they cannot have.
+    const status = feed.status;
+    setText("status-en", status ? status.message.en : "");
+    setText("status-es", status ? status.message.es : "");
+    const joining = !status || status.walk_ins_accepted;
     const estimate = feed.estimate;
-    setText("wait-en", estimate ? message(estimate, "en") : "No wait estimate right now.");
-    setText("wait-es", estimate ? message(estimate, "es") : "Sin estimación de espera por ahora.");
+    document.getElementById("wait-en").hidden = !joining;
+    document.getElementById("wait-es").hidden = !joining;
+    setText("wait-en", !joining ? "" : estimate ? message(estimate, "en") : "No wait estimate right now.");
+    setText("wait-es", !joining ? "" : estimate ? message(estimate, "es") : "Sin estimación de espera por ahora.");
     setText("waiting", `${feed.waiting} waiting · ${feed.waiting} en espera`);
     const open = feed.stations_open;
     setText("stations-open", open.length

@@ -106,6 +106,11 @@
     const atStation = (t.status === "called" || t.status === "in_service") && t.station;
     station.hidden = !atStation;
     setText(station, atStation ? (t.status === "called" ? words.goTo(t.station) : words.at(t.station)) : "");
+    // While the site is not open (a midday break, before opening, closed), say so in its own words.
+    const siteStatus = t.site_status;
+    const closedNow = Boolean(siteStatus) && siteStatus.state !== "open";
+    $("site-status").hidden = !closedNow;
+    setText("site-status", closedNow ? siteStatus.message[lang] || siteStatus.message.en : "");
     $("status-card").classList.toggle("called", t.status === "called");
     if (t.status === "called" && previous && previous !== "called" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
 
