@@ -62,6 +62,12 @@ def _start_of_day(site: Site, now: datetime) -> datetime:
     return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
 
 
+def feed_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
+    """The name of the state the feed would show now (overdue calls settled first: a write only when one is due)."""
+    queue.settle(uow, site_id, now)
+    return estimates.public_state(uow, site_id=site_id, now=now)
+
+
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
     queue.settle(uow, site_id, now)
     with uow:

@@ -301,6 +301,12 @@ def shared(
     return store_for(uow.database).fetch(site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok)
 
 
+def public_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
+    """The name of the site's state now, for the ETags of public reads: one cheap read (NotFound when absent)."""
+    with uow:
+        return site_state(uow, site_id, resolution(now))
+
+
 def compute_site_estimates(uow: UnitOfWork, site: Site, at: datetime, *, replications: int = REPLICATIONS) -> dict[str, Any]:
     """Run the estimator on the site's state at `at`: every waiting ticket and a newcomer of each walk-in service."""
     snapshot = build_snapshot(uow, site, at)

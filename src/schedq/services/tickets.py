@@ -22,7 +22,7 @@ from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import queue
+from schedq.services import estimates, queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.sites import (
@@ -294,6 +294,15 @@ def get_ticket(
     with uow:
         site = uow.session.get(Site, site_id)
         return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
+
+
+def ticket_state(uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime) -> str:
+    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
+    with uow:
+        _check_owner(uow, ticket_id, token, secret_key)
+        site_id = queue.ticket_site_id(uow, ticket_id)
+    queue.settle(uow, site_id, now)
+    return estimates.public_state(uow, site_id=site_id, now=now)
 
 
 def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
