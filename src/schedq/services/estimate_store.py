@@ -43,7 +43,7 @@ from typing import Any, Protocol
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from schedq.db.engine import Database
+from schedq.db.engine import Database, make_engine
 from schedq.db.models import SharedEstimate
 
 LEASE_SECONDS = 15.0
@@ -119,18 +119,24 @@ class _SingleFlight:
 
 
 class TableEstimateStore(_SingleFlight):
-    """Results in the `shared_estimates` table of the database itself."""
+    """Results in the `shared_estimates` table of the database itself.
+
+    The store has a small connection pool of its own: a request waiting for a
+    result holds its own connection meanwhile, and must never find the pool
+    empty of connections to look for that result with.
+    """
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        self.engine = make_engine(database.url)
+        weakref.finalize(self, self.engine.dispose)
 
     def _writer(self):
         # On SQLite take the write lock at BEGIN, so the UPDATE waits its turn
         # instead of failing on a snapshot another writer moved.
-        return self.database.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        return self.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE")
 
     def read(self, site_id: int, kind: str) -> Stored | None:
-        with self.database.engine.connect() as connection:
+        with self.engine.connect() as connection:
             row = connection.execute(
                 select(SharedEstimate.state_key, SharedEstimate.computed_at, SharedEstimate.payload).where(
                     SharedEstimate.site_id == site_id, SharedEstimate.kind == kind
@@ -144,7 +150,7 @@ class TableEstimateStore(_SingleFlight):
     def take_lease(self, site_id: int, kind: str, state: str) -> bool:
         wall = datetime.now(timezone.utc)
         with self._writer() as connection, connection.begin():
-            dialect = postgresql if self.database.engine.dialect.name == "postgresql" else sqlite
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
             connection.execute(dialect.insert(SharedEstimate).values(site_id=site_id, kind=kind).on_conflict_do_nothing())
             taken = connection.execute(
                 update(SharedEstimate)
