@@ -1,9 +1,9 @@
 """The lobby display feed: who is called to which station, recent calls, how many wait.
 
 Codes and station names only: no names, phones, emails or references. Built
-from the database on every request (no process memory), so every worker and
-host shows the same thing and an ETag of the payload changes exactly when the
-screen should.
+from the database and the shared estimate (no process memory), so every worker
+and host shows the same thing; `feed_state` names what it would show, so an
+unchanged screen is answered 304 before anything is built.
 """
 
 from __future__ import annotations
