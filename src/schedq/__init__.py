@@ -24,7 +24,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
     app.config.update(values)
     app.json.sort_keys = False
-    app.extensions["schedq.database"] = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
+    database = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
+    app.extensions["schedq.database"] = database
+    if values.get("REDIS_URL"):
+        from schedq.services import estimate_store
+
+        prefix = estimate_store.redis_prefix(values["REDIS_PREFIX"], values["DATABASE_URL"])
+        estimate_store.use(database, estimate_store.RedisEstimateStore(values["REDIS_URL"], prefix=prefix))
     api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)

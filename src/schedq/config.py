@@ -10,6 +10,8 @@ from typing import Any
 # Settings read from SCHEDQ_* environment variables, with how to parse each.
 _ENV_PARSERS: dict[str, type] = {
     "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "REDIS_PREFIX": str,
     "SECRET_KEY": str,
     "INSTANCE_DIR": str,
     "SEED_DEMO": bool,
@@ -33,6 +35,8 @@ class Config:
 
     INSTANCE_DIR = str(Path.cwd() / "instance")
     DATABASE_URL: str | None = None  # None: sqlite file in INSTANCE_DIR
+    REDIS_URL: str | None = None  # None: shared estimates live in the database
+    REDIS_PREFIX = "schedq"
     SECRET_KEY: str | None = None  # None: generated once and kept in INSTANCE_DIR
     SEED_DEMO = True
     DEMO_PLAY = False

@@ -369,3 +369,22 @@ def _bump_state_versions(session: Session, _context, _instances) -> None:
     for site in sites:
         if site is not None and site not in session.deleted:
             site.state_version = (site.state_version or 0) + 1
+
+
+class SharedEstimate(Base):
+    """A site's latest result of one kind of estimate, shared by every worker, and its single-flight lease.
+
+    See `schedq.services.estimate_store`. `state_key` names the state the payload
+    answers for; `lease_key` the state a worker is computing now, until
+    `lease_expires_at` (wall-clock time).
+    """
+
+    __tablename__ = "shared_estimates"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state_key: Mapped[str | None] = mapped_column(String(200))
+    computed_at: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    lease_key: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]

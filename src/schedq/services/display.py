@@ -1,9 +1,9 @@
 """The lobby display feed: who is called to which station, recent calls, how many wait.
 
 Codes and station names only: no names, phones, emails or references. Built
-from the database on every request (no process memory), so every worker and
-host shows the same thing and an ETag of the payload changes exactly when the
-screen should.
+from the database and the shared estimate (no process memory), so every worker
+and host shows the same thing; `feed_state` names what it would show, so an
+unchanged screen is answered 304 before anything is built.
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ class DisplayFeed:
 def _start_of_day(site: Site, now: datetime) -> datetime:
     tz = schedule.zone(site.timezone)
     return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
+
+
+def feed_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
+    """The name of the state the feed would show now (overdue calls settled first: a write only when one is due)."""
+    queue.settle(uow, site_id, now)
+    return estimates.public_state(uow, site_id=site_id, now=now)
 
 
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:

@@ -1,15 +1,16 @@
 """Wait estimates from the live state: snapshots from the database, models from history.
 
 The estimator itself is pure (`schedq.estimator`); this module builds its
-inputs, keeps each site's fitted model in the database (refitting it when it is
-older than MODEL_MAX_AGE_HOURS), and memoises results on the state they were
-computed from, so any worker answers the same state with the same numbers.
+inputs and keeps each site's fitted model in the database (refitting it when it
+is older than MODEL_MAX_AGE_HOURS). Results are computed once per site state
+and shared by every worker through `estimate_store` (single flight): a state is
+the site's `state_version`, the model's `fitted_at` and the 15-second instant,
+so a read whose state is already stored does no estimator work and no writes.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from schedq.domain.messages import CountedFrom, messages
 from schedq.domain.site_status import SiteState, SiteStatus
 from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.estimator.model import FALLBACK_SERVICE_MINUTES, prior_walk_in_profile
+from schedq.services.estimate_store import Stored, decode, encode, store_for
 from schedq.services.sites import (
     closures_of,
     hours_of,
@@ -294,6 +296,9 @@ class Estimates:
     people_waiting: int
     stations_open: int
     status: SiteStatus
+    # True: the previous state's answer, `age_seconds` old, served while another worker computes this one.
+    stale: bool = False
+    age_seconds: float = 0.0
 
 
 def estimate_view(
@@ -337,55 +342,49 @@ def estimate_view(
     }
 
 
-class _Memo:
-    """A small LRU of results keyed on the full state they were computed from."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.entries: OrderedDict[Any, Estimates] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Estimates | None:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
-
-    def put(self, key: Any, value: Estimates) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-_memo = _Memo()
-
-
 def resolution(now: datetime) -> datetime:
     """`now` rounded down to the snapshot resolution."""
     return now - timedelta(seconds=now.second % SNAPSHOT_RESOLUTION_SECONDS, microseconds=now.microsecond)
 
 
-def site_estimates(
-    uow: UnitOfWork,
-    site: Site,
-    now: datetime,
-    *,
-    replications: int = REPLICATIONS,
-) -> Estimates:
-    """Estimates for every waiting ticket and for a newcomer of each walk-in service, inside `uow`.
+def site_state(uow: UnitOfWork, site_id: int, at: datetime) -> str:
+    """The name of a site's state at instant `at`: its version, its model and the instant (NotFound when absent).
 
-    A repeated state — the same site version, model and 15-second instant —
-    is answered from the memo without reading the queue again.
+    One cheap read; it names the shared estimates and the ETags of public reads.
     """
-    at = resolution(now)
-    state = _state(uow, site.id)
-    key = ("site", state, at, replications)
-    cached = _memo.get(key)
-    if cached is not None:
-        return cached
+    uow.session.flush()
+    row = uow.session.execute(
+        select(Site.state_version, EstimatorModelRecord.fitted_at)
+        .outerjoin(EstimatorModelRecord, EstimatorModelRecord.site_id == Site.id)
+        .where(Site.id == site_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no site {site_id}")
+    version, fitted_at = row
+    return f"v{version}/m{fitted_at.isoformat() if fitted_at else '-'}/t{at.isoformat()}"
+
+
+def shared(
+    uow: UnitOfWork, *, site_id: int, kind: str, state: str, compute: Callable[[], Any], now: datetime, stale_ok: bool
+) -> Stored:
+    """`compute()` once per state for every worker, through the store; inside a write, computed here and not kept.
+
+    A write transaction may hold changes that are never committed, so what it
+    sees must not be shared under a state name another change may take.
+    """
+    if uow.write:
+        return Stored(decode(encode(compute())), state, now, fresh=True)
+    return store_for(uow.database).fetch(site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok)
+
+
+def public_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
+    """The name of the site's state now, for the ETags of public reads: one cheap read (NotFound when absent)."""
+    with uow:
+        return site_state(uow, site_id, resolution(now))
+
+
+def compute_site_estimates(uow: UnitOfWork, site: Site, at: datetime, *, replications: int = REPLICATIONS) -> dict[str, Any]:
+    """Run the estimator on the site's state at `at`: every waiting ticket and a newcomer of each walk-in service."""
     snapshot = build_snapshot(uow, site, at)
     model = current_model(uow, site)
     walk_in_codes = sorted(
@@ -394,34 +393,53 @@ def site_estimates(
     )
     result = estimator.estimate(snapshot, model, replications=replications, seed=site.id, newcomer_services=walk_in_codes)
     status = status_of(uow, site, at)
-    estimates = Estimates(
+    return {
+        "at": at,
+        "tickets": {str(ticket_id): estimate_view(wait, status=status) for ticket_id, wait in result.tickets.items()},
+        "newcomer": {
+            code: estimate_view(wait, newcomer=True, status=status) for code, wait in result.newcomer.items()
+        },
+        "people_waiting": result.people_waiting,
+        "stations_open": result.stations_open,
+    }
+
+
+def site_estimates(
+    uow: UnitOfWork,
+    site: Site,
+    now: datetime,
+    *,
+    replications: int = REPLICATIONS,
+    stale_ok: bool = True,
+) -> Estimates:
+    """Estimates for every waiting ticket and for a newcomer of each walk-in service, inside `uow`.
+
+    Computed once per state (site version, model, 15-second instant) for every
+    worker. `stale_ok`: while another worker computes a new state, the
+    previous state's answer will do (its age is given).
+    """
+    at = resolution(now)
+    stored = shared(
+        uow,
         site_id=site.id,
-        at=at,
-        tickets={ticket_id: estimate_view(wait, status=status) for ticket_id, wait in result.tickets.items()},
-        newcomer={code: estimate_view(wait, newcomer=True, status=status) for code, wait in result.newcomer.items()},
-        people_waiting=result.people_waiting,
-        stations_open=result.stations_open,
-        status=status,
+        kind=f"site/{replications}",
+        state=site_state(uow, site.id, at),
+        compute=lambda: compute_site_estimates(uow, site, at, replications=replications),
+        now=now,
+        stale_ok=stale_ok,
     )
-    _keep(uow, key, state, estimates)
-    return estimates
-
-
-def _state(uow: UnitOfWork, site_id: int) -> tuple | None:
-    """What names a site's state for the memos: its database, version and model."""
-    uow.session.flush()
-    row = uow.session.execute(
-        select(Site.state_version, EstimatorModelRecord.fitted_at)
-        .outerjoin(EstimatorModelRecord, EstimatorModelRecord.site_id == Site.id)
-        .where(Site.id == site_id)
-    ).one_or_none()
-    return None if row is None else (uow.database.url, site_id, *row)
-
-
-def _keep(uow: UnitOfWork, key: tuple, state: tuple | None, value: Any) -> None:
-    """Memoise a result read from committed state, if nothing was committed meanwhile."""
-    if not uow.write and state is not None and _state(uow, state[1]) == state:
-        _memo.put(key, value)
+    payload = stored.payload
+    return Estimates(
+        site_id=site.id,
+        at=payload["at"],
+        tickets={int(ticket_id): view for ticket_id, view in payload["tickets"].items()},
+        newcomer=payload["newcomer"],
+        people_waiting=payload["people_waiting"],
+        stations_open=payload["stations_open"],
+        status=status_of(uow, site, at),
+        stale=not stored.fresh,
+        age_seconds=stored.age_seconds(now),
+    )
 
 
 def headline(live: Estimates, site: Site) -> dict[str, Any] | None:
@@ -441,11 +459,22 @@ def for_newcomers(view: dict[str, Any], status: SiteStatus) -> dict[str, Any]:
 
 
 def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) -> None:
-    """Refit the site's model when it is missing or older than `max_age_hours`."""
+    """Refit the site's model when it is missing or older than `max_age_hours`: once, by one worker.
+
+    Through the shared store's single flight: the others go on with the model
+    they have (they wait only for a site's very first fit).
+    """
     with make_uow(write=False) as uow:
-        stale = model_is_stale(uow, site_id, now, max_age=timedelta(hours=max_age_hours))
-    if stale:
-        refit(make_uow(), site_id=site_id, now=now)
+        if not model_is_stale(uow, site_id, now, max_age=timedelta(hours=max_age_hours)):
+            return
+        stored = uow.session.get(EstimatorModelRecord, site_id)
+        replaces = stored.fitted_at.isoformat() if stored is not None else "-"
+        database = uow.database
+
+    def fit() -> dict[str, Any]:
+        return {"fitted_at": refit(make_uow(), site_id=site_id, now=now).fitted_at}
+
+    store_for(database).fetch(site_id=site_id, kind="refit", state=f"replaces/{replaces}", compute=fit, now=now)
 
 
 # Use cases the API calls -----------------------------------------------------------------
@@ -470,18 +499,11 @@ class WaitSummary:
 def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
     """The newcomer range per walk-in service, people waiting and stations open (no personal data)."""
     with uow:
-        state = _state(uow, site_id)
-        if state is None:
-            raise NotFound(f"no site {site_id}")
-        key = ("wait", state, resolution(now))
-        cached = _memo.get(key)
-        if cached is not None:
-            return cached
-        site = uow.session.get(Site, site_id)
+        site = load_site(uow, site_id)
         estimates = site_estimates(uow, site, now)
         status = estimates.status
         names = {s.code: s.name for s in uow.session.scalars(select(Service))}
-        summary = WaitSummary(
+        return WaitSummary(
             site_id=site.id,
             site_name=site.name,
             timezone=site.timezone,
@@ -496,8 +518,6 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
                 for code, view in sorted(estimates.newcomer.items())
             ],
         )
-        _keep(uow, key, state, summary)
-        return summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,28 +662,33 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
         at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
         tz = schedule.zone(site.timezone)
         today = schedule.local_day(at, tz)
-        state = _state(uow, site.id)
-        key = ("best", state, service_code, at)
-        cached = _memo.get(key)
-        if cached is not None:
-            return cached
-        plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
-        snapshot = build_snapshot(uow, site, at)
-        model = current_model(uow, site)
-        half_hours = estimator.best_times(
-            plans, model, service_code=service_code, tz=site.timezone,
-            replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
+
+        def compute() -> dict[str, Any]:
+            return _compute_best_times(uow, site, service_code, at, today)
+
+        stored = shared(
+            uow, site_id=site.id, kind=f"best/{service_code}", state=site_state(uow, site.id, at),
+            compute=compute, now=now, stale_ok=True,
         )
-        open_ones = [h for h in half_hours if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")]
-        best = sorted(sorted(open_ones, key=lambda h: (round(h.p90), h.starts_at))[:3], key=lambda h: h.starts_at)
-        result = BestTimes(
-            site.id,
-            site.timezone,
-            service_code,
-            at,
-            status_of(uow, site, at),
-            [half_hour_view(h, site.timezone) for h in half_hours],
-            [half_hour_view(h, site.timezone) for h in best],
-        )
-        _keep(uow, key, state, result)
-        return result
+        return BestTimes(**stored.payload, status=status_of(uow, site, at))
+
+
+def _compute_best_times(uow: UnitOfWork, site: Site, service_code: str, at: datetime, today: date) -> dict[str, Any]:
+    """Run the best-times search from the site's state at `at`, as a JSON payload."""
+    plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
+    snapshot = build_snapshot(uow, site, at)
+    model = current_model(uow, site)
+    half_hours = estimator.best_times(
+        plans, model, service_code=service_code, tz=site.timezone,
+        replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
+    )
+    open_ones = [h for h in half_hours if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")]
+    best = sorted(sorted(open_ones, key=lambda h: (round(h.p90), h.starts_at))[:3], key=lambda h: h.starts_at)
+    return {
+        "site_id": site.id,
+        "timezone": site.timezone,
+        "service": service_code,
+        "at": at,
+        "half_hours": [half_hour_view(h, site.timezone) for h in half_hours],
+        "best": [half_hour_view(h, site.timezone) for h in best],
+    }

@@ -351,12 +351,19 @@ def wait_start(ticket: Ticket) -> datetime:
 
 
 def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
-    """The wait range `ticket` can be promised now (waiting tickets only), from the live state."""
+    """The wait range `ticket` can be promised now (waiting tickets only), from the live state.
+
+    The previous state's answer will do while another worker computes this one,
+    unless it was made before the ticket joined.
+    """
     if ticket.status is not TicketStatus.WAITING:
         return None
     uow.session.flush()
     site = uow.session.get(Site, ticket.site_id)
-    return estimates.site_estimates(uow, site, now).tickets.get(ticket.id)
+    live = estimates.site_estimates(uow, site, now)
+    if live.stale and ticket.id not in live.tickets:
+        live = estimates.site_estimates(uow, site, now, stale_ok=False)
+    return live.tickets.get(ticket.id)
 
 
 def view(

@@ -8,10 +8,10 @@ handed out one at a time and codes stay unique under concurrent joins.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from schedq.db.models import Service, Site, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork
@@ -22,12 +22,13 @@ from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import queue
+from schedq.services import estimates, queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.sites import status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
+PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
 
 
@@ -228,18 +229,37 @@ def _new_ticket(
 
 
 def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str) -> queue.TicketView:
-    estimate = queue.promise(uow, ticket, now)
-    if estimate is not None:
-        # Waits are measured from `wait_start` (an early appointment waits from its
-        # time, not from check-in); the promise is kept on the same footing.
-        head_start = max((queue.wait_start(ticket) - now).total_seconds() / 60, 0.0)
-        for name in ("p10", "p50", "p90", "mean"):
-            minutes = estimate[f"{name}_minutes"]
-            value = None if minutes is None else max(minutes - head_start, 0.0)
-            setattr(ticket, f"promised_{name}_minutes", value)
-    result = queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), estimate=estimate)
+    """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
+
+    The estimate is made (once, shared) for the state the join left, so the
+    patient's first look at the ticket finds it made; a second short write keeps
+    it as the promise unless one is kept already. The answer shows the promise kept.
+    """
     uow.commit()
-    return result
+    with UnitOfWork(uow.database, write=False) as reader:
+        joined = queue.fresh_ticket(reader, ticket.id)
+        result = queue.view_now(reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined))
+    if result.estimate is None:
+        return result
+    # Waits are measured from `wait_start` (an early appointment waits from its
+    # time, not from check-in); the promise is kept on the same footing.
+    head_start = max((queue.wait_start(joined) - now).total_seconds() / 60, 0.0)
+    promise = {}
+    for name in PROMISED:
+        minutes = result.estimate[name]
+        promise[name] = None if minutes is None else max(minutes - head_start, 0.0)
+    columns = [getattr(Ticket, f"promised_{name}") for name in PROMISED]
+    with UnitOfWork(uow.database) as writer:
+        # A Core UPDATE: the promise is no part of the site's state, so its version stays.
+        writer.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.promised_p50_minutes.is_(None))
+            .values({f"promised_{name}": value for name, value in promise.items()})
+            .execution_options(synchronize_session=False)
+        )
+        kept = writer.session.execute(select(*columns).where(Ticket.id == ticket.id)).one()
+        writer.commit()
+    return replace(result, promised=None if kept.promised_p50_minutes is None else dict(zip(PROMISED, kept, strict=True)))
 
 
 def _token(secret_key: str, ticket: Ticket) -> str:
@@ -269,6 +289,15 @@ def get_ticket(
     with uow:
         site = uow.session.get(Site, site_id)
         return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
+
+
+def ticket_state(uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime) -> str:
+    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
+    with uow:
+        _check_owner(uow, ticket_id, token, secret_key)
+        site_id = queue.ticket_site_id(uow, ticket_id)
+    queue.settle(uow, site_id, now)
+    return estimates.public_state(uow, site_id=site_id, now=now)
 
 
 def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:

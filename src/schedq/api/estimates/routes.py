@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schedq.api import auth
+from schedq.api import auth, caching
 from schedq.api.estimates.schemas import (
     AccuracyQueryArgsSchema,
     AccuracyRowSchema,
@@ -23,9 +23,11 @@ blp = Blueprint("estimates", __name__, description="Wait estimates and their acc
 @blp.route("/sites/<int:site_id>/wait")
 class SiteWait(MethodView):
     @blp.response(200, WaitSummarySchema)
+    @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     def get(self, site_id):
-        """The wait for a walk-in joining now, per service (public, no personal data)"""
+        """The wait for a walk-in joining now, per service (public, no personal data; ETag)"""
         ensure_model(site_id)
+        caching.answer_from_state(use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
         return use.wait_summary(uow(write=False), site_id=site_id, now=now())
 
 
@@ -33,9 +35,11 @@ class SiteWait(MethodView):
 class BestTimes(MethodView):
     @blp.arguments(BestTimesQueryArgsSchema, location="query")
     @blp.response(200, BestTimesSchema)
+    @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     def get(self, args, site_id):
-        """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public)"""
+        """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public; ETag)"""
         ensure_model(site_id)
+        caching.answer_from_state(use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
         return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 

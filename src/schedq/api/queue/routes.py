@@ -13,7 +13,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from schedq.api import auth
+from schedq.api import auth, caching
 from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
@@ -151,10 +151,13 @@ class SelfCheckIn(MethodView):
 @blp.route("/tickets/<int:ticket_id>")
 class TicketById(MethodView):
     @blp.response(200, TicketSchema)
+    @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     @blp.doc(parameters=[PATIENT_TOKEN], **auth.BEARER_DOC)
     def get(self, ticket_id):
-        """Your ticket: status, place in line, and the station once called (ticket token, or staff)"""
+        """Your ticket: status, place in line, and the station once called (ticket token, or staff; ETag)"""
         token = _staff_or_patient(ticket_id)
+        state = tickets.ticket_state(uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+        caching.answer_from_state(state, cache_control=caching.PERSONAL)
         return tickets.get_ticket(uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
 
 
@@ -361,10 +364,11 @@ class SiteFeedback(MethodView):
 
 @blp.route("/sites/<int:site_id>/display")
 class Display(MethodView):
-    @blp.etag
     @blp.response(200, DisplaySchema)
+    @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     def get(self, site_id):
         """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
         auth.current_principal()  # a bad token is refused; no token is fine
         ensure_model(site_id)
+        caching.answer_from_state(display.feed_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.LOBBY)
         return display.display_feed(uow(write=False), site_id=site_id, now=now())

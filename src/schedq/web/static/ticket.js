@@ -181,13 +181,16 @@
 
   translateStatic();
   let loadedExtras = false;
+  let etag = null;
   poller = poll(async () => {
-    const answer = await api(`/tickets/${ticketId}`, { headers: patient });
-    render(answer.data);
+    // Unchanged since the last answer: a 304, and the page keeps what it shows.
+    const answer = await api(`/tickets/${ticketId}`, { headers: patient, etag });
+    if (answer.status !== 304) etag = answer.etag;
+    render(answer.status === 304 ? ticket : answer.data);
     setText("error", "");
     if (!loadedExtras) {
       loadedExtras = true;
-      loadOnce(answer.data.site_id);
+      loadOnce(ticket.site_id);
     }
   }, { intervalMs: 2500, onError: showError });
 })();
