@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from schedq import estimator
 from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket, VisitEvent
@@ -255,6 +256,12 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         if stored is None:
             stored = EstimatorModelRecord(site_id=site_id, fitted_at=now, visit_count=0, model={})
             uow.session.add(stored)
+            try:
+                uow.session.flush()
+            except IntegrityError:
+                # A concurrent request stored the site's first model a moment ago: overwrite that one.
+                uow.rollback()
+                stored = uow.session.get(EstimatorModelRecord, site_id)
         stored.fitted_at = now
         stored.visit_count = len(records)
         stored.model = model.to_dict()

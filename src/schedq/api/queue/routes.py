@@ -76,7 +76,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 
 @blp.route("/sites/<int:site_id>/tickets")
 class WalkIns(MethodView):
-    @idempotent(blp)
+    @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, description="closed today, past the walk-in cut-off, or the day is closed")
@@ -92,7 +92,7 @@ class WalkIns(MethodView):
 
 @blp.route("/sites/<int:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
-    @idempotent(blp)
+    @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, description="closed today or past the walk-in cut-off")
