@@ -76,6 +76,15 @@ def caller() -> str:
     return f"token:{principal.token_id}" if principal is not None else f"address:{request.remote_addr}"
 
 
+def request_scope() -> str:
+    """The key's scope for this request: endpoint, URL and caller, hashed to fit the column."""
+    return hashlib.sha256(f"{request.endpoint}:{request.path}:{caller()}".encode()).hexdigest()
+
+
+def request_fingerprint() -> str:
+    return hashlib.sha256(request.get_data()).hexdigest()
+
+
 def idempotent(blp: Blueprint, *, token_of: TokenOf | None = None):
     """Make a view's POST answer once per `Idempotency-Key` (put it above @blp.arguments).
 
@@ -89,8 +98,8 @@ def idempotent(blp: Blueprint, *, token_of: TokenOf | None = None):
             key = idempotency_key()
             if key is None:
                 return view(*args, **kwargs)
-            scope = hashlib.sha256(f"{request.endpoint}:{request.path}:{caller()}".encode()).hexdigest()
-            fingerprint = hashlib.sha256(request.get_data()).hexdigest()
+            scope = request_scope()
+            fingerprint = request_fingerprint()
             with shared_transaction(database()) as session:
                 _hold_lease(session)
                 reserved = _reserve(session, scope, key, fingerprint)

@@ -75,7 +75,7 @@ class UnitOfWork:
             # without expiring them, so what a use case returns stays readable.
             self.session.close()
             return
-        if self._savepoint.is_active:
+        if self._savepoint_open():
             try:
                 self._savepoint.rollback()
             except Exception:
@@ -93,9 +93,13 @@ class UnitOfWork:
         if self._savepoint is None:
             self.session.rollback()
             return
-        if self._savepoint.is_active:
+        if self._savepoint_open():
             self._savepoint.rollback()
         self._savepoint = self.session.begin_nested()
+
+    def _savepoint_open(self) -> bool:
+        """Still to end: active, or failed in a flush and waiting for its rollback."""
+        return self._savepoint is not None and self.session.get_nested_transaction() is self._savepoint
 
     def lock_site(self, site_id: int) -> Site | None:
         """The site row, locked until commit: serialises seat and queue decisions per site.
