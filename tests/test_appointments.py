@@ -187,3 +187,37 @@ def test_concurrent_retries_with_one_key_book_once(make_uow, clock, site):
     assert count_appointments(make_uow) == 1
     with make_uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+
+def test_concurrent_retries_taking_the_last_seat_all_get_the_booking(make_uow, clock, site):
+    """50 retries of one keyed booking race for a slot's last seat: every one gets that booking."""
+    book(make_uow, clock, site, contact=use.Contact("First Patient", phone="+1 555 0199"))
+    retries = 50
+    barrier = threading.Barrier(retries)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            result = book(make_uow, clock, site, key="last-seat").appointment.reference
+        except Exception as error:  # noqa: BLE001 - any refusal fails the test below
+            result = repr(error)
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt) for _ in range(retries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == retries and len(set(outcomes)) == 1, set(outcomes)
+    assert count_appointments(make_uow) == 2
+
+
+def test_the_same_booking_key_from_another_caller_is_a_booking_of_its_own(make_uow, clock, site):
+    first = use.book(make_uow(), site_id=site.site_id, service_code="DRAW", starts_at=TUESDAY_9AM, contact=CONTACT,
+                     now=clock(), secret_key=SECRET, idempotency_key="k", caller="address:10.0.0.1")
+    other = use.book(make_uow(), site_id=site.site_id, service_code="DRAW", starts_at=TUESDAY_9AM, contact=CONTACT,
+                     now=clock(), secret_key=SECRET, idempotency_key="k", caller="address:10.0.0.2")
+    assert other.reference != first.reference and other.token != first.token and not other.replayed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from schedq.api.errors import register_error_handlers
+from schedq.api.errors import DatabaseUnavailableDoc, register_error_handlers
 
 
 def init_app(app: Flask) -> Api:
@@ -15,7 +15,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
-    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}, "extra_plugins": [DatabaseUnavailableDoc()]})
     app.extensions["schedq.api"] = api
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}

@@ -1,8 +1,16 @@
-"""Domain errors as HTTP answers, in flask-smorest's error format."""
+"""Domain errors as HTTP answers, in flask-smorest's error format.
+
+A database that cannot be reached (restarting, failing over, or locked for
+longer than the wait allowed) is a 503 with `Retry-After`: nothing was
+written, and the same request can be sent again.
+"""
 
 from __future__ import annotations
 
+from apispec import APISpec, BasePlugin
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -17,10 +25,32 @@ from schedq.domain.errors import (
 )
 
 STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, TooManyRequests: 429}
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 2
 
 
 def error_body(status: int, message: str, **extra) -> dict:
     return {"code": status, "status": HTTP_STATUS_CODES.get(status, ""), "message": message, **extra}
+
+
+class DatabaseUnavailableDoc(BasePlugin):
+    """Declares on every operation the 503 a database outage answers, with its `Retry-After`."""
+
+    RESPONSE = "DATABASE_UNAVAILABLE"
+
+    def init_spec(self, spec: APISpec) -> None:
+        spec.components.response(
+            self.RESPONSE,
+            {
+                "description": "the database is unavailable for a moment; nothing was written, retry after the given seconds",
+                "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        for operation in (operations or {}).values():
+            operation.setdefault("responses", {})["503"] = {"$ref": f"#/components/responses/{self.RESPONSE}"}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -38,6 +68,14 @@ def register_error_handlers(app: Flask) -> None:
             extra["messages"] = dict(error.status.messages)
             extra["site_status"] = SiteStatusSchema().dump(error.status)
         return jsonify(error_body(status, error.message, **extra)), status
+
+    def _database_unavailable(error: Exception):
+        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        body = error_body(503, "the database is unavailable for a moment; retry shortly")
+        return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, _database_unavailable)
 
     @app.errorhandler(413)
     def _too_large(error: HTTPException):

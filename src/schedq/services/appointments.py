@@ -173,18 +173,21 @@ def book(
     now: datetime,
     secret_key: str,
     idempotency_key: str | None = None,
+    caller: str = "",
 ) -> Booking:
-    """Book a seat; a retry with the same idempotency key returns the first booking."""
-    scope = f"book:{site_id}"
+    """Book a seat; a retry with the same idempotency key from the same caller returns the first booking."""
+    scope = f"book:{site_id}:{hashlib.sha256(caller.encode()).hexdigest()[:32]}"
     fingerprint = _fingerprint(site_id, service_code, starts_at, contact)
     with uow:
-        if idempotency_key:
-            replay = _replay(uow, scope, idempotency_key, fingerprint, secret_key)
-            if replay is not None:
-                return replay
         site = uow.lock_site(site_id)
         if site is None:
             raise NotFound(f"no site {site_id}")
+        if idempotency_key:
+            # Only under the site's lock: a retry that waited for the first attempt
+            # to take the last seat must see its booking, not a full slot.
+            replay = _replay(uow, scope, idempotency_key, fingerprint, secret_key)
+            if replay is not None:
+                return replay
         service = bookable_service(uow, site, service_code)
         _check_slot(uow, site, starts_at, now)
         appointment = Appointment(

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from schedq import estimator
 from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket, VisitEvent
@@ -258,6 +259,12 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         if stored is None:
             stored = EstimatorModelRecord(site_id=site_id, fitted_at=now, visit_count=0, model={})
             uow.session.add(stored)
+            try:
+                uow.session.flush()
+            except IntegrityError:
+                # A concurrent request stored the site's first model a moment ago: overwrite that one.
+                uow.rollback()
+                stored = uow.session.get(EstimatorModelRecord, site_id)
         stored.fitted_at = now
         stored.visit_count = len(records)
         stored.model = model.to_dict()
@@ -369,10 +376,12 @@ def shared(
 ) -> Stored:
     """`compute()` once per state for every worker, through the store; inside a write, computed here and not kept.
 
-    A write transaction may hold changes that are never committed, so what it
-    sees must not be shared under a state name another change may take.
+    A write transaction (or a request's shared transaction, `db.uow`) may hold
+    changes that are never committed, so what it sees must not be shared under
+    a state name another change may take; and the store's own connection
+    would wait behind that transaction's locks.
     """
-    if uow.write:
+    if uow.sees_uncommitted:
         return Stored(decode(encode(compute())), state, now, fresh=True)
     return store_for(uow.database).fetch(site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok)
 
@@ -462,10 +471,13 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     """Refit the site's model when it is missing or older than `max_age_hours`: once, by one worker.
 
     Through the shared store's single flight: the others go on with the model
-    they have (they wait only for a site's very first fit).
+    they have (they wait only for a site's very first fit). Inside a request's
+    shared transaction (`db.uow`) it leaves the refit to the next request: the
+    store's own connection would wait behind that transaction's locks, and the
+    model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
-        if not model_is_stale(uow, site_id, now, max_age=timedelta(hours=max_age_hours)):
+        if uow.sees_uncommitted or not model_is_stale(uow, site_id, now, max_age=timedelta(hours=max_age_hours)):
             return
         stored = uow.session.get(EstimatorModelRecord, site_id)
         replaces = stored.fitted_at.isoformat() if stored is not None else "-"

@@ -266,6 +266,13 @@ def _token(secret_key: str, ticket: Ticket) -> str:
     return patient_token(secret_key, TOKEN_KIND, ticket.id, ticket.token_nonce)
 
 
+def ticket_token(uow: UnitOfWork, *, ticket_id: int, secret_key: str) -> str | None:
+    """The ticket's patient token, derived again (a replayed join hands it back; it is never stored)."""
+    with uow:
+        nonce = uow.session.scalar(select(Ticket.token_nonce).where(Ticket.id == ticket_id))
+        return None if nonce is None else patient_token(secret_key, TOKEN_KIND, ticket_id, nonce)
+
+
 # The patient's own ticket ---------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from schedq.api.appointments.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
 )
-from schedq.api.idempotency import HEADER_DOC, idempotency_key
+from schedq.api.idempotency import HEADER_DOC, caller, idempotency_key
 from schedq.services import appointments as use
 from schedq.services.sites import get_site
 from schedq.web_context import now, uow
@@ -72,6 +72,7 @@ class SiteAppointments(MethodView):
             now=now(),
             secret_key=auth.secret_key(),
             idempotency_key=key,
+            caller=caller(),
         )
         headers = {"Idempotent-Replayed": "true"} if booking.replayed else {}
         return booking, 201, headers

@@ -77,7 +77,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 
 @blp.route("/sites/<int:site_id>/tickets")
 class WalkIns(MethodView):
-    @idempotent(blp)
+    @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
@@ -93,7 +93,7 @@ class WalkIns(MethodView):
 
 @blp.route("/sites/<int:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
-    @idempotent(blp)
+    @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
