@@ -115,6 +115,7 @@ class HalfHourWait:
     `runs_past_close`: the 90th percentile of the call time falls after the
     day's closing. `expected_walk_ins`: walk-ins the arrival profile expects
     to join in the half hour (the part still to come, for the current one).
+    `thin_history`/`history_days`: as in `WaitEstimate`.
     """
 
     local_date: date
@@ -128,6 +129,8 @@ class HalfHourWait:
     expected_walk_ins: float = 0.0
     runs_past_close: bool = False
     no_station_can_serve: bool = False
+    thin_history: bool = False
+    history_days: int | None = None
 
 
 @dataclass(slots=True)
@@ -342,7 +345,9 @@ def _live_state(snapshot: SiteSnapshot, day: DayPlan, model: FittedModel, codes:
                         else DEFAULT_TRAVEL_MINUTES)
             travel_sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
             arrival[:, j] = normal_above(expected, travel_sd, 0.0, rng.random(r))
-    staffed = replace(snapshot, staffing=tuple(day.staffing) or tuple(snapshot.staffing))
+    staffed = replace(snapshot, staffing=tuple(day.staffing) or tuple(snapshot.staffing),
+                      opening_intervals=snapshot.opening_intervals if snapshot.opening_intervals is not None
+                      else tuple(day.opening_intervals))
     plan = station_plan(staffed, known)
     free = np.zeros((r, len(plan.skills)))
     for j, station in enumerate(plan.current):
@@ -643,12 +648,14 @@ def best_times(
         call_p90 = _quantiles(wait + b.probe_at, [0.9])[0]
         for i, h in enumerate(b.halves):
             if h.walk_in_start is None:
-                out.append(HalfHourWait(d.local_date, h.starts_at, h.ends_at, open_for_walk_ins=False))
+                out.append(HalfHourWait(d.local_date, h.starts_at, h.ends_at, open_for_walk_ins=False,
+                                        thin_history=model.thin_history, history_days=model.history_days))
                 continue
             late = bool(call_p90[i] > closes_in)
             out.append(HalfHourWait(
                 d.local_date, h.starts_at, h.ends_at, open_for_walk_ins=True,
                 p10=float(p10[i]), p50=float(p50[i]), p90=float(p90[i]), mean=float(mean[i]),
                 expected_walk_ins=h.expected, runs_past_close=late, no_station_can_serve=not can_serve,
+                thin_history=model.thin_history, history_days=model.history_days,
             ))
     return out

@@ -23,6 +23,7 @@ from .model import (
     DEFAULT_NO_SHOW_RATE,
     FALLBACK_SERVICE_MINUTES,
     HALF_HOURS_PER_DAY,
+    PRIOR_WEEKS,
     FittedModel,
     LatenessModel,
     ServiceTimeModel,
@@ -88,6 +89,7 @@ def fit(
     no_show_prior: float = DEFAULT_NO_SHOW_RATE,
     period: tuple[date, date] | None = None,
     fitted_at: datetime | None = None,
+    prior_walk_in_rate_per_hour: tuple[tuple[float, ...], ...] | None = None,
 ) -> FittedModel:
     """The site model from `records`.
 
@@ -100,7 +102,11 @@ def fit(
       site local time `tz`, averaged over `period` (inclusive local dates;
       default: first to last local date seen in the records);
     - walk-in service mix, shrunk toward an even split over the defaults.
-    Every prior counts as `prior_weight` observations.
+    Every prior counts as `prior_weight` observations, except the arrival
+    profile's: `prior_walk_in_rate_per_hour` (`prior_walk_in_profile`) counts
+    as `PRIOR_WEEKS` observed days of each weekday. History starts at the
+    first local date seen in the records (days before the site's first visit
+    are not history): `history_days` counts from there to the period's end.
     """
     records = list(records)
     zone = ZoneInfo(tz)
@@ -140,6 +146,10 @@ def fit(
                    for t in (r.joined_at, r.appointment_at) if t is not None]
     if period is None:
         period = (min(local_dates), max(local_dates)) if local_dates else (date.today(), date.today() - timedelta(1))
+    if local_dates and min(local_dates) > period[0]:
+        period = (min(local_dates), period[1])
+    elif not local_dates:
+        period = (period[1] + timedelta(days=1), period[1])  # no history at all
     days_per_weekday = _weekday_counts(*period)
     counts = np.zeros((7, HALF_HOURS_PER_DAY))
     walk_in_services: Counter[str] = Counter()
@@ -151,6 +161,9 @@ def fit(
                 walk_in_services[rec.service_code] += 1
     days = np.array(days_per_weekday, dtype=float)[:, None]
     rates = np.divide(counts, days * 0.5, out=np.zeros_like(counts), where=days > 0)
+    if prior_walk_in_rate_per_hour is not None:
+        prior = np.asarray(prior_walk_in_rate_per_hour, dtype=float)
+        rates = (days * rates + PRIOR_WEEKS * prior) / (days + PRIOR_WEEKS)
 
     prior_share = 1.0 / len(service_defaults) if service_defaults else 0.0
     mix_codes = sorted(set(service_defaults) | set(walk_in_services))

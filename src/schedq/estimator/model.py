@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -21,6 +22,26 @@ DEFAULT_LATENESS_SD_MINUTES = 10.0
 FALLBACK_SERVICE_MINUTES = 10.0
 FALLBACK_CV = 0.5
 MODEL_FORMAT_VERSION = 1
+THIN_HISTORY_DAYS = 14
+"""Below this many days of history, estimates say they rest on too little of it."""
+PRIOR_LOAD_FRACTION = 0.5
+"""The stated prior arrival profile: this fraction of the planned walk-in capacity per half hour."""
+PRIOR_WEEKS = 2.0
+"""The prior arrival profile counts as this many observed weeks of each weekday."""
+
+
+def prior_walk_in_profile(
+    planned_stations: Sequence[Sequence[float]], mean_service_minutes: float,
+    load_fraction: float = PRIOR_LOAD_FRACTION,
+) -> tuple[tuple[float, ...], ...]:
+    """Walk-ins per hour (7 weekdays x 48 local half hours) a site with no history is assumed to get.
+
+    `planned_stations[weekday][half_hour]`: stations the capacity plan opens
+    then (0 when closed). Each station serves 60 / `mean_service_minutes`
+    patients an hour; the prior is `load_fraction` of that capacity.
+    """
+    per_station = load_fraction * 60.0 / max(mean_service_minutes, 1e-9)
+    return tuple(tuple(float(count) * per_station for count in day) for day in planned_stations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +125,26 @@ class FittedModel:
 
     @classmethod
     def from_defaults(
-        cls, service_defaults: dict[str, float], cv: float = 0.4, *, fitted_at: datetime | None = None
+        cls, service_defaults: dict[str, float], cv: float = 0.4, *, fitted_at: datetime | None = None,
+        walk_in_rate_per_hour: tuple[tuple[float, ...], ...] | None = None,
     ) -> FittedModel:
-        """The prior: each service lognormal with its default mean duration (minutes) and `cv`."""
+        """The prior: each service lognormal with its default mean duration (minutes) and `cv`.
+
+        `walk_in_rate_per_hour`: the prior arrival profile (`prior_walk_in_profile`); none given, no walk-ins.
+        """
         services = {code: ServiceTimeModel.from_mean(mean, cv) for code, mean in service_defaults.items()}
         share = 1.0 / len(service_defaults) if service_defaults else 0.0
         return cls(
             services=services,
+            walk_in_rate_per_hour=walk_in_rate_per_hour or _flat_rates(),
             walk_in_service_mix={code: share for code in service_defaults},
             fitted_at=fitted_at,
         )
+
+    @property
+    def thin_history(self) -> bool:
+        """Too little history to stand on its own: the estimates lean on the priors."""
+        return self.history_days < THIN_HISTORY_DAYS
 
     def service_model(self, service_code: str) -> ServiceTimeModel:
         """The model of `service_code`; an unknown service gets the average known mean, cv 0.5."""

@@ -21,16 +21,20 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from schedq.domain.policy import QueueEntry, rank
 
 from ._normal import normal_above, norm_sf
-from .model import FittedModel, ServiceTimeModel
+from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
 from .result import SiteEstimate, WaitEstimate
-from .snapshot import SiteSnapshot, StationState, WaitingTicket
+from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
+
+SIGN_IN_GRACE_MINUTES = 15.0
+"""Minutes after a block starts before a shortfall against its plan counts as today's staffing."""
 
 DEFAULT_TRAVEL_MINUTES = 15.0
 """Assumed travel time of a remote ticket with no expected arrival."""
@@ -62,37 +66,142 @@ class StationPlan:
         )
 
 
-def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> StationPlan:
-    """Turn open stations and the capacity plan into slots with open intervals (minutes after now)."""
+def _block_count_at(blocks: Sequence[StaffingBlock], at: datetime) -> int | None:
+    """The planned count of the block holding `at`, None outside every block."""
+    return next((b.stations for b in blocks if b.starts_at <= at < b.ends_at), None)
+
+
+def _open_count_at(snapshot: SiteSnapshot, at: datetime) -> int | None:
+    """How many stations were open at `at` by `open_station_counts`, None when not recorded."""
+    found = None
+    for since, count in snapshot.open_station_counts:
+        if since > at:
+            break
+        found = count
+    return found
+
+
+def staffing_deviation(snapshot: SiteSnapshot) -> int:
+    """Stations open beyond (+) or short of (-) the plan, as learned from today; docs/estimator.md.
+
+    Inside a block past its sign-in grace: the stations open now minus the
+    block's plan. Otherwise (in a block's grace, a closure, before opening):
+    what the last earlier block of today showed, read from
+    `open_station_counts` at the later of its grace end and `grace` before
+    its end (so stations still open over an unpaused lunch, or paused a little
+    early, do not count); 0 when today holds no such block or record.
+    """
     now = snapshot.now
-    current = tuple(sorted(snapshot.stations, key=lambda s: (-len(s.skills), str(s.station_id))))
-    m = len(current)
+    grace = timedelta(minutes=SIGN_IN_GRACE_MINUTES)
+    blocks = sorted(snapshot.staffing, key=lambda b: b.starts_at)
+    current = next((b for b in blocks if b.starts_at <= now < b.ends_at), None)
+    if current is not None and now >= current.starts_at + grace:
+        return len(snapshot.stations) - current.stations
+    earlier = [b for b in blocks if b.ends_at <= now or (current is not None and b.ends_at <= current.starts_at)]
+    if not earlier:
+        return 0
+    last = earlier[-1]
+    if last.ends_at - last.starts_at <= grace:
+        return 0
+    seen_at = max(last.starts_at + grace, last.ends_at - grace)
+    seen = _open_count_at(snapshot, seen_at)
+    return 0 if seen is None else seen - last.stations
+
+
+def _adjusted(planned: int, deviation: int) -> int:
+    """A block's count with today's deviation; a block planning anyone keeps at least one station."""
+    return max(planned + deviation, min(planned, 1))
+
+
+def _staffing_segments(
+    snapshot: SiteSnapshot,
+) -> list[tuple[float, float, int, frozenset[str] | None]]:
+    """(start, end, open count, skills for added stations), minutes after now, up to infinity."""
+    now = snapshot.now
+    m = len(snapshot.stations)
     blocks = sorted((b for b in snapshot.staffing if b.ends_at > now), key=lambda b: b.starts_at)
-    # (start, end, open count, skills for added stations)
     segments: list[tuple[float, float, int, frozenset[str] | None]] = []
-    if blocks and blocks[0].starts_at <= now and m == 0:
-        # Nobody is open in planned hours (staff are signing in): the plan applies from now.
-        first_end = 0.0
-    elif blocks and blocks[0].starts_at <= now:
-        first_end = _minutes(blocks[0].ends_at, now)
-        blocks = blocks[1:]
-    elif blocks:
-        first_end = _minutes(blocks[0].starts_at, now)
+    if not blocks:
+        segments.append((0.0, _INF, m, None))  # no plan ahead: today's stations stay
+        deviation = 0
+    elif snapshot.staffing_is_actual:
+        deviation = 0
+        if blocks[0].starts_at > now:
+            segments.append((0.0, _minutes(blocks[0].starts_at, now), 0, None))
     else:
-        first_end = _INF
-    segments.append((0.0, first_end, m, None))
-    cursor = first_end
+        deviation = staffing_deviation(snapshot)
+        if blocks[0].starts_at <= now:
+            block, blocks = blocks[0], blocks[1:]
+            end = _minutes(block.ends_at, now)
+            grace_end = min(_minutes(block.starts_at, now) + SIGN_IN_GRACE_MINUTES, end)
+            if grace_end > 0.0:
+                # Signing in: late openers are expected by the grace's end.
+                segments.append((0.0, grace_end, m, None))
+                segments.append((grace_end, end, max(m, _adjusted(block.stations, deviation)),
+                                 block.added_station_skills))
+            else:
+                segments.append((0.0, end, max(m, min(block.stations, 1)), block.added_station_skills))
+        else:
+            segments.append((0.0, _minutes(blocks[0].starts_at, now), m, None))
+    cursor = segments[-1][1] if segments else 0.0
     for block in blocks:
         start, end = max(_minutes(block.starts_at, now), cursor), _minutes(block.ends_at, now)
         if start > cursor:
             segments.append((cursor, start, 0, None))  # a gap in the plan is a closure
         if end > start:
-            segments.append((start, end, block.stations, block.added_station_skills))
+            count = block.stations if snapshot.staffing_is_actual else _adjusted(block.stations, deviation)
+            segments.append((start, end, count, block.added_station_skills))
             cursor = end
     start, _, count, added = segments[-1]
     segments[-1] = (start, _INF, count, added)  # the last shift serves the line out
+    return segments
 
-    n_slots = max(count for _, _, count, _ in segments)
+
+def closed_periods(snapshot: SiteSnapshot) -> list[tuple[float, float]]:
+    """When no station may call (minutes after now): before opening and between opening intervals.
+
+    After the last interval the line is served out, so that is not closed;
+    no intervals at all (a closed day) is closed throughout; None: no constraint.
+    """
+    if snapshot.opening_intervals is None:
+        return []
+    intervals = sorted((_minutes(a, snapshot.now), _minutes(b, snapshot.now))
+                       for a, b in snapshot.opening_intervals)
+    if not intervals:
+        return [(-_INF, _INF)]
+    closed, cursor = [], -_INF
+    for start, end in intervals:
+        if start > cursor:
+            closed.append((cursor, start))
+        cursor = max(cursor, end)
+    return [(a, b) for a, b in closed if b > 0.0]
+
+
+def _without(intervals: list[tuple[float, float]], closed: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """`intervals` minus the `closed` periods (both sorted, disjoint)."""
+    out = []
+    for start, end in intervals:
+        for c_start, c_end in closed:
+            if c_end <= start or c_start >= end:
+                continue
+            if c_start > start:
+                out.append((start, c_start))
+            start = max(start, c_end)
+            if start >= end:
+                break
+        if start < end:
+            out.append((start, end))
+    return tuple(out)
+
+
+def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> StationPlan:
+    """Turn open stations, the capacity plan and the closures into slots with open intervals (minutes after now)."""
+    current = tuple(sorted(snapshot.stations, key=lambda s: (-len(s.skills), str(s.station_id))))
+    m = len(current)
+    segments = _staffing_segments(snapshot)
+    closed = closed_periods(snapshot)
+
+    n_slots = max(m, max(count for _, _, count, _ in segments))
     default_added = frozenset().union(*(s.skills for s in current)) or frozenset(known_services)
     skills: list[frozenset[str]] = [s.skills for s in current]
     for j in range(m, n_slots):
@@ -107,7 +216,7 @@ def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> Stati
                     merged[-1] = (merged[-1][0], end)
                 else:
                     merged.append((start, end))
-        intervals.append(tuple(merged))
+        intervals.append(_without(merged, closed))
     return StationPlan(skills=tuple(skills), open_intervals=tuple(intervals), current=current)
 
 
@@ -146,13 +255,15 @@ class _Queue:
     due_at: np.ndarray  # (N,) minutes after now when the appointment falls due (inf: never changes)
     service_minutes: np.ndarray  # (R, N)
     ghost_key: float
+    counted: int  # the first columns, whose calls end the run (the rest are walk-ins still to come)
 
 
 def _rng_streams(seed: int | np.random.Generator) -> list[np.random.Generator]:
-    """Independent streams: waiting services, upcoming services, waiting arrivals, upcoming arrivals, stations."""
+    """Independent streams: waiting services, upcoming services, waiting arrivals, upcoming arrivals,
+    stations, future walk-ins (spawned last, so the others do not depend on whether it is used)."""
     if isinstance(seed, np.random.Generator):
-        return seed.spawn(5)
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+        return seed.spawn(6)
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
 
 
 def _build_queue(
@@ -237,7 +348,128 @@ def _build_queue(
         due_at=due_at_arr,
         service_minutes=np.ascontiguousarray(service_minutes.T),
         ghost_key=ghost_ord,
+        counted=n,
     )
+
+
+def can_be_passed(ticket: WaitingTicket, now: datetime) -> bool:
+    """Whether a walk-in joining later may be called before `ticket` (an early appointment, an absent ticket)."""
+    early = ticket.appointment_at is not None and ticket.appointment_at > now and not ticket.priority
+    return early or not ticket.present
+
+
+def walk_in_segments(snapshot: SiteSnapshot, model: FittedModel) -> list[tuple[float, float, float]]:
+    """(start, end, expected walk-ins per minute) from now until walk-ins stop, inside opening hours.
+
+    Each local half hour (the site's zone) has the model's rate
+    `walk_in_rate_per_hour[weekday][half hour]`; empty when the end of walk-ins is unknown.
+    """
+    now = snapshot.now
+    until = snapshot.walk_ins_until or snapshot.closes_at
+    if until is None or until <= now:
+        return []
+    zone = ZoneInfo(snapshot.tz)
+    opening = ([(now, until)] if snapshot.opening_intervals is None
+               else [(max(a, now), min(b, until)) for a, b in snapshot.opening_intervals if b > now and a < until])
+    segments = []
+    for open_from, open_to in opening:
+        t = open_from
+        while t < open_to:
+            wall = t.astimezone(zone)
+            into_half = timedelta(minutes=wall.minute % 30, seconds=wall.second, microseconds=wall.microsecond)
+            half_end = min(t + timedelta(minutes=30) - into_half, open_to)
+            rate = model.walk_in_rate_at(wall.weekday(), min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1))
+            if rate > 0.0:
+                segments.append((_minutes(t, now), _minutes(half_end, now), rate / 60.0))
+            t = half_end
+    return segments
+
+
+@dataclass(slots=True)
+class _FutureWalkIns:
+    """Walk-ins who join after now, one column group per service (Poisson thinning by the mix)."""
+
+    service: list[str]
+    arrival: np.ndarray  # (R, F) minutes after now; inf pads rows with fewer arrivals
+    service_minutes: np.ndarray  # (R, F)
+
+
+def _future_walk_ins(
+    snapshot: SiteSnapshot, model: FittedModel, replications: int, rng: np.random.Generator
+) -> _FutureWalkIns:
+    """Draw the walk-ins still to come: per service, Poisson counts per segment, uniform instants inside."""
+    r = replications
+    segments = walk_in_segments(snapshot, model)
+    services: list[str] = []
+    arrivals: list[np.ndarray] = []
+    minutes: list[np.ndarray] = []
+    if segments:
+        starts = np.array([a for a, _, _ in segments])
+        lengths = np.array([b - a for a, b, _ in segments])
+        expected = np.array([(b - a) * rate for a, b, rate in segments])
+        for code, share in sorted(model.walk_in_service_mix.items()):
+            if share <= 0.0:
+                continue
+            counts = rng.poisson(expected * share, size=(r, len(segments)))
+            per_row = counts.sum(axis=1)
+            width = int(per_row.max(initial=0))
+            if width == 0:
+                continue
+            segment_of = np.repeat(np.tile(np.arange(len(segments)), r), counts.ravel())
+            row_of = np.repeat(np.arange(r), per_row)
+            column_of = np.arange(row_of.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+            arrival = np.full((r, width), _INF)
+            arrival[row_of, column_of] = starts[segment_of] + rng.random(row_of.size) * lengths[segment_of]
+            services.extend([code] * width)
+            arrivals.append(arrival)
+            minutes.append(model.service_model(code).sample(rng, r * width).reshape(r, width))
+    return _FutureWalkIns(
+        service=services,
+        arrival=np.hstack(arrivals) if arrivals else np.zeros((r, 0)),
+        service_minutes=np.hstack(minutes) if minutes else np.zeros((r, 0)),
+    )
+
+
+def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
+    """The queue with the future walk-ins appended: walk-in tier at their joining, behind the newcomer."""
+    x = future.arrival
+    finite = np.isfinite(x)
+    x_or_0 = np.where(finite, x, 0.0)
+    key = np.where(finite, q.ghost_key + 0.25 + 0.5 * x_or_0 / (x_or_0 + 1000.0), _INF)
+    return _Queue(
+        service=q.service + future.service,
+        arrival=np.hstack([q.arrival, x]),
+        key_before=np.hstack([q.key_before, key]),
+        key_due=np.hstack([q.key_due, key]),
+        due_at=np.concatenate([q.due_at, np.full(x.shape[1], _INF)]),
+        service_minutes=np.ascontiguousarray(np.hstack([q.service_minutes, future.service_minutes])),
+        ghost_key=q.ghost_key,
+        counted=q.counted,
+    )
+
+
+def _first_free(
+    snapshot: SiteSnapshot, model: FittedModel, plan: StationPlan, replications: int, rng: np.random.Generator
+) -> np.ndarray:
+    """When each station slot is first free (R, S): busy ones finish their patient first."""
+    free = np.zeros((replications, len(plan.skills)))
+    for j, station in enumerate(plan.current):
+        u = rng.random(replications)  # drawn for every station so the streams stay aligned
+        if station.busy_with is not None:
+            elapsed = max(_minutes(snapshot.now, station.busy_with.started_at), 0.0)
+            free[:, j] = remaining_service(model.service_model(station.busy_with.service_code), elapsed, u)
+    return free
+
+
+def _open_period_table(plan: StationPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (S, K) of each slot's open periods, padded with inf."""
+    k_max = max(len(iv) for iv in plan.open_intervals) + 1
+    starts = np.full((len(plan.skills), k_max), _INF)
+    ends = np.full((len(plan.skills), k_max), _INF)
+    for j, iv in enumerate(plan.open_intervals):
+        for k, (a, b) in enumerate(iv):
+            starts[j, k], ends[j, k] = a, b
+    return starts, ends
 
 
 def simulate_call_times(
@@ -254,35 +486,26 @@ def simulate_call_times(
     newcomer call times in `newcomer_services` order, the station plan, the
     waiting tickets simulated). `inf` means never called.
     """
-    now = snapshot.now
     waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
     known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
     known |= {a.service_code for a in snapshot.upcoming_appointments}
     plan = station_plan(snapshot, known)
-    *queue_rngs, station_rng = _rng_streams(seed)
+    *queue_rngs, station_rng, future_rng = _rng_streams(seed)
     r = replications
     q = _build_queue(snapshot, model, r, waiting, queue_rngs)
+    if any(can_be_passed(t, snapshot.now) for t in waiting):
+        # Only then can a walk-in joining later change anyone's call time.
+        q = _with_future_walk_ins(q, _future_walk_ins(snapshot, model, r, future_rng))
     n, n_wait, s_count, g = len(q.service), len(waiting), len(plan.skills), len(newcomer_services)
 
     call = np.full((r, n), _INF)
     ghost_call = np.full((r, g), _INF)
-    if s_count == 0 or (n == 0 and g == 0):
+    if s_count == 0 or (q.counted == 0 and g == 0):
         return call[:, :n_wait], ghost_call, plan, waiting
 
-    # Stations: when each is next free. Busy ones finish their patient first.
-    free = np.zeros((r, s_count))
-    for j, station in enumerate(plan.current):
-        u = station_rng.random(r)  # drawn for every station so the streams stay aligned
-        if station.busy_with is not None:
-            elapsed = max(_minutes(now, station.busy_with.started_at), 0.0)
-            free[:, j] = remaining_service(model.service_model(station.busy_with.service_code), elapsed, u)
-    k_max = max(len(iv) for iv in plan.open_intervals) + 1
-    starts = np.full((s_count, k_max), _INF)
-    ends = np.full((s_count, k_max), _INF)
-    for j, iv in enumerate(plan.open_intervals):
-        for k, (a, b) in enumerate(iv):
-            starts[j, k], ends[j, k] = a, b
-
+    free = _first_free(snapshot, model, plan, r, station_rng)
+    starts, ends = _open_period_table(plan)
+    k_max = starts.shape[1]
     skill_ok = np.array([[code in skills for code in q.service] for skills in plan.skills],
                         dtype=bool).reshape(s_count, n)
     ghost_skill = np.array([[code in skills for code in newcomer_services] for skills in plan.skills],
@@ -295,7 +518,7 @@ def simulate_call_times(
     key_before_appt = q.key_before[:, appt_cols]
     key_due_appt = q.key_due[:, appt_cols]
     pending_key = q.key_before.copy()  # the policy ordinal while pending, inf once called
-    pending = np.isfinite(arrival).sum(axis=1)
+    pending = np.isfinite(arrival[:, :q.counted]).sum(axis=1)  # walk-ins still to come do not hold the run
     ghost_pending = np.ones((r, g), dtype=bool)
     ghost_left = np.full(r, g)
     rows = np.arange(r)
@@ -337,7 +560,7 @@ def simulate_call_times(
             rc, jc, sc = rows[calls], j[calls], s[calls]
             call[rc, jc] = t[calls]
             pending_key[rc, jc] = _INF
-            pending[rc] -= 1
+            pending[rc] -= jc < q.counted
             free[rc, sc] = t[calls] + svc[rc, jc]
         idle = go & ~np.isfinite(best)
         if idle.any():
@@ -348,7 +571,8 @@ def simulate_call_times(
 
 
 def _summarise(
-    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool]
+    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool],
+    thin_history: bool = False, history_days: int | None = None,
 ) -> list[WaitEstimate]:
     """One estimate per column of `minutes` (replications x patients)."""
     if minutes.shape[1] == 0:
@@ -366,6 +590,7 @@ def _summarise(
             p10=p10, p50=p50, p90=p90, mean=float(means[i]),
             runs_past_close=closes_in is not None and p90 > closes_in,
             no_station_can_serve=not can_serve[i],
+            thin_history=thin_history, history_days=history_days,
         ))
     return out
 
@@ -396,14 +621,15 @@ def estimate(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
+    history = {"thin_history": model.thin_history, "history_days": model.history_days}
     ticket_waits = _summarise(call, closes_in=closes_in,
-                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting])
+                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history)
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
         if ticket.ticket_id in snapshot.called_ticket_ids:
-            tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0)
+            tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0, **history)
     newcomer_waits = _summarise(ghost_call, closes_in=closes_in,
-                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services])
+                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services], **history)
     newcomer = dict(zip(newcomer_services, newcomer_waits))
     return SiteEstimate(
         tickets=tickets,

@@ -14,6 +14,8 @@ class WaitEstimate:
     `runs_past_close`: the 90th percentile falls after closing time.
     `no_station_can_serve`: no station open now or planned later today has
     the skill for this service.
+    `thin_history`: the model rests on fewer than `THIN_HISTORY_DAYS` days of
+    the site's history (`history_days`); the figures lean on the priors.
     """
 
     p10: float
@@ -22,6 +24,8 @@ class WaitEstimate:
     mean: float
     runs_past_close: bool = False
     no_station_can_serve: bool = False
+    thin_history: bool = False
+    history_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

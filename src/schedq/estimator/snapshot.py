@@ -99,6 +99,13 @@ class SiteSnapshot:
     calls. `staffing_is_actual` says that `staffing` is exactly how many
     stations will be open from now (an oracle that knows the real staffing):
     no adjustment from today's observed deviations is applied.
+
+    `open_station_counts` records today's staffing so far: from each instant
+    (ascending), how many stations were open; the estimator learns today's
+    deviation from the plan from it (docs/estimator.md, staffing rule).
+    `tz` is the site's zone (the arrival profile is by local half hour) and
+    `walk_ins_until` when the line stops taking walk-ins today (the cut-off;
+    None: `closes_at`); walk-ins still to come are simulated up to then.
     """
 
     now: datetime
@@ -111,3 +118,6 @@ class SiteSnapshot:
     called_ticket_ids: frozenset[int] = field(default_factory=frozenset)
     opening_intervals: tuple[tuple[datetime, datetime], ...] | None = None
     staffing_is_actual: bool = False
+    open_station_counts: tuple[tuple[datetime, int], ...] = ()
+    tz: str = "UTC"
+    walk_ins_until: datetime | None = None

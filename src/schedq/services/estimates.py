@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from schedq import estimator
-from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket
+from schedq.db.models import Appointment, EstimatorModelRecord, Service, Site, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import (
@@ -29,6 +29,7 @@ from schedq.domain.enums import (
 from schedq.domain.errors import InvalidInput, NotFound
 from schedq.domain.messages import messages, walk_ins_closed
 from schedq.estimator.accuracy import AccuracyScore, score
+from schedq.estimator.model import FALLBACK_SERVICE_MINUTES, prior_walk_in_profile
 from schedq.services.sites import (
     closures_of,
     hours_of,
@@ -102,6 +103,7 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
             .order_by(Appointment.starts_at, Appointment.id)
         )
     )
+    day_start = schedule.local_instant(today, datetime.min.time(), tz)
     return estimator.SiteSnapshot(
         now=now,
         stations=tuple(stations),
@@ -109,8 +111,40 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
         closes_at=closes_at,
         grace_minutes=site.grace_minutes,
         upcoming_appointments=upcoming,
-        staffing=tuple(staffing_blocks(site, today, after=now)),
+        # The whole day's plan: the earlier blocks are what today's staffing is compared with.
+        staffing=tuple(staffing_blocks(site, today)),
+        opening_intervals=tuple(schedule.opening_intervals(today, hours_of(site), tz, closures_of(site))),
+        open_station_counts=open_station_counts(uow, site, since=day_start, now=now),
+        tz=site.timezone,
+        walk_ins_until=None if closes_at is None else closes_at - timedelta(minutes=site.walk_in_cutoff_minutes),
     )
+
+
+STATION_ACTIONS = ("station_open", "station_pause", "station_close")
+
+
+def open_station_counts(uow: UnitOfWork, site: Site, *, since: datetime, now: datetime) -> tuple[tuple[datetime, int], ...]:
+    """How many stations were open from `since` to `now`, as (instant, count) steps, from the station events."""
+    events = list(uow.session.execute(
+        select(VisitEvent.station_id, VisitEvent.at, VisitEvent.from_status, VisitEvent.to_status)
+        .where(VisitEvent.site_id == site.id, VisitEvent.action.in_(STATION_ACTIONS),
+               VisitEvent.at >= since, VisitEvent.at <= now)
+        .order_by(VisitEvent.at, VisitEvent.id)
+    ))
+    first_from = {}
+    for station_id, _, from_status, _ in events:
+        first_from.setdefault(station_id, from_status)
+    # A station's state at `since` is what its first event today changed from, else its state now.
+    is_open = {
+        station.id: first_from[station.id] == StationState.OPEN.value if station.id in first_from
+        else station.state is StationState.OPEN
+        for station in site.stations
+    }
+    steps = [(since, sum(is_open.values()))]
+    for station_id, at, _, to_status in events:
+        is_open[station_id] = to_status == StationState.OPEN.value
+        steps.append((at, sum(is_open.values())))
+    return tuple(steps)
 
 
 def staffing_blocks(site: Site, day: date, *, after: datetime | None = None) -> list[estimator.StaffingBlock]:
@@ -178,6 +212,27 @@ def visit_records(uow: UnitOfWork, site: Site, *, since: datetime, until: dateti
     return records
 
 
+def prior_arrival_profile(uow: UnitOfWork, site: Site) -> tuple[tuple[float, ...], ...]:
+    """The stated prior of walk-ins per hour (weekday x local half hour) from the capacity plan.
+
+    Stations planned in each half hour of the opening hours, at the default
+    mean duration of the walk-in services, times `PRIOR_LOAD_FRACTION` (docs/estimator.md, cold start).
+    """
+    hours = hours_of(site)
+    planned = [[0.0] * 48 for _ in range(7)]
+    for weekday in range(7):
+        for half in range(48):
+            middle = (datetime.min + timedelta(minutes=30 * half + 15)).time()
+            if not any(i.weekday == weekday and i.opens <= middle < i.closes for i in hours):
+                continue
+            planned[weekday][half] = float(sum(
+                b.stations for b in site.capacity_blocks if b.weekday == weekday and b.starts <= middle < b.ends
+            ))
+    minutes = [s.default_minutes for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))]
+    mean_minutes = sum(minutes) / len(minutes) if minutes else FALLBACK_SERVICE_MINUTES
+    return prior_walk_in_profile(planned, mean_minutes)
+
+
 def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = HISTORY_DAYS) -> EstimatorModelRecord:
     """Fit the site's model from its own last `history_days` of visits and store it."""
     with uow:
@@ -194,6 +249,7 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
             tz=site.timezone,
             period=(first_day, today - timedelta(days=1)),
             fitted_at=now,
+            prior_walk_in_rate_per_hour=prior_arrival_profile(uow, site),
         )
         stored = uow.session.get(EstimatorModelRecord, site_id)
         if stored is None:
@@ -207,14 +263,15 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
 
 
 def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
-    """The stored model, or the service defaults when none is stored yet."""
+    """The stored model, or the service defaults and the prior arrival profile when none is stored yet."""
     stored = uow.session.get(EstimatorModelRecord, site.id)
     if stored is not None:
         try:
             return estimator.FittedModel.from_dict(stored.model)
         except (KeyError, ValueError):
             pass  # an older format: the defaults serve until the next refit
-    return estimator.FittedModel.from_defaults(service_defaults(uow), fitted_at=None)
+    return estimator.FittedModel.from_defaults(
+        service_defaults(uow), fitted_at=None, walk_in_rate_per_hour=prior_arrival_profile(uow, site))
 
 
 def model_is_stale(uow: UnitOfWork, site_id: int, now: datetime, *, max_age: timedelta) -> bool:
@@ -251,6 +308,8 @@ def estimate_view(wait: estimator.WaitEstimate, *, newcomer: bool = False) -> di
         "mean_minutes": minutes(wait.mean),
         "runs_past_close": wait.runs_past_close,
         "no_station_can_serve": wait.no_station_can_serve,
+        "thin_history": wait.thin_history,
+        "history_days": wait.history_days,
         "message": messages(
             wait.p10,
             wait.p90,
@@ -513,6 +572,8 @@ def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str
         "p90_minutes": minutes(wait.p90),
         "mean_minutes": minutes(wait.mean),
         "expected_walk_ins": round(wait.expected_walk_ins, 2),
+        "thin_history": wait.thin_history,
+        "history_days": wait.history_days,
         "message": messages(
             wait.p10, wait.p90, runs_past_close=wait.runs_past_close,
             no_station_can_serve=wait.no_station_can_serve, newcomer=True,

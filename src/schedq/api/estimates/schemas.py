@@ -24,6 +24,8 @@ class EstimateSchema(PromiseSchema):
 
     runs_past_close = fields.Boolean(metadata={"description": "the upper end falls after closing time"})
     no_station_can_serve = fields.Boolean(metadata={"description": "no station open or planned today can do this service"})
+    thin_history = fields.Boolean(metadata={"description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"})
+    history_days = fields.Integer(allow_none=True, metadata={"description": "days of the site's history the figures rest on"})
     message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
 
 
@@ -96,6 +98,8 @@ class HalfHourSchema(Schema):
     p90_minutes = fields.Float(allow_none=True)
     mean_minutes = fields.Float(allow_none=True)
     expected_walk_ins = fields.Float(metadata={"description": "walk-ins the site usually sees in this half hour"})
+    thin_history = fields.Boolean(metadata={"description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"})
+    history_days = fields.Integer(allow_none=True, metadata={"description": "days of the site's history the figures rest on"})
     message = fields.Nested(MessageSchema, allow_none=True)
 
 

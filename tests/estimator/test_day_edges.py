@@ -1,0 +1,216 @@
+"""Closures, today's staffing against the plan, walk-ins still to come and the cold start (docs/estimator.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+
+from schedq.estimator import FittedModel, SiteSnapshot, StaffingBlock, WaitingTicket, estimate, fit
+from schedq.estimator.besttime import DayPlan, best_times
+from schedq.estimator.model import HALF_HOURS_PER_DAY, prior_walk_in_profile
+from schedq.estimator.montecarlo import station_plan
+
+from .builders import exponential_model, idle, line, walk_in
+
+DAY = datetime(2025, 3, 12, tzinfo=timezone.utc)  # a Wednesday; the site's zone is UTC
+OPENING = ((DAY.replace(hour=7), DAY.replace(hour=12)), (DAY.replace(hour=13), DAY.replace(hour=17)))
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return DAY.replace(hour=hour, minute=minute)
+
+
+def plan(morning: int = 3, afternoon: int = 3) -> tuple[StaffingBlock, ...]:
+    return (StaffingBlock(at(7), at(12), morning), StaffingBlock(at(13), at(17), afternoon))
+
+
+def site(now: datetime, open_stations: int, waiting=(), **kw) -> SiteSnapshot:
+    stations = [idle(f"S{i}") for i in range(open_stations)]
+    return SiteSnapshot(now=now, stations=stations, waiting=list(waiting), closes_at=at(17),
+                        staffing=kw.pop("staffing", plan()), opening_intervals=kw.pop("opening", OPENING), **kw)
+
+
+def open_slots(snapshot: SiteSnapshot, when: datetime) -> int:
+    """How many station slots the estimator has open at `when`."""
+    minute = (when - snapshot.now).total_seconds() / 60.0
+    slots = station_plan(snapshot, {"DRAW"})
+    return sum(any(a <= minute < b for a, b in intervals) for intervals in slots.open_intervals)
+
+
+def newcomer(snapshot: SiteSnapshot, model: FittedModel | None = None):
+    return estimate(snapshot, model or exponential_model(5.0), replications=400, seed=1,
+                    newcomer_services=["DRAW"]).newcomer["DRAW"]
+
+
+def test_stations_left_open_over_lunch_call_nobody_until_reopening():
+    now = at(12, 4)
+    unpaused = newcomer(site(now, 3, line(9, service="DRAW")))
+    assert unpaused.p10 >= 56.0
+
+
+def test_unpaused_lunch_gives_the_same_wait_as_a_paused_one():
+    now = at(12, 4)
+    unpaused = newcomer(site(now, 3, line(9)))
+    paused = newcomer(site(now, 0, line(9)))
+    assert abs(unpaused.p50 - paused.p50) < 3.0
+
+
+def test_a_wait_spanning_lunch_includes_it():
+    now = at(11, 50)
+    with_closure = newcomer(site(now, 3, line(9)))
+    assert with_closure.p50 > 60.0
+
+
+def test_before_opening_the_range_counts_from_opening():
+    now = at(6, 30)
+    wait = newcomer(site(now, 0))
+    assert wait.p10 >= 30.0
+    assert wait.p90 < 40.0
+
+
+def test_stations_opened_before_opening_call_nobody_before_it():
+    now = at(6, 45)
+    assert newcomer(site(now, 3, line(2))).p10 >= 15.0
+
+
+def test_sick_call_shortfall_persists_into_the_afternoon():
+    snapshot = site(at(10), 2)
+    assert open_slots(snapshot, at(11)) == 2
+    assert open_slots(snapshot, at(14)) == 2
+
+
+def test_late_opener_is_expected_by_the_end_of_the_sign_in_grace():
+    snapshot = site(at(7, 5), 1)
+    assert open_slots(snapshot, at(7, 10)) == 1
+    assert open_slots(snapshot, at(7, 20)) == 3
+    assert open_slots(snapshot, at(14)) == 3
+
+
+def test_an_opener_missing_past_the_grace_is_assumed_missing_all_day():
+    snapshot = site(at(7, 30), 1)
+    assert open_slots(snapshot, at(9)) == 1
+    assert open_slots(snapshot, at(14)) == 1
+
+
+def test_an_extra_station_is_assumed_to_stay():
+    snapshot = site(at(10), 4)
+    assert open_slots(snapshot, at(14)) == 4
+
+
+def test_the_afternoon_learns_from_the_morning_not_from_an_unpaused_lunch():
+    record = ((at(0), 0), (at(7, 5), 2), (at(12, 30), 3))  # 2 of 3 all morning; a third opened over lunch
+    snapshot = site(at(12, 40), 3, open_station_counts=record)
+    assert open_slots(snapshot, at(12, 50)) == 0
+    assert open_slots(snapshot, at(14)) == 2
+
+
+def test_a_full_morning_keeps_the_afternoon_plan():
+    record = ((at(0), 0), (at(7, 2), 3), (at(12, 1), 0))
+    assert open_slots(site(at(12, 30), 0, open_station_counts=record), at(14)) == 3
+
+
+def test_actual_staffing_applies_from_now():
+    snapshot = site(at(10), 3, staffing=(StaffingBlock(at(7), at(12), 1), StaffingBlock(at(13), at(17), 2)),
+                    staffing_is_actual=True)
+    assert open_slots(snapshot, at(10, 30)) == 1
+    assert open_slots(snapshot, at(14)) == 2
+
+
+def test_nobody_is_ever_left_without_a_station_when_the_plan_has_one():
+    assert open_slots(site(at(10), 0), at(14)) == 1
+
+
+# Walk-ins still to come -----------------------------------------------------------------
+
+RATE_PER_HOUR = 9.0
+SERVICE_MEAN = 5.0
+
+
+def busy_profile_model() -> FittedModel:
+    model = exponential_model(SERVICE_MEAN)
+    rates = tuple(tuple(RATE_PER_HOUR for _ in range(HALF_HOURS_PER_DAY)) for _ in range(7))
+    return FittedModel(services=model.services, walk_in_rate_per_hour=rates, walk_in_service_mix={"DRAW": 1.0})
+
+
+def early_appointment_site(model_rates: bool) -> SiteSnapshot:
+    now = at(10)
+    early = WaitingTicket(99, "DRAW", "appointment", now, appointment_at=now + timedelta(minutes=60))
+    return SiteSnapshot(now=now, stations=[idle("S1")], waiting=[walk_in(1, 5), walk_in(2, 4), early],
+                        closes_at=at(17), staffing=(StaffingBlock(at(7), at(17), 1),))
+
+
+def brute_force_early_appointment_waits(replications: int, seed: int) -> np.ndarray:
+    """One station, two walk-ins ahead, Poisson walk-ins joining later; the appointment falls due at 60."""
+    rng = np.random.default_rng(seed)
+    waits = np.empty(replications)
+    for i in range(replications):
+        arrivals = np.sort(rng.uniform(0.0, 420.0, rng.poisson(RATE_PER_HOUR * 7)))
+        t, served, joined = 0.0, 0, 2
+        while True:
+            joined = 2 + int(np.searchsorted(arrivals, t, side="right"))
+            if t >= 60.0 or served >= joined:
+                break  # due appointments come first; an early one only when nobody else is waiting
+            served += 1
+            t += rng.exponential(SERVICE_MEAN)
+        waits[i] = t
+    return waits
+
+
+def test_an_early_appointment_is_passed_by_walk_ins_still_to_come():
+    snapshot = early_appointment_site(True)
+    without = estimate(snapshot, exponential_model(SERVICE_MEAN), replications=2000, seed=3).tickets[99]
+    with_arrivals = estimate(snapshot, busy_profile_model(), replications=2000, seed=3).tickets[99]
+    brute = brute_force_early_appointment_waits(4000, seed=7)
+    assert with_arrivals.p90 > without.p90 + 10.0
+    assert abs(with_arrivals.mean - brute.mean()) < 0.06 * brute.mean()
+    assert abs(with_arrivals.p50 - np.quantile(brute, 0.5)) < 3.0
+
+
+def test_walk_ins_still_to_come_do_not_pass_the_newcomer():
+    snapshot = early_appointment_site(True)
+    assert newcomer(snapshot, busy_profile_model()).p50 == newcomer(snapshot, exponential_model(SERVICE_MEAN)).p50
+
+
+def test_a_plain_walk_in_line_is_unchanged_by_the_arrival_profile():
+    snapshot = site(at(10), 2, line(6))
+    plain = estimate(snapshot, exponential_model(SERVICE_MEAN), replications=300, seed=2)
+    profiled = estimate(snapshot, busy_profile_model(), replications=300, seed=2)
+    assert plain.tickets[6].p50 == profiled.tickets[6].p50
+
+
+# Cold start -------------------------------------------------------------------------
+
+def planned_stations(count: int) -> list[list[float]]:
+    return [[float(count) if 14 <= h < 34 else 0.0 for h in range(HALF_HOURS_PER_DAY)] for _ in range(7)]
+
+
+def test_prior_profile_is_a_stated_fraction_of_planned_capacity():
+    profile = prior_walk_in_profile(planned_stations(2), mean_service_minutes=10.0, load_fraction=0.5)
+    assert profile[2][20] == 6.0  # 2 stations x 6 an hour x 0.5
+    assert profile[2][40] == 0.0
+
+
+def test_a_site_without_history_has_the_prior_profile_and_says_so():
+    prior = prior_walk_in_profile(planned_stations(2), 8.0)
+    model = fit([], service_defaults={"DRAW": 8.0}, period=(date(2025, 1, 1), date(2025, 2, 25)),
+                prior_walk_in_rate_per_hour=prior)
+    assert model.history_days == 0
+    assert model.thin_history
+    assert model.walk_in_rate_per_hour == prior
+
+
+def test_best_times_at_a_new_site_are_not_all_zero():
+    model = FittedModel.from_defaults({"DRAW": 8.0},
+                                      walk_in_rate_per_hour=prior_walk_in_profile(planned_stations(1), 8.0))
+    day = DayPlan(local_date=date(2025, 3, 12), opening_intervals=((at(7), at(17)),),
+                  staffing=(StaffingBlock(at(7), at(17), 1),), station_skills=(frozenset({"DRAW"}),),
+                  appointments=())
+    rows = best_times([day], model, service_code="DRAW", replications=200, seed=0)
+    assert max(r.p90 for r in rows if r.open_for_walk_ins) > 0.0
+    assert all(r.thin_history for r in rows)
+
+
+def test_estimates_say_when_history_is_thin():
+    wait = newcomer(site(at(10), 2, line(3)), FittedModel.from_defaults({"DRAW": 8.0}))
+    assert wait.thin_history and wait.history_days == 0
