@@ -151,3 +151,15 @@ def test_the_day_benchmark_prints_bands_deviations_and_targets(capsys):
     assert "By deviation of the day" in out and "refused while closed (not scored)" in out
     assert "closed dates 2026-01-06 (0 joins on them)" in out
     assert "Targets (every band with at least 50 joins):" in out
+
+
+def test_the_day_section_of_the_results_is_replaced_and_the_rest_kept(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Wait-estimate accuracy benchmark\n\nthe full run\n")
+
+    wait_accuracy.write_section(results, wait_accuracy.DAY_SECTION, "first day run\n")
+    wait_accuracy.write_section(results, wait_accuracy.DAY_SECTION, "second day run\n")
+
+    text = results.read_text()
+    assert "the full run" in text and "second day run" in text and "first day run" not in text
+    assert text.count(wait_accuracy.DAY_SECTION) == 1
