@@ -34,6 +34,23 @@ included), which the benchmark does not change.
 
 The `ciw` scenario is walk-in-only days simulated by Ciw
 (`schedq.simulation.ciw_adapter`), scored the same way.
+
+The day as it really goes (`--day-as-it-goes`, about 10-15 minutes on two idle
+cores; `--quick` for a minute):
+
+    .venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes          # writes its section of RESULTS.md
+    .venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes --quick  # tiny-day only, prints only
+
+plays the `*-day` scenarios, where staff stray from the plan (late openings
+and reopenings, calls past the lunch closure's start, sick calls, extra
+stations: `scenario.DeviationSpec`), a date inside the booking horizon is
+closed, patients come while the site is closed, and a site may have only
+three days of history (`Scenario.history_days`). It scores schedq against
+schedq-true given the day's ACTUAL staffing from the join on
+(`SimulatedDay.actual_staffing_from`, `staffing_is_actual`), by time band of
+the join (`time_band`), per deviation of the day, and overall. Joins the
+service refused while the site was closed are not scored; they are counted
+(with how many waited for the reopening and how many went home).
 """
 
 from __future__ import annotations
@@ -45,9 +62,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -413,16 +430,308 @@ def _run(name: str, settings: Settings) -> Observations:
     return run_ciw(settings) if name == "ciw" else run_scenario(name, settings)
 
 
+# The day as it really goes ------------------------------------------------------------------
+
+
+DAY_SCENARIOS = ("suburban-day", "hospital-day")
+DAY_QUICK = ("tiny-day",)
+DAY_HELDOUT = {"suburban-day": 12, "hospital-day": 6, "tiny-day": 3}
+"""Scored open days per scenario: ≥ 50 joins in every band the site has while open (~8 a day in the
+thinnest, the half hours around lunch), in about 12 minutes on two idle cores (a hospital-day day
+costs ~80 s of CPU, a suburban-day day ~27 s, the service's own promises included)."""
+DAY_PREDICTORS = ("schedq", "schedq-true")
+BANDS = ("before opening", "first 30 min", "mid-day", "30 min before closure", "during closure",
+         "30 min after reopening", "last hour before cut-off", "after cut-off")
+BAND_MIN_JOINS = 50
+DAY_SECTION = "## The day as it really goes"
+
+
+def time_band(at: datetime, intervals: list[tuple[datetime, datetime]], *, cutoff_minutes: int) -> str:
+    """The band of the day a join at `at` falls in, from the site's opening intervals that day.
+
+    The first 30 minutes after opening, the 30 minutes before a closure inside
+    the day (lunch) and after the reopening, the last hour before the walk-in
+    cut-off (`cutoff_minutes` before closing), mid-day otherwise; outside the
+    intervals: before opening, during a closure, after the cut-off."""
+    half_hour, hour = timedelta(minutes=30), timedelta(hours=1)
+    opens, closes = intervals[0][0], intervals[-1][1]
+    cutoff = closes - timedelta(minutes=cutoff_minutes)
+    if at < opens:
+        return "before opening"
+    if at >= cutoff:
+        return "after cut-off"
+    if not any(start <= at < end for start, end in intervals):
+        return "during closure"
+    if at < opens + half_hour:
+        return "first 30 min"
+    if any(start <= at < start + half_hour for start, _ in intervals[1:]):
+        return "30 min after reopening"
+    if any(end - half_hour <= at < end for _, end in intervals[:-1]):
+        return "30 min before closure"
+    if at >= cutoff - hour:
+        return "last hour before cut-off"
+    return "mid-day"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredJoin:
+    band: str
+    deviations: tuple[str, ...]  # the day's deviations ("as planned" when none)
+    actual_minutes: float
+    predictions: dict[str, tuple[float, float, float]]  # predictor -> (p10, p50, p90)
+
+
+@dataclass
+class DayRun:
+    """What the day-as-it-goes run of one scenario saw and scored."""
+
+    name: str
+    history_days: int
+    days: int = 0
+    joins: list[ScoredJoin] = field(default_factory=list)
+    day_deviations: Counter = field(default_factory=Counter)  # deviation -> scored days with it
+    refused_while_closed: int = 0
+    waited_for_reopening: int = 0
+    went_home: int = 0
+    refused_otherwise: int = 0
+    closed_dates: list[date] = field(default_factory=list)
+    joins_on_closed_dates: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # what the wall time would be on an idle core
+
+    def scores(self, joins: list[ScoredJoin]) -> dict[str, AccuracyScore]:
+        out = {}
+        for name in DAY_PREDICTORS:
+            rows = [(j.actual_minutes, *j.predictions[name]) for j in joins]
+            out[name] = score([r[0] for r in rows], [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows])
+        return out
+
+
+def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> DayRun:
+    from schedq.db import migrate
+    from schedq.db.engine import Database
+    from schedq.db.models import Ticket
+    from schedq.domain.policy import is_late_check_in
+    from schedq.services import estimates
+    from schedq.simulation import scenario as scenarios
+    from schedq.simulation.world import SiteWorld
+    from sqlalchemy import func, select
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    scenario = scenarios.builtin(name)
+    history_days = scenario.history_days or settings.training_days
+    run = DayRun(name, history_days)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/simulation.sqlite3"
+        migrate.upgrade(url)
+        database = Database(url)
+        world = SiteWorld(scenario, database, rng=np.random.default_rng(settings.seed))
+        set_up_at = datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), timezone.utc)
+        world.setup(now=set_up_at)
+        run.closed_dates = world.close_dates(FIRST_DAY, now=set_up_at)
+        training = world.open_days(FIRST_DAY, history_days)
+        heldout_first = training[-1] + timedelta(days=1)
+        heldout = world.open_days(heldout_first, heldout_days)
+        for day in training:
+            world.day(day).run()
+        refit_at = world.local(heldout_first, datetime.min.time())
+        estimates.refit(world.uow(), site_id=world.site_id, now=refit_at,
+                        history_days=(heldout_first - FIRST_DAY).days)
+        true_model = scenario.true_model(fitted_at=refit_at)
+        pending: dict[int, tuple[str, dict[str, tuple[float, float, float]]]] = {}
+
+        def on_join(sim, patient, view, now) -> None:
+            at = estimates.resolution(now)
+            head_start = 0.0
+            if view.kind == "appointment" and not is_late_check_in(
+                appointment_at=view.appointment_at, checked_in_at=now, grace_minutes=scenario.grace_minutes
+            ):
+                head_start = max((view.appointment_at - now).total_seconds() / 60, 0.0)
+            promised = view.promised or {}
+            snapshot = sim.snapshot(at)
+            staffing = sim.actual_staffing_from(at)
+            snapshot = replace(snapshot, staffing=staffing, staffing_is_actual=True,
+                               opening_intervals=_staffed_intervals(snapshot.opening_intervals, staffing))
+            truth = estimator.estimate(snapshot, true_model, replications=settings.true_replications,
+                                       seed=world.site_id).tickets[view.id]
+            band = time_band(now, sim.intervals, cutoff_minutes=scenario.walk_in_cutoff_minutes)
+            pending[view.id] = (band, {
+                "schedq": tuple(_none_inf(promised.get(k)) for k in ("p10_minutes", "p50_minutes", "p90_minutes")),
+                "schedq-true": tuple(_after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)),
+            })
+
+        for day in heldout:
+            sim = world.day(day, on_join=on_join)
+            outcomes = sim.run()
+            run.days += 1
+            tags = sim.deviations.tags()
+            run.day_deviations.update(tags)
+            for refusal in sim.refusals:
+                if refusal.while_closed:
+                    run.refused_while_closed += 1
+                    run.waited_for_reopening += refusal.retry_at is not None
+                    run.went_home += refusal.retry_at is None
+                else:
+                    run.refused_otherwise += 1
+            for o in outcomes:
+                entry = pending.pop(o.ticket_id, None)
+                if entry is None or o.actual_wait_minutes is None:
+                    continue
+                band, predictions = entry
+                run.joins.append(ScoredJoin(band, tags, o.actual_wait_minutes, predictions))
+        with world.uow(write=False) as uow:
+            run.joins_on_closed_dates = uow.session.scalar(
+                select(func.count()).select_from(Ticket).where(Ticket.site_id == world.site_id,
+                                                                Ticket.service_day.in_(run.closed_dates))
+            ) if run.closed_dates else 0
+        database.dispose()
+    run.seconds = time.perf_counter() - started
+    run.cpu_seconds = time.process_time() - cpu_started
+    return run
+
+
+def _staffed_intervals(intervals, staffing) -> tuple[tuple[datetime, datetime], ...] | None:
+    """The opening intervals widened by the actual staffing's blocks: staff late to a closure really call
+    into it, and the reference that knows the actual staffing knows that too."""
+    if intervals is None:
+        return None
+    merged: list[list[datetime]] = []
+    for start, end in sorted([*intervals, *((b.starts_at, b.ends_at) for b in staffing)]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((start, end) for start, end in merged)
+
+
+def _score_cells(s: dict[str, AccuracyScore]) -> str:
+    return " | ".join(f"{_fmt(s[p].mae_minutes)} | {_fmt(s[p].coverage, '{:.1%}')} | {_fmt(s[p].past_p90, '{:.1%}')}"
+                      for p in DAY_PREDICTORS)
+
+
+def day_tables(runs: list[DayRun]) -> str:
+    columns = ("joins | schedq MAE min | schedq in 10–90 | schedq past p90 | "
+               "true-staffing MAE min | true-staffing in 10–90 | true-staffing past p90 |")
+    lines = ["By time band of the join:", "", "| scenario | band | " + columns,
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        for band in (*BANDS, "overall"):
+            joins = run.joins if band == "overall" else [j for j in run.joins if j.band == band]
+            if joins:
+                lines.append(f"| {run.name} | {band} | {len(joins)} | {_score_cells(run.scores(joins))} |")
+    lines += ["", "By deviation of the day (a day may have several):", "",
+              "| scenario | deviation | days | " + columns,
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        for tag, days in sorted(run.day_deviations.items()):
+            joins = [j for j in run.joins if tag in j.deviations]
+            if joins:
+                lines.append(f"| {run.name} | {tag} | {days} | {len(joins)} | {_score_cells(run.scores(joins))} |")
+    lines.append("")
+    for run in runs:
+        closed = ", ".join(d.isoformat() for d in run.closed_dates) or "none"
+        lines.append(
+            f"- {run.name}: {run.history_days} open days of history, {run.days} scored open days, "
+            f"{len(run.joins)} scored joins; refused while closed (not scored): {run.refused_while_closed} "
+            f"({run.waited_for_reopening} waited for the reopening, {run.went_home} went home); other refusals: "
+            f"{run.refused_otherwise}; closed dates {closed} ({run.joins_on_closed_dates} joins on them); "
+            f"{run.seconds:.0f} s ({run.cpu_seconds:.0f} s of CPU)"
+        )
+    return "\n".join(lines)
+
+
+def day_targets(runs: list[DayRun]) -> tuple[str, bool]:
+    lines, all_ok = [], True
+    for run in runs:
+        checks = []
+        for band in (*BANDS, "overall"):
+            joins = run.joins if band == "overall" else [j for j in run.joins if j.band == band]
+            if len(joins) < BAND_MIN_JOINS:
+                if joins:
+                    lines.append(f"- {run.name}: n/a {band}: {len(joins)} joins (< {BAND_MIN_JOINS}, not judged)")
+                continue
+            mine = run.scores(joins)["schedq"]
+            checks += [
+                (f"{band}: coverage {mine.coverage:.1%} (75–85 %)", 0.75 <= mine.coverage <= 0.85),
+                (f"{band}: past p90 {mine.past_p90:.1%} (≤ 15 %)", mine.past_p90 <= 0.15),
+            ]
+        if run.joins:
+            s = run.scores(run.joins)
+            ratio = s["schedq"].mae_minutes / s["schedq-true"].mae_minutes
+            checks.append((f"overall MAE {s['schedq'].mae_minutes:.2f} / true-staffing MAE "
+                           f"{s['schedq-true'].mae_minutes:.2f} = {ratio:.3f} (≤ 1.10)", ratio <= 1.10))
+        for text, ok in checks:
+            all_ok &= ok
+            lines.append(f"- {run.name}: {'PASS' if ok else 'FAIL'} {text}")
+    return "\n".join(lines), all_ok
+
+
+def _run_day(name: str, heldout_days: int, settings: Settings) -> DayRun:
+    return run_day_scenario(name, heldout_days=heldout_days, settings=settings)
+
+
+def main_day(args, settings: Settings) -> int:
+    names = args.scenario or list(DAY_QUICK if args.quick else DAY_SCENARIOS)
+    started = time.perf_counter()
+    jobs = []
+    for name in names:
+        heldout = args.heldout_days or DAY_HELDOUT.get(name, 10)
+        jobs.append((name, heldout))
+    done: dict[str, DayRun] = {}
+    if args.jobs > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            futures = [pool.submit(_run_day, n, h, settings) for n, h in jobs]
+            for future in as_completed(futures):
+                run = future.result()
+                done[run.name] = run
+                print(f"  ({run.name}: {run.days} scored days, {len(run.joins)} joins, {run.seconds:.0f} s, "
+                      f"{run.cpu_seconds:.0f} s of CPU)", flush=True)
+    else:
+        for n, h in jobs:
+            done[n] = _run_day(n, h, settings)
+    runs = [done[n] for n in names]
+    text, _ = day_targets(runs)
+    output = "\n".join([
+        f"Settings: history as each scenario gives it (else {settings.training_days} open days), held-out open days "
+        f"{', '.join(f'{n} {h}' for n, h in jobs)}, seed {settings.seed}, {_replications()} replications per promise "
+        f"(schedq), {settings.true_replications} per true-staffing estimate (schedq-true given the day's actual "
+        "staffing from the join on).", "",
+        day_tables(runs), "", f"Targets (every band with at least {BAND_MIN_JOINS} joins):", "", text, "",
+        f"Wall time {time.perf_counter() - started:.0f} s with {args.jobs} processes.",
+    ])
+    print(output)
+    full = not (args.quick or args.scenario or args.heldout_days)
+    target = args.write or (RESULTS if full else None)
+    if target is not None:
+        write_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
+                      "\n\n" + output + "\n")
+    return 0
+
+
+def write_section(path: Path, heading: str, body: str) -> None:
+    """Put `heading` and `body` at the end of the file at `path`, replacing that section if present."""
+    text = path.read_text() if path.exists() else "# Wait-estimate accuracy benchmark\n"
+    before, _, _ = text.partition("\n" + heading + "\n")
+    path.write_text(before.rstrip("\n") + "\n\n" + heading + "\n\n" + body)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 training days, 3 held-out days, tiny and ciw only; no RESULTS.md")
+    parser.add_argument("--quick", action="store_true",
+                        help="5 training days, 3 held-out days, tiny and ciw only (with --day-as-it-goes: tiny-day, "
+                             "3 held-out days); no RESULTS.md")
     parser.add_argument("--scenario", action="append", help=f"one of {', '.join(ALL)} or tiny (repeatable)")
     parser.add_argument("--training-days", type=int, help="open days of history (default 5)")
     parser.add_argument("--heldout-days", type=int, help="open days scored (default 30; quick 3)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-speed", action="store_true", help="skip the request-cost measurement")
     parser.add_argument("--write", type=Path, default=None, help="write the report here (full runs: RESULTS.md)")
+    parser.add_argument("--day-as-it-goes", action="store_true",
+                        help=f"staff deviations, closures and short history ({', '.join(DAY_SCENARIOS)}; quick: "
+                             f"{', '.join(DAY_QUICK)}), scored by time band")
     args = parser.parse_args(argv)
+    if args.day_as_it_goes:
+        return main_day(args, Settings(training_days=args.training_days or 5))
     settings = Settings(training_days=5, heldout_days=3) if args.quick else Settings()
     if args.training_days or args.heldout_days:
         settings = Settings(training_days=args.training_days or settings.training_days,
@@ -475,8 +784,12 @@ def main(argv: list[str] | None = None) -> int:
     full = not (args.quick or args.scenario or args.training_days or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
+        kept = ""
+        if target.exists():
+            _, found, section = target.read_text().partition("\n" + DAY_SECTION + "\n")
+            kept = "\n" + found + section if found else ""
         target.write_text("# Wait-estimate accuracy benchmark\n\nCommand: `.venv/bin/python -m benchmarks.wait_accuracy`"
-                          "\n\n" + output + "\n")
+                          "\n\n" + output + "\n" + kept)
     return 0
 
 

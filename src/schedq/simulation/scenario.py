@@ -42,6 +42,25 @@ time), and the appointments (share of seats booked, no-show rate, lateness).
     lateness_mean_minutes = -15.0
     lateness_sd_minutes = 9.0
     mix = { DRAW = 1.0 }
+
+Walk-in profile entries outside the opening hours (before opening, over a
+lunch closure) are people who come while the site is closed: they try the
+kiosk, and if the service refuses them they wait outside and join when the
+site reopens, or leave with probability `walk_ins.leave_when_closed`.
+
+Staff deviations from the plan (all optional; each day draws its own,
+independently and reproducibly from `deviations.seed` and the date):
+
+    history_days = 3                  # open days of history before the scored days (benchmark)
+
+    [deviations]
+    seed = 11
+    late_opening = { probability = 0.3, minutes = [5, 20] }   # stations open late at the start of the day
+    late_reopening = { probability = 0.3, minutes = [5, 15] } # ... and after a closure (lunch)
+    late_to_closure = { probability = 0.5, minutes = [2, 8] } # keep calling past a closure's start
+    sick_call = { probability = 0.2, until = "13:00" }        # one planned station missing (no "until": all day)
+    extra_station = { probability = 0.2, starts = "07:30", ends = "09:30" }  # one station beyond the plan
+    closed_open_days = [7]            # the 8th open day from the first simulated one is closed (a closure)
 """
 
 from __future__ import annotations
@@ -49,10 +68,12 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from schedq.domain.schedule import PlanBlock, WeeklyInterval
 from schedq.estimator import FittedModel, LatenessModel, ServiceTimeModel
@@ -98,6 +119,70 @@ class AppointmentSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DayDeviations:
+    """How staff strayed from the plan on one day (zero minutes / False: as planned)."""
+
+    late_opening_minutes: float = 0.0
+    late_reopening_minutes: float = 0.0
+    late_to_closure_minutes: float = 0.0
+    sick_call: bool = False
+    extra_station: bool = False
+
+    def tags(self) -> tuple[str, ...]:
+        """Names of the deviations of the day, for reports ("as planned" when none)."""
+        tags = [
+            name
+            for name, happened in (
+                ("late opening", self.late_opening_minutes > 0),
+                ("late reopening", self.late_reopening_minutes > 0),
+                ("late to closure", self.late_to_closure_minutes > 0),
+                ("sick call", self.sick_call),
+                ("extra station", self.extra_station),
+            )
+            if happened
+        ]
+        return tuple(tags) or ("as planned",)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviationSpec:
+    """How often, and by how much, staff stray from the capacity plan (each day drawn on its own)."""
+
+    seed: int = 0
+    late_opening_probability: float = 0.0
+    late_opening_minutes: tuple[float, float] = (5.0, 20.0)
+    late_reopening_probability: float = 0.0
+    late_reopening_minutes: tuple[float, float] = (5.0, 15.0)
+    late_to_closure_probability: float = 0.0
+    late_to_closure_minutes: tuple[float, float] = (2.0, 8.0)
+    sick_call_probability: float = 0.0
+    sick_call_until: time | None = None  # None: the station is missing all day
+    extra_station_probability: float = 0.0
+    extra_station_starts: time = time(0)
+    extra_station_ends: time = time(23, 59)
+    closed_open_days: tuple[int, ...] = ()  # indexes of open days (from the first simulated day) closed
+
+    def draw(self, day: date) -> DayDeviations:
+        """The deviations of local `day`: the same for the same seed and date, whatever else is drawn."""
+        rng = np.random.default_rng([self.seed, day.toordinal()])
+
+        def minutes(probability: float, bounds: tuple[float, float]) -> float:
+            happens, amount = rng.random() < probability, float(rng.uniform(*bounds))
+            return round(amount, 1) if happens else 0.0
+
+        late_opening = minutes(self.late_opening_probability, self.late_opening_minutes)
+        late_reopening = minutes(self.late_reopening_probability, self.late_reopening_minutes)
+        late_to_closure = minutes(self.late_to_closure_probability, self.late_to_closure_minutes)
+        return DayDeviations(
+            late_opening_minutes=late_opening,
+            late_reopening_minutes=late_reopening,
+            late_to_closure_minutes=late_to_closure,
+            sick_call=bool(rng.random() < self.sick_call_probability),
+            extra_station=bool(rng.random() < self.extra_station_probability),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     description: str
@@ -110,6 +195,9 @@ class Scenario:
     walk_in_profile: tuple[tuple[time, float], ...]
     walk_in_mix: dict[str, float]
     appointments: AppointmentSpec
+    deviations: DeviationSpec = DeviationSpec()
+    walk_in_leave_when_closed: float = 0.0  # share of walk-ins refused while closed who go home
+    history_days: int | None = None  # open days of history the benchmark gives the site (None: its default)
     slot_minutes: int = 15
     grace_minutes: int = 15
     walk_in_cutoff_minutes: int = 30
@@ -166,6 +254,29 @@ def _mix(raw: dict[str, Any] | None) -> dict[str, float]:
     return {k: v / total for k, v in mix.items()} if total else {}
 
 
+def _deviations(raw: dict[str, Any]) -> DeviationSpec:
+    def chance(key: str) -> tuple[float, tuple[float, float] | None]:
+        entry = raw.get(key, {})
+        bounds = entry.get("minutes")
+        return float(entry.get("probability", 0.0)), (float(bounds[0]), float(bounds[1])) if bounds else None
+
+    defaults = DeviationSpec()
+    fields_: dict[str, Any] = {"seed": int(raw.get("seed", 0))}
+    for key in ("late_opening", "late_reopening", "late_to_closure"):
+        probability, bounds = chance(key)
+        fields_[f"{key}_probability"] = probability
+        fields_[f"{key}_minutes"] = bounds or getattr(defaults, f"{key}_minutes")
+    sick = raw.get("sick_call", {})
+    fields_["sick_call_probability"] = float(sick.get("probability", 0.0))
+    fields_["sick_call_until"] = _time(sick["until"]) if "until" in sick else None
+    extra = raw.get("extra_station", {})
+    fields_["extra_station_probability"] = float(extra.get("probability", 0.0))
+    fields_["extra_station_starts"] = _time(extra.get("starts", "00:00"))
+    fields_["extra_station_ends"] = _time(extra.get("ends", "23:59"))
+    fields_["closed_open_days"] = tuple(int(i) for i in raw.get("closed_open_days", []))
+    return DeviationSpec(**fields_)
+
+
 def parse(data: dict[str, Any]) -> Scenario:
     """A scenario from the parsed TOML table (ValueError naming what is wrong)."""
     try:
@@ -204,6 +315,9 @@ def parse(data: dict[str, Any]) -> Scenario:
                 lateness_sd_minutes=float(appointments.get("lateness_sd_minutes", 10.0)),
                 mix=_mix(appointments.get("mix")),
             ),
+            deviations=_deviations(data.get("deviations", {})),
+            walk_in_leave_when_closed=float(walk_ins.get("leave_when_closed", 0.0)),
+            history_days=int(data["history_days"]) if "history_days" in data else None,
             slot_minutes=int(data.get("slot_minutes", 15)),
             grace_minutes=int(data.get("grace_minutes", 15)),
             walk_in_cutoff_minutes=int(data.get("walk_in_cutoff_minutes", 30)),
@@ -230,6 +344,17 @@ def _check(scenario: Scenario) -> None:
         raise ValueError("appointments.mix is needed when appointments.fill > 0")
     if max((p.stations for p in scenario.plan), default=0) > len(scenario.stations):
         raise ValueError("the plan opens more stations than the site has")
+    d = scenario.deviations
+    probabilities = (d.late_opening_probability, d.late_reopening_probability, d.late_to_closure_probability,
+                     d.sick_call_probability, d.extra_station_probability, scenario.walk_in_leave_when_closed)
+    if not all(0.0 <= p <= 1.0 for p in probabilities):
+        raise ValueError("deviation probabilities and walk_ins.leave_when_closed must be between 0 and 1")
+    for label, (low, high) in (("late_opening", d.late_opening_minutes), ("late_reopening", d.late_reopening_minutes),
+                               ("late_to_closure", d.late_to_closure_minutes)):
+        if not 0 <= low <= high:
+            raise ValueError(f"deviations.{label}.minutes must be [low, high] with 0 <= low <= high")
+    if scenario.history_days is not None and scenario.history_days < 1:
+        raise ValueError("history_days must be at least 1")
 
 
 def load(path: str | Path) -> Scenario:

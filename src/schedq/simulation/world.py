@@ -8,10 +8,18 @@ evening before (`appointments.book`), then plays events in time order:
   piecewise constant by half hour) and join at the kiosk (`tickets.join_walk_in`);
 - booked patients come at appointment time + lateness, or never (no-show),
   and check in (`tickets.check_in`);
-- stations open and pause at the capacity plan's block boundaries
-  (`queue.set_station_state`); a station to be paused finishes its patient
-  first; the most skilled stations are the ones kept open (the estimator's rule);
-  after the last block the open stations serve the line out;
+- walk-ins who come while the site is closed (profile entries before opening
+  or over a lunch closure) try the kiosk; a patient the service refuses then
+  waits outside and tries again when the site reopens (a walk-in may leave
+  instead, `Scenario.walk_in_leave_when_closed`); every refusal is recorded
+  in `SimulatedDay.refusals`;
+- stations open and pause at the boundaries of the day's ACTUAL staffing
+  (`SimulatedDay.staffing`): the capacity plan with the day's staff
+  deviations (`scenario.DayDeviations`: a late opening or reopening, calls
+  past a closure's start, a sick call, an extra station) applied by
+  `actual_staffing`; a station to be paused finishes its patient first; the
+  most skilled stations are the ones kept open (the estimator's rule); after
+  the last block the open stations serve the line out;
 - a free open station calls the next patient (`queue.call_next`), starts at
   once (`queue.start`) and completes after the patient's TRUE service time,
   drawn from the scenario's lognormal (`queue.complete`);
@@ -37,9 +45,10 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import func, select
@@ -54,7 +63,7 @@ from schedq.domain.errors import Conflict, NotFound
 from schedq.domain.tickets import ACTIVE
 from schedq.services import appointments, estimates, queue, sites, tickets
 
-from .scenario import Scenario
+from .scenario import DayDeviations, Scenario
 
 SECRET_KEY = "simulation"
 STAFF = "staff:simulation"
@@ -77,6 +86,17 @@ class Patient:
     reference: str | None = None
     ticket_id: int | None = None
     refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A join or check-in the service refused, and what the patient did about it."""
+
+    at: datetime
+    kind: str
+    message: str
+    while_closed: bool  # outside the site's opening intervals
+    retry_at: datetime | None  # when they try again (None: they left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +140,7 @@ class SiteWorld:
         self.site_id: int
         self.station_ids: list[int] = []  # preferred order: most skills first, then creation order
         self.skills: dict[int, frozenset[str]] = {}
+        self.closed_dates: set[date] = set()
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.database, write=write)
@@ -150,8 +171,22 @@ class SiteWorld:
         self.skills = {station_id: skills for *_, station_id, skills in created}
         return site.id
 
+    def close_dates(self, first: date, *, now: datetime) -> list[date]:
+        """Declare the scenario's closed dates (`deviations.closed_open_days`, counted in open days from
+        `first`) as site closures at `now`, inside the booking horizon: nobody books or walks in on them."""
+        indexes = set(self.scenario.deviations.closed_open_days)
+        if not indexes:
+            return []
+        candidates = self.open_days(first, max(indexes) + 1)
+        today = now.astimezone(self.tz).date()
+        for index in sorted(indexes):
+            sites.add_closure(self.uow(), site_id=self.site_id, day=candidates[index], reason="closed (simulated)",
+                              today=today)
+            self.closed_dates.add(candidates[index])
+        return sorted(self.closed_dates)
+
     def is_open(self, day: date) -> bool:
-        return day.weekday() in self.scenario.weekdays
+        return day.weekday() in self.scenario.weekdays and day not in self.closed_dates
 
     def local(self, day: date, wall: time) -> datetime:
         return schedule.local_instant(day, wall, self.tz)
@@ -203,11 +238,19 @@ class SimulatedDay:
         self._visit_numbers = itertools.count()
         self.last_called_wait_minutes: float | None = None
         self.planned_stations = 0
+        self.refusals: list[Refusal] = []
+        self.station_log: list[tuple[datetime, int, StationState]] = []  # (when, station id, new state)
         with world.uow(write=False) as uow:
             site = uow.session.get(Site, world.site_id)
-            self.blocks = estimates.staffing_blocks(site, day)
+            self.blocks = estimates.staffing_blocks(site, day)  # the plan
             self.closes_at = schedule.closing_time(day, sites.hours_of(site), world.tz, sites.closures_of(site))
             self.intervals = schedule.opening_intervals(day, sites.hours_of(site), world.tz, sites.closures_of(site))
+        self.deviations = world.scenario.deviations.draw(day) if self.intervals else DayDeviations()
+        if len(self.intervals) < 2:  # no closure inside the day to be late to or back from
+            self.deviations = replace(self.deviations, late_reopening_minutes=0.0, late_to_closure_minutes=0.0)
+        self.staffing = actual_staffing(
+            self.blocks, self.deviations, world.scenario, day=day, tz=world.tz, station_count=len(world.station_ids)
+        )
         if resume_at is None:
             self._book()
         else:
@@ -284,15 +327,30 @@ class SimulatedDay:
             self._push(arrives, _ARRIVE, "arrive", patient)
 
     def _draw_walk_ins(self) -> None:
-        """Non-homogeneous Poisson arrivals: Poisson counts per half hour, uniform within it."""
+        """Non-homogeneous Poisson arrivals: Poisson counts per half hour, uniform within it.
+
+        Within the opening intervals first; then, where the profile has people
+        coming while the site is closed (before opening, over a closure), those."""
         s = self.world.scenario
-        if not s.walk_in_mix:
+        if not s.walk_in_mix or not self.intervals:
             return
         for opens, closes in self.intervals:
-            at = opens
-            while at < closes:
-                end = min(at + timedelta(minutes=30), closes)
-                rate = s.walk_in_rate_per_hour(at.astimezone(self.world.tz).time())
+            self._draw_walk_ins_between(opens, closes)
+        first_entry = min((starts for starts, _ in s.walk_in_profile), default=None)
+        before = self.world.local(self.day, first_entry) if first_entry is not None else self.intervals[0][0]
+        closed = [(before, self.intervals[0][0])] + [
+            (ends, next_opens) for (_, ends), (next_opens, _) in zip(self.intervals, self.intervals[1:])
+        ]
+        for starts, ends in closed:
+            self._draw_walk_ins_between(starts, ends, skip_idle=True)
+
+    def _draw_walk_ins_between(self, starts: datetime, ends: datetime, *, skip_idle: bool = False) -> None:
+        s = self.world.scenario
+        at = starts
+        while at < ends:
+            end = min(at + timedelta(minutes=30), ends)
+            rate = s.walk_in_rate_per_hour(at.astimezone(self.world.tz).time())
+            if rate > 0 or not skip_idle:
                 minutes = (end - at).total_seconds() / 60
                 count = int(self.rng.poisson(rate * minutes / 60))
                 for offset in np.sort(self.rng.uniform(0, minutes, count)):
@@ -300,14 +358,15 @@ class SimulatedDay:
                     patient = Patient("walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code))
                     self.patients.append(patient)
                     self._push(patient.arrives_at, _ARRIVE, "arrive", patient)
-                at = end
+            at = end
 
     def _schedule_plan(self) -> None:
-        """Targets for open stations at each block boundary; after the last block the line is served out."""
-        starts = {b.starts_at for b in self.blocks}
-        for index, block in enumerate(self.blocks):
+        """Targets for open stations at each boundary of the actual staffing; after its last block
+        the line is served out."""
+        starts = {b.starts_at for b in self.staffing}
+        for index, block in enumerate(self.staffing):
             self._push(block.starts_at, _PLAN, "plan", block.stations)
-            last = index == len(self.blocks) - 1
+            last = index == len(self.staffing) - 1
             if not last and block.ends_at not in starts:
                 self._push(block.ends_at, _PLAN, "plan", 0)
 
@@ -454,6 +513,7 @@ class SimulatedDay:
 
     def _set_state(self, station_id: int, state: StationState) -> None:
         queue.set_station_state(self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now)
+        self.station_log.append((self.now, station_id, state))
         if state is StationState.OPEN:
             self.open.add(station_id)
         else:
@@ -473,12 +533,25 @@ class SimulatedDay:
                 )
         except Conflict as refusal:
             patient.refused = str(refusal)
+            self._after_refusal(patient, str(refusal))
             return
         patient.ticket_id = view.id
         self.by_ticket[view.id] = patient
         self.waiting[view.id] = patient.service_code
         if self.on_join is not None:
             self.on_join(self, patient, view, self.now)
+
+    def _after_refusal(self, patient: Patient, message: str) -> None:
+        """Refused while the site is closed: wait outside for the next opening (a walk-in may go home)."""
+        closed = not self.is_open_at(self.now)
+        reopens = next((opens for opens, _ in self.intervals if opens > self.now), None) if closed else None
+        retry_at = None
+        if reopens is not None:
+            leaves = patient.kind == "walk_in" and self.rng.random() < self.world.scenario.walk_in_leave_when_closed
+            retry_at = None if leaves else reopens
+        self.refusals.append(Refusal(self.now, patient.kind, message, closed, retry_at))
+        if retry_at is not None:
+            self._push(retry_at, _ARRIVE, "arrive", patient)
 
     def _on_complete(self, visit: Visit) -> None:
         if self._still(visit, TicketStatus.IN_SERVICE) is None:
@@ -529,6 +602,16 @@ class SimulatedDay:
     def open_stations(self) -> int:
         return len(self.open)
 
+    def is_open_at(self, at: datetime) -> bool:
+        """Whether `at` falls inside the site's opening intervals today (hours and closures)."""
+        return any(opens <= at < closes for opens, closes in self.intervals)
+
+    def actual_staffing_from(self, at: datetime) -> tuple[estimator.StaffingBlock, ...]:
+        """The day's actual staffing from `at` on, as the estimator's blocks (what really opens when)."""
+        return tuple(
+            replace(block, starts_at=max(block.starts_at, at)) for block in self.staffing if block.ends_at > at
+        )
+
     def planned_stations_at(self, at: datetime) -> int:
         """Stations the plan has open at `at`, else those of the next block (0 when none is left)."""
         for block in self.blocks:
@@ -569,6 +652,88 @@ class SimulatedDay:
                 )
                 for t in rows
             ]
+
+
+# The day's actual staffing ----------------------------------------------------------------
+
+
+def actual_staffing(
+    plan: list[estimator.StaffingBlock],
+    deviations: DayDeviations,
+    scenario: Scenario,
+    *,
+    day: date,
+    tz: ZoneInfo,
+    station_count: int,
+) -> list[estimator.StaffingBlock]:
+    """The plan of `day` (blocks cut to opening hours) as staff really keep it.
+
+    A sick call leaves one planned station shut (never the last one) until
+    `sick_call_until`, or all day; an extra station opens one beyond the plan
+    (as far as the site has stations) over its window; a late opening or
+    reopening leaves every station shut for its minutes after the day's first
+    block, or after each closure, starts; being late to a closure keeps the
+    stations of the block before it calling for its minutes into the closure.
+    """
+    spec = scenario.deviations
+    blocks = [replace(b) for b in plan]
+    if not blocks:
+        return []
+
+    def local(wall: time) -> datetime:
+        return schedule.local_instant(day, wall, tz)
+
+    first, last = blocks[0].starts_at, blocks[-1].ends_at
+    gaps = [(a.ends_at, b.starts_at) for a, b in zip(blocks, blocks[1:]) if a.ends_at < b.starts_at]
+    if deviations.sick_call:
+        until = local(spec.sick_call_until) if spec.sick_call_until else last
+        blocks = _adjust(blocks, first, until, lambda n: max(n - 1, 1))
+    if deviations.extra_station:
+        blocks = _adjust(blocks, local(spec.extra_station_starts), local(spec.extra_station_ends),
+                         lambda n: min(n + 1, station_count))
+    if deviations.late_to_closure_minutes > 0:
+        extended = []
+        for starts, ends in gaps:
+            before = next(b for b in blocks if b.ends_at == starts)
+            late = min(starts + timedelta(minutes=deviations.late_to_closure_minutes), ends)
+            extended.append(replace(before, starts_at=starts, ends_at=late))
+        blocks = sorted(blocks + extended, key=lambda b: b.starts_at)
+    if deviations.late_opening_minutes > 0:
+        blocks = _adjust(blocks, first, first + timedelta(minutes=deviations.late_opening_minutes), lambda n: 0)
+    if deviations.late_reopening_minutes > 0:
+        for _, reopens in gaps:
+            blocks = _adjust(blocks, reopens, reopens + timedelta(minutes=deviations.late_reopening_minutes),
+                             lambda n: 0)
+    return _merge([b for b in blocks if b.stations > 0 and b.starts_at < b.ends_at])
+
+
+def _adjust(blocks: list[estimator.StaffingBlock], starts: datetime, ends: datetime, change) -> list[
+        estimator.StaffingBlock]:
+    """`blocks` with `change(stations)` applied over [starts, ends) (blocks split at its edges)."""
+    out = []
+    for b in blocks:
+        inside_from, inside_to = max(b.starts_at, starts), min(b.ends_at, ends)
+        if inside_from >= inside_to:
+            out.append(b)
+            continue
+        if b.starts_at < inside_from:
+            out.append(replace(b, ends_at=inside_from))
+        out.append(replace(b, starts_at=inside_from, ends_at=inside_to, stations=change(b.stations)))
+        if inside_to < b.ends_at:
+            out.append(replace(b, starts_at=inside_to))
+    return out
+
+
+def _merge(blocks: list[estimator.StaffingBlock]) -> list[estimator.StaffingBlock]:
+    """Adjacent blocks with the same stations joined into one."""
+    out: list[estimator.StaffingBlock] = []
+    for b in sorted(blocks, key=lambda b: b.starts_at):
+        if out and out[-1].ends_at == b.starts_at and out[-1].stations == b.stations \
+                and out[-1].added_station_skills == b.added_station_skills:
+            out[-1] = replace(out[-1], ends_at=b.ends_at)
+        else:
+            out.append(b)
+    return out
 
 
 def served(outcome: Outcome) -> bool:
