@@ -415,7 +415,12 @@ async def timed(
     phase = recorder.phase
     started = due if due is not None else time.perf_counter()
     try:
-        response = await client.request(method, path, **options)
+        # httpx's time-outs bound each step; this bounds the whole request, queueing for a connection included.
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+            response = await client.request(method, path, **options)
+    except TimeoutError:
+        recorder.error(phase, endpoint, "timeout")
+        return None
     except httpx.HTTPError as error:
         recorder.error(phase, endpoint, type(error).__name__)
         return None
@@ -633,13 +638,17 @@ class Readers:
             due += self.rng.expovariate(self.settings.portal_reads_per_second)
             if due >= until:
                 break
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            ahead = due - time.perf_counter()
+            if ahead > 0:  # when behind, send what is due at once rather than one per turn of the loop
+                await asyncio.sleep(ahead)
             endpoint = self.rng.choices([TICKET, WAIT, BEST_TIMES], weights=[0.6, 0.3, 0.1])[0]
             task = asyncio.create_task(self.read(client, endpoint, due=due))
             pending.add(task)
             task.add_done_callback(pending.discard)
         if pending:
-            await asyncio.wait(pending, timeout=REQUEST_TIMEOUT_SECONDS + 5)
+            _done, unfinished = await asyncio.wait(set(pending), timeout=REQUEST_TIMEOUT_SECONDS + 5)
+            for task in unfinished:
+                task.cancel()
 
 
 async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: CpuMeter) -> Recorder:
