@@ -409,7 +409,8 @@ class Recorder:
 
 
 async def timed(
-    recorder: Recorder, client: httpx.AsyncClient, endpoint: str, method: str, path: str, *, expect: tuple[int, ...], due: float | None = None, **options
+    recorder: Recorder, client: httpx.AsyncClient, endpoint: str, method: str, path: str, *,
+    expect: tuple[int, ...], due: float | None = None, gate: asyncio.Semaphore | None = None, **options
 ) -> httpx.Response | None:
     """One request, recorded under the current phase; None when it failed or answered unexpectedly."""
     phase = recorder.phase
@@ -417,7 +418,13 @@ async def timed(
     try:
         # httpx's time-outs bound each step; this bounds the whole request, queueing for a connection included.
         async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
-            response = await client.request(method, path, **options)
+            if gate is None:
+                response = await client.request(method, path, **options)
+            else:
+                # Queue here, not in httpcore's pool, whose hand-out of connections is
+                # quadratic in the requests waiting (it stalls the driver under overload).
+                async with gate:
+                    response = await client.request(method, path, **options)
     except TimeoutError:
         recorder.error(phase, endpoint, "timeout")
         return None
@@ -573,6 +580,7 @@ class Readers:
         self.rng = rng
         self.site_ids = [s.seeded.site_id for s in writers.sites]
         self.base = f"{base}{API}"
+        self.gate: asyncio.Semaphore | None = None
 
     def _client(self, connections: int) -> httpx.AsyncClient:
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -586,15 +594,15 @@ class Readers:
                 await asyncio.sleep(0.05)
                 return
             ticket_id, token = chosen
-            await timed(self.recorder, client, TICKET, "GET", f"/tickets/{ticket_id}", expect=(200,), due=due, headers={"X-Patient-Token": token})
+            await timed(self.recorder, client, TICKET, "GET", f"/tickets/{ticket_id}", expect=(200,), due=due, gate=self.gate, headers={"X-Patient-Token": token})
         elif endpoint == TRIVIAL:
-            await timed(self.recorder, client, TRIVIAL, "GET", "/services", expect=(200,), due=due)
+            await timed(self.recorder, client, TRIVIAL, "GET", "/services", expect=(200,), due=due, gate=self.gate)
         elif endpoint == WAIT:
-            await timed(self.recorder, client, WAIT, "GET", f"/sites/{site_id}/wait", expect=(200,), due=due)
+            await timed(self.recorder, client, WAIT, "GET", f"/sites/{site_id}/wait", expect=(200,), due=due, gate=self.gate)
         elif endpoint == DISPLAY:
-            await timed(self.recorder, client, DISPLAY, "GET", f"/sites/{site_id}/display", expect=(200,), due=due)
+            await timed(self.recorder, client, DISPLAY, "GET", f"/sites/{site_id}/display", expect=(200,), due=due, gate=self.gate)
         elif endpoint == BEST_TIMES:
-            await timed(self.recorder, client, BEST_TIMES, "GET", f"/sites/{site_id}/best-times", expect=(200,), due=due, params={"service": "DRAW"})
+            await timed(self.recorder, client, BEST_TIMES, "GET", f"/sites/{site_id}/best-times", expect=(200,), due=due, gate=self.gate, params={"service": "DRAW"})
 
     async def closed_loop(self, endpoint: str, until: float) -> None:
         """`closed_loop_clients` clients, each sending its next request when the last is answered."""
@@ -610,7 +618,9 @@ class Readers:
         """Screens polling with If-None-Match and Poisson portal reads; returns the reads offered."""
         screens = len(self.site_ids) * self.settings.screens_per_site
         started = time.perf_counter()
-        async with self._client(min(128, screens + 32)) as client:
+        connections = min(128, screens + 32)
+        self.gate = asyncio.Semaphore(connections)
+        async with self._client(connections) as client:
             portal = asyncio.create_task(self._portal(client, until))
             await asyncio.gather(*(self._screen(client, site_id, until) for site_id in self.site_ids for _ in range(self.settings.screens_per_site)))
             await portal
@@ -626,7 +636,7 @@ class Readers:
             if time.perf_counter() >= until:
                 return
             headers = {"If-None-Match": etag} if etag else {}
-            response = await timed(self.recorder, client, SCREEN, "GET", f"/sites/{site_id}/display", expect=(200, 304), headers=headers)
+            response = await timed(self.recorder, client, SCREEN, "GET", f"/sites/{site_id}/display", expect=(200, 304), gate=self.gate, headers=headers)
             if response is not None and response.headers.get("ETag"):
                 etag = response.headers["ETag"]
             due = max(due + interval, time.perf_counter())
