@@ -395,7 +395,7 @@ class Recorder:
                         p99_ms=float(np.percentile(record.latencies_ms, 99)) if answered else None,
                         errors=record.errors,
                         not_modified_share=record.not_modified / answered if endpoint == SCREEN and answered else None,
-                        trivial_ratio=per_second / trivial if in_phase_a and endpoint not in WRITES and trivial else None,
+                        trivial_ratio=per_second / trivial if in_phase_a and endpoint not in (*WRITES, RESYNC) and trivial else None,
                     )
                 )
         return rows
@@ -730,10 +730,11 @@ def costs(recorder: Recorder) -> Costs:
         phase_writes = answered(name, WRITES)
         if not reads:
             continue
-        if app_write is not None:
-            app_read[name] = max(0.0, phase.app_cpu_seconds * 1000 - phase_writes * app_write) / reads
-        if database_write is not None and phase.database_cpu_seconds is not None:
-            database_read[name] = max(0.0, phase.database_cpu_seconds * 1000 - phase_writes * database_write) / reads
+        # A net cost at or below zero is the writes' cost varying more than the reads cost: not shown.
+        if app_write is not None and phase.app_cpu_seconds * 1000 > phase_writes * app_write:
+            app_read[name] = (phase.app_cpu_seconds * 1000 - phase_writes * app_write) / reads
+        if database_write is not None and phase.database_cpu_seconds is not None and phase.database_cpu_seconds * 1000 > phase_writes * database_write:
+            database_read[name] = (phase.database_cpu_seconds * 1000 - phase_writes * database_write) / reads
     return Costs(app_write, database_write, app_read, database_read)
 
 
