@@ -172,6 +172,17 @@ def test_walk_ins_still_to_come_do_not_pass_the_newcomer():
     assert newcomer(snapshot, busy_profile_model()).p50 == newcomer(snapshot, exponential_model(SERVICE_MEAN)).p50
 
 
+def test_walk_ins_still_to_come_never_pass_someone_who_joined_after_the_snapshot_instant():
+    # A snapshot's `now` is rounded down (15 s): the ticket that just joined may carry a later time.
+    snapshot = early_appointment_site(True)
+    just_joined = WaitingTicket(7, "DRAW", "walk_in", snapshot.now + timedelta(seconds=10))
+    snapshot = SiteSnapshot(now=snapshot.now, stations=snapshot.stations, waiting=[*snapshot.waiting, just_joined],
+                            closes_at=snapshot.closes_at, staffing=snapshot.staffing)
+    quiet = estimate(snapshot, exponential_model(SERVICE_MEAN), replications=400, seed=3).tickets[7]
+    busy = estimate(snapshot, busy_profile_model(), replications=400, seed=3).tickets[7]
+    assert busy.p90 == quiet.p90
+
+
 def test_a_plain_walk_in_line_is_unchanged_by_the_arrival_profile():
     snapshot = site(at(10), 2, line(6))
     plain = estimate(snapshot, exponential_model(SERVICE_MEAN), replications=300, seed=2)

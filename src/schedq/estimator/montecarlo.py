@@ -276,7 +276,10 @@ def _build_queue(
     now = snapshot.now
     upcoming = sorted(snapshot.upcoming_appointments, key=lambda a: (a.appointment_at, str(a.appointment_id)))
     next_id = max([t.ticket_id for t in waiting] + [0]) + 1
-    ghost_rank = rank(QueueEntry(ticket_id=_GHOST_ID, service_code="", joined_at=now), now)
+    # The newcomer, the walk-ins still to come and late check-ins join behind everyone in line: at
+    # `now`, or at the latest join when that is later (a snapshot's `now` may be rounded down).
+    behind_line = max([now, *(t.joined_at for t in waiting)])
+    ghost_rank = rank(QueueEntry(ticket_id=_GHOST_ID, service_code="", joined_at=behind_line), now)
 
     before: list[tuple] = []
     due: list[tuple] = []
