@@ -208,4 +208,13 @@ def warm_up_in_background() -> threading.Thread:
         if _warm_up_thread is None:
             _warm_up_thread = threading.Thread(target=warm_up, name="schedq-estimator-warm-up", daemon=True)
             _warm_up_thread.start()
+            # A process forked mid-compile (`schedq serve` forks its workers from the process that
+            # built the app) would inherit numba's compiler lock held by a thread it does not have:
+            # a fork waits for the warm-up instead, and the children inherit the compiled kernel.
+            os.register_at_fork(before=_wait_for_warm_up)
         return _warm_up_thread
+
+
+def _wait_for_warm_up() -> None:
+    if _warm_up_thread is not None and _warm_up_thread is not threading.current_thread():
+        _warm_up_thread.join()
