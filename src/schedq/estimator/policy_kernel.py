@@ -1,6 +1,6 @@
 """The call policy played per replication, compiled with numba: arrays in, call times out.
 
-`simulate_call_times` (montecarlo.py) builds the inputs (draws, ranks as float
+`simulation_setup` (montecarlo.py) builds the inputs (draws, ranks as float
 keys, station open intervals); `run_policy` plays the policy and returns when
 each ticket and each newcomer ("ghost") is called. The rules are those of
 docs/estimator.md ("Algorithm"): the station that frees first acts (lowest
