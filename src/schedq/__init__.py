@@ -34,4 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)
+    if values["ESTIMATOR_WARM_UP"]:
+        # Compiling the estimator's kernel takes seconds (loading it from numba's cache well under
+        # one): done beside start-up in each worker process, not in the first request.
+        from schedq.estimator.policy_kernel import warm_up_in_background
+
+        warm_up_in_background()
     return app

@@ -21,6 +21,7 @@ _ENV_PARSERS: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "REMOTE_JOINS_PER_CONTACT_PER_DAY": int,
     "REMOTE_JOINS_PER_ADDRESS_PER_HOUR": int,
+    "ESTIMATOR_WARM_UP": bool,
 }
 
 
@@ -45,6 +46,7 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     REMOTE_JOINS_PER_CONTACT_PER_DAY = 2
     REMOTE_JOINS_PER_ADDRESS_PER_HOUR = 10
+    ESTIMATOR_WARM_UP = True  # compile the estimator's kernel in a background thread at start-up
 
     API_TITLE = "schedq"
     API_VERSION = "v1"

@@ -1,4 +1,4 @@
-"""Wait-time estimator: pure (numpy only) — snapshot in, estimates out; fitting from history.
+"""Wait-time estimator: pure (numpy; numba for the policy's inner loop) — snapshot in, estimates out; fitting.
 
 Never imports Flask, SQLAlchemy or marshmallow; the service layer builds
 snapshots and stores fitted models.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+import numpy as np
 
 from .model import FittedModel
 from .montecarlo import estimate
@@ -17,6 +20,12 @@ from .snapshot import (
 )
 
 SERVICE_DEFAULTS = {"DRAW": 8.0, "UDS": 12.0, "GTT": 15.0, "PED": 14.0}
+
+DEMO_SIZE = (8, 60)
+"""(stations, waiting) of the demo-sized site `busy_site()`."""
+
+LINE_SIZES = ((3, 30), (10, 150), (20, 400), (40, 800))
+"""(stations, waiting) of the synthetic lines that show how the cost grows with the line."""
 
 
 def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
@@ -67,3 +76,40 @@ def time_estimate(replications: int = 1000, repeats: int = 7, *, waiting: int = 
         estimate(snapshot, model, replications=replications, seed=seed)
         timings.append(time.perf_counter() - start)
     return sorted(timings)[len(timings) // 2]
+
+
+def time_reference_operation(repeats: int = 7) -> float:
+    """Median wall time in seconds of a fixed numpy operation (sorting 10⁶ floats).
+
+    Timed in the same run as the estimates so that figures taken on a busy,
+    shared machine can be compared as ratios.
+    """
+    values = np.random.default_rng(0).random(1_000_000)
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.sort(values)
+        timings.append(time.perf_counter() - start)
+    return sorted(timings)[len(timings) // 2]
+
+
+@dataclass(frozen=True, slots=True)
+class SizeTiming:
+    stations: int
+    waiting: int
+    seconds: float
+
+    @property
+    def microseconds_per_waiting(self) -> float:
+        return self.seconds * 1e6 / self.waiting
+
+
+def time_sizes(replications: int = 1000, *, budget_seconds: float = 2.0) -> list[SizeTiming]:
+    """Median time per estimate for the demo site and each of `LINE_SIZES` (3 to 7 repeats each)."""
+    out = []
+    for stations, waiting in (DEMO_SIZE, *LINE_SIZES):
+        first = time_estimate(replications, repeats=1, waiting=waiting, stations=stations)
+        repeats = int(min(7, max(3, budget_seconds / max(first, 1e-9))))
+        seconds = time_estimate(replications, repeats=repeats, waiting=waiting, stations=stations)
+        out.append(SizeTiming(stations, waiting, seconds))
+    return out

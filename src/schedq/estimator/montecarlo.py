@@ -1,8 +1,8 @@
 """Forward Monte Carlo of the call policy from a site snapshot.
 
-Vectorised across replications (numpy arrays of shape replications x tickets);
-a Python loop walks the events. In each step every replication takes the
-station that frees up first; if the station is inside one of its planned
+Draws and ranks are built here with numpy, as arrays of shape replications x
+tickets; `policy_kernel.run_policy` (compiled) then plays the policy in each
+replication: the station that frees up first acts; inside one of its planned
 open periods it calls the best eligible ticket by the call policy, or idles
 until the next ticket it could serve arrives. Times are minutes after `now`.
 
@@ -30,6 +30,7 @@ from schedq.domain.policy import QueueEntry, rank
 
 from ._normal import normal_above, norm_sf
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
+from .policy_kernel import PolicyInputs, run_policy
 from .result import SiteEstimate, WaitEstimate
 from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
 
@@ -251,11 +252,10 @@ class _Queue:
     service: list[str]
     arrival: np.ndarray  # (R, N) minutes after now; inf for no-shows
     key_before: np.ndarray  # (R, N) ordinal before the appointment falls due
-    key_due: np.ndarray  # (N,) ordinal once due
+    key_due: np.ndarray  # (R, N) ordinal once due (late check-ins differ per replication)
     due_at: np.ndarray  # (N,) minutes after now when the appointment falls due (inf: never changes)
     service_minutes: np.ndarray  # (R, N)
     ghost_key: float
-    counted: int  # the first columns, whose calls end the run (the rest are walk-ins still to come)
 
 
 def _rng_streams(seed: int | np.random.Generator) -> list[np.random.Generator]:
@@ -351,7 +351,6 @@ def _build_queue(
         due_at=due_at_arr,
         service_minutes=np.ascontiguousarray(service_minutes.T),
         ghost_key=ghost_ord,
-        counted=n,
     )
 
 
@@ -447,32 +446,93 @@ def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
         due_at=np.concatenate([q.due_at, np.full(x.shape[1], _INF)]),
         service_minutes=np.ascontiguousarray(np.hstack([q.service_minutes, future.service_minutes])),
         ghost_key=q.ghost_key,
-        counted=q.counted,
     )
 
 
-def _first_free(
-    snapshot: SiteSnapshot, model: FittedModel, plan: StationPlan, replications: int, rng: np.random.Generator
+def _station_free_at(
+    plan: StationPlan, snapshot: SiteSnapshot, model: FittedModel, replications: int,
+    station_rng: np.random.Generator,
 ) -> np.ndarray:
-    """When each station slot is first free (R, S): busy ones finish their patient first."""
+    """When each station slot is first free (replications x slots): busy ones finish their patient first."""
     free = np.zeros((replications, len(plan.skills)))
     for j, station in enumerate(plan.current):
-        u = rng.random(replications)  # drawn for every station so the streams stay aligned
+        u = station_rng.random(replications)  # drawn for every station so the streams stay aligned
         if station.busy_with is not None:
             elapsed = max(_minutes(snapshot.now, station.busy_with.started_at), 0.0)
             free[:, j] = remaining_service(model.service_model(station.busy_with.service_code), elapsed, u)
     return free
 
 
-def _open_period_table(plan: StationPlan) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends (S, K) of each slot's open periods, padded with inf."""
+def _open_periods(plan: StationPlan, replications: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of each slot's open periods (replications x slots x periods), padded with inf."""
     k_max = max(len(iv) for iv in plan.open_intervals) + 1
     starts = np.full((len(plan.skills), k_max), _INF)
     ends = np.full((len(plan.skills), k_max), _INF)
     for j, iv in enumerate(plan.open_intervals):
         for k, (a, b) in enumerate(iv):
             starts[j, k], ends[j, k] = a, b
-    return starts, ends
+    shape = (replications, *starts.shape)
+    return np.broadcast_to(starts, shape), np.broadcast_to(ends, shape)
+
+
+def _can_serve(station_skills: Sequence[frozenset[str]], services: Sequence[str]) -> np.ndarray:
+    """(stations, services) bool: which station can do which service."""
+    return np.array([[code in skills for code in services] for skills in station_skills],
+                    dtype=bool).reshape(len(station_skills), len(services))
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationSetup:
+    """What `simulate_call_times` plays: the kernel's inputs, the station plan and the tickets simulated."""
+
+    inputs: PolicyInputs | None  # None when no station is open or planned today
+    plan: StationPlan
+    waiting: list[WaitingTicket]
+    newcomer_services: list[str]
+
+
+def simulation_setup(
+    snapshot: SiteSnapshot,
+    model: FittedModel,
+    *,
+    replications: int = 1000,
+    seed: int | np.random.Generator = 0,
+    newcomer_services: Sequence[str] = (),
+) -> SimulationSetup:
+    """Draw everything random and turn the snapshot into the kernel's arrays.
+
+    Columns: the waiting tickets, the upcoming appointments, then the walk-ins
+    still to come (only when someone in line can be passed by them).
+    """
+    waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
+    known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
+    known |= {a.service_code for a in snapshot.upcoming_appointments}
+    plan = station_plan(snapshot, known)
+    *queue_rngs, station_rng, future_rng = _rng_streams(seed)
+    queue = _build_queue(snapshot, model, replications, waiting, queue_rngs)
+    if any(can_be_passed(t, snapshot.now) for t in waiting):
+        # Only then can a walk-in joining later change anyone's call time.
+        queue = _with_future_walk_ins(queue, _future_walk_ins(snapshot, model, replications, future_rng))
+    if not plan.skills:
+        return SimulationSetup(None, plan, waiting, list(newcomer_services))
+    free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
+    open_starts, open_ends = _open_periods(plan, replications)
+    inputs = PolicyInputs(
+        arrival=queue.arrival,
+        key_before=queue.key_before,
+        key_due=queue.key_due,
+        due_at=queue.due_at,
+        service_minutes=queue.service_minutes,
+        station_free_at=free_at,
+        open_starts=open_starts,
+        open_ends=open_ends,
+        can_serve=_can_serve(plan.skills, queue.service),
+        ghost_can_serve=_can_serve(plan.skills, newcomer_services),
+        ghost_key=queue.ghost_key,
+        # Upcoming appointments and walk-ins still to come only take stations; nobody asks when they are called.
+        reported=np.arange(len(queue.service)) < len(waiting),
+    )
+    return SimulationSetup(inputs, plan, waiting, list(newcomer_services))
 
 
 def simulate_call_times(
@@ -489,88 +549,14 @@ def simulate_call_times(
     newcomer call times in `newcomer_services` order, the station plan, the
     waiting tickets simulated). `inf` means never called.
     """
-    waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
-    known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
-    known |= {a.service_code for a in snapshot.upcoming_appointments}
-    plan = station_plan(snapshot, known)
-    *queue_rngs, station_rng, future_rng = _rng_streams(seed)
-    r = replications
-    q = _build_queue(snapshot, model, r, waiting, queue_rngs)
-    if any(can_be_passed(t, snapshot.now) for t in waiting):
-        # Only then can a walk-in joining later change anyone's call time.
-        q = _with_future_walk_ins(q, _future_walk_ins(snapshot, model, r, future_rng))
-    n, n_wait, s_count, g = len(q.service), len(waiting), len(plan.skills), len(newcomer_services)
-
-    call = np.full((r, n), _INF)
-    ghost_call = np.full((r, g), _INF)
-    if s_count == 0 or (q.counted == 0 and g == 0):
-        return call[:, :n_wait], ghost_call, plan, waiting
-
-    free = _first_free(snapshot, model, plan, r, station_rng)
-    starts, ends = _open_period_table(plan)
-    k_max = starts.shape[1]
-    skill_ok = np.array([[code in skills for code in q.service] for skills in plan.skills],
-                        dtype=bool).reshape(s_count, n)
-    ghost_skill = np.array([[code in skills for code in newcomer_services] for skills in plan.skills],
-                           dtype=bool).reshape(s_count, g)
-
-    arrival = q.arrival
-    svc = q.service_minutes
-    appt_cols = np.flatnonzero(np.isfinite(q.due_at))
-    due_at = q.due_at[appt_cols]
-    key_before_appt = q.key_before[:, appt_cols]
-    key_due_appt = q.key_due[:, appt_cols]
-    pending_key = q.key_before.copy()  # the policy ordinal while pending, inf once called
-    pending = np.isfinite(arrival[:, :q.counted]).sum(axis=1)  # walk-ins still to come do not hold the run
-    ghost_pending = np.ones((r, g), dtype=bool)
-    ghost_left = np.full(r, g)
-    rows = np.arange(r)
-    active = np.ones(r, dtype=bool)
-
-    while True:
-        s = free.argmin(axis=1)
-        t = free[rows, s]
-        active &= np.isfinite(t) & ((pending > 0) | (ghost_left > 0))
-        if not active.any():
-            break
-        # Open periods: a station outside one goes off until its next start.
-        k = np.minimum((ends[s] <= t[:, None]).sum(axis=1), k_max - 1)  # inactive rows have t = inf
-        next_start = starts[s, k]
-        is_open = next_start <= t
-        closed = active & ~is_open
-        free[rows[closed], s[closed]] = next_start[closed]
-        go = active & is_open
-        if appt_cols.size:
-            became_due = due_at <= t[:, None]
-            key_now = np.where(became_due, key_due_appt, key_before_appt)
-            pending_key[:, appt_cols] = np.where(np.isfinite(pending_key[:, appt_cols]), key_now, _INF)
-        station_skill = skill_ok[s]
-        if n:
-            eligible = station_skill & (arrival <= t[:, None])
-            masked = np.where(eligible, pending_key, _INF)
-            j = masked.argmin(axis=1)
-            best = masked[rows, j]
-        else:
-            j, best = np.zeros(r, dtype=int), np.full(r, _INF)
-        if g:
-            reach = ghost_pending & ghost_skill[s] & (go & (best > q.ghost_key))[:, None]
-            if reach.any():
-                ghost_call[reach] = np.broadcast_to(t[:, None], (r, g))[reach]
-                ghost_pending &= ~reach
-                ghost_left -= reach.sum(axis=1)
-        calls = go & np.isfinite(best)
-        if calls.any():
-            rc, jc, sc = rows[calls], j[calls], s[calls]
-            call[rc, jc] = t[calls]
-            pending_key[rc, jc] = _INF
-            pending[rc] -= jc < q.counted
-            free[rc, sc] = t[calls] + svc[rc, jc]
-        idle = go & ~np.isfinite(best)
-        if idle.any():
-            ri, si = rows[idle], s[idle]
-            later = station_skill[ri] & np.isfinite(pending_key[ri]) & (arrival[ri] > t[ri, None])
-            free[ri, si] = np.where(later, arrival[ri], _INF).min(axis=1, initial=_INF)
-    return call[:, :n_wait], ghost_call, plan, waiting
+    setup = simulation_setup(snapshot, model, replications=replications, seed=seed,
+                             newcomer_services=newcomer_services)
+    n_wait = len(setup.waiting)
+    if setup.inputs is None:
+        never = np.full((replications, n_wait), _INF), np.full((replications, len(newcomer_services)), _INF)
+        return *never, setup.plan, setup.waiting
+    calls = run_policy(setup.inputs)
+    return calls.tickets[:, :n_wait], calls.ghosts, setup.plan, setup.waiting
 
 
 def _summarise(

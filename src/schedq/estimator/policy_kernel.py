@@ -1,0 +1,220 @@
+"""The call policy played per replication, compiled with numba: arrays in, call times out.
+
+`simulation_setup` (montecarlo.py) builds the inputs (draws, ranks as float
+keys, station open intervals); `run_policy` plays the policy and returns when
+each ticket and each newcomer ("ghost") is called. The rules are those of
+docs/estimator.md ("Algorithm"): the station that frees first acts (lowest
+station index on a tie); outside its open periods it goes off until its next
+start; else it calls the lowest current key among arrived, uncalled tickets it
+can serve (lowest column on a tie); a ghost is reached when a station with its
+skill acts and nobody eligible is ranked ahead of it; with nobody eligible the
+station idles until the next arrival it could serve.
+
+Why it is linear in the line: a replication never scans the line. Tickets
+present from the start whose key never changes ("static", most of a line) sit
+in one order per skill class (tickets that the same stations can serve),
+sorted once for all replications; a call from them is the head of that order.
+The other tickets (not arrived yet, appointments whose key switches when due,
+late check-ins) enter a small binary heap per class when they arrive and again
+when they fall due (an entry whose key is no longer current is dropped when it
+reaches the top). Stations sit in a heap ordered by (free time, index). A run
+stops once every reported ticket (those waiting now) and every ghost is
+called: later events cannot change a call that has happened.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CACHE_DIR_ENV = "NUMBA_CACHE_DIR"
+
+
+def numba_cache_dir(package_dir: Path) -> Path | None:
+    """Where the compiled kernel is cached: None for numba's own choice, else a per-user temp directory.
+
+    numba caches next to the source (`__pycache__`) when it can write there,
+    else under the user's cache directory, and refuses `cache=True` when it
+    can do neither. An installed package is often read-only, and a service
+    account's home may be too; a per-user directory under the system temp
+    directory always works. `NUMBA_CACHE_DIR`, when set, is left to numba.
+    """
+    if os.environ.get(CACHE_DIR_ENV):
+        return None
+    pycache = package_dir / "__pycache__"
+    try:
+        pycache.mkdir(exist_ok=True)
+        with tempfile.TemporaryFile(dir=pycache):
+            pass
+        return None
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"schedq-numba-cache-{os.getuid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInputs:
+    """Everything the call policy needs, as arrays; R replications, N tickets, S stations, G ghosts.
+
+    Times are minutes after now; `inf` means never. Keys are the call
+    policy's order as floats (lower is called first).
+    """
+
+    arrival: np.ndarray  # (R, N) when the ticket is in the building; inf: never (no-show, not drawn)
+    key_before: np.ndarray  # (R, N) key before the ticket's appointment falls due
+    key_due: np.ndarray  # (R, N) key once due
+    due_at: np.ndarray  # (N,) when the key switches; inf: never
+    service_minutes: np.ndarray  # (R, N)
+    station_free_at: np.ndarray  # (R, S) when each station is first free
+    open_starts: np.ndarray  # (R, S, K) open periods, in time order, padded with inf (at least one pad)
+    open_ends: np.ndarray  # (R, S, K)
+    can_serve: np.ndarray  # (S, N) bool: station can do the ticket's service
+    ghost_can_serve: np.ndarray  # (S, G) bool
+    ghost_key: float  # the key of every ghost (a walk-in joining now)
+    reported: np.ndarray  # (N,) bool: tickets whose call times are wanted (the run stops once all are called)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCalls:
+    """Call times (minutes after now; inf: never): tickets (R, N) and ghosts (R, G).
+
+    Only reported tickets are followed to the end: an unreported ticket not
+    yet called when the run stopped has inf.
+    """
+
+    tickets: np.ndarray
+    ghosts: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _SkillClasses:
+    """Tickets grouped by which stations can serve them, and split into static and dynamic."""
+
+    class_of: np.ndarray  # (N,) class index of each ticket
+    class_can_serve: np.ndarray  # (S, C) bool
+    static_order: np.ndarray  # static tickets by class, then key, then column
+    static_key: np.ndarray  # their keys
+    static_offsets: np.ndarray  # (C + 1,) class c's static tickets are static_order[off[c]:off[c+1]]
+    dynamic_cols: np.ndarray  # dynamic tickets by class, then column
+    dynamic_offsets: np.ndarray  # (C + 1,)
+    due_order: np.ndarray  # dynamic tickets whose key switches, by due time
+
+
+def _skill_classes(inputs: PolicyInputs) -> _SkillClasses:
+    n = inputs.arrival.shape[1]
+    columns = np.arange(n)
+    if n:
+        patterns, class_of = np.unique(inputs.can_serve.T, axis=0, return_inverse=True)
+        class_of = class_of.reshape(n)
+    else:
+        patterns, class_of = np.zeros((0, inputs.can_serve.shape[0]), dtype=bool), np.zeros(0, dtype=np.int64)
+    n_classes = patterns.shape[0]
+    # Static: in the building before any station acts, with a key that is the same in every
+    # replication and never switches. The rest is followed per replication.
+    first_act = inputs.station_free_at.min() if inputs.station_free_at.size else 0.0
+    there_from_start = (inputs.arrival <= first_act).all(axis=0)
+    same_key = (inputs.key_before == inputs.key_before[:1]).all(axis=0)
+    never_switches = ~np.isfinite(inputs.due_at) | (inputs.key_due == inputs.key_before).all(axis=0)
+    static = there_from_start & same_key & never_switches
+    static_cols = columns[static]
+    static_key = inputs.key_before[0, static_cols] if static_cols.size else np.zeros(0)
+    order = np.lexsort((static_cols, static_key, class_of[static_cols]))
+    static_order = static_cols[order]
+    dynamic_cols = columns[~static]
+    dynamic_cols = dynamic_cols[np.argsort(class_of[dynamic_cols], kind="stable")]
+    switching = dynamic_cols[np.isfinite(inputs.due_at[dynamic_cols])]
+    due_order = switching[np.argsort(inputs.due_at[switching], kind="stable")]
+
+    def offsets(cols: np.ndarray) -> np.ndarray:
+        counts = np.bincount(class_of[cols], minlength=n_classes)
+        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    return _SkillClasses(
+        class_of=np.ascontiguousarray(class_of, dtype=np.int64),
+        class_can_serve=np.ascontiguousarray(patterns.T, dtype=np.bool_),
+        static_order=np.ascontiguousarray(static_order, dtype=np.int64),
+        static_key=np.ascontiguousarray(static_key[order], dtype=np.float64),
+        static_offsets=offsets(static_order),
+        dynamic_cols=np.ascontiguousarray(dynamic_cols, dtype=np.int64),
+        dynamic_offsets=offsets(dynamic_cols),
+        due_order=np.ascontiguousarray(due_order, dtype=np.int64),
+    )
+
+
+def run_policy(inputs: PolicyInputs) -> PolicyCalls:
+    """Play the call policy in every replication; see the module docstring for the rules."""
+    r, n = inputs.arrival.shape
+    s_count, g = inputs.ghost_can_serve.shape
+    calls = np.full((r, n), np.inf)
+    ghost_calls = np.full((r, g), np.inf)
+    if r == 0 or s_count == 0 or (n == 0 and g == 0):
+        return PolicyCalls(calls, ghost_calls)
+    from ._policy_compiled import play  # imported on first use: compiling or loading it takes a while
+
+    classes = _skill_classes(inputs)
+
+    def floats(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    def flags(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.bool_)
+
+    play(
+        floats(inputs.arrival), floats(inputs.key_before), floats(inputs.key_due), floats(inputs.due_at),
+        floats(inputs.service_minutes), floats(inputs.station_free_at),
+        floats(inputs.open_starts), floats(inputs.open_ends),
+        classes.class_of, classes.class_can_serve, classes.static_order, classes.static_key,
+        classes.static_offsets, classes.dynamic_cols, classes.dynamic_offsets, classes.due_order,
+        flags(inputs.ghost_can_serve), float(inputs.ghost_key), flags(inputs.reported),
+        calls, ghost_calls,
+    )
+    return PolicyCalls(calls, ghost_calls)
+
+
+_warm_up_lock = threading.Lock()
+_warm_up_thread: threading.Thread | None = None
+
+
+def _tiny_inputs() -> PolicyInputs:
+    return PolicyInputs(
+        arrival=np.array([[0.0, 5.0]]),
+        key_before=np.array([[1.0, 2.0]]),
+        key_due=np.array([[1.0, 0.5]]),
+        due_at=np.array([np.inf, 3.0]),
+        service_minutes=np.array([[4.0, 4.0]]),
+        station_free_at=np.zeros((1, 1)),
+        open_starts=np.array([[[0.0, np.inf]]]),
+        open_ends=np.array([[[60.0, np.inf]]]),
+        can_serve=np.ones((1, 2), dtype=bool),
+        ghost_can_serve=np.ones((1, 1), dtype=bool),
+        ghost_key=1.5,
+        reported=np.ones(2, dtype=bool),
+    )
+
+
+def warm_up() -> None:
+    """Compile the kernel (or load it from the cache) now rather than on the first estimate."""
+    run_policy(_tiny_inputs())
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start `warm_up` once per process in a daemon thread, so the first estimate waits less or not at all."""
+    global _warm_up_thread
+    with _warm_up_lock:
+        if _warm_up_thread is None:
+            _warm_up_thread = threading.Thread(target=warm_up, name="schedq-estimator-warm-up", daemon=True)
+            _warm_up_thread.start()
+            # A process forked mid-compile (`schedq serve` forks its workers from the process that
+            # built the app) would inherit numba's compiler lock held by a thread it does not have:
+            # a fork waits for the warm-up instead, and the children inherit the compiled kernel.
+            os.register_at_fork(before=_wait_for_warm_up)
+        return _warm_up_thread
+
+
+def _wait_for_warm_up() -> None:
+    if _warm_up_thread is not None and _warm_up_thread is not threading.current_thread():
+        _warm_up_thread.join()
