@@ -77,7 +77,8 @@ from schedq.estimator.baselines import people_ahead
 PREDICTORS = ("schedq", "schedq-true", "position", "last-called", "erlang-c", "past-waits")
 PEERS = ("position", "last-called", "erlang-c", "past-waits")
 FIRST_DAY = date(2026, 1, 5)  # a Monday
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from benchmarks import results
+from benchmarks.results import RESULTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +444,8 @@ DAY_PREDICTORS = ("schedq", "schedq-true")
 BANDS = ("before opening", "first 30 min", "mid-day", "30 min before closure", "during closure",
          "30 min after reopening", "last hour before cut-off", "after cut-off")
 BAND_MIN_JOINS = 50
-DAY_SECTION = "## The day as it really goes"
+DAY_SECTION = "# The day as it really goes"
+ACCURACY_SECTION = "# Wait-estimate accuracy benchmark"
 
 
 def time_band(at: datetime, intervals: list[tuple[datetime, datetime]], *, cutoff_minutes: int) -> str:
@@ -703,16 +705,9 @@ def main_day(args, settings: Settings) -> int:
     full = not (args.quick or args.scenario or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        write_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
+        results.replace_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
                       "\n\n" + output + "\n")
     return 0
-
-
-def write_section(path: Path, heading: str, body: str) -> None:
-    """Put `heading` and `body` at the end of the file at `path`, replacing that section if present."""
-    text = path.read_text() if path.exists() else "# Wait-estimate accuracy benchmark\n"
-    before, _, _ = text.partition("\n" + heading + "\n")
-    path.write_text(before.rstrip("\n") + "\n\n" + heading + "\n\n" + body)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -784,12 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     full = not (args.quick or args.scenario or args.training_days or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        kept = ""
-        if target.exists():
-            _, found, section = target.read_text().partition("\n" + DAY_SECTION + "\n")
-            kept = "\n" + found + section if found else ""
-        target.write_text("# Wait-estimate accuracy benchmark\n\nCommand: `.venv/bin/python -m benchmarks.wait_accuracy`"
-                          "\n\n" + output + "\n" + kept)
+        results.replace_section(target, ACCURACY_SECTION,
+                                "Command: `.venv/bin/python -m benchmarks.wait_accuracy`\n\n" + output)
     return 0
 
 

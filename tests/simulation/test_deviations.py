@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from benchmarks import wait_accuracy
+from benchmarks import results, wait_accuracy
 from schedq.estimator import StaffingBlock
 from schedq.services import queue
 from schedq.simulation import scenario
@@ -154,12 +154,16 @@ def test_the_day_benchmark_prints_bands_deviations_and_targets(capsys):
 
 
 def test_the_day_section_of_the_results_is_replaced_and_the_rest_kept(tmp_path):
-    results = tmp_path / "RESULTS.md"
-    results.write_text("# Wait-estimate accuracy benchmark\n\nthe full run\n")
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Wait-estimate accuracy benchmark\n\nthe full run\n\n# Load benchmark\n\na load run\n")
 
-    wait_accuracy.write_section(results, wait_accuracy.DAY_SECTION, "first day run\n")
-    wait_accuracy.write_section(results, wait_accuracy.DAY_SECTION, "second day run\n")
+    results.replace_section(path, wait_accuracy.DAY_SECTION, "first day run\n")
+    results.replace_section(path, wait_accuracy.DAY_SECTION, "second day run\n")
+    results.replace_section(path, wait_accuracy.ACCURACY_SECTION, "the next full run\n")
+    results.add_to_section(path, "# Load benchmark", "intro", "another load run")
 
-    text = results.read_text()
-    assert "the full run" in text and "second day run" in text and "first day run" not in text
-    assert text.count(wait_accuracy.DAY_SECTION) == 1
+    text = path.read_text()
+    assert "the next full run" in text and "the full run" not in text
+    assert "second day run" in text and "first day run" not in text
+    assert text.index("a load run") < text.index("another load run") < text.index(wait_accuracy.DAY_SECTION)
+    assert text.count(wait_accuracy.DAY_SECTION) == 1 and text.count("# Load benchmark") == 1

@@ -354,10 +354,13 @@ def resolution(now: datetime) -> datetime:
     return now - timedelta(seconds=now.second % SNAPSHOT_RESOLUTION_SECONDS, microseconds=now.microsecond)
 
 
-def site_state(uow: UnitOfWork, site_id: int, at: datetime) -> str:
+def site_state(uow: UnitOfWork, site_id: int, at: datetime, *, with_version: bool = True) -> str:
     """The name of a site's state at instant `at`: its version, its model and the instant (NotFound when absent).
 
     One cheap read; it names the shared estimates and the ETags of public reads.
+    `with_version=False` leaves the version out: the answer then changes only
+    with the model and the instant (best times, a plan for the week ahead,
+    are renewed each `BEST_TIME_RESOLUTION` rather than at every call or join).
     """
     uow.session.flush()
     row = uow.session.execute(
@@ -368,7 +371,8 @@ def site_state(uow: UnitOfWork, site_id: int, at: datetime) -> str:
     if row is None:
         raise NotFound(f"no site {site_id}")
     version, fitted_at = row
-    return f"v{version}/m{fitted_at.isoformat() if fitted_at else '-'}/t{at.isoformat()}"
+    model = f"m{fitted_at.isoformat() if fitted_at else '-'}/t{at.isoformat()}"
+    return f"v{version}/{model}" if with_version else model
 
 
 def shared(
@@ -666,12 +670,23 @@ def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
     )
 
 
+def best_times_instant(now: datetime) -> datetime:
+    """`now` rounded down to `BEST_TIME_RESOLUTION`: the instant best times are made for."""
+    return now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
+
+
+def best_times_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
+    """The name of the state best times are made from now, for their ETag (NotFound when absent)."""
+    with uow:
+        return site_state(uow, site_id, best_times_instant(now), with_version=False)
+
+
 def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetime) -> BestTimes:
     """The expected wait for a walk-in arriving in each half hour of today and the next six days."""
     with uow:
         site = load_site(uow, site_id)
         walk_in_service(uow, site, service_code)
-        at = now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
+        at = best_times_instant(now)
         tz = schedule.zone(site.timezone)
         today = schedule.local_day(at, tz)
 
@@ -679,7 +694,7 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             return _compute_best_times(uow, site, service_code, at, today)
 
         stored = shared(
-            uow, site_id=site.id, kind=f"best/{service_code}", state=site_state(uow, site.id, at),
+            uow, site_id=site.id, kind=f"best/{service_code}", state=site_state(uow, site.id, at, with_version=False),
             compute=compute, now=now, stale_ok=True,
         )
         return BestTimes(**stored.payload, status=status_of(uow, site, at))

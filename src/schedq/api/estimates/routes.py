@@ -39,7 +39,7 @@ class BestTimes(MethodView):
     def get(self, args, site_id):
         """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public; ETag)"""
         ensure_model(site_id)
-        caching.answer_from_state(use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
+        caching.answer_from_state(use.best_times_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
         return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 
