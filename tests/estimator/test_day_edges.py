@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 
-from schedq.estimator import FittedModel, SiteSnapshot, StaffingBlock, WaitingTicket, estimate, fit
+from schedq.estimator import FittedModel, SiteSnapshot, StaffingBlock, VisitRecord, WaitingTicket, estimate, fit
+from schedq.estimator.fit import closure_overrun, opening_delay
 from schedq.estimator.besttime import DayPlan, best_times
 from schedq.estimator.model import HALF_HOURS_PER_DAY, prior_walk_in_profile
 from schedq.estimator.montecarlo import station_plan
@@ -74,9 +76,15 @@ def test_stations_opened_before_opening_call_nobody_before_it():
     assert newcomer(site(now, 3, line(2))).p10 >= 15.0
 
 
-def test_sick_call_shortfall_persists_into_the_afternoon():
+def test_sick_call_shortfall_lasts_until_the_lunch_closure():
     snapshot = site(at(10), 2)
     assert open_slots(snapshot, at(11)) == 2
+    assert open_slots(snapshot, at(14)) == 3
+
+
+def test_sick_call_shortfall_lasts_all_day_without_a_closure():
+    snapshot = site(at(10), 2, staffing=(StaffingBlock(at(7), at(12), 3), StaffingBlock(at(12), at(17), 3)),
+                    opening=((at(7), at(17)),))
     assert open_slots(snapshot, at(14)) == 2
 
 
@@ -87,22 +95,28 @@ def test_late_opener_is_expected_by_the_end_of_the_sign_in_grace():
     assert open_slots(snapshot, at(14)) == 3
 
 
-def test_an_opener_missing_past_the_grace_is_assumed_missing_all_day():
+def test_an_opener_missing_past_the_grace_is_assumed_missing_until_the_closure():
     snapshot = site(at(7, 30), 1)
     assert open_slots(snapshot, at(9)) == 1
-    assert open_slots(snapshot, at(14)) == 1
+    assert open_slots(snapshot, at(14)) == 3
 
 
-def test_an_extra_station_is_assumed_to_stay():
+def test_an_extra_station_is_assumed_to_stay_until_the_closure():
     snapshot = site(at(10), 4)
-    assert open_slots(snapshot, at(14)) == 4
+    assert open_slots(snapshot, at(11)) == 4
+    assert open_slots(snapshot, at(14)) == 3
 
 
-def test_the_afternoon_learns_from_the_morning_not_from_an_unpaused_lunch():
+def test_the_afternoon_starts_from_the_plan_after_a_short_morning():
     record = ((at(0), 0), (at(7, 5), 2), (at(12, 30), 3))  # 2 of 3 all morning; a third opened over lunch
     snapshot = site(at(12, 40), 3, open_station_counts=record)
     assert open_slots(snapshot, at(12, 50)) == 0
-    assert open_slots(snapshot, at(14)) == 2
+    assert open_slots(snapshot, at(14)) == 3
+
+
+def test_a_shortfall_seen_in_the_afternoon_lasts_the_afternoon():
+    record = ((at(0), 0), (at(7, 5), 3), (at(12, 1), 0), (at(13, 2), 2))
+    assert open_slots(site(at(13, 30), 2, open_station_counts=record), at(15)) == 2
 
 
 def test_a_full_morning_keeps_the_afternoon_plan():
@@ -118,7 +132,78 @@ def test_actual_staffing_applies_from_now():
 
 
 def test_nobody_is_ever_left_without_a_station_when_the_plan_has_one():
-    assert open_slots(site(at(10), 0), at(14)) == 1
+    assert open_slots(site(at(10), 0), at(11)) == 1
+
+
+# Staff who keep calling into a closure ---------------------------------------------------
+
+def overrunning(model: FittedModel, minutes: tuple[float, ...]) -> FittedModel:
+    return replace(model, closure_overrun_minutes=minutes)
+
+
+def before_lunch() -> SiteSnapshot:
+    """11:57, one station, two in line: the second is called when the first is done (5 minutes on average)."""
+    return site(at(11, 57), 1, line(2))
+
+
+def test_a_site_that_keeps_calling_into_lunch_promises_the_front_of_the_line_less():
+    on_time = estimate(before_lunch(), exponential_model(5.0), replications=2000, seed=1).tickets[2]
+    late = estimate(before_lunch(), overrunning(exponential_model(5.0), (15.0,)), replications=2000, seed=1).tickets[2]
+    assert on_time.p50 >= 60.0  # more often than not, the second waits for the reopening
+    assert late.p90 < 20.0  # staff who always run 15 minutes over call them before lunch
+
+
+def test_overruns_are_drawn_from_the_sites_own_closures():
+    sometimes = estimate(before_lunch(), overrunning(exponential_model(5.0), (0.0, 0.0, 0.0, 15.0)),
+                         replications=2000, seed=1).tickets[2]
+    assert sometimes.p50 < 20.0 and sometimes.p90 >= 60.0  # one closure in four ran over: the range says both
+
+
+def test_once_the_closure_has_begun_nobody_is_called_whatever_the_history():
+    snapshot = site(at(12, 4), 3, line(9))
+    on_time = newcomer(snapshot)
+    assert newcomer(snapshot, overrunning(exponential_model(5.0), (8.0, 8.0))).p10 == on_time.p10
+
+
+def test_fit_learns_how_long_staff_call_past_a_closures_start():
+    called = [at(11, 40), at(11, 55), at(12, 6), at(12, 3)]
+    records = [VisitRecord("DRAW", "walk_in", at(11), None, called_at=c) for c in called]
+    tomorrow = at(12) + timedelta(days=1)  # nobody called before that closure: it says nothing
+    assert closure_overrun(records, [at(12), tomorrow]) == (6.0,)
+    model = fit(records, service_defaults={"DRAW": 8.0}, closure_starts=[at(12)])
+    assert FittedModel.from_dict(model.to_dict()).closure_overrun_minutes == (6.0,)
+
+
+# Staff late to an opening -----------------------------------------------------------------
+
+def late_opener(minutes: tuple[float, ...]) -> FittedModel:
+    return replace(exponential_model(5.0), opening_delay_minutes=minutes)
+
+
+def test_a_site_that_opens_late_counts_the_line_from_when_it_really_starts():
+    snapshot = site(at(6, 50), 0, line(1))
+    assert estimate(snapshot, exponential_model(5.0), replications=400, seed=1).tickets[1].p50 == 10.0
+    assert estimate(snapshot, late_opener((20.0,)), replications=400, seed=1).tickets[1].p50 == 30.0
+
+
+def test_opening_delays_are_drawn_from_the_sites_own_openings():
+    ticket = estimate(site(at(6, 50), 0, line(1)), late_opener((0.0, 20.0)), replications=2000, seed=1).tickets[1]
+    assert ticket.p10 == 10.0 and ticket.p90 == 30.0
+
+
+def test_inside_the_sign_in_grace_only_delays_longer_than_the_wait_so_far_count():
+    snapshot = site(at(7, 5), 0, line(1))
+    ticket = estimate(snapshot, late_opener((2.0, 25.0)), replications=400, seed=1).tickets[1]
+    assert ticket.p10 == ticket.p90 == 20.0  # not open at 07:05, so not the 2-minute opening: 07:25
+
+
+def test_fit_learns_how_long_after_opening_the_first_call_comes():
+    records = [VisitRecord("DRAW", "walk_in", at(6, 50), None, called_at=at(7, 12)),
+               VisitRecord("DRAW", "walk_in", at(7, 20), None, called_at=at(7, 21))]
+    tomorrow = at(7) + timedelta(days=1)  # nobody in line at that opening: it says nothing
+    assert opening_delay(records, [at(7), tomorrow]) == (12.0,)
+    model = fit(records, service_defaults={"DRAW": 8.0}, opening_starts=[at(7)])
+    assert FittedModel.from_dict(model.to_dict()).opening_delay_minutes == (12.0,)
 
 
 # Walk-ins still to come -----------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -90,6 +91,8 @@ def fit(
     period: tuple[date, date] | None = None,
     fitted_at: datetime | None = None,
     prior_walk_in_rate_per_hour: tuple[tuple[float, ...], ...] | None = None,
+    closure_starts: Iterable[datetime] = (),
+    opening_starts: Iterable[datetime] = (),
 ) -> FittedModel:
     """The site model from `records`.
 
@@ -101,7 +104,14 @@ def fit(
     - walk-in (and remote join) arrivals per hour by weekday and half hour in
       site local time `tz`, averaged over `period` (inclusive local dates;
       default: first to last local date seen in the records);
-    - walk-in service mix, shrunk toward an even split over the defaults.
+    - walk-in service mix, shrunk toward an even split over the defaults;
+    - closure overruns: for each past closure inside a day (`closure_starts`,
+      UTC instants a midday closure began) when staff were calling just
+      before it, how many minutes after it began they still called someone
+      (`closure_overrun`);
+    - opening delays: for each past opening or reopening (`opening_starts`)
+      with someone already in line, the minutes to the first call
+      (`opening_delay`).
     Every prior counts as `prior_weight` observations, except the arrival
     profile's: `prior_walk_in_rate_per_hour` (`prior_walk_in_profile`) counts
     as `PRIOR_WEEKS` observed days of each weekday. History starts at the
@@ -180,4 +190,47 @@ def fit(
         walk_in_service_mix=mix,
         fitted_at=fitted_at or datetime.now(timezone.utc),
         history_days=max((period[1] - period[0]).days + 1, 0),
+        closure_overrun_minutes=closure_overrun(records, closure_starts),
+        opening_delay_minutes=opening_delay(records, opening_starts),
     )
+
+
+OVERRUN_WINDOW_MINUTES = 30.0
+"""How far before and after a closure's start calls tell whether, and how long, staff kept calling."""
+
+
+def closure_overrun(records: Sequence[VisitRecord], closure_starts: Iterable[datetime]) -> tuple[float, ...]:
+    """Minutes staff kept calling after each past closure began (0: stopped on time), in closure order.
+
+    Only closures with a call in the `OVERRUN_WINDOW_MINUTES` before them
+    count: with nobody to call, stopping on time says nothing.
+    """
+    calls = sorted(r.called_at for r in records if r.called_at is not None)
+    window = timedelta(minutes=OVERRUN_WINDOW_MINUTES)
+    overruns = []
+    for start in sorted(closure_starts):
+        first_before, first_at, first_past = (bisect_left(calls, t) for t in (start - window, start, start + window))
+        if first_before == first_at:
+            continue  # nobody called just before: the closure says nothing of habits
+        overruns.append(_minutes(calls[first_past - 1] - start) if first_past > first_at else 0.0)
+    return tuple(overruns)
+
+
+OPENING_DELAY_CLIP_MINUTES = 60.0
+
+
+def opening_delay(records: Sequence[VisitRecord], opening_starts: Iterable[datetime]) -> tuple[float, ...]:
+    """Minutes from each past (re)opening to its first call, when someone was already in line; in order.
+
+    Someone in line: a ticket joined by the opening and called after it. Its
+    first call is when the first station really opened (clipped to an hour).
+    """
+    waiting = [(r.joined_at, r.called_at) for r in records if r.joined_at is not None and r.called_at is not None]
+    calls = sorted(called for _, called in waiting)
+    delays = []
+    for start in sorted(opening_starts):
+        if not any(joined <= start <= called for joined, called in waiting):
+            continue
+        first = calls[bisect_left(calls, start)]
+        delays.append(min(_minutes(first - start), OPENING_DELAY_CLIP_MINUTES))
+    return tuple(delays)

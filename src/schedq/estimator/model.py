@@ -122,6 +122,10 @@ class FittedModel:
     walk_in_service_mix: dict[str, float] = field(default_factory=dict)
     fitted_at: datetime | None = None
     history_days: int = 0
+    closure_overrun_minutes: tuple[float, ...] = ()
+    """Past closures: how many minutes staff kept calling after each began (0: on time); fit.py."""
+    opening_delay_minutes: tuple[float, ...] = ()
+    """Past openings with someone waiting: minutes from opening to the first call; fit.py."""
 
     @classmethod
     def from_defaults(
@@ -187,6 +191,8 @@ class FittedModel:
             "walk_in_service_mix": dict(sorted(self.walk_in_service_mix.items())),
             "fitted_at": self.fitted_at.isoformat() if self.fitted_at else None,
             "history_days": self.history_days,
+            "closure_overrun_minutes": list(self.closure_overrun_minutes),
+            "opening_delay_minutes": list(self.opening_delay_minutes),
         }
 
     @classmethod
@@ -210,4 +216,6 @@ class FittedModel:
             walk_in_service_mix={c: float(w) for c, w in data["walk_in_service_mix"].items()},
             fitted_at=datetime.fromisoformat(fitted_at).astimezone(timezone.utc) if fitted_at else None,
             history_days=int(data["history_days"]),
+            closure_overrun_minutes=tuple(float(x) for x in data.get("closure_overrun_minutes", ())),
+            opening_delay_minutes=tuple(float(x) for x in data.get("opening_delay_minutes", ())),
         )

@@ -86,11 +86,13 @@ def staffing_deviation(snapshot: SiteSnapshot) -> int:
     """Stations open beyond (+) or short of (-) the plan, as learned from today; docs/estimator.md.
 
     Inside a block past its sign-in grace: the stations open now minus the
-    block's plan. Otherwise (in a block's grace, a closure, before opening):
-    what the last earlier block of today showed, read from
-    `open_station_counts` at the later of its grace end and `grace` before
-    its end (so stations still open over an unpaused lunch, or paused a little
-    early, do not count); 0 when today holds no such block or record.
+    block's plan. In a block's grace: what the block just before it showed
+    (when no closure lies between), read from `open_station_counts` at the
+    later of its grace end and `grace` before its end (so stations paused a
+    little early do not count). Before opening and inside a closure: 0, since
+    the deviation lasts only until the next closure (a sick call, a late
+    opener or an extra hand rarely outlasts the shift), and so does any
+    deviation the caller carries forward.
     """
     now = snapshot.now
     grace = timedelta(minutes=SIGN_IN_GRACE_MINUTES)
@@ -98,10 +100,12 @@ def staffing_deviation(snapshot: SiteSnapshot) -> int:
     current = next((b for b in blocks if b.starts_at <= now < b.ends_at), None)
     if current is not None and now >= current.starts_at + grace:
         return len(snapshot.stations) - current.stations
-    earlier = [b for b in blocks if b.ends_at <= now or (current is not None and b.ends_at <= current.starts_at)]
-    if not earlier:
+    if current is None:
+        return 0  # before opening, inside a closure or after closing: the next shift starts from the plan
+    # In the block's sign-in grace: what the block just before it showed, when no closure lies between.
+    last = next((b for b in blocks if b.ends_at == current.starts_at), None)
+    if last is None:
         return 0
-    last = earlier[-1]
     if last.ends_at - last.starts_at <= grace:
         return 0
     seen_at = max(last.starts_at + grace, last.ends_at - grace)
@@ -143,12 +147,15 @@ def _staffing_segments(
             else:
                 segments.append((0.0, end, max(m, min(block.stations, 1)), block.added_station_skills))
         else:
+            # Before opening or inside a closure: the next shift starts from the plan.
+            deviation = 0
             segments.append((0.0, _minutes(blocks[0].starts_at, now), m, None))
     cursor = segments[-1][1] if segments else 0.0
     for block in blocks:
         start, end = max(_minutes(block.starts_at, now), cursor), _minutes(block.ends_at, now)
         if start > cursor:
             segments.append((cursor, start, 0, None))  # a gap in the plan is a closure
+            deviation = 0  # today's deviation lasts until the next closure: after it, the plan again
         if end > start:
             count = block.stations if snapshot.staffing_is_actual else _adjusted(block.stations, deviation)
             segments.append((start, end, count, block.added_station_skills))
@@ -260,10 +267,11 @@ class _Queue:
 
 def _rng_streams(seed: int | np.random.Generator) -> list[np.random.Generator]:
     """Independent streams: waiting services, upcoming services, waiting arrivals, upcoming arrivals,
-    stations, future walk-ins (spawned last, so the others do not depend on whether it is used)."""
+    stations, future walk-ins, closure overruns, opening delays (the last three spawned last, so the
+    others do not depend on whether they are used)."""
     if isinstance(seed, np.random.Generator):
-        return seed.spawn(6)
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+        return seed.spawn(8)
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
 
 
 def _build_queue(
@@ -463,8 +471,28 @@ def _station_free_at(
     return free
 
 
-def _open_periods(plan: StationPlan, replications: int) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of each slot's open periods (replications x slots x periods), padded with inf."""
+@dataclass(frozen=True, slots=True)
+class LateStart:
+    """Open periods that begin at `planned` (minutes after now), for slots from `first_slot` on,
+    begin at `starts` instead (one per replication): staff late to an opening."""
+
+    planned: float
+    starts: np.ndarray
+    first_slot: int
+
+
+def _open_periods(
+    plan: StationPlan,
+    replications: int,
+    overruns: Sequence[tuple[float, np.ndarray]] = (),
+    late_starts: Sequence[LateStart] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of each slot's open periods (replications x slots x periods), padded with inf.
+
+    `overruns`: (closure start, minutes per replication) — an open period
+    ending at that closure runs on that much longer in that replication;
+    `late_starts`: open periods that begin later in some replications.
+    """
     k_max = max(len(iv) for iv in plan.open_intervals) + 1
     starts = np.full((len(plan.skills), k_max), _INF)
     ends = np.full((len(plan.skills), k_max), _INF)
@@ -472,7 +500,71 @@ def _open_periods(plan: StationPlan, replications: int) -> tuple[np.ndarray, np.
         for k, (a, b) in enumerate(iv):
             starts[j, k], ends[j, k] = a, b
     shape = (replications, *starts.shape)
-    return np.broadcast_to(starts, shape), np.broadcast_to(ends, shape)
+    starts_r, ends_r = np.broadcast_to(starts, shape), np.broadcast_to(ends, shape)
+    if overruns:
+        ends_r = ends_r.copy()
+        for closure_start, minutes in overruns:
+            stations, periods = np.nonzero(np.abs(ends - closure_start) < 1e-9)
+            ends_r[:, stations, periods] += minutes[:, None]
+    if late_starts:
+        starts_r = starts_r.copy()
+        for late in late_starts:
+            stations, periods = np.nonzero(np.abs(starts - late.planned) < 1e-9)
+            keep = stations >= late.first_slot
+            stations, periods = stations[keep], periods[keep]
+            starts_r[:, stations, periods] = np.minimum(np.maximum(late.starts, 0.0)[:, None],
+                                                        ends_r[:, stations, periods])
+    return starts_r, ends_r
+
+
+def opening_delays(
+    snapshot: SiteSnapshot, model: FittedModel, plan: StationPlan, replications: int, rng: np.random.Generator
+) -> list[LateStart]:
+    """For each opening or reopening ahead today, or begun within the sign-in grace: when staff really start.
+
+    Drawn from the site's own past openings (`FittedModel.opening_delay_minutes`),
+    conditioned on not having started yet; none without that history. An
+    opening ahead delays every station slot; one begun delays only the
+    stations not open now, which the staffing rule expects by the grace's end.
+    """
+    history = np.asarray(model.opening_delay_minutes, dtype=float)
+    if history.size == 0 or snapshot.opening_intervals is None:
+        return []
+    found = []
+    for opens, _ in snapshot.opening_intervals:
+        start = _minutes(opens, snapshot.now)
+        elapsed = max(-start, 0.0)
+        if elapsed >= SIGN_IN_GRACE_MINUTES:
+            continue
+        possible = history[history > elapsed] if elapsed > 0.0 else history
+        if possible.size == 0:
+            continue
+        drawn = start + possible[rng.integers(possible.size, size=replications)]
+        if start > 0.0:
+            found.append(LateStart(start, drawn, 0))
+        else:
+            found.append(LateStart(start + SIGN_IN_GRACE_MINUTES, drawn, len(plan.current)))
+    return found
+
+
+def closure_overruns(
+    snapshot: SiteSnapshot, model: FittedModel, replications: int, rng: np.random.Generator
+) -> list[tuple[float, np.ndarray]]:
+    """For each closure still ahead today: how long staff keep calling into it, per replication.
+
+    Drawn from the site's own past closures (`FittedModel.closure_overrun_minutes`),
+    never longer than the closure; none without that history. A closure that
+    has begun gets none: no station calls while the site is closed.
+    """
+    history = np.asarray(model.closure_overrun_minutes, dtype=float)
+    if history.size == 0:
+        return []
+    found = []
+    for start, end in closed_periods(snapshot):
+        if 0.0 < start < _INF:
+            drawn = history[rng.integers(history.size, size=replications)]
+            found.append((start, np.minimum(drawn, end - start)))
+    return found
 
 
 def _can_serve(station_skills: Sequence[frozenset[str]], services: Sequence[str]) -> np.ndarray:
@@ -508,7 +600,7 @@ def simulation_setup(
     known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
     known |= {a.service_code for a in snapshot.upcoming_appointments}
     plan = station_plan(snapshot, known)
-    *queue_rngs, station_rng, future_rng = _rng_streams(seed)
+    *queue_rngs, station_rng, future_rng, overrun_rng, opening_rng = _rng_streams(seed)
     queue = _build_queue(snapshot, model, replications, waiting, queue_rngs)
     if any(can_be_passed(t, snapshot.now) for t in waiting):
         # Only then can a walk-in joining later change anyone's call time.
@@ -516,7 +608,11 @@ def simulation_setup(
     if not plan.skills:
         return SimulationSetup(None, plan, waiting, list(newcomer_services))
     free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
-    open_starts, open_ends = _open_periods(plan, replications)
+    open_starts, open_ends = _open_periods(
+        plan, replications,
+        overruns=closure_overruns(snapshot, model, replications, overrun_rng),
+        late_starts=opening_delays(snapshot, model, plan, replications, opening_rng),
+    )
     inputs = PolicyInputs(
         arrival=queue.arrival,
         key_before=queue.key_before,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -247,6 +248,7 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         since = schedule.local_instant(first_day, datetime.min.time(), tz)
         until = schedule.local_instant(today, datetime.min.time(), tz)
         records = visit_records(uow, site, since=since, until=until)
+        past = opening_intervals_between(site, first_day, today)
         model = estimator.fit(
             records,
             service_defaults=service_defaults(uow),
@@ -254,6 +256,8 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
             period=(first_day, today - timedelta(days=1)),
             fitted_at=now,
             prior_walk_in_rate_per_hour=prior_arrival_profile(uow, site),
+            closure_starts=[end for day in past for (_, end), (reopens, _) in pairwise(day) if reopens > end],
+            opening_starts=[opens for day in past for opens, _ in day],
         )
         stored = uow.session.get(EstimatorModelRecord, site_id)
         if stored is None:
@@ -270,6 +274,16 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         stored.model = model.to_dict()
         uow.commit()
         return stored
+
+
+def opening_intervals_between(site: Site, first_day: date, end_day: date) -> list[list[tuple[datetime, datetime]]]:
+    """Each local day's opening intervals (UTC), from `first_day` up to, not including, `end_day`."""
+    tz = schedule.zone(site.timezone)
+    hours, closed = hours_of(site), closures_of(site)
+    return [
+        list(schedule.opening_intervals(first_day + timedelta(days=offset), hours, tz, closed))
+        for offset in range((end_day - first_day).days)
+    ]
 
 
 def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
