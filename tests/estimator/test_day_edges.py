@@ -132,7 +132,18 @@ def test_actual_staffing_applies_from_now():
 
 
 def test_nobody_is_ever_left_without_a_station_when_the_plan_has_one():
-    assert open_slots(site(at(10), 0), at(11)) == 1
+    record = ((at(0), 0), (at(7, 2), 3), (at(9), 0))  # everyone left at 09:00
+    assert open_slots(site(at(10), 0, open_station_counts=record), at(11)) >= 1
+
+
+def test_nobody_open_past_the_grace_is_a_late_opening_not_a_whole_site_sick_call():
+    assert open_slots(site(at(7, 20), 0), at(8)) == 3
+
+
+def test_a_late_opening_past_the_grace_waits_for_the_sites_own_late_openings():
+    snapshot = site(at(7, 20), 0, line(1))
+    ticket = estimate(snapshot, late_opener((5.0, 30.0)), replications=400, seed=1).tickets[1]
+    assert ticket.p10 == ticket.p90 == 10.0  # not open by 07:20, so the 30-minute habit: 07:30
 
 
 # Staff who keep calling into a closure ---------------------------------------------------

@@ -99,6 +99,8 @@ def staffing_deviation(snapshot: SiteSnapshot) -> int:
     blocks = sorted(snapshot.staffing, key=lambda b: b.starts_at)
     current = next((b for b in blocks if b.starts_at <= now < b.ends_at), None)
     if current is not None and now >= current.starts_at + grace:
+        if not snapshot.stations:
+            return 0  # nobody at all: the site opens late (staff still to come), not a whole-site sick call
         return len(snapshot.stations) - current.stations
     if current is None:
         return 0  # before opening, inside a closure or after closing: the next shift starts from the plan
@@ -145,7 +147,7 @@ def _staffing_segments(
                 segments.append((grace_end, end, max(m, _adjusted(block.stations, deviation)),
                                  block.added_station_skills))
             else:
-                segments.append((0.0, end, max(m, min(block.stations, 1)), block.added_station_skills))
+                segments.append((0.0, end, max(m, _adjusted(block.stations, deviation)), block.added_station_skills))
         else:
             # Before opening or inside a closure: the next shift starts from the plan.
             deviation = 0
@@ -531,10 +533,13 @@ def opening_delays(
     if history.size == 0 or snapshot.opening_intervals is None:
         return []
     found = []
-    for opens, _ in snapshot.opening_intervals:
+    for opens, closes in snapshot.opening_intervals:
+        if closes <= snapshot.now:
+            continue
         start = _minutes(opens, snapshot.now)
         elapsed = max(-start, 0.0)
-        if elapsed >= SIGN_IN_GRACE_MINUTES:
+        nobody_open = not snapshot.stations
+        if elapsed >= SIGN_IN_GRACE_MINUTES and not nobody_open:
             continue
         possible = history[history > elapsed] if elapsed > 0.0 else history
         if possible.size == 0:
@@ -542,8 +547,10 @@ def opening_delays(
         drawn = start + possible[rng.integers(possible.size, size=replications)]
         if start > 0.0:
             found.append(LateStart(start, drawn, 0))
-        else:
+        elif elapsed < SIGN_IN_GRACE_MINUTES:
             found.append(LateStart(start + SIGN_IN_GRACE_MINUTES, drawn, len(plan.current)))
+        else:
+            found.append(LateStart(0.0, drawn, 0))  # nobody open yet past the grace: the plan, once they come
     return found
 
 
