@@ -77,7 +77,7 @@ from schedq.estimator.baselines import people_ahead
 PREDICTORS = ("schedq", "schedq-true", "position", "last-called", "erlang-c", "past-waits")
 PEERS = ("position", "last-called", "erlang-c", "past-waits")
 FIRST_DAY = date(2026, 1, 5)  # a Monday
-from benchmarks import results
+from benchmarks import results as result_sections
 from benchmarks.results import RESULTS
 
 
@@ -705,7 +705,7 @@ def main_day(args, settings: Settings) -> int:
     full = not (args.quick or args.scenario or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        results.replace_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
+        result_sections.replace_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
                       "\n\n" + output + "\n")
     return 0
 
@@ -779,7 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     full = not (args.quick or args.scenario or args.training_days or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        results.replace_section(target, ACCURACY_SECTION,
+        result_sections.replace_section(target, ACCURACY_SECTION,
                                 "Command: `.venv/bin/python -m benchmarks.wait_accuracy`\n\n" + output)
     return 0
 
