@@ -276,6 +276,12 @@ def _rng_streams(seed: int | np.random.Generator) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
 
 
+def behind_line_key(ghost_key: float, arrival_minutes: np.ndarray) -> np.ndarray:
+    """The policy ordinal of someone joining the walk-in tier `arrival_minutes` after now (a late
+    check-in, a walk-in still to come): behind the newcomer and everyone in line, in arrival order."""
+    return ghost_key + 0.25 + 0.5 * arrival_minutes / (arrival_minutes + 1000.0)
+
+
 def _build_queue(
     snapshot: SiteSnapshot,
     model: FittedModel,
@@ -347,7 +353,7 @@ def _build_queue(
         # check-in time: after everyone in line now and any newcomer, in arrival order.
         is_late = (offset > snapshot.grace_minutes) & np.isfinite(arrival[:, j])
         x = arrival[is_late, j]
-        key_before[is_late, j] = key_due_rn[is_late, j] = ghost_ord + 0.25 + 0.5 * x / (x + 1000.0)
+        key_before[is_late, j] = key_due_rn[is_late, j] = behind_line_key(ghost_ord, x)
 
     service_minutes = np.empty((n, r))
     for j, code in enumerate([t.service_code for t in waiting] + [a.service_code for a in upcoming]):
@@ -447,7 +453,7 @@ def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
     x = future.arrival
     finite = np.isfinite(x)
     x_or_0 = np.where(finite, x, 0.0)
-    key = np.where(finite, q.ghost_key + 0.25 + 0.5 * x_or_0 / (x_or_0 + 1000.0), _INF)
+    key = np.where(finite, behind_line_key(q.ghost_key, x_or_0), _INF)
     return _Queue(
         service=q.service + future.service,
         arrival=np.hstack([q.arrival, x]),
@@ -607,13 +613,13 @@ def simulation_setup(
     known = {t.service_code for t in waiting} | set(model.services) | set(newcomer_services)
     known |= {a.service_code for a in snapshot.upcoming_appointments}
     plan = station_plan(snapshot, known)
+    if not plan.skills:
+        return SimulationSetup(None, plan, waiting, list(newcomer_services))
     *queue_rngs, station_rng, future_rng, overrun_rng, opening_rng = _rng_streams(seed)
     queue = _build_queue(snapshot, model, replications, waiting, queue_rngs)
     if any(can_be_passed(t, snapshot.now) for t in waiting):
         # Only then can a walk-in joining later change anyone's call time.
         queue = _with_future_walk_ins(queue, _future_walk_ins(snapshot, model, replications, future_rng))
-    if not plan.skills:
-        return SimulationSetup(None, plan, waiting, list(newcomer_services))
     free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
     open_starts, open_ends = _open_periods(
         plan, replications,
