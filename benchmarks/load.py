@@ -59,7 +59,8 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time as wall_time, timezone
+from datetime import UTC, datetime
+from datetime import time as wall_time
 from pathlib import Path
 
 import httpx
@@ -185,15 +186,23 @@ def seed_sites(url: str, *, count: int, now: datetime) -> list[SeededSite]:
                 timezone=noon_zone(now),
                 now=now,
             )
-            sites.set_hours(make_uow(), site_id=site.id, intervals=[WeeklyInterval(day, wall_time(6), wall_time(22)) for day in range(7)])
+            sites.set_hours(
+                make_uow(),
+                site_id=site.id,
+                intervals=[WeeklyInterval(day, wall_time(6), wall_time(22)) for day in range(7)],
+            )
             blocks = [PlanBlock(day, wall_time(6), wall_time(22), STATIONS_PER_SITE, 1) for day in range(7)]
             sites.set_capacity_plan(make_uow(), site_id=site.id, slot_minutes=15, blocks=blocks)
             stations = [
                 sites.create_station(make_uow(), site_id=site.id, name=f"Station {n}", service_codes=codes).id
                 for n in range(1, STATIONS_PER_SITE + 1)
             ]
-            staff, _ = access.create_token(make_uow(), name=f"load staff {number}", role=Role.STAFF, site_ids=[site.id], now=now)
-            kiosk, _ = access.create_token(make_uow(), name=f"load kiosk {number}", role=Role.DISPLAY, site_ids=[site.id], now=now)
+            staff, _ = access.create_token(
+                make_uow(), name=f"load staff {number}", role=Role.STAFF, site_ids=[site.id], now=now
+            )
+            kiosk, _ = access.create_token(
+                make_uow(), name=f"load kiosk {number}", role=Role.DISPLAY, site_ids=[site.id], now=now
+            )
             seeded.append(SeededSite(site.id, tuple(stations), staff, kiosk))
         return seeded
     finally:
@@ -225,9 +234,20 @@ class Server:
         )
         if redis_url:
             env["SCHEDQ_REDIS_URL"] = redis_url
-        command = [SCHEDQ, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        command = [
+            SCHEDQ,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ]
         self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir)
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir
+        )
 
     def wait_until_up(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -308,7 +328,9 @@ class CpuMeter:
         if self.admin is None:
             return []
         with self.admin.connect() as connection:
-            rows = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": self.database_name})
+            rows = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": self.database_name}
+            )
             return [row.pid for row in rows]
 
     def sample(self) -> tuple[dict[int, float], dict[int, float]]:
@@ -395,8 +417,12 @@ class Recorder:
                         p50_ms=float(np.percentile(record.latencies_ms, 50)) if answered else None,
                         p99_ms=float(np.percentile(record.latencies_ms, 99)) if answered else None,
                         errors=record.errors,
-                        not_modified_share=record.not_modified / answered if endpoint == SCREEN and answered else None,
-                        trivial_ratio=per_second / trivial if in_phase_a and endpoint not in (*WRITES, RESYNC) and trivial else None,
+                        not_modified_share=record.not_modified / answered
+                        if endpoint == SCREEN and answered
+                        else None,
+                        trivial_ratio=per_second / trivial
+                        if in_phase_a and endpoint not in (*WRITES, RESYNC) and trivial
+                        else None,
                     )
                 )
         return rows
@@ -410,8 +436,16 @@ class Recorder:
 
 
 async def timed(
-    recorder: Recorder, client: httpx.AsyncClient, endpoint: str, method: str, path: str, *,
-    expect: tuple[int, ...], due: float | None = None, gate: asyncio.Semaphore | None = None, **options
+    recorder: Recorder,
+    client: httpx.AsyncClient,
+    endpoint: str,
+    method: str,
+    path: str,
+    *,
+    expect: tuple[int, ...],
+    due: float | None = None,
+    gate: asyncio.Semaphore | None = None,
+    **options,
 ) -> httpx.Response | None:
     """One request, recorded under the current phase; None when it failed or answered unexpectedly."""
     phase = recorder.phase
@@ -467,13 +501,19 @@ MAX_WAITING = 12
 class Writers:
     """Staff and kiosks: each writer runs its share of the sites, one change per site about each second."""
 
-    def __init__(self, recorder: Recorder, base: str, seeded: list[SeededSite], settings: Settings, rng: random.Random) -> None:
+    def __init__(
+        self, recorder: Recorder, base: str, seeded: list[SeededSite], settings: Settings, rng: random.Random
+    ) -> None:
         self.recorder = recorder
         self.settings = settings
         self.rng = rng
-        self.sites = [SiteState(s, stations={station: StationState() for station in s.station_ids}) for s in seeded]
+        self.sites = [
+            SiteState(s, stations={station: StationState() for station in s.station_ids}) for s in seeded
+        ]
         limits = httpx.Limits(max_connections=settings.writers, max_keepalive_connections=settings.writers)
-        self.client = httpx.AsyncClient(base_url=f"{base}{API}", limits=limits, timeout=REQUEST_TIMEOUT_SECONDS)
+        self.client = httpx.AsyncClient(
+            base_url=f"{base}{API}", limits=limits, timeout=REQUEST_TIMEOUT_SECONDS
+        )
         self.stopping = False
 
     async def open_stations(self) -> None:
@@ -483,7 +523,9 @@ class Writers:
                 response.raise_for_status()
 
     async def run(self) -> None:
-        await asyncio.gather(*(self._writer(self.sites[n :: self.settings.writers]) for n in range(self.settings.writers)))
+        await asyncio.gather(
+            *(self._writer(self.sites[n :: self.settings.writers]) for n in range(self.settings.writers))
+        )
 
     async def _writer(self, own: list[SiteState]) -> None:
         if not own:
@@ -516,8 +558,18 @@ class Writers:
         station = site.stations[station_id]
         if station.status is None:
             return await self._call_next(site, station_id) if site.waiting else await self._join(site)
-        action, endpoint, after = ("start", START, "in_service") if station.status == "called" else ("complete", COMPLETE, None)
-        response = await timed(self.recorder, self.client, endpoint, "POST", f"/tickets/{station.ticket_id}/{action}", expect=(200,), headers=self._staff(site))
+        action, endpoint, after = (
+            ("start", START, "in_service") if station.status == "called" else ("complete", COMPLETE, None)
+        )
+        response = await timed(
+            self.recorder,
+            self.client,
+            endpoint,
+            "POST",
+            f"/tickets/{station.ticket_id}/{action}",
+            expect=(200,),
+            headers=self._staff(site),
+        )
         if response is None:
             site.out_of_step = True
             return False
@@ -525,10 +577,18 @@ class Writers:
         return True
 
     async def _join(self, site: SiteState) -> bool:
-        service = self.rng.choices([c for c, _ in WALK_IN_SERVICES], weights=[w for _, w in WALK_IN_SERVICES])[0]
+        service = self.rng.choices(
+            [c for c, _ in WALK_IN_SERVICES], weights=[w for _, w in WALK_IN_SERVICES]
+        )[0]
         response = await timed(
-            self.recorder, self.client, JOIN, "POST", f"/sites/{site.seeded.site_id}/tickets",
-            expect=(201,), json={"service": service}, headers={"Authorization": f"Bearer {site.seeded.display_token}"},
+            self.recorder,
+            self.client,
+            JOIN,
+            "POST",
+            f"/sites/{site.seeded.site_id}/tickets",
+            expect=(201,),
+            json={"service": service},
+            headers={"Authorization": f"Bearer {site.seeded.display_token}"},
         )
         if response is None:
             site.out_of_step = True
@@ -539,7 +599,15 @@ class Writers:
         return True
 
     async def _call_next(self, site: SiteState, station_id: int) -> bool:
-        response = await timed(self.recorder, self.client, CALL_NEXT, "POST", f"/stations/{station_id}/call-next", expect=(200,), headers=self._staff(site))
+        response = await timed(
+            self.recorder,
+            self.client,
+            CALL_NEXT,
+            "POST",
+            f"/stations/{station_id}/call-next",
+            expect=(200,),
+            headers=self._staff(site),
+        )
         if response is None:
             site.out_of_step = True
             return False
@@ -549,7 +617,15 @@ class Writers:
 
     async def _resync(self, site: SiteState) -> bool:
         """After a failed write, learn the site's state again from the staff queue."""
-        response = await timed(self.recorder, self.client, RESYNC, "GET", f"/sites/{site.seeded.site_id}/queue", expect=(200,), headers=self._staff(site))
+        response = await timed(
+            self.recorder,
+            self.client,
+            RESYNC,
+            "GET",
+            f"/sites/{site.seeded.site_id}/queue",
+            expect=(200,),
+            headers=self._staff(site),
+        )
         if response is None:
             return False
         queue = response.json()
@@ -574,7 +650,9 @@ class Writers:
 class Readers:
     """Lobby screens and patients at home."""
 
-    def __init__(self, recorder: Recorder, base: str, writers: Writers, settings: Settings, rng: random.Random) -> None:
+    def __init__(
+        self, recorder: Recorder, base: str, writers: Writers, settings: Settings, rng: random.Random
+    ) -> None:
         self.recorder = recorder
         self.writers = writers
         self.settings = settings
@@ -595,15 +673,55 @@ class Readers:
                 await asyncio.sleep(0.05)
                 return
             ticket_id, token = chosen
-            await timed(self.recorder, client, TICKET, "GET", f"/tickets/{ticket_id}", expect=(200,), due=due, gate=self.gate, headers={"X-Patient-Token": token})
+            await timed(
+                self.recorder,
+                client,
+                TICKET,
+                "GET",
+                f"/tickets/{ticket_id}",
+                expect=(200,),
+                due=due,
+                gate=self.gate,
+                headers={"X-Patient-Token": token},
+            )
         elif endpoint == TRIVIAL:
-            await timed(self.recorder, client, TRIVIAL, "GET", "/services", expect=(200,), due=due, gate=self.gate)
+            await timed(
+                self.recorder, client, TRIVIAL, "GET", "/services", expect=(200,), due=due, gate=self.gate
+            )
         elif endpoint == WAIT:
-            await timed(self.recorder, client, WAIT, "GET", f"/sites/{site_id}/wait", expect=(200,), due=due, gate=self.gate)
+            await timed(
+                self.recorder,
+                client,
+                WAIT,
+                "GET",
+                f"/sites/{site_id}/wait",
+                expect=(200,),
+                due=due,
+                gate=self.gate,
+            )
         elif endpoint == DISPLAY:
-            await timed(self.recorder, client, DISPLAY, "GET", f"/sites/{site_id}/display", expect=(200,), due=due, gate=self.gate)
+            await timed(
+                self.recorder,
+                client,
+                DISPLAY,
+                "GET",
+                f"/sites/{site_id}/display",
+                expect=(200,),
+                due=due,
+                gate=self.gate,
+            )
         elif endpoint == BEST_TIMES:
-            await timed(self.recorder, client, BEST_TIMES, "GET", f"/sites/{site_id}/best-times", expect=(200,), due=due, gate=self.gate, params={"service": "DRAW"})
+            await timed(
+                self.recorder,
+                client,
+                BEST_TIMES,
+                "GET",
+                f"/sites/{site_id}/best-times",
+                expect=(200,),
+                due=due,
+                gate=self.gate,
+                params={"service": "DRAW"},
+            )
 
     async def closed_loop(self, endpoint: str, until: float) -> None:
         """`closed_loop_clients` clients, each sending its next request when the last is answered."""
@@ -623,9 +741,17 @@ class Readers:
         self.gate = asyncio.Semaphore(connections)
         async with self._client(connections) as client:
             portal = asyncio.create_task(self._portal(client, until))
-            await asyncio.gather(*(self._screen(client, site_id, until) for site_id in self.site_ids for _ in range(self.settings.screens_per_site)))
+            await asyncio.gather(
+                *(
+                    self._screen(client, site_id, until)
+                    for site_id in self.site_ids
+                    for _ in range(self.settings.screens_per_site)
+                )
+            )
             await portal
-        return (until - started) * (screens / self.settings.screen_interval_seconds + self.settings.portal_reads_per_second)
+        return (until - started) * (
+            screens / self.settings.screen_interval_seconds + self.settings.portal_reads_per_second
+        )
 
     async def _screen(self, client: httpx.AsyncClient, site_id: int, until: float) -> None:
         """The display page: poll, wait the interval, poll again with the last ETag."""
@@ -637,7 +763,16 @@ class Readers:
             if time.perf_counter() >= until:
                 return
             headers = {"If-None-Match": etag} if etag else {}
-            response = await timed(self.recorder, client, SCREEN, "GET", f"/sites/{site_id}/display", expect=(200, 304), gate=self.gate, headers=headers)
+            response = await timed(
+                self.recorder,
+                client,
+                SCREEN,
+                "GET",
+                f"/sites/{site_id}/display",
+                expect=(200, 304),
+                gate=self.gate,
+                headers=headers,
+            )
             if response is not None and response.headers.get("ETag"):
                 etag = response.headers["ETag"]
             due = max(due + interval, time.perf_counter())
@@ -701,7 +836,9 @@ async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: 
         current.ended = max(time.perf_counter(), until)
         app_after, database_after = meter.sample()
         current.app_cpu_seconds = cpu_spent(app_before, app_after)
-        current.database_cpu_seconds = cpu_spent(database_before, database_after) if meter.admin is not None else None
+        current.database_cpu_seconds = (
+            cpu_spent(database_before, database_after) if meter.admin is not None else None
+        )
         current.driver_cpu_seconds = time.process_time() - driver_before
         current.offered_reads = offered
         recorder.load_averages.append(os.getloadavg()[0])
@@ -737,12 +874,18 @@ class Costs:
 
 def costs(recorder: Recorder) -> Costs:
     def answered(phase: str, endpoints) -> int:
-        return sum(len(r.latencies_ms) for (p, e), r in recorder.records.items() if p == phase and e in endpoints)
+        return sum(
+            len(r.latencies_ms) for (p, e), r in recorder.records.items() if p == phase and e in endpoints
+        )
 
     baseline = recorder.phases[WRITES_ONLY]
     writes = answered(WRITES_ONLY, WRITES)
     app_write = baseline.app_cpu_seconds * 1000 / writes if writes else None
-    database_write = baseline.database_cpu_seconds * 1000 / writes if writes and baseline.database_cpu_seconds is not None else None
+    database_write = (
+        baseline.database_cpu_seconds * 1000 / writes
+        if writes and baseline.database_cpu_seconds is not None
+        else None
+    )
     app_read, database_read = {}, {}
     for name, phase in recorder.phases.items():
         if name == WRITES_ONLY:
@@ -754,7 +897,11 @@ def costs(recorder: Recorder) -> Costs:
         # A net cost at or below zero is the writes' cost varying more than the reads cost: not shown.
         if app_write is not None and phase.app_cpu_seconds * 1000 > phase_writes * app_write:
             app_read[name] = (phase.app_cpu_seconds * 1000 - phase_writes * app_write) / reads
-        if database_write is not None and phase.database_cpu_seconds is not None and phase.database_cpu_seconds * 1000 > phase_writes * database_write:
+        if (
+            database_write is not None
+            and phase.database_cpu_seconds is not None
+            and phase.database_cpu_seconds * 1000 > phase_writes * database_write
+        ):
             database_read[name] = (phase.database_cpu_seconds * 1000 - phase_writes * database_write) / reads
     return Costs(app_write, database_write, app_read, database_read)
 
@@ -791,23 +938,38 @@ def verdicts(recorder: Recorder, rows: list[Row], clients: int) -> list[str]:
             continue
         ratio = row.trivial_ratio or 0.0
         verdict(
-            ratio >= THROUGHPUT_RATIO_TARGET and (row.p99_ms or 1e9) <= READ_P99_TARGET_MS and row.errors == 0,
+            ratio >= THROUGHPUT_RATIO_TARGET
+            and (row.p99_ms or 1e9) <= READ_P99_TARGET_MS
+            and row.errors == 0,
             f"(a) `{endpoint}`: {ratio:.2f} × trivial (≥ {THROUGHPUT_RATIO_TARGET}), p99 {_ms(row.p99_ms)} ms (≤ {READ_P99_TARGET_MS:.0f}), {row.errors} errors, {clients} clients",
         )
-    chain_reads = [row for (phase, endpoint), row in found.items() if phase == CHAIN and endpoint not in WRITES and endpoint != RESYNC]
+    chain_reads = [
+        row
+        for (phase, endpoint), row in found.items()
+        if phase == CHAIN and endpoint not in WRITES and endpoint != RESYNC
+    ]
     for row in chain_reads:
-        verdict((row.p99_ms or 1e9) <= READ_P99_TARGET_MS and row.errors == 0, f"(b) `{row.endpoint}`: p99 {_ms(row.p99_ms)} ms (≤ {READ_P99_TARGET_MS:.0f}), {row.errors} errors")
+        verdict(
+            (row.p99_ms or 1e9) <= READ_P99_TARGET_MS and row.errors == 0,
+            f"(b) `{row.endpoint}`: p99 {_ms(row.p99_ms)} ms (≤ {READ_P99_TARGET_MS:.0f}), {row.errors} errors",
+        )
     chain = recorder.phases.get(CHAIN)
     if chain is not None and chain.offered_reads:
         served = sum(row.requests - row.errors for row in chain_reads)
         share = served / chain.offered_reads
-        verdict(share >= OFFERED_SHARE_TARGET, f"(b) reads served {served} of {chain.offered_reads:.0f} offered: {share:.0%} (≥ {OFFERED_SHARE_TARGET:.0%})")
+        verdict(
+            share >= OFFERED_SHARE_TARGET,
+            f"(b) reads served {served} of {chain.offered_reads:.0f} offered: {share:.0%} (≥ {OFFERED_SHARE_TARGET:.0%})",
+        )
     for endpoint in (JOIN, CALL_NEXT):
         row = found.get((CHAIN, endpoint))
         if row is None:
             verdict(False, f"(c) `{endpoint}`: no answers in the chain phase")
             continue
-        verdict((row.p99_ms or 1e9) <= WRITE_P99_TARGET_MS and row.errors == 0, f"(c) `{endpoint}`: p99 {_ms(row.p99_ms)} ms (≤ {WRITE_P99_TARGET_MS:.0f}), {row.errors} errors")
+        verdict(
+            (row.p99_ms or 1e9) <= WRITE_P99_TARGET_MS and row.errors == 0,
+            f"(c) `{endpoint}`: p99 {_ms(row.p99_ms)} ms (≤ {WRITE_P99_TARGET_MS:.0f}), {row.errors} errors",
+        )
     return lines
 
 
@@ -816,7 +978,10 @@ def conditions(recorder: Recorder, cost: Costs, sites_count: int, cores: int) ->
     for name, phase in recorder.phases.items():
         seconds = phase.ended - phase.started
         changes = recorder.state_changes.get(name, 0) / seconds / sites_count
-        parts = [f"state changes {changes:.2f}/s per site", f"app CPU {phase.app_cpu_seconds / seconds:.2f} cores"]
+        parts = [
+            f"state changes {changes:.2f}/s per site",
+            f"app CPU {phase.app_cpu_seconds / seconds:.2f} cores",
+        ]
         if phase.database_cpu_seconds is not None:
             parts.append(f"database backends {phase.database_cpu_seconds / seconds:.2f} cores")
         parts.append(f"driver {phase.driver_cpu_seconds / seconds:.2f} cores (of {cores})")
@@ -836,7 +1001,11 @@ def conditions(recorder: Recorder, cost: Costs, sites_count: int, cores: int) ->
             f"- machine load (1-minute average at each phase's end): {', '.join(f'{v:.1f}' for v in recorder.load_averages)}; "
             f"gunicorn worker time-outs: {recorder.worker_timeouts}"
         )
-    errors = {f"{phase} {endpoint}: " + ", ".join(f"{k}×{v}" for k, v in r.error_kinds.items()) for (phase, endpoint), r in recorder.records.items() if r.errors}
+    errors = {
+        f"{phase} {endpoint}: " + ", ".join(f"{k}×{v}" for k, v in r.error_kinds.items())
+        for (phase, endpoint), r in recorder.records.items()
+        if r.errors
+    }
     lines += [f"- errors, {e}" for e in sorted(errors)]
     return lines
 
@@ -844,8 +1013,16 @@ def conditions(recorder: Recorder, cost: Costs, sites_count: int, cores: int) ->
 def commit_described() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown commit"
     return f"{head} (with uncommitted changes)" if dirty else head
@@ -856,9 +1033,12 @@ LOAD_SECTION = "# Load benchmark"
 
 def write_results(target: Path, section: list[str]) -> None:
     """Add this run at the end of the '# Load benchmark' section, keeping every other section as it is."""
-    results.add_to_section(target, LOAD_SECTION,
-                           'Command: `.venv/bin/python -m benchmarks.load` (see the README, "Load benchmark").',
-                           "\n".join(section))
+    results.add_to_section(
+        target,
+        LOAD_SECTION,
+        'Command: `.venv/bin/python -m benchmarks.load` (see the README, "Load benchmark").',
+        "\n".join(section),
+    )
 
 
 # Entry point ----------------------------------------------------------------------------------
@@ -866,15 +1046,25 @@ def write_results(target: Path, section: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 sites, 5 s phases; RESULTS.md untouched unless --write")
+    parser.add_argument(
+        "--quick", action="store_true", help="10 sites, 5 s phases; RESULTS.md untouched unless --write"
+    )
     parser.add_argument("--sites", type=int, help="sites seeded and kept busy (default 100; quick 10)")
     parser.add_argument("--seconds", type=float, help="length of each measured phase (default 60; quick 5)")
-    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL URL allowed to CREATE DATABASE (env SCHEDQ_LOAD_ADMIN_URL)")
+    parser.add_argument(
+        "--admin-url",
+        default=ADMIN_URL,
+        help="PostgreSQL URL allowed to CREATE DATABASE (env SCHEDQ_LOAD_ADMIN_URL)",
+    )
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     parser.add_argument("--redis-url", help="passed to the server as SCHEDQ_REDIS_URL")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--note", default="", help="a line added to the RESULTS.md section, e.g. what else ran on the machine")
-    parser.add_argument("--write", type=Path, help="append the report here (full runs: benchmarks/RESULTS.md)")
+    parser.add_argument(
+        "--note", default="", help="a line added to the RESULTS.md section, e.g. what else ran on the machine"
+    )
+    parser.add_argument(
+        "--write", type=Path, help="append the report here (full runs: benchmarks/RESULTS.md)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
 
@@ -888,8 +1078,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     admin_url = None if args.sqlite else args.admin_url
     cores = os.cpu_count() or 1
-    began = datetime.now(timezone.utc)
-    print(f"load benchmark: {settings.sites} sites, {settings.phase_seconds:.0f} s phases, {args.workers} workers, on {'SQLite' if args.sqlite else 'PostgreSQL'}", flush=True)
+    began = datetime.now(UTC)
+    print(
+        f"load benchmark: {settings.sites} sites, {settings.phase_seconds:.0f} s phases, {args.workers} workers, on {'SQLite' if args.sqlite else 'PostgreSQL'}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="schedq-load-") as scratch:
         workdir = Path(scratch)
         with scratch_database(admin_url, workdir) as (url, admin, database_name):
@@ -899,7 +1092,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 server.wait_until_up()
                 print(f"  serving on {server.base}", flush=True)
-                recorder = asyncio.run(drive(server.base, seeded, settings, CpuMeter(server, admin, database_name)))
+                recorder = asyncio.run(
+                    drive(server.base, seeded, settings, CpuMeter(server, admin, database_name))
+                )
                 if server.process.poll() is not None:
                     raise RuntimeError(f"the server died during the run:\n{server.log_tail()}")
                 recorder.worker_timeouts = server.worker_timeouts()
@@ -907,10 +1102,23 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
     rows = recorder.rows()
     cost = costs(recorder)
-    report = table(rows) + ["", "Targets (issue 10, point 4):", "", *verdicts(recorder, rows, settings.closed_loop_clients), "", "Conditions and CPU per request:", "", *conditions(recorder, cost, settings.sites, cores)]
+    report = table(rows) + [
+        "",
+        "Targets (issue 10, point 4):",
+        "",
+        *verdicts(recorder, rows, settings.closed_loop_clients),
+        "",
+        "Conditions and CPU per request:",
+        "",
+        *conditions(recorder, cost, settings.sites, cores),
+    ]
     print("\n" + "\n".join(report))
 
-    target = None if args.no_write else args.write or (None if args.quick or args.sites or args.seconds else RESULTS)
+    target = (
+        None
+        if args.no_write
+        else args.write or (None if args.quick or args.sites or args.seconds else RESULTS)
+    )
     if target is not None:
         header = [
             f"## {began:%Y-%m-%d %H:%M} UTC, commit {commit_described()}",

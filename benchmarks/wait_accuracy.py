@@ -65,11 +65,13 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks import results as result_sections
+from benchmarks.results import RESULTS
 from schedq import estimator
 from schedq.estimator.accuracy import AccuracyScore, score
 from schedq.estimator.baselines import people_ahead
@@ -77,8 +79,6 @@ from schedq.estimator.baselines import people_ahead
 PREDICTORS = ("schedq", "schedq-true", "position", "last-called", "erlang-c", "past-waits")
 PEERS = ("position", "last-called", "erlang-c", "past-waits")
 FIRST_DAY = date(2026, 1, 5)  # a Monday
-from benchmarks import results as result_sections
-from benchmarks.results import RESULTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +113,12 @@ class Observations:
             actual = [r[0] for r in rows]
             point = [r[2] for r in rows]
             ranged = rows[0][1] is not None
-            out[name] = score(actual, point, [r[1] for r in rows] if ranged else None,
-                              [r[3] for r in rows] if ranged else None)
+            out[name] = score(
+                actual,
+                point,
+                [r[1] for r in rows] if ranged else None,
+                [r[3] for r in rows] if ranged else None,
+            )
         return out
 
 
@@ -150,8 +154,9 @@ class History:
             all_waits=[w for _, _, _, w in visits if w is not None],
         )
 
-    def peers(self, snapshot: estimator.SiteSnapshot, ticket_id: int, *, stations: int,
-              last_called: float | None) -> dict[str, float]:
+    def peers(
+        self, snapshot: estimator.SiteSnapshot, ticket_id: int, *, stations: int, last_called: float | None
+    ) -> dict[str, float]:
         now = snapshot.now
         slot = _half_hour(now, self.tz)
         mean = self.mean_service_minutes
@@ -197,7 +202,7 @@ def run_scenario(name: str, settings: Settings) -> Observations:
         migrate.upgrade(url)
         database = Database(url)
         world = SiteWorld(scenario, database, rng=np.random.default_rng(settings.seed))
-        world.setup(now=datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), timezone.utc))
+        world.setup(now=datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), UTC))
         training = world.open_days(FIRST_DAY, settings.training_days)
         heldout_first = training[-1] + timedelta(days=1)
         heldout = world.open_days(heldout_first, settings.heldout_days)
@@ -206,8 +211,9 @@ def run_scenario(name: str, settings: Settings) -> Observations:
             for o in world.day(day).run():
                 visits.append((o.joined_at, o.started_at, o.completed_at, o.actual_wait_minutes))
         refit_at = world.local(heldout_first, datetime.min.time())
-        estimates.refit(world.uow(), site_id=world.site_id, now=refit_at,
-                        history_days=(heldout_first - FIRST_DAY).days)
+        estimates.refit(
+            world.uow(), site_id=world.site_id, now=refit_at, history_days=(heldout_first - FIRST_DAY).days
+        )
         history = History.from_visits(visits, tz=world.tz, days=len(training))
         true_model = scenario.true_model(fitted_at=refit_at)
         obs.notes.append(f"{len(training)} training days, {len(visits)} training visits")
@@ -224,13 +230,19 @@ def run_scenario(name: str, settings: Settings) -> Observations:
                 head_start = max((view.appointment_at - now).total_seconds() / 60, 0.0)
             row = {}
             promised = view.promised or {}
-            row["schedq"] = tuple(_none_inf(promised.get(k)) for k in ("p10_minutes", "p50_minutes", "p90_minutes"))
-            truth = estimator.estimate(snapshot, true_model, replications=settings.true_replications,
-                                       seed=world.site_id).tickets[view.id]
-            row["schedq-true"] = tuple(_after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90))
+            row["schedq"] = tuple(
+                _none_inf(promised.get(k)) for k in ("p10_minutes", "p50_minutes", "p90_minutes")
+            )
+            truth = estimator.estimate(
+                snapshot, true_model, replications=settings.true_replications, seed=world.site_id
+            ).tickets[view.id]
+            row["schedq-true"] = tuple(
+                _after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)
+            )
             stations = sim.open_stations or sim.planned_stations_at(now)
-            for peer, value in history.peers(snapshot, view.id, stations=stations,
-                                             last_called=sim.last_called_wait_minutes).items():
+            for peer, value in history.peers(
+                snapshot, view.id, stations=stations, last_called=sim.last_called_wait_minutes
+            ).items():
                 row[peer] = (None, _after_head_start(value, head_start), None)
             predictions[view.id] = row
 
@@ -259,25 +271,44 @@ def _none_inf(value: float | None) -> float:
 # Walk-ins only, three stations for eight hours, draws 6 min (CV 0.45): capacity 30 an
 # hour against 26 in the first hour and 33 in the next two (the fasting peak; stations
 # ~95 % busy, median waits ~5-11 min, the slowest tenth 20-40), 22 then 12 an hour after.
-CIW_SITE = dict(name="ciw", servers=3, open_minutes=480.0, rate_endpoints=(60.0, 180.0, 300.0, 480.0),
-                rates_per_hour=(26.0, 33.0, 22.0, 12.0), mean_service_minutes=6.0, service_cv=0.45)
+CIW_SITE = dict(
+    name="ciw",
+    servers=3,
+    open_minutes=480.0,
+    rate_endpoints=(60.0, 180.0, 300.0, 480.0),
+    rates_per_hour=(26.0, 33.0, 22.0, 12.0),
+    mean_service_minutes=6.0,
+    service_cv=0.45,
+)
 
 
 def run_ciw(settings: Settings) -> Observations:
-    from schedq.simulation.ciw_adapter import CiwSite, SERVICE, simulate_day, snapshot_at_arrival, visit_records
     from schedq.services.estimates import REPLICATIONS
+    from schedq.simulation.ciw_adapter import (
+        SERVICE,
+        CiwSite,
+        simulate_day,
+        snapshot_at_arrival,
+        visit_records,
+    )
 
     started = time.perf_counter()
     site = CiwSite(**CIW_SITE)
     obs = Observations("ciw")
-    tz = timezone.utc
+    tz = UTC
     training_days = settings.training_days
-    opens = [datetime(2026, 1, 5, 8, tzinfo=tz) + timedelta(days=i) for i in range(training_days + settings.heldout_days)]
+    opens = [
+        datetime(2026, 1, 5, 8, tzinfo=tz) + timedelta(days=i)
+        for i in range(training_days + settings.heldout_days)
+    ]
     records, visits_hist = [], []
     for i in range(training_days):
         visits = simulate_day(site, seed=settings.seed + i)
         records += visit_records(visits, opens_at=opens[i])
-        visits_hist += [(r.joined_at, r.started_at, r.completed_at, v.waiting_time) for r, v in zip(visit_records(visits, opens_at=opens[i]), visits)]
+        visits_hist += [
+            (r.joined_at, r.started_at, r.completed_at, v.waiting_time)
+            for r, v in zip(visit_records(visits, opens_at=opens[i]), visits)
+        ]
     learned = estimator.fit(records, service_defaults={SERVICE: site.default_minutes}, tz="UTC")
     true_model = site.true_model()
     history = History.from_visits(visits_hist, tz=tz, days=training_days)
@@ -289,15 +320,19 @@ def run_ciw(settings: Settings) -> Observations:
         started_order = sorted(visits, key=lambda v: v.service_start)
         for index, visit in enumerate(visits):
             snapshot = snapshot_at_arrival(site, visits, index, opens_at=opens[i])
-            for model, label, replications in ((learned, "schedq", REPLICATIONS),
-                                               (true_model, "schedq-true", settings.true_replications)):
-                wait = estimator.estimate(snapshot, model, replications=replications,
-                                          seed=1).tickets[visit.customer_id]
+            for model, label, replications in (
+                (learned, "schedq", REPLICATIONS),
+                (true_model, "schedq-true", settings.true_replications),
+            ):
+                wait = estimator.estimate(snapshot, model, replications=replications, seed=1).tickets[
+                    visit.customer_id
+                ]
                 obs.rows[label].append((visit.waiting_time, wait.p10, wait.p50, wait.p90))
             called_before = [v for v in started_order if v.service_start < visit.arrival]
             last_called = called_before[-1].waiting_time if called_before else None
-            for peer, value in history.peers(snapshot, visit.customer_id, stations=site.servers,
-                                             last_called=last_called).items():
+            for peer, value in history.peers(
+                snapshot, visit.customer_id, stations=site.servers, last_called=last_called
+            ).items():
                 obs.rows[peer].append((visit.waiting_time, None, value, None))
             obs.joins += 1
     obs.seconds = time.perf_counter() - started
@@ -325,30 +360,57 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         from schedq.db import migrate
 
-        clock = Clock(datetime(2026, 3, 4, 15, 0, tzinfo=timezone.utc))  # Wednesday 09:00 Chicago
+        clock = Clock(datetime(2026, 3, 4, 15, 0, tzinfo=UTC))  # Wednesday 09:00 Chicago
         migrate.upgrade(f"sqlite:///{folder}/speed.sqlite3")
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder}/speed.sqlite3",
-                          "INSTANCE_DIR": folder, "SECRET_KEY": "speed", "SEED_DEMO": False, "CLOCK": clock})
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{folder}/speed.sqlite3",
+                "INSTANCE_DIR": folder,
+                "SECRET_KEY": "speed",
+                "SEED_DEMO": False,
+                "CLOCK": clock,
+            }
+        )
         database = app.extensions["schedq.database"]
 
         def uow():
             return UnitOfWork(database)
 
         from datetime import time as wall
+
         for code, minutes in (("DRAW", 6.0), ("UDS", 9.0)):
             sites.create_service(uow(), code=code, name=code, default_minutes=minutes, preparation="")
-        site = sites.create_site(uow(), slug="speed", name="Speed", address="x", timezone="America/Chicago", now=clock())
-        sites.set_hours(uow(), site_id=site.id, intervals=[WeeklyInterval(d, wall(7), wall(19)) for d in range(7)])
-        sites.set_capacity_plan(uow(), site_id=site.id, slot_minutes=15,
-                                blocks=[PlanBlock(d, wall(7), wall(19), 8, 0) for d in range(7)])
-        stations = [sites.create_station(uow(), site_id=site.id, name=f"S{i}", service_codes=["DRAW", "UDS"]).id
-                    for i in range(8)]
+        site = sites.create_site(
+            uow(), slug="speed", name="Speed", address="x", timezone="America/Chicago", now=clock()
+        )
+        sites.set_hours(
+            uow(), site_id=site.id, intervals=[WeeklyInterval(d, wall(7), wall(19)) for d in range(7)]
+        )
+        sites.set_capacity_plan(
+            uow(),
+            site_id=site.id,
+            slot_minutes=15,
+            blocks=[PlanBlock(d, wall(7), wall(19), 8, 0) for d in range(7)],
+        )
+        stations = [
+            sites.create_station(uow(), site_id=site.id, name=f"S{i}", service_codes=["DRAW", "UDS"]).id
+            for i in range(8)
+        ]
         for station_id in stations:
-            queue.set_station_state(uow(), station_id=station_id, state=StationState.OPEN, actor="s", now=clock())
+            queue.set_station_state(
+                uow(), station_id=station_id, state=StationState.OPEN, actor="s", now=clock()
+            )
         for i in range(68):
             clock.at += timedelta(seconds=20)
-            tickets.join_walk_in(uow(), site_id=site.id, service_code="UDS" if i % 5 == 0 else "DRAW",
-                                 actor="kiosk", now=clock(), secret_key="speed")
+            tickets.join_walk_in(
+                uow(),
+                site_id=site.id,
+                service_code="UDS" if i % 5 == 0 else "DRAW",
+                actor="kiosk",
+                now=clock(),
+                secret_key="speed",
+            )
         for station_id in stations:
             called = queue.call_next(uow(), station_id=station_id, actor="s", now=clock())
             queue.start(uow(), ticket_id=called.id, actor="s", now=clock())
@@ -362,7 +424,11 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
                 t0 = time.perf_counter()
                 response = client.get(path)
                 timings.append(time.perf_counter() - t0)
-                assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:200])
+                assert response.status_code == 200, (
+                    path,
+                    response.status_code,
+                    response.get_data(as_text=True)[:200],
+                )
             return statistics.median(timings)
 
         wait_path = f"/api/v1/sites/{site.id}/wait"
@@ -371,8 +437,13 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
         cold = median_get(wait_path, move=True)
         cached = median_get(wait_path, move=False)
         database.dispose()
-        return {"trivial_ms": trivial * 1000, "cold_ms": cold * 1000, "cached_ms": cached * 1000,
-                "cold_ratio": cold / trivial, "cached_ratio": cached / trivial}
+        return {
+            "trivial_ms": trivial * 1000,
+            "cold_ms": cold * 1000,
+            "cached_ms": cached * 1000,
+            "cold_ratio": cold / trivial,
+            "cached_ratio": cached / trivial,
+        }
 
 
 # Report ----------------------------------------------------------------------------------------
@@ -387,8 +458,10 @@ def _fmt(value: float | None, pattern: str = "{:.2f}") -> str:
 
 
 def table(results: list[Observations]) -> str:
-    lines = ["| scenario | predictor | n | MAE min | RMSE min | bias min | in 10–90 | past p90 |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | predictor | n | MAE min | RMSE min | bias min | in 10–90 | past p90 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for obs in results:
         for name, s in obs.scores().items():
             lines.append(
@@ -409,10 +482,15 @@ def targets(results: list[Observations], *, ranged_scenarios: set[str]) -> tuple
         ratio = mine / s[best_peer].mae_minutes
         limit = 0.8 if obs.name in ranged_scenarios else 1.0
         checks = [
-            (f"MAE {mine:.2f} vs best peer {best_peer} {s[best_peer].mae_minutes:.2f}: ratio {ratio:.2f} (≤ {limit:.2f}"
-             + (")" if limit < 1 else ", strictly below)"), ratio <= limit if limit < 1 else ratio < 1),
-            (f"learned MAE / true MAE {mine / s['schedq-true'].mae_minutes:.3f} (≤ 1.10)",
-             mine <= 1.10 * s["schedq-true"].mae_minutes),
+            (
+                f"MAE {mine:.2f} vs best peer {best_peer} {s[best_peer].mae_minutes:.2f}: ratio {ratio:.2f} (≤ {limit:.2f}"
+                + (")" if limit < 1 else ", strictly below)"),
+                ratio <= limit if limit < 1 else ratio < 1,
+            ),
+            (
+                f"learned MAE / true MAE {mine / s['schedq-true'].mae_minutes:.3f} (≤ 1.10)",
+                mine <= 1.10 * s["schedq-true"].mae_minutes,
+            ),
             (f"coverage {s['schedq'].coverage:.1%} (75–85 %)", 0.75 <= s["schedq"].coverage <= 0.85),
             (f"past p90 {s['schedq'].past_p90:.1%} (≤ 12 %)", s["schedq"].past_p90 <= 0.12),
             (f"held-out days {obs.days} (≥ 30)", obs.days >= 30),
@@ -441,8 +519,16 @@ DAY_HELDOUT = {"suburban-day": 12, "hospital-day": 6, "tiny-day": 3}
 thinnest, the half hours around lunch), in about 12 minutes on two idle cores (a hospital-day day
 costs ~80 s of CPU, a suburban-day day ~27 s, the service's own promises included)."""
 DAY_PREDICTORS = ("schedq", "schedq-true")
-BANDS = ("before opening", "first 30 min", "mid-day", "30 min before closure", "during closure",
-         "30 min after reopening", "last hour before cut-off", "after cut-off")
+BANDS = (
+    "before opening",
+    "first 30 min",
+    "mid-day",
+    "30 min before closure",
+    "during closure",
+    "30 min after reopening",
+    "last hour before cut-off",
+    "after cut-off",
+)
 BAND_MIN_JOINS = 50
 DAY_SECTION = "# The day as it really goes"
 ACCURACY_SECTION = "# Wait-estimate accuracy benchmark"
@@ -505,11 +591,15 @@ class DayRun:
         out = {}
         for name in DAY_PREDICTORS:
             rows = [(j.actual_minutes, *j.predictions[name]) for j in joins]
-            out[name] = score([r[0] for r in rows], [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows])
+            out[name] = score(
+                [r[0] for r in rows], [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows]
+            )
         return out
 
 
 def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> DayRun:
+    from sqlalchemy import func, select
+
     from schedq.db import migrate
     from schedq.db.engine import Database
     from schedq.db.models import Ticket
@@ -517,7 +607,6 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
     from schedq.services import estimates
     from schedq.simulation import scenario as scenarios
     from schedq.simulation.world import SiteWorld
-    from sqlalchemy import func, select
 
     started, cpu_started = time.perf_counter(), time.process_time()
     scenario = scenarios.builtin(name)
@@ -528,7 +617,7 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
         migrate.upgrade(url)
         database = Database(url)
         world = SiteWorld(scenario, database, rng=np.random.default_rng(settings.seed))
-        set_up_at = datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), timezone.utc)
+        set_up_at = datetime.combine(FIRST_DAY - timedelta(days=3), datetime.min.time(), UTC)
         world.setup(now=set_up_at)
         run.closed_dates = world.close_dates(FIRST_DAY, now=set_up_at)
         training = world.open_days(FIRST_DAY, history_days)
@@ -537,8 +626,9 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
         for day in training:
             world.day(day).run()
         refit_at = world.local(heldout_first, datetime.min.time())
-        estimates.refit(world.uow(), site_id=world.site_id, now=refit_at,
-                        history_days=(heldout_first - FIRST_DAY).days)
+        estimates.refit(
+            world.uow(), site_id=world.site_id, now=refit_at, history_days=(heldout_first - FIRST_DAY).days
+        )
         true_model = scenario.true_model(fitted_at=refit_at)
         pending: dict[int, tuple[str, dict[str, tuple[float, float, float]]]] = {}
 
@@ -552,15 +642,27 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
             promised = view.promised or {}
             snapshot = sim.snapshot(at)
             staffing = sim.actual_staffing_from(at)
-            snapshot = replace(snapshot, staffing=staffing, staffing_is_actual=True,
-                               opening_intervals=_staffed_intervals(snapshot.opening_intervals, staffing))
-            truth = estimator.estimate(snapshot, true_model, replications=settings.true_replications,
-                                       seed=world.site_id).tickets[view.id]
+            snapshot = replace(
+                snapshot,
+                staffing=staffing,
+                staffing_is_actual=True,
+                opening_intervals=_staffed_intervals(snapshot.opening_intervals, staffing),
+            )
+            truth = estimator.estimate(
+                snapshot, true_model, replications=settings.true_replications, seed=world.site_id
+            ).tickets[view.id]
             band = time_band(now, sim.intervals, cutoff_minutes=scenario.walk_in_cutoff_minutes)
-            pending[view.id] = (band, {
-                "schedq": tuple(_none_inf(promised.get(k)) for k in ("p10_minutes", "p50_minutes", "p90_minutes")),
-                "schedq-true": tuple(_after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)),
-            })
+            pending[view.id] = (
+                band,
+                {
+                    "schedq": tuple(
+                        _none_inf(promised.get(k)) for k in ("p10_minutes", "p50_minutes", "p90_minutes")
+                    ),
+                    "schedq-true": tuple(
+                        _after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)
+                    ),
+                },
+            )
 
         for day in heldout:
             sim = world.day(day, on_join=on_join)
@@ -582,10 +684,15 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
                 band, predictions = entry
                 run.joins.append(ScoredJoin(band, tags, o.actual_wait_minutes, predictions))
         with world.uow(write=False) as uow:
-            run.joins_on_closed_dates = uow.session.scalar(
-                select(func.count()).select_from(Ticket).where(Ticket.site_id == world.site_id,
-                                                                Ticket.service_day.in_(run.closed_dates))
-            ) if run.closed_dates else 0
+            run.joins_on_closed_dates = (
+                uow.session.scalar(
+                    select(func.count())
+                    .select_from(Ticket)
+                    .where(Ticket.site_id == world.site_id, Ticket.service_day.in_(run.closed_dates))
+                )
+                if run.closed_dates
+                else 0
+            )
         database.dispose()
     run.seconds = time.perf_counter() - started
     run.cpu_seconds = time.process_time() - cpu_started
@@ -607,28 +714,42 @@ def _staffed_intervals(intervals, staffing) -> tuple[tuple[datetime, datetime], 
 
 
 def _score_cells(s: dict[str, AccuracyScore]) -> str:
-    return " | ".join(f"{_fmt(s[p].mae_minutes)} | {_fmt(s[p].coverage, '{:.1%}')} | {_fmt(s[p].past_p90, '{:.1%}')}"
-                      for p in DAY_PREDICTORS)
+    return " | ".join(
+        f"{_fmt(s[p].mae_minutes)} | {_fmt(s[p].coverage, '{:.1%}')} | {_fmt(s[p].past_p90, '{:.1%}')}"
+        for p in DAY_PREDICTORS
+    )
 
 
 def day_tables(runs: list[DayRun]) -> str:
-    columns = ("joins | schedq MAE min | schedq in 10–90 | schedq past p90 | "
-               "true-staffing MAE min | true-staffing in 10–90 | true-staffing past p90 |")
-    lines = ["By time band of the join:", "", "| scenario | band | " + columns,
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    columns = (
+        "joins | schedq MAE min | schedq in 10–90 | schedq past p90 | "
+        "true-staffing MAE min | true-staffing in 10–90 | true-staffing past p90 |"
+    )
+    lines = [
+        "By time band of the join:",
+        "",
+        "| scenario | band | " + columns,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for run in runs:
         for band in (*BANDS, "overall"):
             joins = run.joins if band == "overall" else [j for j in run.joins if j.band == band]
             if joins:
                 lines.append(f"| {run.name} | {band} | {len(joins)} | {_score_cells(run.scores(joins))} |")
-    lines += ["", "By deviation of the day (a day may have several):", "",
-              "| scenario | deviation | days | " + columns,
-              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "By deviation of the day (a day may have several):",
+        "",
+        "| scenario | deviation | days | " + columns,
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for run in runs:
         for tag, days in sorted(run.day_deviations.items()):
             joins = [j for j in run.joins if tag in j.deviations]
             if joins:
-                lines.append(f"| {run.name} | {tag} | {days} | {len(joins)} | {_score_cells(run.scores(joins))} |")
+                lines.append(
+                    f"| {run.name} | {tag} | {days} | {len(joins)} | {_score_cells(run.scores(joins))} |"
+                )
     lines.append("")
     for run in runs:
         closed = ", ".join(d.isoformat() for d in run.closed_dates) or "none"
@@ -650,7 +771,9 @@ def day_targets(runs: list[DayRun]) -> tuple[str, bool]:
             joins = run.joins if band == "overall" else [j for j in run.joins if j.band == band]
             if len(joins) < BAND_MIN_JOINS:
                 if joins:
-                    lines.append(f"- {run.name}: n/a {band}: {len(joins)} joins (< {BAND_MIN_JOINS}, not judged)")
+                    lines.append(
+                        f"- {run.name}: n/a {band}: {len(joins)} joins (< {BAND_MIN_JOINS}, not judged)"
+                    )
                 continue
             mine = run.scores(joins)["schedq"]
             checks += [
@@ -660,8 +783,13 @@ def day_targets(runs: list[DayRun]) -> tuple[str, bool]:
         if run.joins:
             s = run.scores(run.joins)
             ratio = s["schedq"].mae_minutes / s["schedq-true"].mae_minutes
-            checks.append((f"overall MAE {s['schedq'].mae_minutes:.2f} / true-staffing MAE "
-                           f"{s['schedq-true'].mae_minutes:.2f} = {ratio:.3f} (≤ 1.10)", ratio <= 1.10))
+            checks.append(
+                (
+                    f"overall MAE {s['schedq'].mae_minutes:.2f} / true-staffing MAE "
+                    f"{s['schedq-true'].mae_minutes:.2f} = {ratio:.3f} (≤ 1.10)",
+                    ratio <= 1.10,
+                )
+            )
         for text, ok in checks:
             all_ok &= ok
             lines.append(f"- {run.name}: {'PASS' if ok else 'FAIL'} {text}")
@@ -686,63 +814,96 @@ def main_day(args, settings: Settings) -> int:
             for future in as_completed(futures):
                 run = future.result()
                 done[run.name] = run
-                print(f"  ({run.name}: {run.days} scored days, {len(run.joins)} joins, {run.seconds:.0f} s, "
-                      f"{run.cpu_seconds:.0f} s of CPU)", flush=True)
+                print(
+                    f"  ({run.name}: {run.days} scored days, {len(run.joins)} joins, {run.seconds:.0f} s, "
+                    f"{run.cpu_seconds:.0f} s of CPU)",
+                    flush=True,
+                )
     else:
         for n, h in jobs:
             done[n] = _run_day(n, h, settings)
     runs = [done[n] for n in names]
     text, _ = day_targets(runs)
-    output = "\n".join([
-        f"Settings: history as each scenario gives it (else {settings.training_days} open days), held-out open days "
-        f"{', '.join(f'{n} {h}' for n, h in jobs)}, seed {settings.seed}, {_replications()} replications per promise "
-        f"(schedq), {settings.true_replications} per true-staffing estimate (schedq-true given the day's actual "
-        "staffing from the join on).", "",
-        day_tables(runs), "", f"Targets (every band with at least {BAND_MIN_JOINS} joins):", "", text, "",
-        f"Wall time {time.perf_counter() - started:.0f} s with {args.jobs} processes.",
-    ])
+    output = "\n".join(
+        [
+            f"Settings: history as each scenario gives it (else {settings.training_days} open days), held-out open days "
+            f"{', '.join(f'{n} {h}' for n, h in jobs)}, seed {settings.seed}, {_replications()} replications per promise "
+            f"(schedq), {settings.true_replications} per true-staffing estimate (schedq-true given the day's actual "
+            "staffing from the join on).",
+            "",
+            day_tables(runs),
+            "",
+            f"Targets (every band with at least {BAND_MIN_JOINS} joins):",
+            "",
+            text,
+            "",
+            f"Wall time {time.perf_counter() - started:.0f} s with {args.jobs} processes.",
+        ]
+    )
     print(output)
     full = not (args.quick or args.scenario or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        result_sections.replace_section(target, DAY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`"
-                      "\n\n" + output + "\n")
+        result_sections.replace_section(
+            target,
+            DAY_SECTION,
+            "Command: `.venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes`\n\n" + output + "\n",
+        )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="5 training days, 3 held-out days, tiny and ciw only (with --day-as-it-goes: tiny-day, "
-                             "3 held-out days); no RESULTS.md")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="5 training days, 3 held-out days, tiny and ciw only (with --day-as-it-goes: tiny-day, "
+        "3 held-out days); no RESULTS.md",
+    )
     parser.add_argument("--scenario", action="append", help=f"one of {', '.join(ALL)} or tiny (repeatable)")
     parser.add_argument("--training-days", type=int, help="open days of history (default 5)")
     parser.add_argument("--heldout-days", type=int, help="open days scored (default 30; quick 3)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-speed", action="store_true", help="skip the request-cost measurement")
-    parser.add_argument("--write", type=Path, default=None, help="write the report here (full runs: RESULTS.md)")
-    parser.add_argument("--day-as-it-goes", action="store_true",
-                        help=f"staff deviations, closures and short history ({', '.join(DAY_SCENARIOS)}; quick: "
-                             f"{', '.join(DAY_QUICK)}), scored by time band")
+    parser.add_argument(
+        "--write", type=Path, default=None, help="write the report here (full runs: RESULTS.md)"
+    )
+    parser.add_argument(
+        "--day-as-it-goes",
+        action="store_true",
+        help=f"staff deviations, closures and short history ({', '.join(DAY_SCENARIOS)}; quick: "
+        f"{', '.join(DAY_QUICK)}), scored by time band",
+    )
     args = parser.parse_args(argv)
     if args.day_as_it_goes:
         return main_day(args, Settings(training_days=args.training_days or 5))
     settings = Settings(training_days=5, heldout_days=3) if args.quick else Settings()
     if args.training_days or args.heldout_days:
-        settings = Settings(training_days=args.training_days or settings.training_days,
-                            heldout_days=args.heldout_days or settings.heldout_days)
+        settings = Settings(
+            training_days=args.training_days or settings.training_days,
+            heldout_days=args.heldout_days or settings.heldout_days,
+        )
     names = args.scenario or (["tiny", "ciw"] if args.quick else list(ALL))
     started = time.perf_counter()
     # Longest first so two workers finish together.
-    order = sorted(names, key=lambda n: ["hospital", "suburban", "skills", "rural", "ciw", "tiny"].index(n)
-                   if n in ("hospital", "suburban", "skills", "rural", "ciw", "tiny") else 0)
+    order = sorted(
+        names,
+        key=lambda n: (
+            ["hospital", "suburban", "skills", "rural", "ciw", "tiny"].index(n)
+            if n in ("hospital", "suburban", "skills", "rural", "ciw", "tiny")
+            else 0
+        ),
+    )
     done: dict[str, Observations] = {}
 
     def finished(obs: Observations) -> None:
         done[obs.name] = obs
         print(table([obs]), flush=True)
-        print(f"  ({obs.name}: {obs.days} held-out days, {obs.joins} scored joins; {'; '.join(obs.notes)}; "
-              f"{obs.seconds:.0f} s, {time.perf_counter() - started:.0f} s since start)", flush=True)
+        print(
+            f"  ({obs.name}: {obs.days} held-out days, {obs.joins} scored joins; {'; '.join(obs.notes)}; "
+            f"{obs.seconds:.0f} s, {time.perf_counter() - started:.0f} s since start)",
+            flush=True,
+        )
 
     if args.jobs > 1 and len(order) > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
@@ -753,25 +914,35 @@ def main(argv: list[str] | None = None) -> int:
             finished(_run(n, settings))
     print(flush=True)
     results = [done[n] for n in names]
-    report = [f"Settings: {settings.training_days} training days, {settings.heldout_days} held-out open days per "
-              f"scenario, seed {settings.seed}, {_replications()} replications per promise (schedq), "
-              f"{settings.true_replications} per schedq-true estimate.", ""]
+    report = [
+        f"Settings: {settings.training_days} training days, {settings.heldout_days} held-out open days per "
+        f"scenario, seed {settings.seed}, {_replications()} replications per promise (schedq), "
+        f"{settings.true_replications} per schedq-true estimate.",
+        "",
+    ]
     report.append(table(results))
     report.append("")
     for obs in results:
-        report.append(f"- {obs.name}: {obs.days} held-out days, {obs.joins} scored joins; "
-                      + "; ".join(obs.notes) + f"; {obs.seconds:.0f} s")
+        report.append(
+            f"- {obs.name}: {obs.days} held-out days, {obs.joins} scored joins; "
+            + "; ".join(obs.notes)
+            + f"; {obs.seconds:.0f} s"
+        )
     report += ["", "Targets:", ""]
     text, ok = targets(results, ranged_scenarios=RANGED)
     report.append(text)
     if not args.no_speed:
         speed = time_site_estimate()
-        report += ["", "Cost of a whole-site estimate (60 waiting, 8 stations) through the Flask app, median of 25:", "",
-                   f"- trivial GET /api/v1/services: {speed['trivial_ms']:.1f} ms",
-                   f"- GET /api/v1/sites/<id>/wait, cold (a new state each request): {speed['cold_ms']:.1f} ms "
-                   f"= {speed['cold_ratio']:.1f} × trivial ({'PASS' if speed['cold_ratio'] <= 5 else 'MISS'} ≤ 5)",
-                   f"- same, repeated state (cached): {speed['cached_ms']:.1f} ms = {speed['cached_ratio']:.1f} × trivial "
-                   f"({'PASS' if speed['cached_ratio'] <= 5 else 'MISS'} ≤ 5)"]
+        report += [
+            "",
+            "Cost of a whole-site estimate (60 waiting, 8 stations) through the Flask app, median of 25:",
+            "",
+            f"- trivial GET /api/v1/services: {speed['trivial_ms']:.1f} ms",
+            f"- GET /api/v1/sites/<id>/wait, cold (a new state each request): {speed['cold_ms']:.1f} ms "
+            f"= {speed['cold_ratio']:.1f} × trivial ({'PASS' if speed['cold_ratio'] <= 5 else 'MISS'} ≤ 5)",
+            f"- same, repeated state (cached): {speed['cached_ms']:.1f} ms = {speed['cached_ratio']:.1f} × trivial "
+            f"({'PASS' if speed['cached_ratio'] <= 5 else 'MISS'} ≤ 5)",
+        ]
     report.append("")
     report.append(f"Wall time {time.perf_counter() - started:.0f} s with {args.jobs} processes.")
     output = "\n".join(report)
@@ -779,8 +950,9 @@ def main(argv: list[str] | None = None) -> int:
     full = not (args.quick or args.scenario or args.training_days or args.heldout_days)
     target = args.write or (RESULTS if full else None)
     if target is not None:
-        result_sections.replace_section(target, ACCURACY_SECTION,
-                                "Command: `.venv/bin/python -m benchmarks.wait_accuracy`\n\n" + output)
+        result_sections.replace_section(
+            target, ACCURACY_SECTION, "Command: `.venv/bin/python -m benchmarks.wait_accuracy`\n\n" + output
+        )
     return 0
 
 

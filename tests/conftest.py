@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ POSTGRES_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Monday 2 March 2026, 08:00 in Chicago (CST, UTC-6): the site is open.
-MONDAY_8AM = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)
+MONDAY_8AM = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -73,7 +73,7 @@ def postgres_database() -> Iterator[str]:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+    except Exception as error:
         message = f"PostgreSQL not reachable at {admin_url.render_as_string(hide_password=True)}: {error}"
         if IN_CI:
             pytest.fail(message)
@@ -131,7 +131,9 @@ def app(database_url, clock, tmp_path):
             "SECRET_KEY": "test-secret",
             "SEED_DEMO": False,
             "CLOCK": clock,
-            "ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10} if database_url.startswith("postgresql") else {},
+            "ENGINE_OPTIONS": {"pool_size": 30, "max_overflow": 10}
+            if database_url.startswith("postgresql")
+            else {},
         }
     )
     yield app
@@ -183,7 +185,13 @@ class SiteSetup:
 CATALOGUE = [
     dict(code="DRAW", name="Blood draw", default_minutes=6.0, preparation="Drink water."),
     dict(code="UDS", name="Urine drug screen", default_minutes=10.0, preparation="Bring photo ID."),
-    dict(code="GTT", name="Glucose tolerance", default_minutes=12.0, walk_in_allowed=False, preparation="Fast 8 hours."),
+    dict(
+        code="GTT",
+        name="Glucose tolerance",
+        default_minutes=12.0,
+        walk_in_allowed=False,
+        preparation="Fast 8 hours.",
+    ),
     dict(code="PED", name="Children's draw", default_minutes=10.0, bookable=False),
 ]
 
@@ -201,7 +209,9 @@ def build_site(make_uow, clock: Clock, *, seats_per_slot: int = 2, slug: str = "
     sites.set_hours(
         make_uow(),
         site_id=site.id,
-        intervals=[WeeklyInterval(d, o, c) for d in range(5) for o, c in ((time(7), time(12)), (time(13), time(17)))],
+        intervals=[
+            WeeklyInterval(d, o, c) for d in range(5) for o, c in ((time(7), time(12)), (time(13), time(17)))
+        ],
     )
     sites.set_capacity_plan(
         make_uow(),
@@ -219,12 +229,18 @@ def site(make_uow, clock) -> SiteSetup:
     site_id = build_site(make_uow, clock)
     other_id = build_site(make_uow, clock, slug="hillside")
     stations = {}
-    for name, codes in (("Station 1", ["DRAW", "GTT"]), ("Station 2", ["DRAW", "GTT"]), ("Station 3", ["DRAW", "UDS", "PED"])):
+    for name, codes in (
+        ("Station 1", ["DRAW", "GTT"]),
+        ("Station 2", ["DRAW", "GTT"]),
+        ("Station 3", ["DRAW", "UDS", "PED"]),
+    ):
         stations[name] = sites.create_station(make_uow(), site_id=site_id, name=name, service_codes=codes).id
     sites.create_station(make_uow(), site_id=other_id, name="Station 1", service_codes=["DRAW"])
 
     def token(role: Role, scope: list[int]) -> str:
-        return access.create_token(make_uow(), name=f"{role.value} {scope}", role=role, site_ids=scope, now=clock())[0]
+        return access.create_token(
+            make_uow(), name=f"{role.value} {scope}", role=role, site_ids=scope, now=clock()
+        )[0]
 
     return SiteSetup(
         site_id=site_id,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
-BODY = {"service": "DRAW", "starts_at": "2026-03-03T09:00:00-06:00", "contact": {"name": "Ann Example", "phone": "+1 555 0100"}}
+BODY = {
+    "service": "DRAW",
+    "starts_at": "2026-03-03T09:00:00-06:00",
+    "contact": {"name": "Ann Example", "phone": "+1 555 0100"},
+}
 
 
 def book(client, site, body=BODY, **headers):
@@ -15,7 +19,12 @@ def test_slots_are_listed_in_local_time_with_offsets(client, site):
     answer = client.get(f"/api/v1/sites/{site.site_id}/slots?service=DRAW&from=2026-03-03")
     assert answer.status_code == 200
     first = answer.json["slots"][0]
-    assert first == {"starts_at": "2026-03-03T07:00:00-06:00", "ends_at": "2026-03-03T07:15:00-06:00", "seats": 2, "remaining": 2}
+    assert first == {
+        "starts_at": "2026-03-03T07:00:00-06:00",
+        "ends_at": "2026-03-03T07:15:00-06:00",
+        "seats": 2,
+        "remaining": 2,
+    }
     assert answer.json["timezone"] == "America/Chicago"
 
 
@@ -32,7 +41,9 @@ def test_retried_booking_with_same_idempotency_key_replays_the_answer(client, si
     again = book(client, site, **{"Idempotency-Key": "k-123"})
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json == first.json
-    day = client.get(f"/api/v1/sites/{site.site_id}/appointments?date=2026-03-03", headers=site.headers("staff")).json
+    day = client.get(
+        f"/api/v1/sites/{site.site_id}/appointments?date=2026-03-03", headers=site.headers("staff")
+    ).json
     assert len(day) == 1
 
 
@@ -42,11 +53,19 @@ def test_patient_manages_their_appointment_with_the_token(client, site):
     assert client.get(f"/api/v1/appointments/{ref}").status_code == 401
     assert client.get(f"/api/v1/appointments/{ref}", headers={"X-Patient-Token": "wrong"}).status_code == 404
     assert client.get(f"/api/v1/appointments/{ref}?token={token}").json["status"] == "booked"
-    moved = client.post(f"/api/v1/appointments/{ref}/reschedule", json={"starts_at": "2026-03-03T10:30:00-06:00"}, headers={"X-Patient-Token": token})
+    moved = client.post(
+        f"/api/v1/appointments/{ref}/reschedule",
+        json={"starts_at": "2026-03-03T10:30:00-06:00"},
+        headers={"X-Patient-Token": token},
+    )
     assert moved.status_code == 200 and moved.json["starts_at"] == "2026-03-03T10:30:00-06:00"
     cancelled = client.post(f"/api/v1/appointments/{ref}/cancel", headers={"X-Patient-Token": token})
     assert cancelled.json["status"] == "cancelled"
-    again = client.post(f"/api/v1/appointments/{ref}/reschedule", json={"starts_at": "2026-03-03T10:45:00-06:00"}, headers={"X-Patient-Token": token})
+    again = client.post(
+        f"/api/v1/appointments/{ref}/reschedule",
+        json={"starts_at": "2026-03-03T10:45:00-06:00"},
+        headers={"X-Patient-Token": token},
+    )
     assert again.status_code == 409
 
 
@@ -59,7 +78,9 @@ def test_full_slot_answers_409_in_words(client, site):
 
 def test_calendar_file_carries_time_address_and_preparation(client, site):
     booked = book(client, site).json
-    answer = client.get(f"/api/v1/appointments/{booked['reference']}/calendar.ics?token={booked['manage_token']}")
+    answer = client.get(
+        f"/api/v1/appointments/{booked['reference']}/calendar.ics?token={booked['manage_token']}"
+    )
     assert answer.status_code == 200 and answer.mimetype == "text/calendar"
     assert b"\r\n" in answer.data
     event = Calendar.from_ical(answer.data).walk("VEVENT")[0]

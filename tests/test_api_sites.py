@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-NEW_SITE = {"slug": "lakeside", "name": "Lakeside PSC", "timezone": "America/New_York", "address": "5 Lake St"}
+NEW_SITE = {
+    "slug": "lakeside",
+    "name": "Lakeside PSC",
+    "timezone": "America/New_York",
+    "address": "5 Lake St",
+}
 
 
 def test_admin_creates_a_site_and_sets_hours_plan_and_stations(client, site):
@@ -12,11 +17,23 @@ def test_admin_creates_a_site_and_sets_hours_plan_and_stations(client, site):
     created = client.post("/api/v1/sites", json=NEW_SITE, headers=admin)
     assert created.status_code == 201, created.json
     site_id = created.json["id"]
-    hours = {"hours": [{"weekday": 0, "opens": "07:00", "closes": "12:00"}, {"weekday": 0, "opens": "13:00", "closes": "16:00"}]}
+    hours = {
+        "hours": [
+            {"weekday": 0, "opens": "07:00", "closes": "12:00"},
+            {"weekday": 0, "opens": "13:00", "closes": "16:00"},
+        ]
+    }
     assert client.put(f"/api/v1/sites/{site_id}/hours", json=hours, headers=admin).status_code == 200
-    plan = {"slot_minutes": 20, "blocks": [{"weekday": 0, "starts": "07:00", "ends": "16:00", "stations": 2, "seats_per_slot": 1}]}
+    plan = {
+        "slot_minutes": 20,
+        "blocks": [{"weekday": 0, "starts": "07:00", "ends": "16:00", "stations": 2, "seats_per_slot": 1}],
+    }
     assert client.put(f"/api/v1/sites/{site_id}/capacity-plan", json=plan, headers=admin).status_code == 200
-    station = client.post(f"/api/v1/sites/{site_id}/stations", json={"name": "Chair A", "services": ["DRAW", "UDS"]}, headers=admin)
+    station = client.post(
+        f"/api/v1/sites/{site_id}/stations",
+        json={"name": "Chair A", "services": ["DRAW", "UDS"]},
+        headers=admin,
+    )
     assert station.status_code == 201 and station.json["services"] == ["DRAW", "UDS"]
 
     shown = client.get(f"/api/v1/sites/{site_id}").json
@@ -26,35 +43,67 @@ def test_admin_creates_a_site_and_sets_hours_plan_and_stations(client, site):
 
 
 def test_site_settings_can_be_changed_by_its_admin(client, site):
-    changed = client.patch(f"/api/v1/sites/{site.site_id}", json={"grace_minutes": 10, "walk_in_cutoff_minutes": 20}, headers=site.headers("admin"))
+    changed = client.patch(
+        f"/api/v1/sites/{site.site_id}",
+        json={"grace_minutes": 10, "walk_in_cutoff_minutes": 20},
+        headers=site.headers("admin"),
+    )
     assert changed.status_code == 200
     assert (changed.json["grace_minutes"], changed.json["walk_in_cutoff_minutes"]) == (10, 20)
 
 
 def test_closures_are_added_listed_and_removed(client, site):
     admin = site.headers("admin")
-    added = client.post(f"/api/v1/sites/{site.site_id}/closures", json={"day": "2026-12-25", "reason": "Christmas"}, headers=admin)
+    added = client.post(
+        f"/api/v1/sites/{site.site_id}/closures",
+        json={"day": "2026-12-25", "reason": "Christmas"},
+        headers=admin,
+    )
     assert added.status_code == 201
-    assert client.get(f"/api/v1/sites/{site.site_id}").json["closures"] == [{"day": "2026-12-25", "reason": "Christmas"}]
-    assert client.post(f"/api/v1/sites/{site.site_id}/closures", json={"day": "2026-12-25"}, headers=admin).status_code == 409
-    assert client.delete(f"/api/v1/sites/{site.site_id}/closures/2026-12-25", headers=admin).status_code == 204
+    assert client.get(f"/api/v1/sites/{site.site_id}").json["closures"] == [
+        {"day": "2026-12-25", "reason": "Christmas"}
+    ]
+    assert (
+        client.post(
+            f"/api/v1/sites/{site.site_id}/closures", json={"day": "2026-12-25"}, headers=admin
+        ).status_code
+        == 409
+    )
+    assert (
+        client.delete(f"/api/v1/sites/{site.site_id}/closures/2026-12-25", headers=admin).status_code == 204
+    )
     assert client.get(f"/api/v1/sites/{site.site_id}").json["closures"] == []
 
 
 def test_station_skills_can_be_changed(client, site):
     station_id = site.station_ids["Station 1"]
-    changed = client.patch(f"/api/v1/stations/{station_id}", json={"services": ["DRAW"]}, headers=site.headers("admin"))
+    changed = client.patch(
+        f"/api/v1/stations/{station_id}", json={"services": ["DRAW"]}, headers=site.headers("admin")
+    )
     assert changed.status_code == 200 and changed.json["services"] == ["DRAW"]
 
 
 def test_service_catalogue_is_public_and_admin_managed(client, site):
     listed = client.get("/api/v1/services").json
     assert [s["code"] for s in listed] == ["DRAW", "GTT", "PED", "UDS"]
-    added = client.post("/api/v1/services", json={"code": "TB", "name": "TB skin test", "default_minutes": 5}, headers=site.headers("admin"))
+    added = client.post(
+        "/api/v1/services",
+        json={"code": "TB", "name": "TB skin test", "default_minutes": 5},
+        headers=site.headers("admin"),
+    )
     assert added.status_code == 201 and added.json["bookable"] is True
-    changed = client.patch("/api/v1/services/TB", json={"preparation": "No preparation needed."}, headers=site.headers("admin"))
+    changed = client.patch(
+        "/api/v1/services/TB", json={"preparation": "No preparation needed."}, headers=site.headers("admin")
+    )
     assert changed.json["preparation"] == "No preparation needed."
-    assert client.post("/api/v1/services", json={"code": "TB", "name": "again", "default_minutes": 5}, headers=site.headers("admin")).status_code == 409
+    assert (
+        client.post(
+            "/api/v1/services",
+            json={"code": "TB", "name": "again", "default_minutes": 5},
+            headers=site.headers("admin"),
+        ).status_code
+        == 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,7 +121,10 @@ def test_service_catalogue_is_public_and_admin_managed(client, site):
 def test_configuration_needs_an_admin_token(client, site, method, path, body):
     url = path.format(site=site.site_id)
     assert getattr(client, method)(url, json=body).status_code == 401
-    assert getattr(client, method)(url, json=body, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert (
+        getattr(client, method)(url, json=body, headers={"Authorization": "Bearer not-a-token"}).status_code
+        == 401
+    )
     for role in ("staff", "display", "other_staff"):
         assert getattr(client, method)(url, json=body, headers=site.headers(role)).status_code == 403
     assert getattr(client, method)(url, json=body, headers=site.headers("admin")).status_code in (200, 201)
@@ -84,7 +136,11 @@ def test_revoked_token_is_refused(client, site, make_uow, clock):
 
     plain, token = access.create_token(make_uow(), name="temp", role=Role.ADMIN, site_ids=[], now=clock())
     access.revoke_token(make_uow(), token_id=token.id, now=clock())
-    answer = client.patch(f"/api/v1/sites/{site.site_id}", json={"grace_minutes": 5}, headers={"Authorization": f"Bearer {plain}"})
+    answer = client.patch(
+        f"/api/v1/sites/{site.site_id}",
+        json={"grace_minutes": 5},
+        headers={"Authorization": f"Bearer {plain}"},
+    )
     assert answer.status_code == 401 and answer.headers["WWW-Authenticate"] == "Bearer"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from schedq.services import sites
 pytestmark = pytest.mark.usefixtures("backend")
 
 SECRET = "test-secret"
-TUESDAY_9AM = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)  # 09:00 CST
+TUESDAY_9AM = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 09:00 CST
 CONTACT = use.Contact("Ann Example", phone="+1 555 0100")
 
 
@@ -42,7 +42,14 @@ def count_appointments(make_uow) -> int:
 
 def test_booking_takes_a_seat_from_the_slot(make_uow, clock, site):
     book(make_uow, clock, site)
-    slots = use.list_slots(make_uow(), site_id=site.site_id, service_code="DRAW", first_day=date(2026, 3, 3), last_day=date(2026, 3, 3), now=clock())
+    slots = use.list_slots(
+        make_uow(),
+        site_id=site.site_id,
+        service_code="DRAW",
+        first_day=date(2026, 3, 3),
+        last_day=date(2026, 3, 3),
+        now=clock(),
+    )
     nine = next(s for s in slots if s.starts_at == TUESDAY_9AM)
     assert (nine.seats, nine.remaining) == (2, 1)
 
@@ -50,7 +57,14 @@ def test_booking_takes_a_seat_from_the_slot(make_uow, clock, site):
 def test_full_slot_disappears_from_availability_and_refuses_more(make_uow, clock, site):
     book(make_uow, clock, site)
     book(make_uow, clock, site)
-    slots = use.list_slots(make_uow(), site_id=site.site_id, service_code="DRAW", first_day=date(2026, 3, 3), last_day=date(2026, 3, 3), now=clock())
+    slots = use.list_slots(
+        make_uow(),
+        site_id=site.site_id,
+        service_code="DRAW",
+        first_day=date(2026, 3, 3),
+        last_day=date(2026, 3, 3),
+        now=clock(),
+    )
     assert TUESDAY_9AM not in {s.starts_at for s in slots}
     with pytest.raises(Unavailable):
         book(make_uow, clock, site)
@@ -75,9 +89,13 @@ def test_idempotency_key_reused_for_another_booking_is_refused(make_uow, clock, 
 def test_cancel_frees_the_seat_and_is_idempotent(make_uow, clock, site):
     first = book(make_uow, clock, site)
     book(make_uow, clock, site)
-    cancelled = use.cancel(make_uow(), reference=first.appointment.reference, token=first.token, now=clock(), secret_key=SECRET)
+    cancelled = use.cancel(
+        make_uow(), reference=first.appointment.reference, token=first.token, now=clock(), secret_key=SECRET
+    )
     assert cancelled.status is AppointmentStatus.CANCELLED
-    again = use.cancel(make_uow(), reference=first.appointment.reference, token=first.token, now=clock(), secret_key=SECRET)
+    again = use.cancel(
+        make_uow(), reference=first.appointment.reference, token=first.token, now=clock(), secret_key=SECRET
+    )
     assert again.status is AppointmentStatus.CANCELLED
     book(make_uow, clock, site)  # the freed seat is bookable again
 
@@ -85,18 +103,34 @@ def test_cancel_frees_the_seat_and_is_idempotent(make_uow, clock, site):
 def test_reschedule_moves_to_a_free_slot_and_never_into_a_full_one(make_uow, clock, site):
     mine = book(make_uow, clock, site)
     ten = TUESDAY_9AM.replace(hour=16)
-    moved = use.reschedule(make_uow(), reference=mine.appointment.reference, token=mine.token, starts_at=ten, now=clock(), secret_key=SECRET)
+    moved = use.reschedule(
+        make_uow(),
+        reference=mine.appointment.reference,
+        token=mine.token,
+        starts_at=ten,
+        now=clock(),
+        secret_key=SECRET,
+    )
     assert moved.starts_at == ten
     book(make_uow, clock, site)
     book(make_uow, clock, site)
     with pytest.raises(Unavailable):
-        use.reschedule(make_uow(), reference=mine.appointment.reference, token=mine.token, starts_at=TUESDAY_9AM, now=clock(), secret_key=SECRET)
+        use.reschedule(
+            make_uow(),
+            reference=mine.appointment.reference,
+            token=mine.token,
+            starts_at=TUESDAY_9AM,
+            now=clock(),
+            secret_key=SECRET,
+        )
 
 
 def test_wrong_manage_token_reveals_nothing(make_uow, clock, site):
     mine = book(make_uow, clock, site)
     with pytest.raises(NotFound):
-        use.get_own_appointment(make_uow(), reference=mine.appointment.reference, token="guess", secret_key=SECRET)
+        use.get_own_appointment(
+            make_uow(), reference=mine.appointment.reference, token="guess", secret_key=SECRET
+        )
 
 
 def test_reference_is_accepted_without_dash_or_case(make_uow, clock, site):
@@ -109,11 +143,11 @@ def test_reference_is_accepted_without_dash_or_case(make_uow, clock, site):
 @pytest.mark.parametrize(
     "starts_at, field",
     [
-        (datetime(2026, 3, 3, 15, 5, tzinfo=timezone.utc), "starts_at"),  # off the 15-minute grid
-        (datetime(2026, 3, 3, 18, 30, tzinfo=timezone.utc), "starts_at"),  # lunch closure
-        (datetime(2026, 3, 1, 15, 0, tzinfo=timezone.utc), "starts_at"),  # the past
-        (datetime(2026, 3, 2, 14, 15, tzinfo=timezone.utc), "starts_at"),  # inside the 30-minute lead
-        (datetime(2026, 6, 2, 14, 0, tzinfo=timezone.utc), "starts_at"),  # past the 30-day horizon
+        (datetime(2026, 3, 3, 15, 5, tzinfo=UTC), "starts_at"),  # off the 15-minute grid
+        (datetime(2026, 3, 3, 18, 30, tzinfo=UTC), "starts_at"),  # lunch closure
+        (datetime(2026, 3, 1, 15, 0, tzinfo=UTC), "starts_at"),  # the past
+        (datetime(2026, 3, 2, 14, 15, tzinfo=UTC), "starts_at"),  # inside the 30-minute lead
+        (datetime(2026, 6, 2, 14, 0, tzinfo=UTC), "starts_at"),  # past the 30-day horizon
     ],
 )
 def test_booking_outside_the_slot_grid_names_starts_at(make_uow, clock, site, starts_at, field):
@@ -132,18 +166,43 @@ def test_service_not_bookable_or_not_offered_is_refused(make_uow, clock, site):
 
 
 def test_slots_honour_lead_time_and_skip_the_past(make_uow, clock, site):
-    slots = use.list_slots(make_uow(), site_id=site.site_id, service_code="DRAW", first_day=date(2026, 3, 2), last_day=date(2026, 3, 2), now=clock())
-    assert slots[0].starts_at == datetime(2026, 3, 2, 14, 30, tzinfo=timezone.utc)  # 08:00 now + 30 min lead
+    slots = use.list_slots(
+        make_uow(),
+        site_id=site.site_id,
+        service_code="DRAW",
+        first_day=date(2026, 3, 2),
+        last_day=date(2026, 3, 2),
+        now=clock(),
+    )
+    assert slots[0].starts_at == datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 08:00 now + 30 min lead
 
 
 def test_closure_removes_the_day(make_uow, clock, site):
-    sites.add_closure(make_uow(), site_id=site.site_id, day=date(2026, 3, 3), reason="staff training", today=date(2026, 3, 2))
-    assert use.list_slots(make_uow(), site_id=site.site_id, service_code="DRAW", first_day=date(2026, 3, 3), last_day=date(2026, 3, 3), now=clock()) == []
+    sites.add_closure(
+        make_uow(),
+        site_id=site.site_id,
+        day=date(2026, 3, 3),
+        reason="staff training",
+        today=date(2026, 3, 2),
+    )
+    assert (
+        use.list_slots(
+            make_uow(),
+            site_id=site.site_id,
+            service_code="DRAW",
+            first_day=date(2026, 3, 3),
+            last_day=date(2026, 3, 3),
+            now=clock(),
+        )
+        == []
+    )
 
 
 def test_concurrent_bookings_for_the_last_seat_book_exactly_one(make_uow, clock, site):
     """20 patients press 'book' on the last seat at once, each on its own connection."""
-    sites.set_capacity_plan(make_uow(), site_id=site.site_id, slot_minutes=15, blocks=[PlanBlock(1, time(7), time(17), 3, 1)])
+    sites.set_capacity_plan(
+        make_uow(), site_id=site.site_id, slot_minutes=15, blocks=[PlanBlock(1, time(7), time(17), 3, 1)]
+    )
     contenders = 20
     barrier = threading.Barrier(contenders)
     outcomes: list[str] = []
@@ -156,7 +215,7 @@ def test_concurrent_bookings_for_the_last_seat_book_exactly_one(make_uow, clock,
             result = "booked"
         except Unavailable:
             result = "full"
-        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
+        except Exception as error:
             result = repr(error)
         with lock:
             outcomes.append(result)
@@ -201,7 +260,7 @@ def test_concurrent_retries_taking_the_last_seat_all_get_the_booking(make_uow, c
         barrier.wait()
         try:
             result = book(make_uow, clock, site, key="last-seat").appointment.reference
-        except Exception as error:  # noqa: BLE001 - any refusal fails the test below
+        except Exception as error:
             result = repr(error)
         with lock:
             outcomes.append(result)
@@ -216,8 +275,26 @@ def test_concurrent_retries_taking_the_last_seat_all_get_the_booking(make_uow, c
 
 
 def test_the_same_booking_key_from_another_caller_is_a_booking_of_its_own(make_uow, clock, site):
-    first = use.book(make_uow(), site_id=site.site_id, service_code="DRAW", starts_at=TUESDAY_9AM, contact=CONTACT,
-                     now=clock(), secret_key=SECRET, idempotency_key="k", caller="address:10.0.0.1")
-    other = use.book(make_uow(), site_id=site.site_id, service_code="DRAW", starts_at=TUESDAY_9AM, contact=CONTACT,
-                     now=clock(), secret_key=SECRET, idempotency_key="k", caller="address:10.0.0.2")
+    first = use.book(
+        make_uow(),
+        site_id=site.site_id,
+        service_code="DRAW",
+        starts_at=TUESDAY_9AM,
+        contact=CONTACT,
+        now=clock(),
+        secret_key=SECRET,
+        idempotency_key="k",
+        caller="address:10.0.0.1",
+    )
+    other = use.book(
+        make_uow(),
+        site_id=site.site_id,
+        service_code="DRAW",
+        starts_at=TUESDAY_9AM,
+        contact=CONTACT,
+        now=clock(),
+        secret_key=SECRET,
+        idempotency_key="k",
+        caller="address:10.0.0.2",
+    )
     assert other.reference != first.reference and other.token != first.token and not other.replayed

@@ -33,6 +33,9 @@ def test_importing_the_estimator_loads_no_web_or_database_code():
     import subprocess
     import sys
 
-    probe = "import sys, schedq.estimator, schedq.domain.policy; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,)
+    probe = (
+        "import sys, schedq.estimator, schedq.domain.policy; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

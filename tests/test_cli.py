@@ -21,7 +21,9 @@ def test_token_is_created_listed_and_revoked(runner, app, make_uow):
 
 
 def test_only_the_hash_of_a_token_is_stored(runner, database):
-    plain = re.search(r"(sq_\S+)", runner.invoke(args=["tokens", "create", "--name", "x", "--role", "admin"]).output).group(1)
+    plain = re.search(
+        r"(sq_\S+)", runner.invoke(args=["tokens", "create", "--name", "x", "--role", "admin"]).output
+    ).group(1)
     with database.engine.connect() as connection:
         dump = "\n".join(str(row) for row in connection.exec_driver_sql("SELECT * FROM api_tokens"))
     assert plain not in dump

@@ -59,7 +59,9 @@ def test_retried_call_next_returns_the_same_call(client, site):
 def test_a_failed_first_attempt_frees_its_key(client, site):
     station = site.station_ids["Station 1"]
     headers = {**site.headers("staff"), "Idempotency-Key": "call-2"}
-    assert client.post(f"/api/v1/stations/{station}/call-next", headers=headers).status_code == 409  # station closed
+    assert (
+        client.post(f"/api/v1/stations/{station}/call-next", headers=headers).status_code == 409
+    )  # station closed
     client.post(f"/api/v1/stations/{station}/open", headers=site.headers("staff"))
     kiosk_join(client, site)
     assert client.post(f"/api/v1/stations/{station}/call-next", headers=headers).status_code == 200
@@ -67,7 +69,11 @@ def test_a_failed_first_attempt_frees_its_key(client, site):
 
 def test_keys_are_scoped_to_the_caller(client, site):
     kiosk_join(client, site, key="shared")
-    staff = client.post(f"/api/v1/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers={**site.headers("staff"), "Idempotency-Key": "shared"})
+    staff = client.post(
+        f"/api/v1/sites/{site.site_id}/tickets",
+        json={"service": "DRAW"},
+        headers={**site.headers("staff"), "Idempotency-Key": "shared"},
+    )
     assert staff.status_code == 201 and "Idempotent-Replayed" not in staff.headers
     assert staff_queue(client, site)["waiting"] == 2
 
@@ -93,7 +99,11 @@ def test_concurrent_retries_of_a_join_make_one_ticket(app, site):
 
 
 def remote_join(client, site, key, address):
-    body = {"service": "DRAW", "contact": {"name": "Ann Example", "phone": "+1 555 0100"}, "expected_arrival_at": "2026-03-02T08:30:00-06:00"}
+    body = {
+        "service": "DRAW",
+        "contact": {"name": "Ann Example", "phone": "+1 555 0100"},
+        "expected_arrival_at": "2026-03-02T08:30:00-06:00",
+    }
     return client.post(
         f"/api/v1/sites/{site.site_id}/remote-tickets",
         json=body,
@@ -131,10 +141,21 @@ def test_stored_answers_keep_no_patient_token(client, site, make_uow):
 def reserve_alone(app, site, make_uow, *, age: timedelta, clock) -> None:
     """A reservation committed on its own, as an older release left behind when a worker died."""
     headers = {**site.headers("display"), "Idempotency-Key": "orphan"}
-    with app.test_request_context(f"/api/v1/sites/{site.site_id}/tickets", method="POST", headers=headers, json={"service": "DRAW"}):
+    with app.test_request_context(
+        f"/api/v1/sites/{site.site_id}/tickets", method="POST", headers=headers, json={"service": "DRAW"}
+    ):
         scope, fingerprint = idempotency.request_scope(), idempotency.request_fingerprint()
     with make_uow() as uow:
-        uow.session.add(IdempotencyRecord(scope=scope, key="orphan", fingerprint=fingerprint, status_code=idempotency.PENDING, response={}, created_at=clock() - age))
+        uow.session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key="orphan",
+                fingerprint=fingerprint,
+                status_code=idempotency.PENDING,
+                response={},
+                created_at=clock() - age,
+            )
+        )
         uow.commit()
 
 

@@ -34,7 +34,9 @@ def successes_by_endpoint(output: str) -> dict[str, int]:
 def load_databases() -> set[str]:
     engine = create_engine(POSTGRES_URL)
     with engine.connect() as connection:
-        names = set(connection.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE 'schedq_load_%'")))
+        names = set(
+            connection.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE 'schedq_load_%'"))
+        )
     engine.dispose()
     return names
 
@@ -43,18 +45,23 @@ def load_databases() -> set[str]:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_quick_load_run_answers_every_endpoint_it_drives(backend, request, tmp_path):
     if backend == "postgresql":
-        request.getfixturevalue("postgres_database")  # skips (or fails under CI) when the server is unreachable
+        request.getfixturevalue(
+            "postgres_database"
+        )  # skips (or fails under CI) when the server is unreachable
         before = load_databases()
     database = ["--sqlite"] if backend == "sqlite" else ["--admin-url", POSTGRES_URL]
     results = tmp_path / "RESULTS.md"
     results.write_text("# Earlier results\n\nkept\n")
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.load", "--quick", "--write", str(results), *database],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     answered = successes_by_endpoint(run.stdout)
-    assert {endpoint: answered.get(endpoint, 0) > 0 for endpoint in DRIVEN} == {endpoint: True for endpoint in DRIVEN}
+    assert {endpoint: answered.get(endpoint, 0) > 0 for endpoint in DRIVEN} == dict.fromkeys(DRIVEN, True)
     written = results.read_text()
     assert written.startswith("# Earlier results\n\nkept\n") and "# Load benchmark" in written
     if backend == "postgresql":

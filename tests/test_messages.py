@@ -81,7 +81,9 @@ def test_people_not_in_line_are_never_told_they_will_be_called():
 def test_a_wait_during_a_closure_counts_from_reopening_and_says_so():
     from schedq.domain.messages import CountedFrom
 
-    told = messages(66.0, 76.0, newcomer=True, counted_from=CountedFrom(time="13:00", minutes_away=56.0, reopening=True))
+    told = messages(
+        66.0, 76.0, newcomer=True, counted_from=CountedFrom(time="13:00", minutes_away=56.0, reopening=True)
+    )
     assert told == {
         "en": "We reopen at 13:00. About 10–20 minutes after that.",
         "es": "Reabrimos a las 13:00. Entre 10 y 20 minutos después de esa hora, aproximadamente.",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-
 DOCUMENT = Path(__file__).parents[1] / "openapi" / "openapi.json"
 REGENERATE = "schedq openapi write openapi/openapi.json"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,12 +34,16 @@ def plan(starts: time, ends: time, seats: int = 1) -> list[PlanBlock]:
 
 
 def slots_on(day: date, opens: time, closes: time, minutes: int = 15):
-    return day_slots(day, hours=every_day(opens, closes), plan=plan(opens, closes), tz=CHICAGO, slot_minutes=minutes)
+    return day_slots(
+        day, hours=every_day(opens, closes), plan=plan(opens, closes), tz=CHICAGO, slot_minutes=minutes
+    )
 
 
 def test_a_lunch_closure_has_no_slots():
     hours = [WeeklyInterval(0, time(7), time(12)), WeeklyInterval(0, time(13), time(17))]
-    slots = day_slots(date(2026, 3, 2), hours=hours, plan=plan(time(7), time(17)), tz=CHICAGO, slot_minutes=30)
+    slots = day_slots(
+        date(2026, 3, 2), hours=hours, plan=plan(time(7), time(17)), tz=CHICAGO, slot_minutes=30
+    )
     local = [s.starts_at.astimezone(CHICAGO).time() for s in slots]
     assert time(11, 30) in local and time(13) in local
     assert not any(time(12) <= t < time(13) for t in local)
@@ -73,23 +77,39 @@ def test_fall_back_night_offers_both_real_hours_between_one_and_two():
 
 def test_closure_day_has_no_slots():
     day = date(2026, 3, 2)
-    assert day_slots(day, hours=every_day(time(7), time(9)), plan=plan(time(7), time(9)), tz=CHICAGO, slot_minutes=15, closures=frozenset({day})) == []
+    assert (
+        day_slots(
+            day,
+            hours=every_day(time(7), time(9)),
+            plan=plan(time(7), time(9)),
+            tz=CHICAGO,
+            slot_minutes=15,
+            closures=frozenset({day}),
+        )
+        == []
+    )
 
 
 def test_walk_in_only_block_offers_no_slots():
-    slots = day_slots(date(2026, 3, 2), hours=every_day(time(7), time(12)), plan=plan(time(7), time(12), seats=0), tz=CHICAGO, slot_minutes=15)
+    slots = day_slots(
+        date(2026, 3, 2),
+        hours=every_day(time(7), time(12)),
+        plan=plan(time(7), time(12), seats=0),
+        tz=CHICAGO,
+        slot_minutes=15,
+    )
     assert slots == []
 
 
 def test_last_slot_ends_by_closing():
     slots = slots_on(date(2026, 3, 2), time(7), time(8, 10), minutes=20)
-    assert slots[-1].ends_at <= datetime(2026, 3, 2, 14, 10, tzinfo=timezone.utc)
+    assert slots[-1].ends_at <= datetime(2026, 3, 2, 14, 10, tzinfo=UTC)
     assert len(slots) == 3
 
 
 def test_closing_time_is_end_of_last_interval():
     hours = [WeeklyInterval(0, time(7), time(12)), WeeklyInterval(0, time(13), time(17))]
-    assert closing_time(date(2026, 3, 2), hours, CHICAGO) == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)
+    assert closing_time(date(2026, 3, 2), hours, CHICAGO) == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
     assert closing_time(date(2026, 3, 3), hours, CHICAGO) is None
 
 
@@ -133,7 +153,9 @@ def test_unknown_timezone_is_refused():
 
 
 quarter_hours = st.integers(0, 95).map(lambda q: time(q // 4, q % 4 * 15))
-zones = st.sampled_from(["America/Chicago", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns"])
+zones = st.sampled_from(
+    ["America/Chicago", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns"]
+)
 
 
 @given(
@@ -145,9 +167,11 @@ zones = st.sampled_from(["America/Chicago", "Europe/London", "Australia/Lord_How
 def test_slots_never_overlap_and_stay_within_opening_hours(day, bounds, minutes, zone_name):
     tz = ZoneInfo(zone_name)
     opens, closes = bounds
-    slots = day_slots(day, hours=every_day(opens, closes), plan=plan(opens, closes), tz=tz, slot_minutes=minutes)
-    start = datetime.combine(day, opens, tzinfo=tz).astimezone(timezone.utc)
-    end = datetime.combine(day, closes, tzinfo=tz).astimezone(timezone.utc)
+    slots = day_slots(
+        day, hours=every_day(opens, closes), plan=plan(opens, closes), tz=tz, slot_minutes=minutes
+    )
+    start = datetime.combine(day, opens, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day, closes, tzinfo=tz).astimezone(UTC)
     for a, b in zip(slots, slots[1:]):
         assert a.ends_at <= b.starts_at
     for slot in slots:

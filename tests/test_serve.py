@@ -47,7 +47,9 @@ def served(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDQ_")}
     env.update(SCHEDQ_INSTANCE_DIR=str(tmp_path / "instance"), SCHEDQ_PORT=str(port))
-    process = subprocess.Popen([SCHEDQ, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    process = subprocess.Popen(
+        [SCHEDQ, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/api/v1/sites", process)

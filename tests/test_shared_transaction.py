@@ -35,6 +35,8 @@ def test_a_use_case_that_fails_inside_leaves_the_rest_of_the_shared_transaction(
     with shared_transaction(database) as session:
         sites.create_service(UnitOfWork(database), code="DRAW", name="Blood draw", default_minutes=6.0)
         with pytest.raises(Conflict):
-            sites.create_service(UnitOfWork(database), code="DRAW", name="Blood draw again", default_minutes=6.0)
+            sites.create_service(
+                UnitOfWork(database), code="DRAW", name="Blood draw again", default_minutes=6.0
+            )
         session.commit()
     assert service_count(database) == 1

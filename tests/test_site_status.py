@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -13,7 +13,9 @@ from schedq.domain.schedule import WeeklyInterval
 from schedq.domain.site_status import SiteState, site_status
 
 CHICAGO = ZoneInfo("America/Chicago")
-WEEKDAYS_LUNCH = [WeeklyInterval(d, o, c) for d in range(5) for o, c in ((time(7), time(12)), (time(13), time(17)))]
+WEEKDAYS_LUNCH = [
+    WeeklyInterval(d, o, c) for d in range(5) for o, c in ((time(7), time(12)), (time(13), time(17)))
+]
 MONDAY = date(2026, 3, 2)
 
 
@@ -21,7 +23,16 @@ def at(day: date, hour: int, minute: int = 0):
     return schedule.local_instant(day, time(hour, minute), CHICAGO)
 
 
-def status(now, *, hours=WEEKDAYS_LUNCH, closures=None, cutoff=30, staff_closed=False, during_closure=False, tz=CHICAGO):
+def status(
+    now,
+    *,
+    hours=WEEKDAYS_LUNCH,
+    closures=None,
+    cutoff=30,
+    staff_closed=False,
+    during_closure=False,
+    tz=CHICAGO,
+):
     return site_status(
         hours=hours,
         closures=closures or {},
@@ -36,7 +47,10 @@ def status(now, *, hours=WEEKDAYS_LUNCH, closures=None, cutoff=30, staff_closed=
 def test_open_inside_an_interval_says_until_when_walk_ins_join():
     found = status(at(MONDAY, 9))
     assert found.state is SiteState.OPEN and found.walk_ins_accepted and found.check_ins_accepted
-    assert found.messages == {"en": "Open now; walk-ins join until 12:00.", "es": "Abierto; se reciben pacientes sin cita hasta las 12:00."}
+    assert found.messages == {
+        "en": "Open now; walk-ins join until 12:00.",
+        "es": "Abierto; se reciben pacientes sin cita hasta las 12:00.",
+    }
 
 
 def test_lunch_closure_says_when_it_reopens_and_refuses_walk_ins_by_default():
@@ -70,7 +84,9 @@ def test_in_a_lunch_closure_only_appointments_after_it_may_check_in():
 
 def test_after_closing_says_opens_tomorrow():
     found = status(at(MONDAY, 20, 23))
-    assert found.state is SiteState.OPENS_TOMORROW and found.next_opening_at == at(MONDAY + timedelta(days=1), 7)
+    assert found.state is SiteState.OPENS_TOMORROW and found.next_opening_at == at(
+        MONDAY + timedelta(days=1), 7
+    )
     assert found.messages == {"en": "Opens tomorrow at 07:00.", "es": "Abre mañana a las 07:00."}
     assert not found.walk_ins_accepted and not found.check_ins_accepted
 
@@ -94,13 +110,23 @@ def test_past_the_cut_off_no_more_walk_ins_but_appointments_still_check_in():
     found = status(at(MONDAY, 16, 45))
     assert found.state is SiteState.NO_MORE_WALK_INS and not found.walk_ins_accepted
     assert found.accepts_check_in(at(MONDAY, 16, 45))
-    assert found.messages["en"] == "No more walk-ins today: the line closed to new patients at 16:30. Opens tomorrow at 07:00."
+    assert (
+        found.messages["en"]
+        == "No more walk-ins today: the line closed to new patients at 16:30. Opens tomorrow at 07:00."
+    )
 
 
 def test_staff_closing_the_day_closes_it_until_the_next_opening():
     found = status(at(MONDAY, 15), staff_closed=True)
-    assert found.state is SiteState.CLOSED_BY_STAFF and not found.walk_ins_accepted and not found.check_ins_accepted
-    assert found.messages == {"en": "Closed for the day. Opens tomorrow at 07:00.", "es": "Cerrado por hoy. Abre mañana a las 07:00."}
+    assert (
+        found.state is SiteState.CLOSED_BY_STAFF
+        and not found.walk_ins_accepted
+        and not found.check_ins_accepted
+    )
+    assert found.messages == {
+        "en": "Closed for the day. Opens tomorrow at 07:00.",
+        "es": "Cerrado por hoy. Abre mañana a las 07:00.",
+    }
 
 
 def test_a_site_without_hours_says_so():
@@ -113,7 +139,7 @@ def test_dst_morning_opens_at_the_local_wall_time():
     spring = date(2026, 3, 8)  # Sunday: clocks go forward at 02:00 in Chicago
     hours = [WeeklyInterval(6, time(7), time(12))]
     found = status(at(spring, 1), hours=hours)
-    assert found.next_opening_at == datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)  # 07:00 CDT
+    assert found.next_opening_at == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)  # 07:00 CDT
     assert found.messages["en"] == "Opens today at 07:00."
 
 
@@ -131,11 +157,17 @@ def week_of_hours(draw):
         pairs = list(zip(quarters[::2], quarters[1::2]))[:3]
         for opens, closes in pairs:
             if closes > opens:
-                intervals.append(WeeklyInterval(weekday, time(opens // 4, 15 * (opens % 4)), time(closes // 4, 15 * (closes % 4))))
+                intervals.append(
+                    WeeklyInterval(
+                        weekday, time(opens // 4, 15 * (opens % 4)), time(closes // 4, 15 * (closes % 4))
+                    )
+                )
     return intervals
 
 
-instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(timezone.utc))
+instants = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+)
 
 
 @given(
@@ -152,7 +184,12 @@ def test_status_properties(hours, now, tz, cutoff, staff_closed, during_closure,
 
 
 # Days the clocks change: Chicago forward 8 March and back 1 November 2026; London 29 March and 25 October.
-DST_DAYS = [(date(2026, 3, 8), CHICAGO), (date(2026, 11, 1), CHICAGO), (date(2026, 3, 29), ZONES[1]), (date(2026, 10, 25), ZONES[1])]
+DST_DAYS = [
+    (date(2026, 3, 8), CHICAGO),
+    (date(2026, 11, 1), CHICAGO),
+    (date(2026, 3, 29), ZONES[1]),
+    (date(2026, 10, 25), ZONES[1]),
+]
 
 
 @given(
@@ -163,7 +200,9 @@ DST_DAYS = [(date(2026, 3, 8), CHICAGO), (date(2026, 11, 1), CHICAGO), (date(202
     staff_closed=st.booleans(),
     during_closure=st.booleans(),
 )
-def test_status_properties_on_days_the_clocks_change(hours, day_and_zone, minute, cutoff, staff_closed, during_closure):
+def test_status_properties_on_days_the_clocks_change(
+    hours, day_and_zone, minute, cutoff, staff_closed, during_closure
+):
     day, tz = day_and_zone
     now = schedule.local_instant(day, time(0), tz) + timedelta(minutes=minute)
     check_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today=False)
@@ -172,7 +211,15 @@ def test_status_properties_on_days_the_clocks_change(hours, day_and_zone, minute
 def check_properties(hours, now, tz, cutoff, staff_closed, during_closure, closed_today):
     today = schedule.local_day(now, tz)
     closures = {today: "holiday"} if closed_today else {}
-    found = status(now, hours=hours, closures=closures, cutoff=cutoff, staff_closed=staff_closed, during_closure=during_closure, tz=tz)
+    found = status(
+        now,
+        hours=hours,
+        closures=closures,
+        cutoff=cutoff,
+        staff_closed=staff_closed,
+        during_closure=during_closure,
+        tz=tz,
+    )
     intervals = schedule.opening_intervals(today, hours, tz, frozenset(closures))
     inside = any(start <= now < end for start, end in intervals)
     closes = intervals[-1][1] if intervals else None
@@ -181,9 +228,13 @@ def check_properties(hours, now, tz, cutoff, staff_closed, during_closure, close
 
     # Exactly one state, and it is OPEN only inside an opening interval.
     assert isinstance(found.state, SiteState)
-    assert (found.state is SiteState.OPEN) == (inside and before_cutoff and not staff_closed and not closed_today)
+    assert (found.state is SiteState.OPEN) == (
+        inside and before_cutoff and not staff_closed and not closed_today
+    )
     # Walk-ins join iff open before the cut-off, or in a midday closure with the setting on.
-    expected = not staff_closed and not closed_today and before_cutoff and (inside or (in_break and during_closure))
+    expected = (
+        not staff_closed and not closed_today and before_cutoff and (inside or (in_break and during_closure))
+    )
     assert found.walk_ins_accepted == expected
     # Whenever closed, the next opening lies ahead and is the start of an opening interval.
     if found.state is not SiteState.OPEN:
@@ -194,7 +245,9 @@ def check_properties(hours, now, tz, cutoff, staff_closed, during_closure, close
             starts = [start for start, _ in schedule.opening_intervals(day, hours, tz, frozenset(closures))]
             assert found.next_opening_at in starts
         else:
-            assert not any(schedule.opening_intervals(today + timedelta(days=n), hours, tz) for n in range(1, 8))
+            assert not any(
+                schedule.opening_intervals(today + timedelta(days=n), hours, tz) for n in range(1, 8)
+            )
     if found.reopens_at is not None:
         assert found.state is SiteState.MIDDAY_BREAK and found.reopens_at == found.next_opening_at
     for words in found.messages.values():

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ def local(text: str) -> datetime:
 
 
 def clock_from(start: str, speed: float = 20.0) -> DemoClock:
-    return DemoClock(real_start=datetime(2026, 1, 1, tzinfo=timezone.utc), virtual_start=local(start), speed=speed)
+    return DemoClock(real_start=datetime(2026, 1, 1, tzinfo=UTC), virtual_start=local(start), speed=speed)
 
 
 def test_the_demo_clock_runs_faster_than_real_time():
@@ -61,7 +61,9 @@ def test_demo_play_sets_the_app_clock_and_resumes_where_an_earlier_run_reached(t
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "demo-play.json").write_text(json.dumps({"reached": "2099-03-02T12:00:00-06:00"}))
-    app = create_app({"DEMO_PLAY": True, "INSTANCE_DIR": str(instance), "SECRET_KEY": "x", "SEED_DEMO": False})
+    app = create_app(
+        {"DEMO_PLAY": True, "INSTANCE_DIR": str(instance), "SECRET_KEY": "x", "SEED_DEMO": False}
+    )
     clock = app.config["CLOCK"]
     assert isinstance(clock, DemoClock)
     assert clock.virtual_start == local("2099-03-02T12:00")
@@ -79,11 +81,17 @@ def test_the_served_demo_site_calls_patients_by_itself(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDQ_")}
     env.update(
-        SCHEDQ_INSTANCE_DIR=str(tmp_path / "instance"), SCHEDQ_DEMO_PLAY="true", SCHEDQ_DEMO_PLAY_SPEED="400",
+        SCHEDQ_INSTANCE_DIR=str(tmp_path / "instance"),
+        SCHEDQ_DEMO_PLAY="true",
+        SCHEDQ_DEMO_PLAY_SPEED="400",
     )
     process = subprocess.Popen(
         [SCHEDQ, "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+        start_new_session=True,
     )
     feed_url = f"http://127.0.0.1:{port}/api/v1/sites/1/display"
     try:
@@ -125,10 +133,15 @@ class HandClock:
 
 
 def demo_app(instance: Path, database_url: str):
-    app = create_app({
-        "DEMO_PLAY": True, "INSTANCE_DIR": str(instance), "DATABASE_URL": database_url,
-        "SECRET_KEY": "x", "SEED_DEMO": False,
-    })
+    app = create_app(
+        {
+            "DEMO_PLAY": True,
+            "INSTANCE_DIR": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "x",
+            "SEED_DEMO": False,
+        }
+    )
     return app
 
 
@@ -146,8 +159,17 @@ def all_tickets(app) -> list:
     with uow_of(app)(write=False) as uow:
         rows = uow.session.scalars(select(Ticket).order_by(Ticket.id))
         return [
-            dict(id=t.id, code=t.code, status=t.status.value, joined_at=t.joined_at, called_at=t.called_at,
-                 started_at=t.started_at, completed_at=t.completed_at, day=t.service_day, end_reason=t.end_reason)
+            dict(
+                id=t.id,
+                code=t.code,
+                status=t.status.value,
+                joined_at=t.joined_at,
+                called_at=t.called_at,
+                started_at=t.started_at,
+                completed_at=t.completed_at,
+                day=t.service_day,
+                end_reason=t.end_reason,
+            )
             for t in rows
         ]
 
@@ -198,19 +220,45 @@ def staff_beside(app, rng, counts):
                 active = [(t.id, t.status.value) for t in queue.active_tickets(uow, 1)]
                 stations = list(uow.session.scalars(select(Station.id).where(Station.site_id == 1)))
                 finished = list(uow.session.scalars(select(Ticket.id).where(Ticket.status == "no_show")))
-            pick = lambda status: [i for i, s in active if s == status]  # noqa: E731
-            choice = str(rng.choice([
-                "join", "join_remote", "leave", "call_next", "call_ticket", "start", "complete", "no_show",
-                "requeue", "cancel", "recall", "open", "pause", "close",
-            ]))
+
+            def pick(status: str, active: list[tuple[int, str]] = active) -> list[int]:
+                return [i for i, s in active if s == status]
+
+            choice = str(
+                rng.choice(
+                    [
+                        "join",
+                        "join_remote",
+                        "leave",
+                        "call_next",
+                        "call_ticket",
+                        "start",
+                        "complete",
+                        "no_show",
+                        "requeue",
+                        "cancel",
+                        "recall",
+                        "open",
+                        "pause",
+                        "close",
+                    ]
+                )
+            )
             station = int(rng.choice(stations))
             try:
                 if choice == "join":
-                    view = tickets.join_walk_in(make(), site_id=1, service_code="DRAW", actor="kiosk", now=now, secret_key="x")
+                    view = tickets.join_walk_in(
+                        make(), site_id=1, service_code="DRAW", actor="kiosk", now=now, secret_key="x"
+                    )
                     tokens[view.id] = view.token
                 elif choice == "join_remote":
                     view = tickets.join_remote(
-                        make(), site_id=1, service_code="DRAW", now=now, secret_key="x", client_address=None,
+                        make(),
+                        site_id=1,
+                        service_code="DRAW",
+                        now=now,
+                        secret_key="x",
+                        client_address=None,
                         contact=Contact("Pat Remote", f"+1555{int(rng.integers(10**6, 10**7))}"),
                         expected_arrival_at=now + timedelta(minutes=10),
                         limits=tickets.RemoteLimits(per_contact_per_day=5, per_address_per_hour=100),
@@ -226,18 +274,40 @@ def staff_beside(app, rng, counts):
                     queue.call_next(make(), station_id=station, actor=actor, now=now)
                 elif choice == "call_ticket":
                     if pick("waiting"):
-                        queue.call_ticket(make(), ticket_id=int(rng.choice(pick("waiting"))), station_id=station, actor=actor, now=now)
+                        queue.call_ticket(
+                            make(),
+                            ticket_id=int(rng.choice(pick("waiting"))),
+                            station_id=station,
+                            actor=actor,
+                            now=now,
+                        )
                 elif choice in {"start", "complete", "no_show", "requeue", "cancel", "recall"}:
-                    status = {"start": "called", "complete": "in_service", "no_show": "called", "requeue": "called",
-                              "cancel": "waiting", "recall": "called"}[choice]
+                    status = {
+                        "start": "called",
+                        "complete": "in_service",
+                        "no_show": "called",
+                        "requeue": "called",
+                        "cancel": "waiting",
+                        "recall": "called",
+                    }[choice]
                     candidates = pick(status) + (finished if choice == "requeue" else [])
                     if not candidates:
                         continue
-                    use_case = {"start": queue.start, "complete": queue.complete, "no_show": queue.mark_no_show,
-                                "requeue": queue.requeue, "cancel": queue.cancel, "recall": queue.recall}[choice]
+                    use_case = {
+                        "start": queue.start,
+                        "complete": queue.complete,
+                        "no_show": queue.mark_no_show,
+                        "requeue": queue.requeue,
+                        "cancel": queue.cancel,
+                        "recall": queue.recall,
+                    }[choice]
                     use_case(make(), ticket_id=int(rng.choice(candidates)), actor=actor, now=now)
                 else:
-                    state = {"open": StationState.OPEN, "pause": StationState.PAUSED, "close": StationState.CLOSED}[choice]
+                    state = {
+                        "open": StationState.OPEN,
+                        "pause": StationState.PAUSED,
+                        "close": StationState.CLOSED,
+                    }[choice]
                     queue.set_station_state(make(), station_id=station, state=state, actor=actor, now=now)
             except (Conflict, NotFound, InvalidInput):
                 counts["refused"] += 1
@@ -250,7 +320,7 @@ def staff_beside(app, rng, counts):
 def seeded_demo(app) -> None:
     from schedq import demo
 
-    demo.seed_if_empty(uow_of(app), now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    demo.seed_if_empty(uow_of(app), now=datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.slow
@@ -269,7 +339,12 @@ def test_the_demo_plays_on_while_staff_and_patients_act_beside_it(tmp_path, data
     counts: collections.Counter = collections.Counter()
     with app.app_context():
         player.step()
-        play(player, clock, local("2026-03-02T11:00"), between=staff_beside(app, np.random.default_rng(seed), counts))
+        play(
+            player,
+            clock,
+            local("2026-03-02T11:00"),
+            between=staff_beside(app, np.random.default_rng(seed), counts),
+        )
         play(player, clock, local("2026-03-02T17:40"), seconds=120)
 
     tickets = all_tickets(app)
@@ -296,7 +371,7 @@ def test_a_restart_resumes_the_demo_day_and_serves_the_line_it_left(tmp_path, da
     first.extensions["schedq.database"].dispose()
     assert left_waiting, "the line should not be empty at 09:20 for this test to mean anything"
     state = json.loads((instance / "demo-play.json").read_text())
-    state["saved_at"] = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()  # stopped an hour ago
+    state["saved_at"] = (datetime.now(UTC) - timedelta(hours=1)).isoformat()  # stopped an hour ago
     (instance / "demo-play.json").write_text(json.dumps(state))
 
     again = demo_app(instance, database_url)

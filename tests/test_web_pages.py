@@ -85,8 +85,13 @@ def test_the_ticket_page_is_never_cached_and_leaks_no_token(client, site, remote
 
 @pytest.mark.parametrize(
     ("name", "mimetype"),
-    [("common.js", "text/javascript"), ("display.js", "text/javascript"), ("ticket.js", "text/javascript"),
-     ("staff.js", "text/javascript"), ("schedq.css", "text/css")],
+    [
+        ("common.js", "text/javascript"),
+        ("display.js", "text/javascript"),
+        ("ticket.js", "text/javascript"),
+        ("staff.js", "text/javascript"),
+        ("schedq.css", "text/css"),
+    ],
 )
 def test_static_assets_are_served(client, name, mimetype):
     answer = client.get(f"/static/web/{name}")
@@ -107,7 +112,14 @@ def test_every_asset_a_page_links_is_served(client, site, remote_ticket):
 def test_scripts_build_pages_from_text_never_from_html():
     for script in (WEB / "static").glob("*.js"):
         source = script.read_text()
-        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        for risky in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ):
             assert risky not in source, f"{script.name} uses {risky}"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @click.group("db", help="Database schema.")
@@ -55,13 +55,21 @@ def tokens_group() -> None:
 @tokens_group.command("create", help="Create a token; its text is shown once.")
 @click.option("--name", required=True, help="who or what holds it, e.g. 'front desk'")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--site", "site_ids", type=int, multiple=True, help="site id in scope (repeat); none: all sites (admin only)")
+@click.option(
+    "--site",
+    "site_ids",
+    type=int,
+    multiple=True,
+    help="site id in scope (repeat); none: all sites (admin only)",
+)
 @with_appcontext
 def tokens_create(name: str, role: str, site_ids: tuple[int, ...]) -> None:
     from schedq.domain.errors import DomainError
 
     try:
-        plain, token = access.create_token(uow(), name=name, role=Role(role), site_ids=site_ids, now=_utcnow())
+        plain, token = access.create_token(
+            uow(), name=name, role=Role(role), site_ids=site_ids, now=_utcnow()
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"token {token.id} ({token.role.value}, {_scope(token)}): {plain}")

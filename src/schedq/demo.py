@@ -15,10 +15,32 @@ from schedq.domain.schedule import PlanBlock, WeeklyInterval, local_day, zone
 from schedq.services import access, sites
 
 SERVICES = [
-    dict(code="DRAW", name="Blood draw", default_minutes=6.0, preparation="Drink water beforehand. If your test needs fasting, eat nothing for 8–12 hours before."),
-    dict(code="UDS", name="Urine drug screen", default_minutes=10.0, preparation="Bring photo ID and your employer's form. Do not drink large amounts of water beforehand."),
-    dict(code="GTT", name="Glucose tolerance test", default_minutes=12.0, bookable=True, walk_in_allowed=False, preparation="Fast for 8–12 hours. Plan to stay about 2–3 hours."),
-    dict(code="PED", name="Children's blood draw", default_minutes=10.0, preparation="Bring a comfort item; a parent or guardian must come along."),
+    dict(
+        code="DRAW",
+        name="Blood draw",
+        default_minutes=6.0,
+        preparation="Drink water beforehand. If your test needs fasting, eat nothing for 8–12 hours before.",
+    ),
+    dict(
+        code="UDS",
+        name="Urine drug screen",
+        default_minutes=10.0,
+        preparation="Bring photo ID and your employer's form. Do not drink large amounts of water beforehand.",
+    ),
+    dict(
+        code="GTT",
+        name="Glucose tolerance test",
+        default_minutes=12.0,
+        bookable=True,
+        walk_in_allowed=False,
+        preparation="Fast for 8–12 hours. Plan to stay about 2–3 hours.",
+    ),
+    dict(
+        code="PED",
+        name="Children's blood draw",
+        default_minutes=10.0,
+        preparation="Bring a comfort item; a parent or guardian must come along.",
+    ),
 ]
 
 WEEKDAY_HOURS = [(time(7, 0), time(12, 0)), (time(13, 0), time(17, 0))]
@@ -57,11 +79,17 @@ def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> Demo
     blocks += [PlanBlock(day, time(13, 0), time(17, 0), 2, 1) for day in range(5)]
     blocks += [PlanBlock(5, time(8, 0), time(12, 0), 2, 1)]
     sites.set_capacity_plan(make_uow(), site_id=site.id, slot_minutes=15, blocks=blocks)
-    for name, codes in (("Station 1", ["DRAW", "GTT"]), ("Station 2", ["DRAW", "GTT"]), ("Station 3", ["DRAW", "UDS", "PED"])):
+    for name, codes in (
+        ("Station 1", ["DRAW", "GTT"]),
+        ("Station 2", ["DRAW", "GTT"]),
+        ("Station 3", ["DRAW", "UDS", "PED"]),
+    ):
         sites.create_station(make_uow(), site_id=site.id, name=name, service_codes=codes)
     seed = DemoSeed(site.id, site.name)
     for role, scope in ((Role.ADMIN, []), (Role.STAFF, [site.id]), (Role.DISPLAY, [site.id])):
-        plain, _ = access.create_token(make_uow(), name=f"demo {role.value}", role=role, site_ids=scope, now=now)
+        plain, _ = access.create_token(
+            make_uow(), name=f"demo {role.value}", role=role, site_ids=scope, now=now
+        )
         seed.tokens[role.value] = plain
     return seed
 

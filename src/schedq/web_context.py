@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 
@@ -21,7 +21,7 @@ def uow(*, write: bool = True) -> UnitOfWork:
 def now() -> datetime:
     """The current instant; tests and the demo simulator set `CLOCK` to move time."""
     clock = current_app.config.get("CLOCK")
-    return clock() if clock is not None else datetime.now(timezone.utc)
+    return clock() if clock is not None else datetime.now(UTC)
 
 
 def ensure_model(site_id: int) -> None:

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,7 +81,15 @@ class Pages:
         self.contexts: list = []
         self.errors: list[str] = []
 
-    def open(self, url: str, *, width: int = 1280, height: int = 800, mobile: bool = False, reduced_motion: bool = False):
+    def open(
+        self,
+        url: str,
+        *,
+        width: int = 1280,
+        height: int = 800,
+        mobile: bool = False,
+        reduced_motion: bool = False,
+    ):
         context = self.chromium.new_context(
             viewport={"width": width, "height": height},
             is_mobile=mobile,
@@ -137,7 +145,7 @@ def next_monday_8am_offset() -> timedelta:
     today = datetime.now(chicago).date()
     monday = today + timedelta(days=7 - today.weekday())
     at = datetime.combine(monday, datetime.min.time(), chicago).replace(hour=8)
-    return at.astimezone(timezone.utc) - datetime.now(timezone.utc)
+    return at.astimezone(UTC) - datetime.now(UTC)
 
 
 @dataclass
@@ -172,8 +180,20 @@ class Server:
             env["SCHEDQ_DATABASE_URL"] = self.database_url
         with log.open("w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.browser.server", "--port", str(self.port), "--workers", str(WORKERS)],
-                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.browser.server",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(WORKERS),
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + 30
         while True:
@@ -184,7 +204,9 @@ class Server:
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"schedq serve did not answer within 30 s:\n{log.read_text()}") from None
+                    raise AssertionError(
+                        f"schedq serve did not answer within 30 s:\n{log.read_text()}"
+                    ) from None
                 time.sleep(0.1)
         text = log.read_text()
         if seeded := re.search(r"seeded demo site (\d+)", text):
@@ -201,7 +223,15 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def api(self, method: str, path: str, body: dict | None = None, *, role: str | None = None, patient: str | None = None):
+    def api(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        role: str | None = None,
+        patient: str | None = None,
+    ):
         """Call the API as a role of the demo (admin, staff, display) or as a patient; returns (status, json)."""
         headers = {"Accept": "application/json"}
         if body is not None:
@@ -211,7 +241,9 @@ class Server:
         if patient:
             headers["X-Patient-Token"] = patient
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}/api/v1{path}", data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            f"{self.base}/api/v1{path}", data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 return answer.status, json.loads(answer.read() or b"null")
@@ -222,7 +254,7 @@ class Server:
 
     def in_minutes(self, minutes: float) -> str:
         """An instant on the server's clock, as the API takes it."""
-        return (datetime.now(timezone.utc) + self.offset + timedelta(minutes=minutes)).isoformat()
+        return (datetime.now(UTC) + self.offset + timedelta(minutes=minutes)).isoformat()
 
     def station_id(self, name: str) -> int:
         _, site = self.api("GET", f"/sites/{self.site_id}")
@@ -235,7 +267,9 @@ class Server:
         return station_id
 
     def walk_in(self, service: str = "DRAW") -> dict:
-        status, ticket = self.api("POST", f"/sites/{self.site_id}/tickets", {"service": service}, role="display")
+        status, ticket = self.api(
+            "POST", f"/sites/{self.site_id}/tickets", {"service": service}, role="display"
+        )
         assert status == 201, ticket
         return ticket
 

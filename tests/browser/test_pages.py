@@ -31,7 +31,9 @@ def test_a_call_made_in_the_console_shows_on_the_display_within_2_seconds_and_th
 ):
     ticket = served.walk_in()
     display = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
-    ticket_page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+    ticket_page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+    )
     expect(ticket_page.locator("#status-title")).to_have_text("You are in line")
     console = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
     sign_in(console, served.tokens["staff"])
@@ -62,7 +64,11 @@ def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_with
     status, remote = served.api(
         "POST",
         f"/sites/{served.site_id}/remote-tickets",
-        {"service": "DRAW", "contact": {"name": "Rosalind Example", "phone": "+1 555 0100"}, "expected_arrival_at": served.in_minutes(20)},
+        {
+            "service": "DRAW",
+            "contact": {"name": "Rosalind Example", "phone": "+1 555 0100"},
+            "expected_arrival_at": served.in_minutes(20),
+        },
     )
     assert status == 201, remote
     first, second = served.walk_in(), served.walk_in("UDS")
@@ -87,7 +93,9 @@ def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_with
 def test_the_ticket_page_follows_its_ticket_through_called_and_done(served, pages):
     station_id = served.open_station("Station 1")
     ticket = served.walk_in()
-    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+    page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+    )
 
     expect(page.locator("#code")).to_have_text(ticket["code"])
     expect(page.locator("#status-title")).to_have_text("You are in line")
@@ -117,7 +125,9 @@ def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
     for _ in range(4):
         served.walk_in()
     ticket = served.walk_in()
-    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+    page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+    )
 
     expect(page.locator("#status-detail")).to_have_text("You are number 5 in line: 4 ahead of you.")
     expect(page.locator("#wait-explain")).to_contain_text("Most patients in your place are called within")
@@ -130,7 +140,9 @@ def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
 
 def test_leaving_the_line_from_the_ticket_page(served, pages):
     ticket = served.walk_in()
-    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True)
+    page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+    )
 
     page.get_by_role("button", name="Leave the line").click()
     page.get_by_role("button", name="Yes, leave the line").click()
@@ -144,7 +156,9 @@ def test_leaving_the_line_from_the_ticket_page(served, pages):
 
 def test_a_wrong_ticket_link_says_so(served, pages):
     ticket = served.walk_in()
-    page = pages.open(f"{served.base}/ticket/{ticket['id']}?token=not-the-token", width=390, height=844, mobile=True)
+    page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}?token=not-the-token", width=390, height=844, mobile=True
+    )
     expect(page.locator("#status-title")).to_contain_text("This ticket link is not valid")
 
 
@@ -208,7 +222,12 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(served, page
     if page_name == "display":
         page = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
     elif page_name == "ticket":
-        page = pages.open(f"{served.base}/ticket/{waiting['id']}?token={waiting['token']}", width=390, height=844, mobile=True)
+        page = pages.open(
+            f"{served.base}/ticket/{waiting['id']}?token={waiting['token']}",
+            width=390,
+            height=844,
+            mobile=True,
+        )
     else:
         page = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
         sign_in(page, served.tokens["staff"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -27,11 +27,16 @@ def test_snapshot_holds_open_stations_their_patients_and_the_line(q, make_uow, s
     q.act(queue.start, called.id)
     clock.advance(minutes=3)
     snap = snapshot(make_uow, site, clock)
-    assert {s.station_id for s in snap.stations} == {site.station_ids["Station 1"], site.station_ids["Station 3"]}
+    assert {s.station_id for s in snap.stations} == {
+        site.station_ids["Station 1"],
+        site.station_ids["Station 3"],
+    }
     busy = next(s for s in snap.stations if s.busy_with)
-    assert busy.busy_with.ticket_id == first.id and busy.busy_with.started_at == clock() - timedelta(minutes=3)
+    assert busy.busy_with.ticket_id == first.id and busy.busy_with.started_at == clock() - timedelta(
+        minutes=3
+    )
     assert [t.ticket_id for t in snap.waiting] == [second.id, third.id]
-    assert snap.closes_at == datetime(2026, 3, 2, 23, 0, tzinfo=timezone.utc)
+    assert snap.closes_at == datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
 
 
 def test_snapshot_plans_the_rest_of_the_day_with_the_lunch_gap(make_uow, site, clock):
@@ -41,8 +46,8 @@ def test_snapshot_plans_the_rest_of_the_day_with_the_lunch_gap(make_uow, site, c
 
 
 def test_snapshot_counts_todays_booked_appointments_not_yet_arrived(q, make_uow, site, clock):
-    q.book(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))
-    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=timezone.utc))  # tomorrow
+    q.book(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=UTC))  # tomorrow
     snap = snapshot(make_uow, site, clock)
     assert [a.appointment_at.day for a in snap.upcoming_appointments] == [2]
 
@@ -66,7 +71,11 @@ def test_same_state_gives_the_same_answer(q, make_uow, site, clock):
     results = []
     for _ in range(2):
         with make_uow(write=False) as uow:
-            results.append(estimates.compute_site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300))
+            results.append(
+                estimates.compute_site_estimates(
+                    uow, sites.load_site(uow, site.site_id), clock(), replications=300
+                )
+            )
     assert results[0] == results[1]
 
 
@@ -95,14 +104,20 @@ def test_a_stale_model_is_refit_before_estimating(make_uow, site, clock):
     fitted = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
     clock.advance(hours=2)
     estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
-    assert estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == fitted
+    assert (
+        estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
+        == fitted
+    )
     clock.advance(hours=30)
     estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
-    assert estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == clock()
+    assert (
+        estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
+        == clock()
+    )
 
 
 def test_walk_ins_close_at_the_cut_off_and_the_summary_says_so(make_uow, site, clock):
-    clock.set(datetime(2026, 3, 2, 22, 45, tzinfo=timezone.utc))  # 16:45, cut-off 16:30
+    clock.set(datetime(2026, 3, 2, 22, 45, tzinfo=UTC))  # 16:45, cut-off 16:30
     summary = estimates.wait_summary(make_uow(write=False), site_id=site.site_id, now=clock())
     assert summary.walk_ins_open is False
     assert "16:30" in summary.walk_ins_message["en"]
@@ -111,14 +126,24 @@ def test_walk_ins_close_at_the_cut_off_and_the_summary_says_so(make_uow, site, c
 def test_accuracy_report_scores_promises_per_service(make_uow, site, clock):
     from schedq.services import tickets as ticket_use
 
-    made = [ticket_use.join_walk_in(make_uow(), site_id=site.site_id, service_code=code, actor="kiosk", now=clock(), secret_key="s") for code in ("DRAW", "DRAW", "UDS")]
+    made = [
+        ticket_use.join_walk_in(
+            make_uow(), site_id=site.site_id, service_code=code, actor="kiosk", now=clock(), secret_key="s"
+        )
+        for code in ("DRAW", "DRAW", "UDS")
+    ]
     with make_uow() as uow:
         for view, (promised, actual) in zip(made, [((5, 10, 15), 12), ((5, 10, 15), 20), ((0, 5, 10), 5)]):
             ticket = uow.session.get(Ticket, view.id)
             ticket.promised_p10_minutes, ticket.promised_p50_minutes, ticket.promised_p90_minutes = promised
             ticket.actual_wait_minutes = actual
         uow.commit()
-    rows = {r.service: r.score for r in estimates.accuracy_report(make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2))}
+    rows = {
+        r.service: r.score
+        for r in estimates.accuracy_report(
+            make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2)
+        )
+    }
     assert rows[None].count == 3
     assert rows["DRAW"].mae_minutes == pytest.approx(6) and rows["DRAW"].past_p90 == pytest.approx(0.5)
     assert rows["UDS"].coverage == 1.0
@@ -131,14 +156,23 @@ def test_wait_endpoint_is_public_and_plain(client, q, site):
     answer = client.get(f"/api/v1/sites/{site.site_id}/wait")
     assert answer.status_code == 200
     draw = next(s for s in answer.json["services"] if s["service"] == "DRAW")
-    assert draw["estimate"]["p10_minutes"] <= draw["estimate"]["p50_minutes"] <= draw["estimate"]["p90_minutes"]
+    assert (
+        draw["estimate"]["p10_minutes"] <= draw["estimate"]["p50_minutes"] <= draw["estimate"]["p90_minutes"]
+    )
     assert draw["estimate"]["message"]["en"].endswith("minutes.")
     assert answer.json["people_waiting"] == 3 and answer.json["stations_open"] == 2
-    assert [s["service"] for s in answer.json["services"]] == ["DRAW", "PED", "UDS"]  # walk-in services offered here
+    assert [s["service"] for s in answer.json["services"]] == [
+        "DRAW",
+        "PED",
+        "UDS",
+    ]  # walk-in services offered here
 
 
 def test_accuracy_and_model_are_for_staff(client, site):
-    for path in (f"/api/v1/sites/{site.site_id}/accuracy?from=2026-03-01&to=2026-03-02", f"/api/v1/sites/{site.site_id}/model"):
+    for path in (
+        f"/api/v1/sites/{site.site_id}/accuracy?from=2026-03-01&to=2026-03-02",
+        f"/api/v1/sites/{site.site_id}/model",
+    ):
         assert client.get(path).status_code == 401
         assert client.get(path, headers=site.headers("display")).status_code == 403
         assert client.get(path, headers=site.headers("other_staff")).status_code == 403
@@ -157,23 +191,29 @@ def test_the_range_promised_at_joining_is_kept_and_scored_when_called(q, make_uo
     q.act(queue.start, busy.id)
     joined = q.walk_in()
     assert joined.estimate["p10_minutes"] <= joined.estimate["p90_minutes"]
-    assert joined.promised == {k: joined.estimate[k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")}
+    assert joined.promised == {
+        k: joined.estimate[k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
+    }
     clock.advance(minutes=7)
     q.act(queue.complete, busy.id)
     q.call_next("Station 1")
     assert q.ticket(joined.id).actual_wait_minutes == pytest.approx(7)
-    rows = estimates.accuracy_report(make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2))
+    rows = estimates.accuracy_report(
+        make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2)
+    )
     overall = next(r.score for r in rows if r.service is None)
     first_error = abs(0 - busy.promised["p50_minutes"])
     assert overall.count == 2
-    assert overall.mae_minutes == pytest.approx((first_error + abs(7 - joined.promised["p50_minutes"])) / 2, abs=0.01)
+    assert overall.mae_minutes == pytest.approx(
+        (first_error + abs(7 - joined.promised["p50_minutes"])) / 2, abs=0.01
+    )
 
 
 def test_early_appointment_is_promised_from_its_appointment_time(q, make_uow, site, clock):
     from schedq.services import queue
 
-    booked = q.book(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 09:00
-    clock.set(datetime(2026, 3, 2, 14, 40, tzinfo=timezone.utc))
+    booked = q.book(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 09:00
+    clock.set(datetime(2026, 3, 2, 14, 40, tzinfo=UTC))
     q.open("Station 1")
     first = q.walk_in()
     q.call_next("Station 1")
@@ -200,7 +240,9 @@ def test_best_times_cover_a_week_of_half_hours_with_lunch_closed(client, site):
 
 
 def test_best_times_need_a_walk_in_service_offered_here(client, site):
-    assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=GTT").status_code == 422  # appointment only
+    assert (
+        client.get(f"/api/v1/sites/{site.site_id}/best-times?service=GTT").status_code == 422
+    )  # appointment only
     assert client.get(f"/api/v1/sites/{site.site_id}/best-times?service=NOPE").status_code == 422
 
 
@@ -220,7 +262,7 @@ def test_every_change_to_the_line_moves_the_site_version(q, make_uow, site, cloc
     seen.append(version())
     q.act(queue.start, ticket.id)
     seen.append(version())
-    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=timezone.utc))
+    q.book(datetime(2026, 3, 3, 16, 0, tzinfo=UTC))
     seen.append(version())
     assert seen == sorted(set(seen))  # strictly increasing
 
@@ -252,4 +294,7 @@ def test_a_busy_site_refits_its_model_without_anyone_asking(client, q, site, clo
     assert first is not None
     clock.advance(hours=25)
     client.get(f"/api/v1/sites/{site.site_id}/display")
-    assert client.get(f"/api/v1/sites/{site.site_id}/model", headers=site.headers("staff")).json["fitted_at"] != first
+    assert (
+        client.get(f"/api/v1/sites/{site.site_id}/model", headers=site.headers("staff")).json["fitted_at"]
+        != first
+    )

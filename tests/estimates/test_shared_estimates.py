@@ -29,7 +29,13 @@ WORKER_THREADS = 6
 # The store ---------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
 def store_kind(request) -> str:
     return request.param
 
@@ -67,7 +73,9 @@ def open_store(database_url: str, redis_prefix: str | None) -> tuple[Database, e
     return database, estimate_store.RedisEstimateStore(REDIS_URL, prefix=redis_prefix)
 
 
-def _ask_at_once(database_url: str, redis_prefix: str | None, counter: str, site_id: int, state: str, now, threads: int) -> list:
+def _ask_at_once(
+    database_url: str, redis_prefix: str | None, counter: str, site_id: int, state: str, now, threads: int
+) -> list:
     """`threads` workers of one process ask for the same new state at once; each run of the computation is counted."""
     database, store = open_store(database_url, redis_prefix)
     start = threading.Barrier(threads)
@@ -81,7 +89,9 @@ def _ask_at_once(database_url: str, redis_prefix: str | None, counter: str, site
 
     def ask() -> None:
         start.wait()
-        stored = store.fetch(site_id=site_id, kind="site/1000", state=state, compute=compute, now=now, stale_ok=False)
+        stored = store.fetch(
+            site_id=site_id, kind="site/1000", state=state, compute=compute, now=now, stale_ok=False
+        )
         answers.append(stored.payload)
 
     workers = [threading.Thread(target=ask) for _ in range(threads)]
@@ -93,7 +103,9 @@ def _ask_at_once(database_url: str, redis_prefix: str | None, counter: str, site
     return answers
 
 
-def test_workers_in_two_processes_asking_for_a_new_state_compute_it_once(database_url, redis_prefix, site, clock, tmp_path):
+def test_workers_in_two_processes_asking_for_a_new_state_compute_it_once(
+    database_url, redis_prefix, site, clock, tmp_path
+):
     counter = tmp_path / "runs.txt"
     counter.touch()
     args = (database_url, redis_prefix, str(counter), site.site_id, "v7/m-/tA", clock())
@@ -108,9 +120,13 @@ def test_workers_in_two_processes_asking_for_a_new_state_compute_it_once(databas
     assert ours[0]["at"] == clock() and ours[0]["never"] == float("inf")
 
 
-def test_the_previous_answer_is_served_with_its_age_while_another_worker_computes(database_url, redis_prefix, site, clock):
+def test_the_previous_answer_is_served_with_its_age_while_another_worker_computes(
+    database_url, redis_prefix, site, clock
+):
     database, store = open_store(database_url, redis_prefix)
-    old = store.fetch(site_id=site.site_id, kind="site/1000", state="v1", compute=lambda: {"waiting": 1}, now=clock())
+    old = store.fetch(
+        site_id=site.site_id, kind="site/1000", state="v1", compute=lambda: {"waiting": 1}, now=clock()
+    )
     started, finish = threading.Event(), threading.Event()
 
     def slow() -> dict:
@@ -120,7 +136,8 @@ def test_the_previous_answer_is_served_with_its_age_while_another_worker_compute
 
     later = clock() + timedelta(seconds=40)
     computing = threading.Thread(
-        target=store.fetch, kwargs=dict(site_id=site.site_id, kind="site/1000", state="v2", compute=slow, now=later)
+        target=store.fetch,
+        kwargs=dict(site_id=site.site_id, kind="site/1000", state="v2", compute=slow, now=later),
     )
     computing.start()
     assert started.wait(30)
@@ -134,7 +151,11 @@ def test_the_previous_answer_is_served_with_its_age_while_another_worker_compute
 
 
 def test_payloads_keep_instants_and_infinities(clock):
-    payload = {"at": clock(), "p90": float("inf"), "rows": [{"starts_at": clock(), "p50": 1.5, "message": None}]}
+    payload = {
+        "at": clock(),
+        "p90": float("inf"),
+        "rows": [{"starts_at": clock(), "p50": 1.5, "message": None}],
+    }
     assert estimate_store.decode(estimate_store.encode(payload)) == payload
 
 
@@ -165,7 +186,9 @@ def writes(database) -> list[str]:
 
 
 def kiosk_join(client, site):
-    answer = client.post(f"{API}/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=site.headers("display"))
+    answer = client.post(
+        f"{API}/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=site.headers("display")
+    )
     assert answer.status_code == 201
     return answer.json
 
@@ -185,7 +208,9 @@ class TestReads:
     def backend(self, request) -> str:
         return request.param
 
-    def test_a_read_of_an_unchanged_state_does_no_estimator_work_and_no_writes(self, client, site, estimator_runs, database):
+    def test_a_read_of_an_unchanged_state_does_no_estimator_work_and_no_writes(
+        self, client, site, estimator_runs, database
+    ):
         ticket = kiosk_join(client, site)
         for url, headers in public_reads(site, ticket):
             assert client.get(url, headers=headers).status_code == 200
@@ -199,7 +224,9 @@ class TestReads:
         finally:
             event.remove(database.engine, "before_cursor_execute", listener)
         assert len(estimator_runs) == runs
-        assert [s for s in seen if s.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}] == []
+        assert [
+            s for s in seen if s.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        ] == []
 
     def test_if_none_match_is_answered_304_without_estimator_work(self, client, site, estimator_runs, clock):
         ticket = kiosk_join(client, site)
@@ -207,7 +234,11 @@ class TestReads:
             first = client.get(url, headers=headers)
             runs = len(estimator_runs)
             again = client.get(url, headers={**headers, "If-None-Match": first.headers["ETag"]})
-            assert (again.status_code, again.headers["ETag"], len(estimator_runs)) == (304, first.headers["ETag"], runs), url
+            assert (again.status_code, again.headers["ETag"], len(estimator_runs)) == (
+                304,
+                first.headers["ETag"],
+                runs,
+            ), url
 
     def test_the_etag_moves_with_the_state_and_with_time(self, client, site, clock):
         url = f"{API}/sites/{site.site_id}/wait"
@@ -220,8 +251,10 @@ class TestReads:
 
     def test_public_reads_may_be_held_by_shared_caches_and_the_ticket_only_by_its_owner(self, client, site):
         ticket = kiosk_join(client, site)
-        controls = {url.split("/")[-1].split("?")[0]: client.get(url, headers=headers).headers.get("Cache-Control")
-                    for url, headers in public_reads(site, ticket)}
+        controls = {
+            url.split("/")[-1].split("?")[0]: client.get(url, headers=headers).headers.get("Cache-Control")
+            for url, headers in public_reads(site, ticket)
+        }
         assert controls == {
             "wait": "public, max-age=2",
             "display": "public, max-age=1",
@@ -234,11 +267,17 @@ class TestReads:
     ):
         joined = kiosk_join(client, site)
         runs = len(estimator_runs)
-        first_look = client.get(f"{API}/tickets/{joined['id']}", headers={"X-Patient-Token": joined["token"]}).json
+        first_look = client.get(
+            f"{API}/tickets/{joined['id']}", headers={"X-Patient-Token": joined["token"]}
+        ).json
         assert len(estimator_runs) == runs
         assert first_look["estimate"] == joined["estimate"]
-        in_queue = client.get(f"{API}/sites/{site.site_id}/queue", headers=site.headers("staff")).json["tickets"][0]
-        assert in_queue["promised"] == {k: joined["estimate"][k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")}
+        in_queue = client.get(f"{API}/sites/{site.site_id}/queue", headers=site.headers("staff")).json[
+            "tickets"
+        ][0]
+        assert in_queue["promised"] == {
+            k: joined["estimate"][k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
+        }
 
     def test_no_estimate_is_made_while_the_site_is_locked(self, client, site, database, monkeypatch):
         locked_during_runs: list[bool] = []

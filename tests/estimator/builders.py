@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from schedq.estimator import (
     FittedModel,
@@ -13,7 +13,7 @@ from schedq.estimator import (
     WaitingTicket,
 )
 
-NOW = datetime(2025, 3, 12, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 12, 10, 0, tzinfo=UTC)
 DRAW = frozenset({"DRAW"})
 
 
@@ -21,8 +21,9 @@ def minutes(m: float) -> timedelta:
     return timedelta(minutes=m)
 
 
-def busy(station_id: str, elapsed_minutes: float = 0.0, skills: frozenset[str] = DRAW,
-         service: str = "DRAW") -> StationState:
+def busy(
+    station_id: str, elapsed_minutes: float = 0.0, skills: frozenset[str] = DRAW, service: str = "DRAW"
+) -> StationState:
     return StationState(station_id, skills, InService(9000, service, NOW - minutes(elapsed_minutes)))
 
 

@@ -9,7 +9,13 @@ from schedq.estimator.accuracy import score
 
 def test_perfect_promises_score_zero_error_and_full_coverage():
     result = score([10, 20], [10, 20], [5, 15], [15, 25])
-    assert (result.count, result.mae_minutes, result.bias_minutes, result.coverage, result.past_p90) == (2, 0, 0, 1, 0)
+    assert (result.count, result.mae_minutes, result.bias_minutes, result.coverage, result.past_p90) == (
+        2,
+        0,
+        0,
+        1,
+        0,
+    )
 
 
 def test_waits_longer_than_promised_show_positive_bias_and_past_p90():

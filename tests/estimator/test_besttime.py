@@ -1,6 +1,6 @@
 """Best time to come: the wait of a walk-in arriving in each half hour of the coming days."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -22,23 +22,29 @@ DRAW = frozenset({"DRAW"})
 
 
 def at(day: date, hour: float) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(hours=hour)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour)
 
 
-def model(rate_at=lambda hour: 6.0, mean_minutes: float = 8.0, services=("DRAW",),
-          exponential: bool = True) -> FittedModel:
+def model(
+    rate_at=lambda hour: 6.0, mean_minutes: float = 8.0, services=("DRAW",), exponential: bool = True
+) -> FittedModel:
     """Walk-ins per hour by (UTC = local) hour of day, the same every weekday; one service."""
     rates = tuple(rate_at(h / 2) for h in range(48))
     make = ServiceTimeModel.exponential if exponential else ServiceTimeModel.from_mean
-    return FittedModel(services={s: make(mean_minutes) for s in services},
-                       walk_in_rate_per_hour=(rates,) * 7,
-                       walk_in_service_mix={services[0]: 1.0}, no_show_rate=0.0)
+    return FittedModel(
+        services={s: make(mean_minutes) for s in services},
+        walk_in_rate_per_hour=(rates,) * 7,
+        walk_in_service_mix={services[0]: 1.0},
+        no_show_rate=0.0,
+    )
 
 
 def day_plan(day: date = MONDAY, hours=((7, 17),), stations=3, blocks=None, **kw) -> DayPlan:
     opening = tuple((at(day, a), at(day, b)) for a, b in hours)
-    staffing = tuple(StaffingBlock(at(day, a), at(day, b), n) for a, b, n in
-                     (blocks or [(a, b, stations) for a, b in hours]))
+    staffing = tuple(
+        StaffingBlock(at(day, a), at(day, b), n)
+        for a, b, n in (blocks or [(a, b, stations) for a, b in hours])
+    )
     return DayPlan(local_date=day, opening_intervals=opening, staffing=staffing, **kw)
 
 
@@ -115,8 +121,11 @@ def test_changing_one_day_leaves_the_others_unchanged():
 def test_the_arrival_profile_is_read_in_site_local_time():
     # 08:00 in Paris is 07:00 UTC in March (CET).
     m = model(lambda h: 20.0 if h == 8.0 else 4.0)
-    plan = DayPlan(local_date=MONDAY, opening_intervals=((at(MONDAY, 6), at(MONDAY, 16)),),
-                   staffing=(StaffingBlock(at(MONDAY, 6), at(MONDAY, 16), 3),))
+    plan = DayPlan(
+        local_date=MONDAY,
+        opening_intervals=((at(MONDAY, 6), at(MONDAY, 16)),),
+        staffing=(StaffingBlock(at(MONDAY, 6), at(MONDAY, 16), 3),),
+    )
     result = {h.starts_at: h for h in best_times([plan], m, service_code="DRAW", tz="Europe/Paris")}
     assert result[at(MONDAY, 7)].expected_walk_ins == pytest.approx(10.0)
     assert result[at(MONDAY, 8)].expected_walk_ins == pytest.approx(2.0)
@@ -124,14 +133,19 @@ def test_the_arrival_profile_is_read_in_site_local_time():
 
 def test_a_service_only_one_station_does_waits_longer_than_one_all_do():
     m = model(lambda h: 6.0, services=("DRAW", "GTT"))
-    m = FittedModel(services=m.services, walk_in_rate_per_hour=m.walk_in_rate_per_hour,
-                    walk_in_service_mix={"DRAW": 0.5, "GTT": 0.5}, no_show_rate=0.0)
+    m = FittedModel(
+        services=m.services,
+        walk_in_rate_per_hour=m.walk_in_rate_per_hour,
+        walk_in_service_mix={"DRAW": 0.5, "GTT": 0.5},
+        no_show_rate=0.0,
+    )
     everyone = frozenset({"DRAW", "GTT"})
     plan = day_plan(stations=3, station_skills=(everyone, DRAW, DRAW))
     rare = best_times([plan], m, service_code="GTT")
     common = best_times([plan], m, service_code="DRAW")
     assert np.mean([h.mean for h in rare if h.mean is not None]) > 2 * np.mean(
-        [h.mean for h in common if h.mean is not None])
+        [h.mean for h in common if h.mean is not None]
+    )
 
 
 def test_a_service_no_station_does_is_flagged_never_called():

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from schedq.estimator import FittedModel, SiteSnapshot, StaffingBlock, VisitRecord, WaitingTicket, estimate, fit
-from schedq.estimator.fit import closure_overrun, opening_delay
+from schedq.estimator import (
+    FittedModel,
+    SiteSnapshot,
+    StaffingBlock,
+    VisitRecord,
+    WaitingTicket,
+    estimate,
+    fit,
+)
 from schedq.estimator.besttime import DayPlan, best_times
+from schedq.estimator.fit import closure_overrun, opening_delay
 from schedq.estimator.model import HALF_HOURS_PER_DAY, prior_walk_in_profile
 from schedq.estimator.montecarlo import station_plan
 
 from .builders import exponential_model, idle, line, walk_in
 
-DAY = datetime(2025, 3, 12, tzinfo=timezone.utc)  # a Wednesday; the site's zone is UTC
+DAY = datetime(2025, 3, 12, tzinfo=UTC)  # a Wednesday; the site's zone is UTC
 OPENING = ((DAY.replace(hour=7), DAY.replace(hour=12)), (DAY.replace(hour=13), DAY.replace(hour=17)))
 
 
@@ -29,8 +37,15 @@ def plan(morning: int = 3, afternoon: int = 3) -> tuple[StaffingBlock, ...]:
 
 def site(now: datetime, open_stations: int, waiting=(), **kw) -> SiteSnapshot:
     stations = [idle(f"S{i}") for i in range(open_stations)]
-    return SiteSnapshot(now=now, stations=stations, waiting=list(waiting), closes_at=at(17),
-                        staffing=kw.pop("staffing", plan()), opening_intervals=kw.pop("opening", OPENING), **kw)
+    return SiteSnapshot(
+        now=now,
+        stations=stations,
+        waiting=list(waiting),
+        closes_at=at(17),
+        staffing=kw.pop("staffing", plan()),
+        opening_intervals=kw.pop("opening", OPENING),
+        **kw,
+    )
 
 
 def open_slots(snapshot: SiteSnapshot, when: datetime) -> int:
@@ -41,8 +56,9 @@ def open_slots(snapshot: SiteSnapshot, when: datetime) -> int:
 
 
 def newcomer(snapshot: SiteSnapshot, model: FittedModel | None = None):
-    return estimate(snapshot, model or exponential_model(5.0), replications=400, seed=1,
-                    newcomer_services=["DRAW"]).newcomer["DRAW"]
+    return estimate(
+        snapshot, model or exponential_model(5.0), replications=400, seed=1, newcomer_services=["DRAW"]
+    ).newcomer["DRAW"]
 
 
 def test_stations_left_open_over_lunch_call_nobody_until_reopening():
@@ -83,8 +99,12 @@ def test_sick_call_shortfall_lasts_until_the_lunch_closure():
 
 
 def test_sick_call_shortfall_lasts_all_day_without_a_closure():
-    snapshot = site(at(10), 2, staffing=(StaffingBlock(at(7), at(12), 3), StaffingBlock(at(12), at(17), 3)),
-                    opening=((at(7), at(17)),))
+    snapshot = site(
+        at(10),
+        2,
+        staffing=(StaffingBlock(at(7), at(12), 3), StaffingBlock(at(12), at(17), 3)),
+        opening=((at(7), at(17)),),
+    )
     assert open_slots(snapshot, at(14)) == 2
 
 
@@ -125,8 +145,12 @@ def test_a_full_morning_keeps_the_afternoon_plan():
 
 
 def test_actual_staffing_applies_from_now():
-    snapshot = site(at(10), 3, staffing=(StaffingBlock(at(7), at(12), 1), StaffingBlock(at(13), at(17), 2)),
-                    staffing_is_actual=True)
+    snapshot = site(
+        at(10),
+        3,
+        staffing=(StaffingBlock(at(7), at(12), 1), StaffingBlock(at(13), at(17), 2)),
+        staffing_is_actual=True,
+    )
     assert open_slots(snapshot, at(10, 30)) == 1
     assert open_slots(snapshot, at(14)) == 2
 
@@ -148,6 +172,7 @@ def test_a_late_opening_past_the_grace_waits_for_the_sites_own_late_openings():
 
 # Staff who keep calling into a closure ---------------------------------------------------
 
+
 def overrunning(model: FittedModel, minutes: tuple[float, ...]) -> FittedModel:
     return replace(model, closure_overrun_minutes=minutes)
 
@@ -159,14 +184,17 @@ def before_lunch() -> SiteSnapshot:
 
 def test_a_site_that_keeps_calling_into_lunch_promises_the_front_of_the_line_less():
     on_time = estimate(before_lunch(), exponential_model(5.0), replications=2000, seed=1).tickets[2]
-    late = estimate(before_lunch(), overrunning(exponential_model(5.0), (15.0,)), replications=2000, seed=1).tickets[2]
+    late = estimate(
+        before_lunch(), overrunning(exponential_model(5.0), (15.0,)), replications=2000, seed=1
+    ).tickets[2]
     assert on_time.p50 >= 60.0  # more often than not, the second waits for the reopening
     assert late.p90 < 20.0  # staff who always run 15 minutes over call them before lunch
 
 
 def test_overruns_are_drawn_from_the_sites_own_closures():
-    sometimes = estimate(before_lunch(), overrunning(exponential_model(5.0), (0.0, 0.0, 0.0, 15.0)),
-                         replications=2000, seed=1).tickets[2]
+    sometimes = estimate(
+        before_lunch(), overrunning(exponential_model(5.0), (0.0, 0.0, 0.0, 15.0)), replications=2000, seed=1
+    ).tickets[2]
     assert sometimes.p50 < 20.0 and sometimes.p90 >= 60.0  # one closure in four ran over: the range says both
 
 
@@ -187,6 +215,7 @@ def test_fit_learns_how_long_staff_call_past_a_closures_start():
 
 # Staff late to an opening -----------------------------------------------------------------
 
+
 def late_opener(minutes: tuple[float, ...]) -> FittedModel:
     return replace(exponential_model(5.0), opening_delay_minutes=minutes)
 
@@ -198,7 +227,9 @@ def test_a_site_that_opens_late_counts_the_line_from_when_it_really_starts():
 
 
 def test_opening_delays_are_drawn_from_the_sites_own_openings():
-    ticket = estimate(site(at(6, 50), 0, line(1)), late_opener((0.0, 20.0)), replications=2000, seed=1).tickets[1]
+    ticket = estimate(
+        site(at(6, 50), 0, line(1)), late_opener((0.0, 20.0)), replications=2000, seed=1
+    ).tickets[1]
     assert ticket.p10 == 10.0 and ticket.p90 == 30.0
 
 
@@ -209,8 +240,10 @@ def test_inside_the_sign_in_grace_only_delays_longer_than_the_wait_so_far_count(
 
 
 def test_fit_learns_how_long_after_opening_the_first_call_comes():
-    records = [VisitRecord("DRAW", "walk_in", at(6, 50), None, called_at=at(7, 12)),
-               VisitRecord("DRAW", "walk_in", at(7, 20), None, called_at=at(7, 21))]
+    records = [
+        VisitRecord("DRAW", "walk_in", at(6, 50), None, called_at=at(7, 12)),
+        VisitRecord("DRAW", "walk_in", at(7, 20), None, called_at=at(7, 21)),
+    ]
     tomorrow = at(7) + timedelta(days=1)  # nobody in line at that opening: it says nothing
     assert opening_delay(records, [at(7), tomorrow]) == (12.0,)
     model = fit(records, service_defaults={"DRAW": 8.0}, opening_starts=[at(7)])
@@ -226,14 +259,21 @@ SERVICE_MEAN = 5.0
 def busy_profile_model() -> FittedModel:
     model = exponential_model(SERVICE_MEAN)
     rates = tuple(tuple(RATE_PER_HOUR for _ in range(HALF_HOURS_PER_DAY)) for _ in range(7))
-    return FittedModel(services=model.services, walk_in_rate_per_hour=rates, walk_in_service_mix={"DRAW": 1.0})
+    return FittedModel(
+        services=model.services, walk_in_rate_per_hour=rates, walk_in_service_mix={"DRAW": 1.0}
+    )
 
 
 def early_appointment_site(model_rates: bool) -> SiteSnapshot:
     now = at(10)
     early = WaitingTicket(99, "DRAW", "appointment", now, appointment_at=now + timedelta(minutes=60))
-    return SiteSnapshot(now=now, stations=[idle("S1")], waiting=[walk_in(1, 5), walk_in(2, 4), early],
-                        closes_at=at(17), staffing=(StaffingBlock(at(7), at(17), 1),))
+    return SiteSnapshot(
+        now=now,
+        stations=[idle("S1")],
+        waiting=[walk_in(1, 5), walk_in(2, 4), early],
+        closes_at=at(17),
+        staffing=(StaffingBlock(at(7), at(17), 1),),
+    )
 
 
 def brute_force_early_appointment_waits(replications: int, seed: int) -> np.ndarray:
@@ -265,15 +305,23 @@ def test_an_early_appointment_is_passed_by_walk_ins_still_to_come():
 
 def test_walk_ins_still_to_come_do_not_pass_the_newcomer():
     snapshot = early_appointment_site(True)
-    assert newcomer(snapshot, busy_profile_model()).p50 == newcomer(snapshot, exponential_model(SERVICE_MEAN)).p50
+    assert (
+        newcomer(snapshot, busy_profile_model()).p50
+        == newcomer(snapshot, exponential_model(SERVICE_MEAN)).p50
+    )
 
 
 def test_walk_ins_still_to_come_never_pass_someone_who_joined_after_the_snapshot_instant():
     # A snapshot's `now` is rounded down (15 s): the ticket that just joined may carry a later time.
     snapshot = early_appointment_site(True)
     just_joined = WaitingTicket(7, "DRAW", "walk_in", snapshot.now + timedelta(seconds=10))
-    snapshot = SiteSnapshot(now=snapshot.now, stations=snapshot.stations, waiting=[*snapshot.waiting, just_joined],
-                            closes_at=snapshot.closes_at, staffing=snapshot.staffing)
+    snapshot = SiteSnapshot(
+        now=snapshot.now,
+        stations=snapshot.stations,
+        waiting=[*snapshot.waiting, just_joined],
+        closes_at=snapshot.closes_at,
+        staffing=snapshot.staffing,
+    )
     quiet = estimate(snapshot, exponential_model(SERVICE_MEAN), replications=400, seed=3).tickets[7]
     busy = estimate(snapshot, busy_profile_model(), replications=400, seed=3).tickets[7]
     assert busy.p90 == quiet.p90
@@ -288,6 +336,7 @@ def test_a_plain_walk_in_line_is_unchanged_by_the_arrival_profile():
 
 # Cold start -------------------------------------------------------------------------
 
+
 def planned_stations(count: int) -> list[list[float]]:
     return [[float(count) if 14 <= h < 34 else 0.0 for h in range(HALF_HOURS_PER_DAY)] for _ in range(7)]
 
@@ -300,19 +349,28 @@ def test_prior_profile_is_a_stated_fraction_of_planned_capacity():
 
 def test_a_site_without_history_has_the_prior_profile_and_says_so():
     prior = prior_walk_in_profile(planned_stations(2), 8.0)
-    model = fit([], service_defaults={"DRAW": 8.0}, period=(date(2025, 1, 1), date(2025, 2, 25)),
-                prior_walk_in_rate_per_hour=prior)
+    model = fit(
+        [],
+        service_defaults={"DRAW": 8.0},
+        period=(date(2025, 1, 1), date(2025, 2, 25)),
+        prior_walk_in_rate_per_hour=prior,
+    )
     assert model.history_days == 0
     assert model.thin_history
     assert model.walk_in_rate_per_hour == prior
 
 
 def test_best_times_at_a_new_site_are_not_all_zero():
-    model = FittedModel.from_defaults({"DRAW": 8.0},
-                                      walk_in_rate_per_hour=prior_walk_in_profile(planned_stations(1), 8.0))
-    day = DayPlan(local_date=date(2025, 3, 12), opening_intervals=((at(7), at(17)),),
-                  staffing=(StaffingBlock(at(7), at(17), 1),), station_skills=(frozenset({"DRAW"}),),
-                  appointments=())
+    model = FittedModel.from_defaults(
+        {"DRAW": 8.0}, walk_in_rate_per_hour=prior_walk_in_profile(planned_stations(1), 8.0)
+    )
+    day = DayPlan(
+        local_date=date(2025, 3, 12),
+        opening_intervals=((at(7), at(17)),),
+        staffing=(StaffingBlock(at(7), at(17), 1),),
+        station_skills=(frozenset({"DRAW"}),),
+        appointments=(),
+    )
     rows = best_times([day], model, service_code="DRAW", replications=200, seed=0)
     assert max(r.p90 for r in rows if r.open_for_walk_ins) > 0.0
     assert all(r.thin_history for r in rows)

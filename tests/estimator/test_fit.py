@@ -2,7 +2,7 @@
 
 import json
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -10,13 +10,19 @@ import pytest
 
 from schedq.estimator import FittedModel, ServiceTimeModel, VisitRecord, fit
 
-T0 = datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)  # a Monday
-FITTED_AT = datetime(2025, 4, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # a Monday
+FITTED_AT = datetime(2025, 4, 1, tzinfo=UTC)
 
 
 def served(service: str, minutes: float, start: datetime = T0) -> VisitRecord:
-    return VisitRecord(service, "walk_in", start, called_at=start, started_at=start,
-                       completed_at=start + timedelta(minutes=minutes))
+    return VisitRecord(
+        service,
+        "walk_in",
+        start,
+        called_at=start,
+        started_at=start,
+        completed_at=start + timedelta(minutes=minutes),
+    )
 
 
 def appointment(offset_minutes: float | None, at: datetime = T0) -> VisitRecord:
@@ -70,11 +76,17 @@ def test_walk_in_rates_by_local_weekday_and_half_hour():
     records = []
     for week in range(4):  # four Mondays: three arrivals 09:00–09:30 Paris time each
         monday = datetime(2025, 3, 3, 9, 5, tzinfo=paris) + timedelta(weeks=week)
-        records += [VisitRecord("DRAW", "walk_in", (monday + timedelta(minutes=5 * i)).astimezone(timezone.utc))
-                    for i in range(3)]
-    records.append(VisitRecord("UDS", "remote", datetime(2025, 3, 5, 14, 40, tzinfo=paris).astimezone(timezone.utc)))
-    model = fit(records, service_defaults={"DRAW": 8.0, "UDS": 12.0}, tz="Europe/Paris",
-                period=(date(2025, 3, 3), date(2025, 3, 30)))
+        records += [
+            VisitRecord("DRAW", "walk_in", (monday + timedelta(minutes=5 * i)).astimezone(UTC))
+            for i in range(3)
+        ]
+    records.append(VisitRecord("UDS", "remote", datetime(2025, 3, 5, 14, 40, tzinfo=paris).astimezone(UTC)))
+    model = fit(
+        records,
+        service_defaults={"DRAW": 8.0, "UDS": 12.0},
+        tz="Europe/Paris",
+        period=(date(2025, 3, 3), date(2025, 3, 30)),
+    )
     assert model.walk_in_rate_per_hour[0][18] == pytest.approx(6.0)
     assert model.walk_in_rate_per_hour[2][29] == pytest.approx(0.5)
     assert sum(map(sum, model.walk_in_rate_per_hour)) == pytest.approx(6.5)
@@ -85,7 +97,9 @@ def test_walk_in_rates_by_local_weekday_and_half_hour():
 
 def test_model_round_trips_through_json():
     records = [served("DRAW", 6.0 + i % 5) for i in range(50)] + [appointment(-12.0), appointment(None)]
-    model = fit(records, service_defaults={"DRAW": 8.0, "GTT": 30.0}, tz="America/New_York", fitted_at=FITTED_AT)
+    model = fit(
+        records, service_defaults={"DRAW": 8.0, "GTT": 30.0}, tz="America/New_York", fitted_at=FITTED_AT
+    )
     restored = FittedModel.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored == model
 

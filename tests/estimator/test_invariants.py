@@ -11,9 +11,7 @@ from .builders import busy, idle, line, lognormal_model, snapshot
 REPLICATIONS = 200
 TOLERANCE = 1e-9
 
-stations_st = st.lists(
-    st.one_of(st.none(), st.floats(min_value=0.0, max_value=40.0)), min_size=1, max_size=4
-)
+stations_st = st.lists(st.one_of(st.none(), st.floats(min_value=0.0, max_value=40.0)), min_size=1, max_size=4)
 
 
 def fcfs_site(elapsed: list[float | None], waiting: int) -> SiteSnapshot:
@@ -84,30 +82,56 @@ def mixed_sites(draw) -> SiteSnapshot:
 
     skills_st = st.frozensets(st.sampled_from(SERVICES), min_size=1)
     stations = [
-        StationState(f"S{i}", skills, None if e is None else InService(900 + i, sorted(skills)[0], NOW - minutes(e)))
-        for i, (skills, e) in enumerate(draw(st.lists(
-            st.tuples(skills_st, st.one_of(st.none(), st.floats(0, 60))), max_size=4)))
+        StationState(
+            f"S{i}", skills, None if e is None else InService(900 + i, sorted(skills)[0], NOW - minutes(e))
+        )
+        for i, (skills, e) in enumerate(
+            draw(st.lists(st.tuples(skills_st, st.one_of(st.none(), st.floats(0, 60))), max_size=4))
+        )
     ]
     waiting = []
     for i in range(draw(st.integers(0, 10))):
         kind = draw(st.sampled_from(["walk_in", "remote", "appointment"]))
         present = kind != "remote" or draw(st.booleans())
-        waiting.append(WaitingTicket(
-            ticket_id=i + 1, service_code=draw(st.sampled_from(SERVICES)), kind=kind,
-            joined_at=NOW - minutes(draw(st.floats(0, 120))), priority=draw(st.booleans()), present=present,
-            appointment_at=NOW + minutes(draw(st.floats(-15, 60))) if kind == "appointment" else None,
-            expected_arrival_at=None if present or draw(st.booleans()) else NOW + minutes(draw(st.floats(-10, 40))),
-        ))
-    upcoming = [UpcomingAppointment(f"A{i}", draw(st.sampled_from(SERVICES)), NOW + minutes(draw(st.floats(-20, 120))))
-                for i in range(draw(st.integers(0, 4)))]
+        waiting.append(
+            WaitingTicket(
+                ticket_id=i + 1,
+                service_code=draw(st.sampled_from(SERVICES)),
+                kind=kind,
+                joined_at=NOW - minutes(draw(st.floats(0, 120))),
+                priority=draw(st.booleans()),
+                present=present,
+                appointment_at=NOW + minutes(draw(st.floats(-15, 60))) if kind == "appointment" else None,
+                expected_arrival_at=None
+                if present or draw(st.booleans())
+                else NOW + minutes(draw(st.floats(-10, 40))),
+            )
+        )
+    upcoming = [
+        UpcomingAppointment(
+            f"A{i}", draw(st.sampled_from(SERVICES)), NOW + minutes(draw(st.floats(-20, 120)))
+        )
+        for i in range(draw(st.integers(0, 4)))
+    ]
     staffing, cursor = [], draw(st.floats(-60, 30))
     for _ in range(draw(st.integers(0, 3))):
         length = draw(st.floats(5, 120))
-        staffing.append(StaffingBlock(NOW + minutes(cursor), NOW + minutes(cursor + length), draw(st.integers(0, 5)),
-                                      draw(st.one_of(st.none(), skills_st))))
+        staffing.append(
+            StaffingBlock(
+                NOW + minutes(cursor),
+                NOW + minutes(cursor + length),
+                draw(st.integers(0, 5)),
+                draw(st.one_of(st.none(), skills_st)),
+            )
+        )
         cursor += length + draw(st.sampled_from([0.0, 15.0]))
-    return snapshot(stations, waiting, upcoming_appointments=upcoming, staffing=staffing,
-                    closes_at=NOW + minutes(draw(st.floats(0, 240))))
+    return snapshot(
+        stations,
+        waiting,
+        upcoming_appointments=upcoming,
+        staffing=staffing,
+        closes_at=NOW + minutes(draw(st.floats(0, 240))),
+    )
 
 
 @settings(max_examples=60, deadline=None)

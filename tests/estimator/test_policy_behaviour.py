@@ -28,8 +28,13 @@ GTT = frozenset({"GTT"})
 
 
 def appointment(ticket_id, at_minutes, service="DRAW", checked_in_minutes_ago=10.0):
-    return WaitingTicket(ticket_id, service, "appointment", NOW - minutes(checked_in_minutes_ago),
-                         appointment_at=NOW + minutes(at_minutes))
+    return WaitingTicket(
+        ticket_id,
+        service,
+        "appointment",
+        NOW - minutes(checked_in_minutes_ago),
+        appointment_at=NOW + minutes(at_minutes),
+    )
 
 
 def test_due_appointment_is_called_before_earlier_walk_ins():
@@ -47,20 +52,23 @@ def test_early_appointment_waits_while_walk_ins_are_waiting():
 
 
 def test_upcoming_appointment_lengthens_a_walk_in_wait():
-    model = FittedModel(services=exponential_model(10.0).services, no_show_rate=0.0,
-                        lateness=LatenessModel(-15.0, 5.0))
+    model = FittedModel(
+        services=exponential_model(10.0).services, no_show_rate=0.0, lateness=LatenessModel(-15.0, 5.0)
+    )
     stations, waiting = [busy("S1")], [walk_in(1, 5)]
     without = estimate(snapshot(stations, waiting), model, replications=2000).tickets[1]
     booked = [UpcomingAppointment("A1", "DRAW", NOW + minutes(5))]
-    with_appointment = estimate(snapshot(stations, waiting, upcoming_appointments=booked), model,
-                                replications=2000).tickets[1]
+    with_appointment = estimate(
+        snapshot(stations, waiting, upcoming_appointments=booked), model, replications=2000
+    ).tickets[1]
     assert with_appointment.mean > without.mean + 3.0
     assert with_appointment.p90 > without.p90
 
 
 def test_appointment_checking_in_beyond_grace_joins_the_walk_in_line():
-    model = FittedModel(services=exponential_model(10.0).services, no_show_rate=0.0,
-                        lateness=LatenessModel(40.0, 1.0))  # always 40 minutes late
+    model = FittedModel(
+        services=exponential_model(10.0).services, no_show_rate=0.0, lateness=LatenessModel(40.0, 1.0)
+    )  # always 40 minutes late
     booked = [UpcomingAppointment("A1", "DRAW", NOW - minutes(30))]
     snap = snapshot([busy("S1")], line(3), upcoming_appointments=booked)
     alone = estimate(snapshot([busy("S1")], line(3)), model, replications=1000).tickets
@@ -115,16 +123,18 @@ def test_a_break_holds_the_line_until_the_station_reopens():
 def test_fewer_planned_stations_keep_the_most_skilled():
     both = frozenset({"DRAW", "GTT"})
     plan = [StaffingBlock(NOW - minutes(60), NOW, 2), StaffingBlock(NOW, NOW + minutes(240), 1)]
-    snap = snapshot([idle("A", DRAW), idle("B", both)], [walk_in(1, 5, "GTT"), walk_in(2, 4, "GTT")],
-                    staffing=plan)
+    snap = snapshot(
+        [idle("A", DRAW), idle("B", both)], [walk_in(1, 5, "GTT"), walk_in(2, 4, "GTT")], staffing=plan
+    )
     result = estimate(snap, lognormal_model({"DRAW": 8.0, "GTT": 30.0}), replications=200)
     assert result.tickets[1].p90 == 0.0
     assert not result.tickets[2].no_station_can_serve
 
 
 def test_absent_remote_ticket_is_passed_over_until_it_arrives():
-    remote = WaitingTicket(1, "DRAW", "remote", NOW - minutes(30), present=False,
-                           expected_arrival_at=NOW + minutes(20))
+    remote = WaitingTicket(
+        1, "DRAW", "remote", NOW - minutes(30), present=False, expected_arrival_at=NOW + minutes(20)
+    )
     snap = snapshot([idle("S1"), idle("S2")], [remote, walk_in(2, 10)])
     result = estimate(snap, lognormal_model(), replications=1000)
     assert result.tickets[2].p90 == 0.0

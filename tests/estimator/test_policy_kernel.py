@@ -36,11 +36,18 @@ def waiting_tickets(draw):
         present = kind != "remote" or draw(st.booleans())
         appointment_at = NOW + minutes(draw(st.integers(-20, 40))) if kind == "appointment" else None
         expected = NOW + minutes(draw(st.integers(0, 30))) if not present and draw(st.booleans()) else None
-        tickets.append(WaitingTicket(
-            ticket_id=i + 1, service_code=draw(st.sampled_from(SERVICES)), kind=kind,
-            joined_at=NOW - minutes(draw(st.integers(0, 90))), priority=draw(st.integers(0, 6)) == 0,
-            present=present, appointment_at=appointment_at, expected_arrival_at=expected,
-        ))
+        tickets.append(
+            WaitingTicket(
+                ticket_id=i + 1,
+                service_code=draw(st.sampled_from(SERVICES)),
+                kind=kind,
+                joined_at=NOW - minutes(draw(st.integers(0, 90))),
+                priority=draw(st.integers(0, 6)) == 0,
+                present=present,
+                appointment_at=appointment_at,
+                expected_arrival_at=expected,
+            )
+        )
     return tickets
 
 
@@ -53,20 +60,32 @@ def snapshots(draw):
             stations.append(busy(f"S{i}", draw(st.floats(0.0, 30.0)), skills, service=min(skills)))
         else:
             stations.append(idle(f"S{i}", skills))
-    upcoming = [UpcomingAppointment(f"A{i}", draw(st.sampled_from(SERVICES)),
-                                    NOW + minutes(draw(st.integers(-10, 120))))
-                for i in range(draw(st.integers(0, 6)))]
+    upcoming = [
+        UpcomingAppointment(
+            f"A{i}", draw(st.sampled_from(SERVICES)), NOW + minutes(draw(st.integers(-10, 120)))
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
     staffing = []
     if draw(st.booleans()):  # a plan with a dip, a closure (gap) and more stations later
         cut, gap, back = (draw(st.integers(5, 60)) for _ in range(3))
         staffing = [
             StaffingBlock(NOW - timedelta(hours=1), NOW + minutes(cut), len(stations)),
             StaffingBlock(NOW + minutes(cut), NOW + minutes(cut + 30), draw(st.integers(0, 2))),
-            StaffingBlock(NOW + minutes(cut + 30 + gap), NOW + minutes(cut + 30 + gap + back),
-                          draw(st.integers(1, 5)), draw(st.sampled_from([None, *SKILL_SETS]))),
+            StaffingBlock(
+                NOW + minutes(cut + 30 + gap),
+                NOW + minutes(cut + 30 + gap + back),
+                draw(st.integers(1, 5)),
+                draw(st.sampled_from([None, *SKILL_SETS])),
+            ),
         ]
-    return snapshot(stations, draw(waiting_tickets()), upcoming_appointments=upcoming, staffing=staffing,
-                    closes_at=NOW + timedelta(hours=4))
+    return snapshot(
+        stations,
+        draw(waiting_tickets()),
+        upcoming_appointments=upcoming,
+        staffing=staffing,
+        closes_at=NOW + timedelta(hours=4),
+    )
 
 
 MODEL = FittedModel.from_defaults({"DRAW": 8.0, "UDS": 12.0, "GTT": 15.0})
@@ -81,15 +100,25 @@ def test_kernel_matches_reference_on_random_snapshots(snap, seed):
 
 
 def test_kernel_matches_reference_on_the_demo_site():
-    setup = simulation_setup(busy_site(), FittedModel.from_defaults(SERVICE_DEFAULTS), replications=200,
-                             seed=7, newcomer_services=list(SERVICE_DEFAULTS))
+    setup = simulation_setup(
+        busy_site(),
+        FittedModel.from_defaults(SERVICE_DEFAULTS),
+        replications=200,
+        seed=7,
+        newcomer_services=list(SERVICE_DEFAULTS),
+    )
     assert_same_reported_calls(setup.inputs)
 
 
 @st.composite
 def raw_inputs(draw):
     """Arrays with many ties (integer times and keys), per-replication open periods, odd skills."""
-    r, n, s, g = draw(st.integers(1, 4)), draw(st.integers(0, 10)), draw(st.integers(1, 4)), draw(st.integers(0, 3))
+    r, n, s, g = (
+        draw(st.integers(1, 4)),
+        draw(st.integers(0, 10)),
+        draw(st.integers(1, 4)),
+        draw(st.integers(0, 3)),
+    )
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     arrival = np.where(rng.random((r, n)) < 0.5, 0.0, rng.integers(0, 30, (r, n)).astype(float))
     arrival[rng.random((r, n)) < 0.15] = np.inf
@@ -103,12 +132,18 @@ def raw_inputs(draw):
     starts[:, :, :k], ends[:, :, :k] = bounds[:, :, 0::2], bounds[:, :, 1::2]
     ends[:, :, k - 1][rng.random((r, s)) < 0.5] = np.inf  # some serve the line out
     return PolicyInputs(
-        arrival=arrival, key_before=key_before, key_due=key_due, due_at=due_at,
+        arrival=arrival,
+        key_before=key_before,
+        key_due=key_due,
+        due_at=due_at,
         service_minutes=rng.integers(0, 12, (r, n)).astype(float),
         station_free_at=rng.integers(0, 10, (r, s)).astype(float),
-        open_starts=starts, open_ends=ends,
-        can_serve=rng.random((s, n)) < 0.7, ghost_can_serve=rng.random((s, g)) < 0.7,
-        ghost_key=float(rng.integers(0, 9)) + 0.5, reported=rng.random(n) < 0.7,
+        open_starts=starts,
+        open_ends=ends,
+        can_serve=rng.random((s, n)) < 0.7,
+        ghost_can_serve=rng.random((s, g)) < 0.7,
+        ghost_key=float(rng.integers(0, 9)) + 0.5,
+        reported=rng.random(n) < 0.7,
     )
 
 
@@ -119,7 +154,9 @@ def test_kernel_matches_reference_on_raw_arrays_with_ties(inputs):
 
 
 def test_unreported_tickets_do_not_keep_a_replication_running():
-    site = snapshot([idle("S0")], [], upcoming_appointments=[UpcomingAppointment("A", "DRAW", NOW + minutes(30))])
+    site = snapshot(
+        [idle("S0")], [], upcoming_appointments=[UpcomingAppointment("A", "DRAW", NOW + minutes(30))]
+    )
     setup = simulation_setup(site, MODEL, replications=5, seed=0, newcomer_services=["DRAW"])
     calls = run_policy(setup.inputs)
     assert (calls.ghosts == 0.0).all()

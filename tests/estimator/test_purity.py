@@ -23,5 +23,9 @@ def test_estimator_imports_only_stdlib_numpy_numba_and_domain():
     for path in sorted(PACKAGE.glob("*.py")):
         for module in imported_modules(path):
             top = module.split(".")[0]
-            allowed = top in sys.stdlib_module_names or top in ("numpy", "numba") or module.startswith("schedq.domain")
+            allowed = (
+                top in sys.stdlib_module_names
+                or top in ("numpy", "numba")
+                or module.startswith("schedq.domain")
+            )
             assert allowed, f"{path.name} imports {module}"

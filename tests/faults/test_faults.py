@@ -51,12 +51,23 @@ class Load:
 
     def send(self, path: str, body: dict | None, role: str, key: str) -> Answer:
         connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
-        headers = {"Authorization": f"Bearer {self.server.tokens[role]}", "Idempotency-Key": key, "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {self.server.tokens[role]}",
+            "Idempotency-Key": key,
+            "Content-Type": "application/json",
+        }
         try:
-            connection.request("POST", f"/api/v1{path}", body=json.dumps(body or {}) if body is not None else None, headers=headers)
+            connection.request(
+                "POST",
+                f"/api/v1{path}",
+                body=json.dumps(body or {}) if body is not None else None,
+                headers=headers,
+            )
             response = connection.getresponse()
             raw = response.read()
-            answer = Answer(response.status, response.getheader("Retry-After"), json.loads(raw) if raw else None)
+            answer = Answer(
+                response.status, response.getheader("Retry-After"), json.loads(raw) if raw else None
+            )
         except (OSError, http.client.HTTPException):
             answer = Answer(0, None, None)
         finally:
@@ -71,7 +82,9 @@ class Load:
         deadline = time.monotonic() + RETRY_BUDGET_SECONDS
         while time.monotonic() < deadline:
             answer = self.send(path, body, role, key)
-            if answer.status not in (0, 503) and not (answer.status == STILL_PROCESSING and answer.retry_after):
+            if answer.status not in (0, 503) and not (
+                answer.status == STILL_PROCESSING and answer.retry_after
+            ):
                 return answer
             time.sleep(0.1)
         with self.lock:
@@ -99,7 +112,9 @@ class Load:
                 done = self.keyed(f"/tickets/{called.body['id']}/{action}", None, "staff")
                 if done is not None and done.status != 200:
                     with self.lock:
-                        self.refusals.append(f"{action} of ticket {called.body['id']}: {done.status} {done.body}")
+                        self.refusals.append(
+                            f"{action} of ticket {called.body['id']}: {done.status} {done.body}"
+                        )
 
     def run(self, fault) -> None:
         threads = [threading.Thread(target=self.patient) for _ in range(3)]
@@ -141,15 +156,25 @@ def assert_nothing_stuck_lost_or_doubled(load: Load, engine, server, before: set
     assert [a.status for a in load.answers if a.status >= 500 and a.status != 503] == []
     assert all(a.retry_after for a in load.answers if a.status == 503)
     with engine.connect() as db:
-        pending = db.execute(text("SELECT count(*) FROM idempotency_records WHERE status_code = :p"), {"p": PENDING}).scalar()
+        pending = db.execute(
+            text("SELECT count(*) FROM idempotency_records WHERE status_code = :p"), {"p": PENDING}
+        ).scalar()
         assert pending == 0, "a reservation was left behind"
-        tickets = db.execute(text("SELECT id, status, station_id FROM tickets WHERE site_id = :s"), {"s": server.site_id}).all()
+        tickets = db.execute(
+            text("SELECT id, status, station_id FROM tickets WHERE site_id = :s"), {"s": server.site_id}
+        ).all()
         last_event = dict(
             db.execute(
-                text("SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM visit_events WHERE ticket_id IS NOT NULL AND to_status IS NOT NULL ORDER BY ticket_id, id DESC")
+                text(
+                    "SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM visit_events WHERE ticket_id IS NOT NULL AND to_status IS NOT NULL ORDER BY ticket_id, id DESC"
+                )
             ).all()
         )
-        joins = dict(db.execute(text("SELECT ticket_id, count(*) FROM visit_events WHERE action = 'join' GROUP BY ticket_id")).all())
+        joins = dict(
+            db.execute(
+                text("SELECT ticket_id, count(*) FROM visit_events WHERE action = 'join' GROUP BY ticket_id")
+            ).all()
+        )
     made = {ticket.id for ticket in tickets} - before
     assert len(load.joined) == len(set(load.joined)), "two keys were answered with one ticket"
     assert made == set(load.joined), "a ticket answered 201 is missing, or a retry made a second"
@@ -157,8 +182,12 @@ def assert_nothing_stuck_lost_or_doubled(load: Load, engine, server, before: set
         if ticket.status in ("called", "in_service", "done"):
             assert ticket.station_id is not None, f"ticket {ticket.id} is {ticket.status} at no station"
         if ticket.status == "waiting":
-            assert ticket.station_id is None, f"ticket {ticket.id} waits, yet is held at station {ticket.station_id}"
-        assert last_event.get(ticket.id) == ticket.status, f"ticket {ticket.id} is {ticket.status}, its history says {last_event.get(ticket.id)}"
+            assert ticket.station_id is None, (
+                f"ticket {ticket.id} waits, yet is held at station {ticket.station_id}"
+            )
+        assert last_event.get(ticket.id) == ticket.status, (
+            f"ticket {ticket.id} is {ticket.status}, its history says {last_event.get(ticket.id)}"
+        )
         assert joins.get(ticket.id, 0) <= 1
     busy = [t.station_id for t in tickets if t.status in ("called", "in_service")]
     assert len(busy) == len(set(busy)), "two patients at one station"

@@ -23,12 +23,23 @@ class Q:
 
     def walk_in(self, service: str = "DRAW", *, site_id: int | None = None) -> queue.TicketView:
         return tickets.join_walk_in(
-            self.make_uow(), site_id=site_id or self.site_id, service_code=service, actor="kiosk", now=self.clock(), secret_key=SECRET
+            self.make_uow(),
+            site_id=site_id or self.site_id,
+            service_code=service,
+            actor="kiosk",
+            now=self.clock(),
+            secret_key=SECRET,
         )
 
     def remote(
-        self, service: str = "DRAW", *, name: str = "Remo Te", phone: str | None = "+1 555 0100", email: str | None = None,
-        arrive_in_minutes: int = 20, address: str | None = "10.0.0.1",
+        self,
+        service: str = "DRAW",
+        *,
+        name: str = "Remo Te",
+        phone: str | None = "+1 555 0100",
+        email: str | None = None,
+        arrive_in_minutes: int = 20,
+        address: str | None = "10.0.0.1",
     ) -> queue.TicketView:
         return tickets.join_remote(
             self.make_uow(),
@@ -42,7 +53,15 @@ class Q:
             secret_key=SECRET,
         )
 
-    def book(self, starts_at: datetime, *, service: str = "DRAW", name: str = "Ann Booked", phone: str = "+1 555 0199", email: str | None = None):
+    def book(
+        self,
+        starts_at: datetime,
+        *,
+        service: str = "DRAW",
+        name: str = "Ann Booked",
+        phone: str = "+1 555 0199",
+        email: str | None = None,
+    ):
         return appointments.book(
             self.make_uow(),
             site_id=self.site_id,
@@ -54,14 +73,29 @@ class Q:
         )
 
     def check_in(self, reference: str) -> queue.TicketView:
-        return tickets.check_in(self.make_uow(), reference=reference, site_id=self.site_id, actor="kiosk", now=self.clock(), secret_key=SECRET)
+        return tickets.check_in(
+            self.make_uow(),
+            reference=reference,
+            site_id=self.site_id,
+            actor="kiosk",
+            now=self.clock(),
+            secret_key=SECRET,
+        )
 
     def open(self, *names: str) -> None:
         for name in names or self.stations:
-            queue.set_station_state(self.make_uow(), station_id=self.stations[name], state=StationState.OPEN, actor=STAFF, now=self.clock())
+            queue.set_station_state(
+                self.make_uow(),
+                station_id=self.stations[name],
+                state=StationState.OPEN,
+                actor=STAFF,
+                now=self.clock(),
+            )
 
     def call_next(self, station: str = "Station 1") -> queue.TicketView:
-        return queue.call_next(self.make_uow(), station_id=self.stations[station], actor=STAFF, now=self.clock())
+        return queue.call_next(
+            self.make_uow(), station_id=self.stations[station], actor=STAFF, now=self.clock()
+        )
 
     def act(self, use_case, ticket_id: int, **kwargs) -> queue.TicketView:
         return use_case(self.make_uow(), ticket_id=ticket_id, actor=STAFF, now=self.clock(), **kwargs)
@@ -70,7 +104,9 @@ class Q:
         return queue.list_queue(self.make_uow(write=False), site_id=self.site_id, now=self.clock())
 
     def ticket(self, ticket_id: int) -> queue.TicketView:
-        return tickets.get_ticket(self.make_uow(write=False), ticket_id=ticket_id, token=None, secret_key=SECRET, now=self.clock())
+        return tickets.get_ticket(
+            self.make_uow(write=False), ticket_id=ticket_id, token=None, secret_key=SECRET, now=self.clock()
+        )
 
 
 @pytest.fixture

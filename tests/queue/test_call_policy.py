@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedq.domain.policy import QueueEntry, Tier, call_order, choose_next, is_late_check_in, rank
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 SERVICES = ("DRAW", "UDS", "PED")
 minutes = st.integers(min_value=-120, max_value=120).map(lambda m: NOW + timedelta(minutes=m))
 
@@ -52,12 +52,19 @@ def test_choose_next_picks_a_present_ticket_the_station_can_serve(queue, station
 @given(entries(), skills)
 def test_absent_tickets_are_passed_over_without_losing_their_place(queue, station_skills):
     chosen = choose_next(queue, skills=station_skills, now=NOW)
-    arrived = [QueueEntry(e.ticket_id, e.service_code, e.joined_at, True, e.priority, e.appointment_at) for e in queue]
+    arrived = [
+        QueueEntry(e.ticket_id, e.service_code, e.joined_at, True, e.priority, e.appointment_at)
+        for e in queue
+    ]
     order = call_order(arrived, NOW)
     # Once everybody is here, the order among them is unchanged: absence moved nobody back.
     assert [e.ticket_id for e in order] == [e.ticket_id for e in call_order(arrived[::-1], NOW)]
     if chosen is not None:
-        assert all(not e.present or e.service_code not in station_skills for e in queue if rank(e, NOW) < rank(chosen, NOW))
+        assert all(
+            not e.present or e.service_code not in station_skills
+            for e in queue
+            if rank(e, NOW) < rank(chosen, NOW)
+        )
 
 
 @given(entries())
@@ -98,7 +105,9 @@ def test_the_order_is_total_and_ignores_input_order(queue, random):
 
 @given(st.integers(0, 60), st.integers(-30, 90))
 def test_late_means_beyond_the_grace_minutes(grace, offset):
-    late = is_late_check_in(appointment_at=NOW, checked_in_at=NOW + timedelta(minutes=offset), grace_minutes=grace)
+    late = is_late_check_in(
+        appointment_at=NOW, checked_in_at=NOW + timedelta(minutes=offset), grace_minutes=grace
+    )
     assert late == (offset > grace)
 
 

@@ -21,7 +21,9 @@ def test_sixteen_parallel_first_joins_at_a_new_site_all_get_tickets(app, site, m
     def join() -> None:
         client = app.test_client()
         barrier.wait()
-        answer = client.post(f"/api/v1/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=site.headers("display"))
+        answer = client.post(
+            f"/api/v1/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=site.headers("display")
+        )
         with lock:
             statuses.append(answer.status_code)
 

@@ -10,11 +10,17 @@ API = "/api/v1"
 
 
 def kiosk_join(client, site, service="DRAW", role="display"):
-    return client.post(f"{API}/sites/{site.site_id}/tickets", json={"service": service}, headers=site.headers(role))
+    return client.post(
+        f"{API}/sites/{site.site_id}/tickets", json={"service": service}, headers=site.headers(role)
+    )
 
 
 def remote_join(client, site, phone="+1 555 0100", name="Remo Te"):
-    body = {"service": "DRAW", "contact": {"name": name, "phone": phone}, "expected_arrival_at": "2026-03-02T08:30:00-06:00"}
+    body = {
+        "service": "DRAW",
+        "contact": {"name": name, "phone": phone},
+        "expected_arrival_at": "2026-03-02T08:30:00-06:00",
+    }
     return client.post(f"{API}/sites/{site.site_id}/remote-tickets", json=body)
 
 
@@ -35,7 +41,9 @@ def test_kiosk_join_answers_with_code_and_token_once(client, site):
     assert answer.status_code == 201
     assert answer.json["code"] == "A001" and answer.json["token"]
     assert answer.json["position"] == 1 and answer.json["estimate"]["message"]["en"]
-    status = client.get(f"{API}/tickets/{answer.json['id']}", headers={"X-Patient-Token": answer.json["token"]})
+    status = client.get(
+        f"{API}/tickets/{answer.json['id']}", headers={"X-Patient-Token": answer.json["token"]}
+    )
     assert status.status_code == 200 and "token" not in status.json
 
 
@@ -77,7 +85,9 @@ def test_staff_call_a_given_ticket(client, site):
     kiosk_join(client, site)
     second = kiosk_join(client, site).json
     open_station(client, site)
-    answer = post(client, site, f"/tickets/{second['id']}/call", json={"station_id": site.station_ids["Station 1"]})
+    answer = post(
+        client, site, f"/tickets/{second['id']}/call", json={"station_id": site.station_ids["Station 1"]}
+    )
     assert answer.status_code == 200 and answer.json["station"] == "Station 1"
 
 
@@ -96,7 +106,11 @@ def test_remote_joins_beyond_the_limit_get_429(client, site):
 
 
 def test_remote_join_needs_a_way_to_reach_the_patient(client, site):
-    body = {"service": "DRAW", "contact": {"name": "No Contact"}, "expected_arrival_at": "2026-03-02T08:30:00-06:00"}
+    body = {
+        "service": "DRAW",
+        "contact": {"name": "No Contact"},
+        "expected_arrival_at": "2026-03-02T08:30:00-06:00",
+    }
     answer = client.post(f"{API}/sites/{site.site_id}/remote-tickets", json=body)
     assert answer.status_code == 422 and "phone" in answer.json["errors"]["json"]["contact"]
 
@@ -104,18 +118,37 @@ def test_remote_join_needs_a_way_to_reach_the_patient(client, site):
 def test_join_after_the_cutoff_is_409_in_plain_words(client, site, clock):
     clock.set(MONDAY_8AM + timedelta(hours=8, minutes=45))
     answer = kiosk_join(client, site)
-    assert answer.status_code == 409 and answer.json["message"].startswith("No more walk-ins today: the line closed to new patients at 16:30")
+    assert answer.status_code == 409 and answer.json["message"].startswith(
+        "No more walk-ins today: the line closed to new patients at 16:30"
+    )
 
 
 def test_kiosk_and_self_check_in_of_an_appointment(client, site, clock):
-    body = {"service": "DRAW", "starts_at": "2026-03-02T09:00:00-06:00", "contact": {"name": "Ann", "phone": "+1 555 0100"}}
+    body = {
+        "service": "DRAW",
+        "starts_at": "2026-03-02T09:00:00-06:00",
+        "contact": {"name": "Ann", "phone": "+1 555 0100"},
+    }
     booked = client.post(f"{API}/sites/{site.site_id}/appointments", json=body).json
     clock.advance(minutes=50)
-    answer = client.post(f"{API}/appointments/{booked['reference']}/check-in", headers={"X-Patient-Token": booked["manage_token"]})
-    assert answer.status_code == 201 and answer.json["code"] == "B001" and answer.json["kind"] == "appointment"
-    again = post(client, site, f"/sites/{site.site_id}/check-ins", role="display", json={"reference": booked["reference"]})
+    answer = client.post(
+        f"{API}/appointments/{booked['reference']}/check-in",
+        headers={"X-Patient-Token": booked["manage_token"]},
+    )
+    assert (
+        answer.status_code == 201 and answer.json["code"] == "B001" and answer.json["kind"] == "appointment"
+    )
+    again = post(
+        client,
+        site,
+        f"/sites/{site.site_id}/check-ins",
+        role="display",
+        json={"reference": booked["reference"]},
+    )
     assert again.json["id"] == answer.json["id"]
-    mine = client.get(f"{API}/appointments/{booked['reference']}", headers={"X-Patient-Token": booked["manage_token"]})
+    mine = client.get(
+        f"{API}/appointments/{booked['reference']}", headers={"X-Patient-Token": booked["manage_token"]}
+    )
     assert mine.json["status"] == "checked_in"
 
 
@@ -124,13 +157,20 @@ def test_display_feed_has_etag_and_304_until_a_call(client, site):
     url = f"{API}/sites/{site.site_id}/display"
     first = client.get(url)
     assert first.status_code == 200 and first.headers["ETag"]
-    assert first.json["waiting"] == 1 and first.json["now_called"] == [] and first.json["estimate"]["service"] == "DRAW"
+    assert (
+        first.json["waiting"] == 1
+        and first.json["now_called"] == []
+        and first.json["estimate"]["service"] == "DRAW"
+    )
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     open_station(client, site)
     call_next(client, site)
     changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200
-    assert changed.json["now_called"][0]["code"] == ticket["code"] and changed.json["now_called"][0]["station"] == "Station 1"
+    assert (
+        changed.json["now_called"][0]["code"] == ticket["code"]
+        and changed.json["now_called"][0]["station"] == "Station 1"
+    )
     assert changed.json["recent_calls"][0]["code"] == ticket["code"]
     assert changed.json["stations_open"] == ["Station 1"]
 
@@ -145,7 +185,9 @@ def test_feedback_once_after_the_visit(client, site):
     post(client, site, f"/tickets/{ticket['id']}/start")
     post(client, site, f"/tickets/{ticket['id']}/complete")
     assert client.post(url, json={"rating": 6}, headers=token).status_code == 422
-    assert client.post(url, json={"rating": 4, "comment": "Quick and kind."}, headers=token).status_code == 201
+    assert (
+        client.post(url, json={"rating": 4, "comment": "Quick and kind."}, headers=token).status_code == 201
+    )
     assert client.post(url, json={"rating": 1}, headers=token).status_code == 409
     listed = client.get(f"{API}/sites/{site.site_id}/feedback", headers=site.headers("staff")).json
     assert [(f["rating"], f["comment"], f["ticket_code"]) for f in listed] == [(4, "Quick and kind.", "A001")]
@@ -171,7 +213,9 @@ def test_close_day_closes_out_and_stops_joins(client, site):
     kiosk_join(client, site)
     answer = post(client, site, f"/sites/{site.site_id}/close-day", json={"reason": "snow storm"})
     assert answer.status_code == 200
-    assert [(t["code"], t["status"], t["end_reason"]) for t in answer.json["closed_out"]] == [("A001", "cancelled", "snow storm")]
+    assert [(t["code"], t["status"], t["end_reason"]) for t in answer.json["closed_out"]] == [
+        ("A001", "cancelled", "snow storm")
+    ]
     assert kiosk_join(client, site).status_code == 409
     day = client.get(f"{API}/sites/{site.site_id}/events?date=2026-03-02", headers=site.headers("staff")).json
     assert [e["action"] for e in day] == ["join", "close_out", "close_day"]

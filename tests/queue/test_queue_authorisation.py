@@ -21,7 +21,15 @@ CALLERS = ("anonymous", "other", "display", "staff", "other_staff", "admin", "ow
 
 
 def expect(anonymous, own, other, display, staff, other_staff, admin):
-    return dict(anonymous=anonymous, own=own, other=other, display=display, staff=staff, other_staff=other_staff, admin=admin)
+    return dict(
+        anonymous=anonymous,
+        own=own,
+        other=other,
+        display=display,
+        staff=staff,
+        other_staff=other_staff,
+        admin=admin,
+    )
 
 
 STAFF_ONLY = lambda ok: expect(401, 401, 401, 403, ok, 403, ok)  # noqa: E731
@@ -40,7 +48,9 @@ def world(q, clock):
     cancelled = q.walk_in()
     q.act(queue.cancel, cancelled.id)
     clock.advance(minutes=50)
-    return dict(mine=mine, other=other, cancelled=cancelled, appointment=appointment, station=q.stations["Station 2"])
+    return dict(
+        mine=mine, other=other, cancelled=cancelled, appointment=appointment, station=q.stations["Station 2"]
+    )
 
 
 def endpoints(site, w):
@@ -48,9 +58,23 @@ def endpoints(site, w):
     phone = iter(range(100))
     return [
         ("POST", f"/sites/{s}/tickets", {"service": "DRAW"}, KIOSK(201)),
-        ("POST", f"/sites/{s}/remote-tickets", lambda: {"service": "DRAW", "contact": {"name": "R", "phone": f"+1 555 01{next(phone):02d}"}, "expected_arrival_at": "2026-03-02T09:30:00-06:00"}, PUBLIC(201)),
+        (
+            "POST",
+            f"/sites/{s}/remote-tickets",
+            lambda: {
+                "service": "DRAW",
+                "contact": {"name": "R", "phone": f"+1 555 01{next(phone):02d}"},
+                "expected_arrival_at": "2026-03-02T09:30:00-06:00",
+            },
+            PUBLIC(201),
+        ),
         ("POST", f"/sites/{s}/check-ins", {"reference": w["appointment"].reference}, KIOSK(201)),
-        ("POST", f"/appointments/{w['appointment'].reference}/check-in", None, expect(401, 404, 404, 401, 401, 401, 401)),
+        (
+            "POST",
+            f"/appointments/{w['appointment'].reference}/check-in",
+            None,
+            expect(401, 404, 404, 401, 401, 401, 401),
+        ),
         ("GET", f"/tickets/{mine}", None, PATIENT_OR_STAFF(200)),
         ("POST", f"/tickets/{mine}/present", None, PATIENT_OR_STAFF(200)),
         ("POST", f"/tickets/{mine}/feedback", {"rating": 5}, PATIENT_ONLY(409)),
@@ -107,6 +131,8 @@ def test_the_matrix_covers_every_queue_route(app, site, world):
     missing = [
         route
         for route in routes
-        if not any(m == route[0] and re.fullmatch(re.sub(r"<[^>]+>", "[^/]+", route[1]), p) for m, p in covered)
+        if not any(
+            m == route[0] and re.fullmatch(re.sub(r"<[^>]+>", "[^/]+", route[1]), p) for m, p in covered
+        )
     ]
     assert missing == [] and len(covered) == len(routes)

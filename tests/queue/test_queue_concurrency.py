@@ -33,19 +33,27 @@ def _all_at_once(count: int, work):
 def test_eight_stations_calling_at_once_get_the_first_eight_distinct_tickets(q, clock, database):
     station_ids = list(q.stations.values())
     for n in range(STATIONS - len(station_ids)):
-        station_ids.append(sites.create_station(q.make_uow(), site_id=q.site_id, name=f"Extra {n}", service_codes=["DRAW", "UDS"]).id)
+        station_ids.append(
+            sites.create_station(
+                q.make_uow(), site_id=q.site_id, name=f"Extra {n}", service_codes=["DRAW", "UDS"]
+            ).id
+        )
     joined = []
-    for n in range(12):
+    for _ in range(12):
         joined.append(q.walk_in("DRAW"))
         clock.advance(minutes=1)
     q.act(queue.set_priority, joined[-1].id, priority=True)
     for station_id in station_ids:
-        queue.set_station_state(q.make_uow(), station_id=station_id, state=StationState.OPEN, actor=STAFF, now=clock())
+        queue.set_station_state(
+            q.make_uow(), station_id=station_id, state=StationState.OPEN, actor=STAFF, now=clock()
+        )
     expected = [t.id for t in q.queue().tickets[:STATIONS]]
 
     called = _all_at_once(
         STATIONS,
-        lambda i: queue.call_next(UnitOfWork(database), station_id=station_ids[i], actor=STAFF, now=clock()).id,
+        lambda i: (
+            queue.call_next(UnitOfWork(database), station_id=station_ids[i], actor=STAFF, now=clock()).id
+        ),
     )
 
     assert len(set(called)) == STATIONS
@@ -58,7 +66,12 @@ def test_ticket_codes_stay_unique_under_concurrent_joins(q, clock, database):
     views = _all_at_once(
         joins,
         lambda i: tickets.join_walk_in(
-            UnitOfWork(database), site_id=q.site_id, service_code="DRAW", actor="kiosk", now=clock() + timedelta(seconds=i), secret_key=SECRET
+            UnitOfWork(database),
+            site_id=q.site_id,
+            service_code="DRAW",
+            actor="kiosk",
+            now=clock() + timedelta(seconds=i),
+            secret_key=SECRET,
         ),
     )
     assert sorted(v.code for v in views) == [f"A{n:03d}" for n in range(1, joins + 1)]

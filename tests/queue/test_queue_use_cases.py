@@ -59,7 +59,9 @@ def test_with_walk_ins_during_closure_a_lunch_join_is_taken(q, clock, make_uow):
     sites.update_site(make_uow(), site_id=q.site_id, walk_ins_during_closure=True)
     clock.set(MONDAY_8AM + timedelta(hours=4, minutes=4))
     ticket = q.walk_in()
-    assert ticket.site_status.walk_ins_accepted and ticket.estimate["message"]["en"].startswith("We reopen at 13:00.")
+    assert ticket.site_status.walk_ins_accepted and ticket.estimate["message"]["en"].startswith(
+        "We reopen at 13:00."
+    )
 
 
 def test_an_early_appointment_checks_in_before_opening(q, clock):
@@ -87,7 +89,7 @@ def test_call_next_follows_the_policy_tiers(q, clock):
     q.act(queue.set_priority, priority.id, priority=True)
     q.open("Station 1")
     called = []
-    for minute in range(4):
+    for _ in range(4):
         ticket = q.call_next()
         called.append(ticket.id)
         q.act(queue.start, ticket.id)
@@ -137,7 +139,9 @@ def test_absent_remote_ticket_is_passed_over_and_keeps_its_place(q, clock):
     assert q.call_next().id == walk_in.id
     q.act(queue.start, walk_in.id)
     q.act(queue.complete, walk_in.id)
-    tickets.patient_present(q.make_uow(), ticket_id=remote.id, token=remote.token, secret_key=SECRET, now=clock())
+    tickets.patient_present(
+        q.make_uow(), ticket_id=remote.id, token=remote.token, secret_key=SECRET, now=clock()
+    )
     assert q.call_next().id == remote.id
     assert q.ticket(second.id).position == 1
 
@@ -147,7 +151,13 @@ def test_paused_or_closed_station_cannot_call(q):
     with pytest.raises(Conflict, match="closed"):
         q.call_next()
     q.open("Station 1")
-    queue.set_station_state(q.make_uow(), station_id=q.stations["Station 1"], state=StationState.PAUSED, actor=STAFF, now=q.clock())
+    queue.set_station_state(
+        q.make_uow(),
+        station_id=q.stations["Station 1"],
+        state=StationState.PAUSED,
+        actor=STAFF,
+        now=q.clock(),
+    )
     with pytest.raises(Conflict, match="paused"):
         q.call_next()
 
@@ -157,7 +167,13 @@ def test_closing_a_station_with_a_called_ticket_is_refused(q):
     q.open("Station 1")
     q.call_next()
     with pytest.raises(Conflict, match="still has A001"):
-        queue.set_station_state(q.make_uow(), station_id=q.stations["Station 1"], state=StationState.CLOSED, actor=STAFF, now=q.clock())
+        queue.set_station_state(
+            q.make_uow(),
+            station_id=q.stations["Station 1"],
+            state=StationState.CLOSED,
+            actor=STAFF,
+            now=q.clock(),
+        )
 
 
 def test_an_action_the_status_does_not_allow_names_the_allowed_ones(q):
@@ -177,7 +193,11 @@ def test_call_then_auto_no_show_after_the_site_minutes(q, clock):
     seen = q.ticket(ticket.id)
     assert seen.status == "no_show"
     events = queue.ticket_events(q.make_uow(write=False), ticket_id=ticket.id, now=clock())
-    assert [(e.action, e.actor, e.at) for e in events][-1] == ("no_show", "system", MONDAY_8AM + timedelta(minutes=10))
+    assert [(e.action, e.actor, e.at) for e in events][-1] == (
+        "no_show",
+        "system",
+        MONDAY_8AM + timedelta(minutes=10),
+    )
 
 
 def test_recall_restarts_the_no_show_clock(q, clock):
@@ -261,8 +281,22 @@ def test_check_in_is_only_on_the_appointment_day(q, clock):
 def test_self_check_in_needs_the_manage_token(q, clock, make_uow):
     appointment = q.book(MONDAY_8AM + timedelta(hours=1))
     with pytest.raises(NotFound):
-        tickets.check_in(make_uow(), reference=appointment.reference, manage_token="wrong", actor="patient", now=clock(), secret_key=SECRET)
-    ticket = tickets.check_in(make_uow(), reference=appointment.reference, manage_token=appointment.token, actor="patient", now=clock(), secret_key=SECRET)
+        tickets.check_in(
+            make_uow(),
+            reference=appointment.reference,
+            manage_token="wrong",
+            actor="patient",
+            now=clock(),
+            secret_key=SECRET,
+        )
+    ticket = tickets.check_in(
+        make_uow(),
+        reference=appointment.reference,
+        manage_token=appointment.token,
+        actor="patient",
+        now=clock(),
+        secret_key=SECRET,
+    )
     assert ticket.code == "B001"
 
 
@@ -282,7 +316,9 @@ def test_remote_joins_are_limited_per_address(q):
 
 def test_patient_leaves_the_line(q):
     ticket = q.walk_in()
-    left = tickets.leave(q.make_uow(), ticket_id=ticket.id, token=ticket.token, secret_key=SECRET, now=q.clock())
+    left = tickets.leave(
+        q.make_uow(), ticket_id=ticket.id, token=ticket.token, secret_key=SECRET, now=q.clock()
+    )
     assert left.status == "left"
     assert q.queue().waiting == 0
 
@@ -290,7 +326,9 @@ def test_patient_leaves_the_line(q):
 def test_patient_token_of_another_ticket_is_refused(q):
     mine, other = q.walk_in(), q.walk_in()
     with pytest.raises(NotFound):
-        tickets.get_ticket(q.make_uow(write=False), ticket_id=mine.id, token=other.token, secret_key=SECRET, now=q.clock())
+        tickets.get_ticket(
+            q.make_uow(write=False), ticket_id=mine.id, token=other.token, secret_key=SECRET, now=q.clock()
+        )
 
 
 def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
@@ -298,7 +336,9 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
     q.open("Station 1")
     called = q.call_next()
     left_over = q.walk_in()
-    result = queue.close_day(make_uow(), site_id=q.site_id, reason="site closed early", actor=STAFF, now=q.clock())
+    result = queue.close_day(
+        make_uow(), site_id=q.site_id, reason="site closed early", actor=STAFF, now=q.clock()
+    )
     assert {t.id for t in result.closed_out} == {called.id, left_over.id}
     assert all(t.status == "cancelled" and t.end_reason == "site closed early" for t in result.closed_out)
     assert q.ticket(waiting.id).status == "cancelled"

@@ -5,17 +5,21 @@ The fixture site is open 07:00–12:00 and 13:00–17:00 (Chicago), walk-in cut-
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import MONDAY_8AM
 from tests.queue.test_queue_api import API, kiosk_join, open_station, post
 
-MONDAY_12_04 = datetime(2026, 3, 2, 18, 4, tzinfo=timezone.utc)
-TUESDAY_6_30 = datetime(2026, 3, 3, 12, 30, tzinfo=timezone.utc)
+MONDAY_12_04 = datetime(2026, 3, 2, 18, 4, tzinfo=UTC)
+TUESDAY_6_30 = datetime(2026, 3, 3, 12, 30, tzinfo=UTC)
 
 
 def remote_join_at(client, site, arrival):
-    body = {"service": "DRAW", "contact": {"name": "Remo Te", "phone": "+1 555 0100"}, "expected_arrival_at": arrival}
+    body = {
+        "service": "DRAW",
+        "contact": {"name": "Remo Te", "phone": "+1 555 0100"},
+        "expected_arrival_at": arrival,
+    }
     return client.post(f"{API}/sites/{site.site_id}/remote-tickets", json=body)
 
 
@@ -44,7 +48,9 @@ def test_a_join_in_the_lunch_closure_is_refused_saying_when_it_reopens(client, s
 
 
 def test_a_site_taking_walk_ins_over_lunch_counts_the_wait_from_reopening(client, site, clock):
-    patched = client.patch(f"{API}/sites/{site.site_id}", json={"walk_ins_during_closure": True}, headers=site.headers("admin"))
+    patched = client.patch(
+        f"{API}/sites/{site.site_id}", json={"walk_ins_during_closure": True}, headers=site.headers("admin")
+    )
     assert patched.status_code == 200 and patched.json["walk_ins_during_closure"] is True
     clock.set(MONDAY_12_04)
     open_station(client, site)
@@ -65,7 +71,13 @@ def test_before_opening_walk_ins_wait_but_an_early_appointment_checks_in(client,
     assert summary["status"]["message"] == {"en": "Opens today at 07:00.", "es": "Abre hoy a las 07:00."}
     refused = kiosk_join(client, site)
     assert refused.status_code == 409 and refused.json["messages"]["en"] == "Opens today at 07:00."
-    checked_in = post(client, site, f"/sites/{site.site_id}/check-ins", role="display", json={"reference": booked["reference"]})
+    checked_in = post(
+        client,
+        site,
+        f"/sites/{site.site_id}/check-ins",
+        role="display",
+        json={"reference": booked["reference"]},
+    )
     assert checked_in.status_code == 201 and checked_in.json["kind"] == "appointment"
     assert checked_in.json["estimate"]["message"]["en"].startswith("We open at 07:00. ")
     assert checked_in.json["estimate"]["message"]["es"].startswith("Abrimos a las 07:00. ")
@@ -74,12 +86,15 @@ def test_before_opening_walk_ins_wait_but_an_early_appointment_checks_in(client,
 def test_a_late_appointment_arriving_in_the_lunch_closure_waits_for_reopening(client, site, clock):
     booked = book(client, site, "2026-03-02T11:45:00-06:00")
     clock.set(MONDAY_12_04)
-    refused = client.post(f"{API}/appointments/{booked['reference']}/check-in", headers={"X-Patient-Token": booked["manage_token"]})
+    refused = client.post(
+        f"{API}/appointments/{booked['reference']}/check-in",
+        headers={"X-Patient-Token": booked["manage_token"]},
+    )
     assert refused.status_code == 409 and refused.json["site_status"]["state"] == "midday_break"
 
 
 def test_after_closing_the_wait_says_when_it_opens_not_to_ask_at_the_front_desk(client, site, clock):
-    clock.set(datetime(2026, 3, 3, 2, 23, tzinfo=timezone.utc))  # Monday 20:23
+    clock.set(datetime(2026, 3, 3, 2, 23, tzinfo=UTC))  # Monday 20:23
     summary = wait(client, site)
     assert summary["status"]["state"] == "opens_tomorrow"
     assert summary["status"]["next_opening_at"] == "2026-03-03T07:00:00-06:00"
@@ -89,17 +104,24 @@ def test_after_closing_the_wait_says_when_it_opens_not_to_ask_at_the_front_desk(
 
 
 def test_after_friday_closing_it_names_monday(client, site, clock):
-    clock.set(datetime(2026, 3, 7, 0, 0, tzinfo=timezone.utc))  # Friday 18:00
+    clock.set(datetime(2026, 3, 7, 0, 0, tzinfo=UTC))  # Friday 18:00
     assert wait(client, site)["status"]["message"]["en"] == "Opens on Monday at 07:00."
 
 
 def test_a_closed_date_says_closed_today_with_its_reason(client, site, clock):
-    added = client.post(f"{API}/sites/{site.site_id}/closures", json={"day": "2026-03-03", "reason": "holiday"}, headers=site.headers("admin"))
+    added = client.post(
+        f"{API}/sites/{site.site_id}/closures",
+        json={"day": "2026-03-03", "reason": "holiday"},
+        headers=site.headers("admin"),
+    )
     assert added.status_code == 201
     clock.set(MONDAY_8AM + timedelta(days=1, hours=1))
     status = wait(client, site)["status"]
     assert status["state"] == "closed_today" and status["closure_reason"] == "holiday"
-    assert status["message"] == {"en": "Closed today (holiday). Opens tomorrow at 07:00.", "es": "Cerrado hoy (holiday). Abre mañana a las 07:00."}
+    assert status["message"] == {
+        "en": "Closed today (holiday). Opens tomorrow at 07:00.",
+        "es": "Cerrado hoy (holiday). Abre mañana a las 07:00.",
+    }
     assert kiosk_join(client, site).json["site_status"]["state"] == "closed_today"
 
 
@@ -113,14 +135,20 @@ def test_after_the_cut_off_no_more_walk_ins_today(client, site, clock):
 
 def test_staff_closing_the_day_is_the_status_everywhere(client, site):
     ticket = kiosk_join(client, site).json
-    assert post(client, site, f"/sites/{site.site_id}/close-day", json={"reason": "snow storm"}).status_code == 200
+    assert (
+        post(client, site, f"/sites/{site.site_id}/close-day", json={"reason": "snow storm"}).status_code
+        == 200
+    )
     assert wait(client, site)["status"]["state"] == "closed_by_staff"
     display = client.get(f"{API}/sites/{site.site_id}/display").json
     assert display["status"]["state"] == "closed_by_staff"
     mine = client.get(f"{API}/tickets/{ticket['id']}", headers={"X-Patient-Token": ticket["token"]}).json
     assert mine["site_status"]["state"] == "closed_by_staff"
     refused = kiosk_join(client, site)
-    assert refused.status_code == 409 and refused.json["messages"]["en"] == "Closed for the day. Opens tomorrow at 07:00."
+    assert (
+        refused.status_code == 409
+        and refused.json["messages"]["en"] == "Closed for the day. Opens tomorrow at 07:00."
+    )
 
 
 def test_the_lobby_never_tells_people_not_in_line_they_will_be_called(client, site, clock):
@@ -139,7 +167,9 @@ def test_the_same_status_on_the_wait_display_ticket_and_best_times(client, site)
     ticket = kiosk_join(client, site).json
     summary = wait(client, site)["status"]
     display = client.get(f"{API}/sites/{site.site_id}/display").json["status"]
-    mine = client.get(f"{API}/tickets/{ticket['id']}", headers={"X-Patient-Token": ticket["token"]}).json["site_status"]
+    mine = client.get(f"{API}/tickets/{ticket['id']}", headers={"X-Patient-Token": ticket["token"]}).json[
+        "site_status"
+    ]
     best = client.get(f"{API}/sites/{site.site_id}/best-times?service=DRAW").json
     assert summary == display == mine == best["status"]
     assert summary["state"] == "open" and summary["walk_ins_until"] == "2026-03-02T12:00:00-06:00"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ MONDAY = date(2026, 1, 5)
 def make_world(path, template, *, seed: int, name: str = "tiny") -> SiteWorld:
     shutil.copy(template, path)
     world = SiteWorld(scenario.builtin(name), Database(f"sqlite:///{path}"), rng=np.random.default_rng(seed))
-    world.setup(now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    world.setup(now=datetime(2026, 1, 1, tzinfo=UTC))
     return world
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from schedq.simulation.world import actual_staffing
 from .conftest import MONDAY, make_world
 
 TINY_DAY = scenario.builtin("tiny-day")
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -38,8 +38,9 @@ PLAN = [StaffingBlock(at(8), at(9), 2), StaffingBlock(at(9, 30), at(10, 30), 1)]
 
 
 def staffing(**deviations) -> list[tuple[datetime, datetime, int]]:
-    blocks = actual_staffing(PLAN, DayDeviations(**deviations), TINY_DAY, day=date(2026, 1, 5), tz=UTC,
-                             station_count=2)
+    blocks = actual_staffing(
+        PLAN, DayDeviations(**deviations), TINY_DAY, day=date(2026, 1, 5), tz=UTC, station_count=2
+    )
     return [(b.starts_at, b.ends_at, b.stations) for b in blocks]
 
 
@@ -49,7 +50,9 @@ def test_a_day_as_planned_keeps_the_plan():
 
 def test_late_opening_and_reopening_leave_the_stations_shut_for_their_minutes():
     assert staffing(late_opening_minutes=10, late_reopening_minutes=5) == [
-        (at(8, 10), at(9), 2), (at(9, 35), at(10, 30), 1)]
+        (at(8, 10), at(9), 2),
+        (at(9, 35), at(10, 30), 1),
+    ]
 
 
 def test_staff_late_to_a_closure_keep_calling_into_it():
@@ -64,8 +67,9 @@ def test_a_sick_call_shuts_one_station_until_its_hour_but_never_the_last():
 def test_an_extra_station_opens_beyond_the_plan_within_its_window_and_the_site():
     local = TINY_DAY.deviations
     assert (local.extra_station_starts, local.extra_station_ends) == (time(9, 30), time(10, 30))
-    blocks = actual_staffing(PLAN, DayDeviations(extra_station=True), TINY_DAY, day=date(2026, 1, 5),
-                             tz=UTC, station_count=2)
+    blocks = actual_staffing(
+        PLAN, DayDeviations(extra_station=True), TINY_DAY, day=date(2026, 1, 5), tz=UTC, station_count=2
+    )
     assert [(b.starts_at, b.stations) for b in blocks] == [(at(8), 2), (at(9, 30), 2)]
 
 
@@ -81,7 +85,9 @@ def test_a_late_opening_really_opens_the_first_station_late(world):
     sim = world.day(day)
     outcomes = sim.run()
 
-    events = queue.day_events(world.uow(write=False), site_id=world.site_id, day=day, now=outcomes[-1].completed_at)
+    events = queue.day_events(
+        world.uow(write=False), site_id=world.site_id, day=day, now=outcomes[-1].completed_at
+    )
     first_open = min(e.at for e in events if e.action == "station_open")
     first_call = min(e.at for e in events if e.action == "call")
     planned = world.local(day, time(8))
@@ -123,11 +129,18 @@ def test_no_walk_in_who_comes_while_the_site_is_closed_is_lost(world):
             assert sim.is_open_at(refusal.retry_at)
 
 
-@pytest.mark.parametrize(("wall", "band"), [
-    (time(7, 50), "before opening"), (time(8, 10), "first 30 min"), (time(8, 40), "30 min before closure"),
-    (time(9, 10), "during closure"), (time(9, 40), "30 min after reopening"),
-    (time(10, 5), "last hour before cut-off"), (time(10, 20), "after cut-off"),
-])
+@pytest.mark.parametrize(
+    ("wall", "band"),
+    [
+        (time(7, 50), "before opening"),
+        (time(8, 10), "first 30 min"),
+        (time(8, 40), "30 min before closure"),
+        (time(9, 10), "during closure"),
+        (time(9, 40), "30 min after reopening"),
+        (time(10, 5), "last hour before cut-off"),
+        (time(10, 20), "after cut-off"),
+    ],
+)
 def test_each_join_falls_in_its_time_band(wall, band):
     intervals = [(at(8), at(9)), (at(9, 30), at(10, 30))]
     moment = datetime.combine(date(2026, 1, 5), wall, UTC)
@@ -143,7 +156,9 @@ def test_mid_day_is_what_no_edge_claims():
 
 
 def test_the_day_benchmark_prints_bands_deviations_and_targets(capsys):
-    code = wait_accuracy.main(["--day-as-it-goes", "--scenario", "tiny-day", "--heldout-days", "1", "--jobs", "1"])
+    code = wait_accuracy.main(
+        ["--day-as-it-goes", "--scenario", "tiny-day", "--heldout-days", "1", "--jobs", "1"]
+    )
 
     out = capsys.readouterr().out
     assert code == 0

@@ -39,7 +39,9 @@ def test_walk_in_profile_is_piecewise_constant():
 
 
 def test_a_station_with_an_unknown_service_is_refused():
-    data = tomllib.loads((scenario.resources.files("schedq.simulation") / "scenarios" / "tiny.toml").read_text())
+    data = tomllib.loads(
+        (scenario.resources.files("schedq.simulation") / "scenarios" / "tiny.toml").read_text()
+    )
     data["stations"][0]["services"].append("XYZ")
 
     with pytest.raises(ValueError, match="unknown services"):

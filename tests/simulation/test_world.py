@@ -32,7 +32,9 @@ def test_no_station_serves_two_patients_at_once(world):
 def test_the_day_leaves_its_events_in_the_audit_trail(world):
     outcomes = world.day(MONDAY).run()
 
-    events = queue.day_events(world.uow(write=False), site_id=world.site_id, day=MONDAY, now=outcomes[-1].completed_at)
+    events = queue.day_events(
+        world.uow(write=False), site_id=world.site_id, day=MONDAY, now=outcomes[-1].completed_at
+    )
     actions = defaultdict(int)
     for event in events:
         actions[event.action] += 1
@@ -47,7 +49,9 @@ def test_same_seed_same_day(tmp_path, sqlite_template):
     runs = []
     for name in ("a", "b"):
         world = make_world(tmp_path / f"{name}.sqlite3", sqlite_template, seed=11)
-        runs.append([(o.joined_at, o.called_at, o.completed_at, o.service_code) for o in world.day(MONDAY).run()])
+        runs.append(
+            [(o.joined_at, o.called_at, o.completed_at, o.service_code) for o in world.day(MONDAY).run()]
+        )
         world.database.dispose()
 
     assert runs[0] == runs[1]

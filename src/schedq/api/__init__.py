@@ -15,7 +15,10 @@ def init_app(app: Flask) -> Api:
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
-    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}, "extra_plugins": [DatabaseUnavailableDoc()]})
+    api = Api(
+        app,
+        spec_kwargs={"info": {"description": API_DESCRIPTION}, "extra_plugins": [DatabaseUnavailableDoc()]},
+    )
     app.extensions["schedq.api"] = api
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}

@@ -80,7 +80,9 @@ def patient_token() -> str:
     """The patient's secret from the header or the `token` query parameter; 401 if absent."""
     token = request.headers.get(PATIENT_TOKEN_HEADER) or request.args.get("token", "")
     if not token:
-        abort(401, message=f"the patient token is required ({PATIENT_TOKEN_HEADER} header or token parameter)")
+        abort(
+            401, message=f"the patient token is required ({PATIENT_TOKEN_HEADER} header or token parameter)"
+        )
     return token
 
 

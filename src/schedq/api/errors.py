@@ -43,7 +43,12 @@ class DatabaseUnavailableDoc(BasePlugin):
             self.RESPONSE,
             {
                 "description": "the database is unavailable for a moment; nothing was written, retry after the given seconds",
-                "headers": {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}},
+                "headers": {
+                    "Retry-After": {
+                        "description": "seconds to wait before retrying",
+                        "schema": {"type": "integer"},
+                    }
+                },
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         )

@@ -137,7 +137,9 @@ def _reserve(session: Session, scope: str, key: str, fingerprint: str) -> Idempo
         session.flush()
         record = None
     if record is None:
-        record = IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, status_code=PENDING, response={}, created_at=at)
+        record = IdempotencyRecord(
+            scope=scope, key=key, fingerprint=fingerprint, status_code=PENDING, response={}, created_at=at
+        )
         session.add(record)
         try:
             # On PostgreSQL this waits while a concurrent request holds the same key.
@@ -153,7 +155,14 @@ def _reserve(session: Session, scope: str, key: str, fingerprint: str) -> Idempo
         if record is None:
             return _still_processing()
     if record.fingerprint != fingerprint:
-        return _answer(422, error_body(422, f"this {HEADER} was used with a different request", errors={"headers": {HEADER: ["reused with a different body"]}}))
+        return _answer(
+            422,
+            error_body(
+                422,
+                f"this {HEADER} was used with a different request",
+                errors={"headers": {HEADER: ["reused with a different body"]}},
+            ),
+        )
     if record.status_code == PENDING:
         return _still_processing()
     replay = _answer(record.status_code, record.response)

@@ -228,9 +228,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
-    sites: Mapped[list[Site]] = relationship(
-        secondary=api_token_sites, order_by="Site.id", lazy="selectin"
-    )
+    sites: Mapped[list[Site]] = relationship(secondary=api_token_sites, order_by="Site.id", lazy="selectin")
 
 
 class TicketCounter(Base):

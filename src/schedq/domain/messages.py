@@ -137,7 +137,9 @@ def wait_message(
     if counted_from is not None:
         shift = counted_from.minutes_away
         lead = say("reopen_at" if counted_from.reopening else "open_at", time=counted_from.time)
-        sentence = lead + " " + _range(say, max(p10_minutes - shift, 0.0), max(p90_minutes - shift, 0.0), then=True)
+        sentence = (
+            lead + " " + _range(say, max(p10_minutes - shift, 0.0), max(p90_minutes - shift, 0.0), then=True)
+        )
     else:
         sentence = _range(say, p10_minutes, p90_minutes, newcomer=newcomer)
     if runs_past_close:
@@ -145,7 +147,9 @@ def wait_message(
     return sentence
 
 
-def _range(say: Callable[..., str], p10: float, p90: float, *, newcomer: bool = False, then: bool = False) -> str:
+def _range(
+    say: Callable[..., str], p10: float, p90: float, *, newcomer: bool = False, then: bool = False
+) -> str:
     prefix = "then_" if then else ""
     if p90 < 2:
         return say("then_soon" if then else "no_wait" if newcomer else "any_moment")

@@ -65,9 +65,7 @@ def rank(entry: QueueEntry, now: datetime) -> tuple[int, datetime, int]:
     return (Tier.WALK_IN, entry.joined_at, entry.ticket_id)
 
 
-def is_late_check_in(
-    *, appointment_at: datetime, checked_in_at: datetime, grace_minutes: int
-) -> bool:
+def is_late_check_in(*, appointment_at: datetime, checked_in_at: datetime, grace_minutes: int) -> bool:
     """True when a check-in is beyond the grace period and joins the walk-in line."""
     return checked_in_at > appointment_at + timedelta(minutes=grace_minutes)
 

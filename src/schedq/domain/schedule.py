@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from schedq.domain.errors import InvalidInput
@@ -76,9 +76,7 @@ def validate_hours(intervals: Sequence[WeeklyInterval], *, field: str = "hours")
 
 def validate_plan(blocks: Sequence[PlanBlock], *, field: str = "blocks") -> None:
     """Blocks are ordered, non-overlapping stretches with positive stations."""
-    _validate_weekly(
-        [(b.weekday, b.starts, b.ends) for b in blocks], field=field, start="starts", end="ends"
-    )
+    _validate_weekly([(b.weekday, b.starts, b.ends) for b in blocks], field=field, start="starts", end="ends")
     for index, block in enumerate(blocks):
         if block.stations < 1:
             raise InvalidInput(f"{field}.{index}.stations", "must be at least 1")
@@ -86,9 +84,7 @@ def validate_plan(blocks: Sequence[PlanBlock], *, field: str = "blocks") -> None
             raise InvalidInput(f"{field}.{index}.seats_per_slot", "must not be negative")
 
 
-def _validate_weekly(
-    rows: Sequence[tuple[int, time, time]], *, field: str, start: str, end: str
-) -> None:
+def _validate_weekly(rows: Sequence[tuple[int, time, time]], *, field: str, start: str, end: str) -> None:
     for index, (weekday, begins, finishes) in enumerate(rows):
         if not 0 <= weekday <= 6:
             raise InvalidInput(f"{field}.{index}.weekday", "must be 0 (Monday) to 6 (Sunday)")
@@ -105,7 +101,7 @@ def _validate_weekly(
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of wall time `wall` on local `day` (the earlier one when ambiguous)."""
-    return datetime.combine(day, wall, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
 
 
 def opening_intervals(
@@ -152,10 +148,7 @@ def day_slots(
                 continue
             run_start = local_instant(day, starts, tz)
             run_end = local_instant(day, ends, tz)
-            slots.extend(
-                Slot(at, at + step, block.seats_per_slot)
-                for at in _steps(run_start, run_end, step)
-            )
+            slots.extend(Slot(at, at + step, block.seats_per_slot) for at in _steps(run_start, run_end, step))
     return sorted(slots, key=lambda s: s.starts_at)
 
 
@@ -166,9 +159,7 @@ def _steps(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime
         at += step
 
 
-def planned_stations_at(
-    instant: datetime, *, plan: Iterable[PlanBlock], tz: ZoneInfo
-) -> int:
+def planned_stations_at(instant: datetime, *, plan: Iterable[PlanBlock], tz: ZoneInfo) -> int:
     """Stations the plan has open at `instant` (0 outside every block)."""
     local = instant.astimezone(tz)
     wall = local.time().replace(tzinfo=None)

@@ -105,11 +105,19 @@ def site_status(
 
     def after_today(state: SiteState, reason: str | None = None) -> SiteStatus:
         opening = _next_opening(today, hours, tz, closed_days)
-        if state is SiteState.OPENS_TOMORROW and (opening is None or schedule.local_day(opening, tz) != today + timedelta(days=1)):
+        if state is SiteState.OPENS_TOMORROW and (
+            opening is None or schedule.local_day(opening, tz) != today + timedelta(days=1)
+        ):
             state = SiteState.OPENS_LATER
         return _status(
-            state, **base, next_opening_at=opening, closure_reason=reason, tz=tz,
-            walk_ins_accepted=False, check_ins_accepted=False, cutoff_at=cutoff_at,
+            state,
+            **base,
+            next_opening_at=opening,
+            closure_reason=reason,
+            tz=tz,
+            walk_ins_accepted=False,
+            check_ins_accepted=False,
+            cutoff_at=cutoff_at,
         )
 
     if today in closures:
@@ -120,26 +128,47 @@ def site_status(
         return after_today(SiteState.CLOSED_BY_STAFF)
     if now >= cutoff_at:
         return _status(
-            SiteState.NO_MORE_WALK_INS, **base, next_opening_at=_next_opening(today, hours, tz, closed_days),
-            cutoff_at=cutoff_at, tz=tz, walk_ins_accepted=False, check_ins_accepted=True,
+            SiteState.NO_MORE_WALK_INS,
+            **base,
+            next_opening_at=_next_opening(today, hours, tz, closed_days),
+            cutoff_at=cutoff_at,
+            tz=tz,
+            walk_ins_accepted=False,
+            check_ins_accepted=True,
         )
     current = next(((start, end) for start, end in intervals if start <= now < end), None)
     if current is not None:
         stops = cutoff_at if walk_ins_during_closure else min(current[1], cutoff_at)
         return _status(
-            SiteState.OPEN, **base, walk_ins_until=stops, cutoff_at=cutoff_at, tz=tz,
-            walk_ins_accepted=True, check_ins_accepted=True,
+            SiteState.OPEN,
+            **base,
+            walk_ins_until=stops,
+            cutoff_at=cutoff_at,
+            tz=tz,
+            walk_ins_accepted=True,
+            check_ins_accepted=True,
         )
     opening = next(start for start, _ in intervals if start > now)
     if opening == intervals[0][0]:
         return _status(
-            SiteState.OPENS_TODAY, **base, next_opening_at=opening, cutoff_at=cutoff_at, tz=tz,
-            walk_ins_accepted=False, check_ins_accepted=True,
+            SiteState.OPENS_TODAY,
+            **base,
+            next_opening_at=opening,
+            cutoff_at=cutoff_at,
+            tz=tz,
+            walk_ins_accepted=False,
+            check_ins_accepted=True,
         )
     return _status(
-        SiteState.MIDDAY_BREAK, **base, reopens_at=opening, next_opening_at=opening, cutoff_at=cutoff_at, tz=tz,
+        SiteState.MIDDAY_BREAK,
+        **base,
+        reopens_at=opening,
+        next_opening_at=opening,
+        cutoff_at=cutoff_at,
+        tz=tz,
         walk_ins_until=cutoff_at if walk_ins_during_closure else None,
-        walk_ins_accepted=walk_ins_during_closure, check_ins_accepted=True,
+        walk_ins_accepted=walk_ins_during_closure,
+        check_ins_accepted=True,
     )
 
 
@@ -173,8 +202,15 @@ def _status(
 ) -> SiteStatus:
     said = {
         language: _words(
-            state, language=language, tz=tz, at=at, cutoff_at=cutoff_at, walk_ins_until=walk_ins_until,
-            next_opening_at=next_opening_at, closure_reason=closure_reason, walk_ins_accepted=walk_ins_accepted,
+            state,
+            language=language,
+            tz=tz,
+            at=at,
+            cutoff_at=cutoff_at,
+            walk_ins_until=walk_ins_until,
+            next_opening_at=next_opening_at,
+            closure_reason=closure_reason,
+            walk_ins_accepted=walk_ins_accepted,
         )
         for language in messages.LANGUAGES
     }
@@ -218,7 +254,11 @@ def _words(
     if state in (SiteState.OPENS_TODAY, SiteState.OPENS_TOMORROW, SiteState.OPENS_LATER):
         return opening
     if state is SiteState.CLOSED_TODAY:
-        first = say("status_closed_today_reason", reason=closure_reason) if closure_reason else say("status_closed_today")
+        first = (
+            say("status_closed_today_reason", reason=closure_reason)
+            if closure_reason
+            else say("status_closed_today")
+        )
     elif state is SiteState.CLOSED_BY_STAFF:
         first = say("status_closed_by_staff")
     else:

@@ -18,19 +18,27 @@ def main(argv: list[str]) -> None:
     result = estimate(snapshot, FittedModel.from_defaults(SERVICE_DEFAULTS), replications=replications)
     last = max(result.tickets.values(), key=lambda w: w.p50)
     demo = timings[0]
-    print(f"{len(snapshot.waiting)} waiting, {len(snapshot.stations)} stations, "
-          f"{len(snapshot.upcoming_appointments)} upcoming appointments, {replications} replications: "
-          f"median {demo.seconds * 1000:.1f} ms per estimate")
-    print(f"longest ticket wait p10/p50/p90: {last.p10:.1f}/{last.p50:.1f}/{last.p90:.1f} min; "
-          f"newcomer DRAW p50 {result.newcomer['DRAW'].p50:.1f} min")
-    print(f"reference operation (numpy sort of 10^6 floats): {reference * 1000:.1f} ms before, "
-          f"{reference_after * 1000:.1f} ms after the estimates")
+    print(
+        f"{len(snapshot.waiting)} waiting, {len(snapshot.stations)} stations, "
+        f"{len(snapshot.upcoming_appointments)} upcoming appointments, {replications} replications: "
+        f"median {demo.seconds * 1000:.1f} ms per estimate"
+    )
+    print(
+        f"longest ticket wait p10/p50/p90: {last.p10:.1f}/{last.p50:.1f}/{last.p90:.1f} min; "
+        f"newcomer DRAW p50 {result.newcomer['DRAW'].p50:.1f} min"
+    )
+    print(
+        f"reference operation (numpy sort of 10^6 floats): {reference * 1000:.1f} ms before, "
+        f"{reference_after * 1000:.1f} ms after the estimates"
+    )
     print()
     print("| stations | waiting | ms per estimate | µs per waiting ticket | × reference |")
     print("|---:|---:|---:|---:|---:|")
     for timing in timings:
-        print(f"| {timing.stations} | {timing.waiting} | {timing.seconds * 1000:.1f} | "
-              f"{timing.microseconds_per_waiting:.0f} | {timing.seconds / reference:.2f} |")
+        print(
+            f"| {timing.stations} | {timing.waiting} | {timing.seconds * 1000:.1f} | "
+            f"{timing.microseconds_per_waiting:.0f} | {timing.seconds / reference:.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -63,7 +63,9 @@ def _pop(keys, cols, base, size):
         if child >= size:
             break
         right = child + 1
-        if right < size and _before(keys[base + right], cols[base + right], keys[base + child], cols[base + child]):
+        if right < size and _before(
+            keys[base + right], cols[base + right], keys[base + child], cols[base + child]
+        ):
             child = right
         if _before(keys[base + child], cols[base + child], key, col):
             keys[base + pos] = keys[base + child]
@@ -99,10 +101,29 @@ def _station_moved_later(heap, free):
 
 
 @njit(cache=True)
-def play(arrival, key_before, key_due, due_at, service_minutes, station_free_at, open_starts, open_ends,
-          class_of, class_can_serve, static_order, static_key, static_offsets,
-          dynamic_cols, dynamic_offsets, due_order, ghost_can_serve, ghost_key, reported,
-          calls, ghost_calls):
+def play(
+    arrival,
+    key_before,
+    key_due,
+    due_at,
+    service_minutes,
+    station_free_at,
+    open_starts,
+    open_ends,
+    class_of,
+    class_can_serve,
+    static_order,
+    static_key,
+    static_offsets,
+    dynamic_cols,
+    dynamic_offsets,
+    due_order,
+    ghost_can_serve,
+    ghost_key,
+    reported,
+    calls,
+    ghost_calls,
+):
     replications, n = arrival.shape
     s_count = station_free_at.shape[1]
     k_count = open_starts.shape[2]
@@ -173,8 +194,9 @@ def play(arrival, key_before, key_due, due_at, service_minutes, station_free_at,
                 is_due[j] = True
                 if arrived[j] and not called[j]:
                     c = class_of[j]
-                    heap_size[c] = _push(heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c],
-                                         key_due[r, j], j)
+                    heap_size[c] = _push(
+                        heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], key_due[r, j], j
+                    )
                 due_next += 1
             # The best eligible ticket among the classes this station serves.
             best_key, best_col, best_class, best_is_static = inf, n, -1, False
@@ -194,10 +216,15 @@ def play(arrival, key_before, key_due, due_at, service_minutes, station_free_at,
                 if p < end and arrival[r, by_arrival[p]] < next_arrival:
                     next_arrival = arrival[r, by_arrival[p]]
                 head = static_next[c]
-                if head < static_offsets[c + 1] and _before(static_key[head], static_order[head],
-                                                              best_key, best_col):
+                if head < static_offsets[c + 1] and _before(
+                    static_key[head], static_order[head], best_key, best_col
+                ):
                     best_key, best_col, best_class, best_is_static = (
-                        static_key[head], static_order[head], c, True)
+                        static_key[head],
+                        static_order[head],
+                        c,
+                        True,
+                    )
                 while heap_size[c] > 0:  # drop entries of called tickets and superseded keys
                     j = heap_cols[base]
                     current = key_due[r, j] if is_due[j] else key_before[r, j]
@@ -207,7 +234,11 @@ def play(arrival, key_before, key_due, due_at, service_minutes, station_free_at,
                         break
                 if heap_size[c] > 0 and _before(heap_keys[base], heap_cols[base], best_key, best_col):
                     best_key, best_col, best_class, best_is_static = (
-                        heap_keys[base], heap_cols[base], c, False)
+                        heap_keys[base],
+                        heap_cols[base],
+                        c,
+                        False,
+                    )
             if ghosts_left > 0 and best_key > ghost_key:
                 for g in range(n_ghosts):
                     if ghost_waiting[g] and ghost_can_serve[s, g]:
@@ -228,5 +259,3 @@ def play(arrival, key_before, key_due, due_at, service_minutes, station_free_at,
             else:
                 free[s] = next_arrival  # idle until the next ticket it could serve arrives
             _station_moved_later(stations, free)
-
-

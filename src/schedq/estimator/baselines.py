@@ -19,13 +19,19 @@ _NEWCOMER_ID = 2**63 - 1
 
 
 def _entry(ticket) -> QueueEntry:
-    return QueueEntry(ticket_id=ticket.ticket_id, service_code=ticket.service_code,
-                      joined_at=ticket.joined_at, present=ticket.present,
-                      priority=ticket.priority, appointment_at=ticket.appointment_at)
+    return QueueEntry(
+        ticket_id=ticket.ticket_id,
+        service_code=ticket.service_code,
+        joined_at=ticket.joined_at,
+        present=ticket.present,
+        priority=ticket.priority,
+        appointment_at=ticket.appointment_at,
+    )
 
 
-def people_ahead(snapshot: SiteSnapshot, *, ticket_id: int | None = None,
-                 newcomer_at: datetime | None = None) -> int:
+def people_ahead(
+    snapshot: SiteSnapshot, *, ticket_id: int | None = None, newcomer_at: datetime | None = None
+) -> int:
     """Waiting tickets the call policy ranks ahead of `ticket_id`, or of a walk-in joining at `newcomer_at`."""
     now = snapshot.now
     waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
@@ -33,13 +39,15 @@ def people_ahead(snapshot: SiteSnapshot, *, ticket_id: int | None = None,
         target = next(t for t in waiting if t.ticket_id == ticket_id)
         mine = rank(_entry(target), now)
     else:
-        mine = rank(QueueEntry(ticket_id=_NEWCOMER_ID, service_code="",
-                               joined_at=newcomer_at or now), now)
+        mine = rank(QueueEntry(ticket_id=_NEWCOMER_ID, service_code="", joined_at=newcomer_at or now), now)
     return sum(1 for t in waiting if rank(_entry(t), now) < mine)
 
 
 def position_times_mean(
-    snapshot: SiteSnapshot, model: FittedModel, *, ticket_id: int | None = None,
+    snapshot: SiteSnapshot,
+    model: FittedModel,
+    *,
+    ticket_id: int | None = None,
     newcomer_service: str | None = None,
 ) -> float:
     """People ahead × site-average service time ÷ open stations (minutes); inf with no station open.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -30,7 +30,7 @@ LINE_SIZES = ((3, 30), (10, 150), (20, 400), (40, 800))
 
 def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
     """A site at 10:00 UTC: `stations` busy stations, `waiting` tickets, appointments and a plan."""
-    now = datetime(2025, 3, 12, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 3, 12, 10, 0, tzinfo=UTC)
     codes = list(SERVICE_DEFAULTS)
     all_skills = frozenset(codes)
     station_states = [
@@ -44,28 +44,39 @@ def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
     tickets = []
     for i in range(waiting):
         kind = ("walk_in", "remote", "appointment")[i % 3]
-        tickets.append(WaitingTicket(
-            ticket_id=i + 1,
-            service_code=codes[i % len(codes)],
-            kind=kind,
-            joined_at=now - timedelta(minutes=waiting - i),
-            priority=i % 17 == 0,
-            present=not (kind == "remote" and i % 2),
-            appointment_at=now + timedelta(minutes=i % 25 - 10) if kind == "appointment" else None,
-            expected_arrival_at=now + timedelta(minutes=10) if kind == "remote" and i % 2 else None,
-        ))
-    upcoming = [UpcomingAppointment(f"A{i}", codes[i % 2], now + timedelta(minutes=10 * i + 5))
-                for i in range(12)]
+        tickets.append(
+            WaitingTicket(
+                ticket_id=i + 1,
+                service_code=codes[i % len(codes)],
+                kind=kind,
+                joined_at=now - timedelta(minutes=waiting - i),
+                priority=i % 17 == 0,
+                present=not (kind == "remote" and i % 2),
+                appointment_at=now + timedelta(minutes=i % 25 - 10) if kind == "appointment" else None,
+                expected_arrival_at=now + timedelta(minutes=10) if kind == "remote" and i % 2 else None,
+            )
+        )
+    upcoming = [
+        UpcomingAppointment(f"A{i}", codes[i % 2], now + timedelta(minutes=10 * i + 5)) for i in range(12)
+    ]
     staffing = [
         StaffingBlock(now - timedelta(hours=2), now + timedelta(hours=1), stations),
         StaffingBlock(now + timedelta(hours=1), now + timedelta(hours=2), stations // 2),
         StaffingBlock(now + timedelta(hours=2), now + timedelta(hours=6), stations),
     ]
-    return SiteSnapshot(now=now, stations=station_states, waiting=tickets, closes_at=now + timedelta(hours=6),
-                        upcoming_appointments=upcoming, staffing=staffing)
+    return SiteSnapshot(
+        now=now,
+        stations=station_states,
+        waiting=tickets,
+        closes_at=now + timedelta(hours=6),
+        upcoming_appointments=upcoming,
+        staffing=staffing,
+    )
 
 
-def time_estimate(replications: int = 1000, repeats: int = 7, *, waiting: int = 60, stations: int = 8) -> float:
+def time_estimate(
+    replications: int = 1000, repeats: int = 7, *, waiting: int = 60, stations: int = 8
+) -> float:
     """Median wall time in seconds of `estimate` on `busy_site(waiting, stations)`."""
     snapshot = busy_site(waiting, stations)
     model = FittedModel.from_defaults(SERVICE_DEFAULTS)

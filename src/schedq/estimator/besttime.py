@@ -27,14 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from schedq.domain.policy import QueueEntry, rank
 
-from ._normal import normal_above, norm_sf
+from ._normal import norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel
 from .montecarlo import (
     DEFAULT_TRAVEL_MINUTES,
@@ -175,7 +175,7 @@ def _key(rank_tuple: tuple, origin: datetime) -> float:
 
 def _walk_in_key() -> float:
     """Key of a walk-in joining at the origin; one joining x minutes later has key + x."""
-    at = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    at = datetime(2000, 1, 1, tzinfo=UTC)
     return _key(rank(QueueEntry(ticket_id=0, service_code="", joined_at=at), at), at)
 
 
@@ -189,8 +189,10 @@ def _streams(seed: int | np.random.Generator, days: int) -> list[list[np.random.
     """Per day: walk-in counts/times, walk-in services, appointments, service times, snapshot, probes."""
     if isinstance(seed, np.random.Generator):
         return [child.spawn(6) for child in seed.spawn(days)]
-    return [[np.random.default_rng(s) for s in child.spawn(6)]
-            for child in np.random.SeedSequence(seed).spawn(days)]
+    return [
+        [np.random.default_rng(s) for s in child.spawn(6)]
+        for child in np.random.SeedSequence(seed).spawn(days)
+    ]
 
 
 def _half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | None) -> list[_Half]:
@@ -200,7 +202,7 @@ def _half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | 
     opens = min(a for a, _ in day.opening_intervals)
     closes = day.closes_at
     walk_ins = day.walk_in_intervals()
-    midnight = datetime.combine(day.local_date, datetime.min.time(), tzinfo=tz).astimezone(timezone.utc)
+    midnight = datetime.combine(day.local_date, datetime.min.time(), tzinfo=tz).astimezone(UTC)
     halves = []
     at = midnight
     # Step in real half hours from local midnight so a daylight-saving change neither loses nor doubles one.
@@ -211,7 +213,10 @@ def _half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | 
             open_parts = [(max(lo, a), min(end, b)) for a, b in walk_ins if min(end, b) > max(lo, a)]
             wall = at.astimezone(tz)
             half = _Half(
-                starts_at=at, ends_at=end, start=_minutes(at, origin), end=_minutes(end, origin),
+                starts_at=at,
+                ends_at=end,
+                start=_minutes(at, origin),
+                end=_minutes(end, origin),
                 walk_in_start=_minutes(open_parts[0][0], origin) if open_parts else None,
                 walk_in_end=_minutes(open_parts[-1][1], origin) if open_parts else None,
                 local_half_hour=min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1),
@@ -221,8 +226,9 @@ def _half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | 
     return halves
 
 
-def _future_plan(day: DayPlan, origin: datetime, known: set[str]
-                 ) -> tuple[list[frozenset[str]], list[tuple[tuple[float, float], ...]]]:
+def _future_plan(
+    day: DayPlan, origin: datetime, known: set[str]
+) -> tuple[list[frozenset[str]], list[tuple[tuple[float, float], ...]]]:
     """Station slots (most skilled first) and their open intervals for a day with no live state."""
     blocks = sorted(day.staffing, key=lambda b: b.starts_at)
     if not blocks:
@@ -232,8 +238,10 @@ def _future_plan(day: DayPlan, origin: datetime, known: set[str]
     union = frozenset().union(*skills) or frozenset(known)
     n_slots = max(b.stations for b in blocks)
     for j in range(len(skills), n_slots):
-        listed = next((b.added_station_skills for b in blocks
-                       if b.stations > j and b.added_station_skills is not None), None)
+        listed = next(
+            (b.added_station_skills for b in blocks if b.stations > j and b.added_station_skills is not None),
+            None,
+        )
         skills.append(listed if listed is not None else union)
     skills = skills[:n_slots]
     segments = [(_minutes(b.starts_at, origin), _minutes(b.ends_at, origin), b.stations) for b in blocks]
@@ -252,9 +260,15 @@ def _future_plan(day: DayPlan, origin: datetime, known: set[str]
     return skills, intervals
 
 
-def _walk_ins(halves: list[_Half], model: FittedModel, weekday: int, codes: dict[str, int],
-              r: int, count_rng: np.random.Generator, mix_rng: np.random.Generator
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _walk_ins(
+    halves: list[_Half],
+    model: FittedModel,
+    weekday: int,
+    codes: dict[str, int],
+    r: int,
+    count_rng: np.random.Generator,
+    mix_rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson walk-in arrivals per half hour (uniform inside it) and their services; (R, N) padded with inf."""
     open_halves = [h for h in halves if h.walk_in_start is not None]
     rates = np.array([model.walk_in_rate_at(weekday, h.local_half_hour) for h in open_halves])
@@ -267,12 +281,14 @@ def _walk_ins(halves: list[_Half], model: FittedModel, weekday: int, codes: dict
     counts = count_rng.poisson(np.maximum(lam, 0.0), size=(r, len(open_halves)))
     n = int(counts.sum(axis=1).max())
     cum = counts.cumsum(axis=1)
-    which = (cum[:, :, None] <= np.arange(n)[None, None, :]).sum(axis=1)  # (R, N) half hour of the k-th arrival
+    which = (cum[:, :, None] <= np.arange(n)[None, None, :]).sum(
+        axis=1
+    )  # (R, N) half hour of the k-th arrival
     real = which < len(open_halves)
     which = np.minimum(which, len(open_halves) - 1)
     starts = np.array([h.walk_in_start for h in open_halves])
     arrival = np.where(real, starts[which] + count_rng.random((r, n)) * spans[which], _INF)
-    mix = {c: w for c, w in model.walk_in_service_mix.items() if w > 0} or {c: 1.0 for c in model.services}
+    mix = {c: w for c, w in model.walk_in_service_mix.items() if w > 0} or dict.fromkeys(model.services, 1.0)
     mix_codes = sorted(mix)
     if mix_codes:
         p = np.array([mix[c] for c in mix_codes])
@@ -283,9 +299,15 @@ def _walk_ins(halves: list[_Half], model: FittedModel, weekday: int, codes: dict
     return arrival, code
 
 
-def _appointments(day: DayPlan, model: FittedModel, origin: datetime, codes: dict[str, int],
-                  r: int, rng: np.random.Generator, after: datetime | None
-                  ) -> tuple[np.ndarray, ...]:
+def _appointments(
+    day: DayPlan,
+    model: FittedModel,
+    origin: datetime,
+    codes: dict[str, int],
+    r: int,
+    rng: np.random.Generator,
+    after: datetime | None,
+) -> tuple[np.ndarray, ...]:
     """Columns of booked appointments: arrival (inf for no-shows), keys, due time, service.
 
     With `after` (today's now), an appointment not checked in yet has its
@@ -301,8 +323,9 @@ def _appointments(day: DayPlan, model: FittedModel, origin: datetime, codes: dic
     for j, a in enumerate(booked):
         at = _minutes(a.appointment_at, origin)
         lower = -_INF if after is None else _minutes(after, origin) - at
-        still = (1.0 - model.no_show_rate) * (norm_sf((lower - late.mean_minutes) / sd)
-                                               if math.isfinite(lower) else 1.0)
+        still = (1.0 - model.no_show_rate) * (
+            norm_sf((lower - late.mean_minutes) / sd) if math.isfinite(lower) else 1.0
+        )
         p_no_show = model.no_show_rate / (model.no_show_rate + still) if still > 0 else 1.0
         u_show, u_when = rng.random(r), rng.random(r)
         offset = normal_above(late.mean_minutes, late.sd_minutes, lower, u_when)
@@ -319,13 +342,28 @@ def _appointments(day: DayPlan, model: FittedModel, origin: datetime, codes: dic
     return arrival, kb, kd, due, code
 
 
-def _live_state(snapshot: SiteSnapshot, day: DayPlan, model: FittedModel, codes: dict[str, int],
-                r: int, rng: np.random.Generator, known: set[str]):
+def _live_state(
+    snapshot: SiteSnapshot,
+    day: DayPlan,
+    model: FittedModel,
+    codes: dict[str, int],
+    r: int,
+    rng: np.random.Generator,
+    known: set[str],
+):
     """Today's waiting tickets as columns, the station slots from the live stations, first free times."""
     now = snapshot.now
     waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
-    entries = [QueueEntry(ticket_id=t.ticket_id, service_code=t.service_code, joined_at=t.joined_at,
-                          priority=t.priority, appointment_at=t.appointment_at) for t in waiting]
+    entries = [
+        QueueEntry(
+            ticket_id=t.ticket_id,
+            service_code=t.service_code,
+            joined_at=t.joined_at,
+            priority=t.priority,
+            appointment_at=t.appointment_at,
+        )
+        for t in waiting
+    ]
     before = [rank(e, now) for e in entries]
     order = {k: i for i, k in enumerate(sorted(before))}  # ties on the instant break on the rank tuple
     n = len(waiting)
@@ -341,13 +379,20 @@ def _live_state(snapshot: SiteSnapshot, day: DayPlan, model: FittedModel, codes:
             due[:, j] = _INF
         code[:, j] = codes[t.service_code]
         if not t.present:
-            expected = (_minutes(t.expected_arrival_at, now) if t.expected_arrival_at is not None
-                        else DEFAULT_TRAVEL_MINUTES)
+            expected = (
+                _minutes(t.expected_arrival_at, now)
+                if t.expected_arrival_at is not None
+                else DEFAULT_TRAVEL_MINUTES
+            )
             travel_sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
             arrival[:, j] = normal_above(expected, travel_sd, 0.0, rng.random(r))
-    staffed = replace(snapshot, staffing=tuple(day.staffing) or tuple(snapshot.staffing),
-                      opening_intervals=snapshot.opening_intervals if snapshot.opening_intervals is not None
-                      else tuple(day.opening_intervals))
+    staffed = replace(
+        snapshot,
+        staffing=tuple(day.staffing) or tuple(snapshot.staffing),
+        opening_intervals=snapshot.opening_intervals
+        if snapshot.opening_intervals is not None
+        else tuple(day.opening_intervals),
+    )
     plan = station_plan(staffed, known)
     free = np.zeros((r, len(plan.skills)))
     for j, station in enumerate(plan.current):
@@ -358,9 +403,18 @@ def _live_state(snapshot: SiteSnapshot, day: DayPlan, model: FittedModel, codes:
     return (arrival, kb, kd, due, code), list(plan.skills), list(plan.open_intervals), free
 
 
-def _build_day(day: DayPlan, model: FittedModel, *, tz: ZoneInfo, origin: datetime, codes: dict[str, int],
-               known: set[str], r: int, rngs: list[np.random.Generator],
-               snapshot: SiteSnapshot | None) -> _Day:
+def _build_day(
+    day: DayPlan,
+    model: FittedModel,
+    *,
+    tz: ZoneInfo,
+    origin: datetime,
+    codes: dict[str, int],
+    known: set[str],
+    r: int,
+    rngs: list[np.random.Generator],
+    snapshot: SiteSnapshot | None,
+) -> _Day:
     count_rng, mix_rng, appt_rng, service_rng, live_rng, probe_rng = rngs
     now = snapshot.now if snapshot is not None else None
     halves = _half_hours(day, tz, origin, now)
@@ -368,9 +422,13 @@ def _build_day(day: DayPlan, model: FittedModel, *, tz: ZoneInfo, origin: dateti
     walk_key = _walk_in_key() + arrival
     columns = [(arrival, walk_key, walk_key, np.full(arrival.shape, _INF), code)]
     if snapshot is not None:
-        upcoming = replace(day, appointments=tuple(
-            BookedAppointment(a.appointment_at, a.service_code) for a in snapshot.upcoming_appointments),
-            grace_minutes=snapshot.grace_minutes)
+        upcoming = replace(
+            day,
+            appointments=tuple(
+                BookedAppointment(a.appointment_at, a.service_code) for a in snapshot.upcoming_appointments
+            ),
+            grace_minutes=snapshot.grace_minutes,
+        )
         columns.append(_appointments(upcoming, model, origin, codes, r, appt_rng, now))
         live, skills, intervals, free = _live_state(snapshot, day, model, codes, r, live_rng, known)
         columns.append(live)
@@ -385,21 +443,34 @@ def _build_day(day: DayPlan, model: FittedModel, *, tz: ZoneInfo, origin: dateti
         mask = code == index
         service[mask] = model.service_model(c).sample(service_rng, int(mask.sum()))
     order = np.argsort(arrival, axis=1, kind="stable")
-    arrival, kb, kd, due, code, service = (np.take_along_axis(x, order, axis=1)
-                                           for x in (arrival, kb, kd, due, code, service))
+    arrival, kb, kd, due, code, service = (
+        np.take_along_axis(x, order, axis=1) for x in (arrival, kb, kd, due, code, service)
+    )
     probe_at = np.full((r, len(halves)), _INF)
     for i, h in enumerate(halves):
         u = probe_rng.random(r)
         if h.walk_in_start is not None:
             probe_at[:, i] = h.walk_in_start + u * (h.walk_in_end - h.walk_in_start)
-    return _Day(arrival=arrival, key_before=kb, key_due=kd, due_at=due, code=code, service_minutes=service,
-                slot_skills=skills, open_intervals=intervals, free=free, probe_at=probe_at, halves=halves)
+    return _Day(
+        arrival=arrival,
+        key_before=kb,
+        key_due=kd,
+        due_at=due,
+        code=code,
+        service_minutes=service,
+        slot_skills=skills,
+        open_intervals=intervals,
+        free=free,
+        probe_at=probe_at,
+        halves=halves,
+    )
 
 
 def _pad(parts: list[np.ndarray], width: int, fill) -> np.ndarray:
     """Stack per-day (R, n_i) arrays into (sum R, width), padding columns with `fill`."""
-    return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=fill)
-                           for p in parts], axis=0)
+    return np.concatenate(
+        [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=fill) for p in parts], axis=0
+    )
 
 
 def _simulate(days: list[_Day], codes: dict[str, int], probe_service: str) -> list[np.ndarray]:
@@ -432,14 +503,26 @@ def _simulate(days: list[_Day], codes: dict[str, int], probe_service: str) -> li
     probe_ok = skill_ok[:, :, codes[probe_service]] & np.isfinite(starts[:, :, 0])
     free = _pad([d.free for d in days], s_count, _INF)
 
-    call = _run(arrival=arrival, key_before=key_before, key_due=key_due, due_at=due_at, code=code,
-                service=service, probe_at=probe_at, row_day=row_day, starts=starts, ends=ends,
-                free=free, skill_ok=skill_ok, probe_ok=probe_ok)
+    call = _run(
+        arrival=arrival,
+        key_before=key_before,
+        key_due=key_due,
+        due_at=due_at,
+        code=code,
+        service=service,
+        probe_at=probe_at,
+        row_day=row_day,
+        starts=starts,
+        ends=ends,
+        free=free,
+        skill_ok=skill_ok,
+        probe_ok=probe_ok,
+    )
     wait = np.where(np.isfinite(probe_at), call - np.where(np.isfinite(probe_at), probe_at, 0.0), _INF)
     out, row = [], 0
     for d in days:
         r, h = d.probe_at.shape
-        out.append(wait[row:row + r, :h])
+        out.append(wait[row : row + r, :h])
         row += r
     return out
 
@@ -447,8 +530,22 @@ def _simulate(days: list[_Day], codes: dict[str, int], probe_service: str) -> li
 _ARRIVAL, _KEY_BEFORE, _KEY_DUE, _DUE_AT, _CODE = range(5)
 
 
-def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_day,
-         starts, ends, free, skill_ok, probe_ok) -> np.ndarray:
+def _run(
+    *,
+    arrival,
+    key_before,
+    key_due,
+    due_at,
+    code,
+    service,
+    probe_at,
+    row_day,
+    starts,
+    ends,
+    free,
+    skill_ok,
+    probe_ok,
+) -> np.ndarray:
     """The event loop: each step, in every row, the station that frees first acts.
 
     A station outside its open periods goes off until its next one; otherwise
@@ -469,16 +566,23 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
     k_max = starts.shape[2]
     n_slots, n_codes = skill_ok.shape[1], skill_ok.shape[2]
     no_show = ~np.isfinite(arrival)
-    packed = np.stack([arrival, np.where(no_show, _INF, key_before), np.where(no_show, _INF, key_due),
-                       due_at, code.astype(float)], axis=-1)
+    packed = np.stack(
+        [
+            arrival,
+            np.where(no_show, _INF, key_before),
+            np.where(no_show, _INF, key_due),
+            due_at,
+            code.astype(float),
+        ],
+        axis=-1,
+    )
     skill_flat = skill_ok.ravel()
     walk_in_key = _walk_in_key()
     call = np.full(probe_at.shape, _INF)
     # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order:
     # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
     probe_order = np.argsort(probe_at, axis=1, kind="stable")
-    probes = np.pad(np.take_along_axis(probe_at, probe_order, axis=1), ((0, 0), (0, 1)),
-                    constant_values=_INF)
+    probes = np.pad(np.take_along_axis(probe_at, probe_order, axis=1), ((0, 0), (0, 1)), constant_values=_INF)
     n_probes = np.where(probe_ok.any(axis=1)[row_day], np.isfinite(probe_at).sum(axis=1), 0)
     next_probe = np.zeros(n_rows, dtype=np.intp)
     row_id = np.arange(n_rows)
@@ -495,9 +599,22 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
             break
         if n_active <= packed.shape[0] // 2:
             keep = np.flatnonzero(active)
-            (packed, service, probes, probe_order, n_probes, next_probe, free, lo, hi, row_day,
-             row_id) = (x[keep] for x in (packed, service, probes, probe_order, n_probes, next_probe,
-                                          free, lo, hi, row_day, row_id))
+            (packed, service, probes, probe_order, n_probes, next_probe, free, lo, hi, row_day, row_id) = (
+                x[keep]
+                for x in (
+                    packed,
+                    service,
+                    probes,
+                    probe_order,
+                    n_probes,
+                    next_probe,
+                    free,
+                    lo,
+                    hi,
+                    row_day,
+                    row_id,
+                )
+            )
             s, t, active = s[keep], t[keep], active[keep]
             rows = np.arange(keep.size)
         k = np.minimum((ends[row_day, s] <= t[:, None]).sum(axis=1), k_max - 1)
@@ -557,11 +674,14 @@ def _run(*, arrival, key_before, key_due, due_at, code, service, probe_at, row_d
             if beyond.any():
                 rb, sb = ri[beyond], si[beyond]
                 cells = packed[rb]
-                can_all = skill_flat.take(((row_day[rb] * n_slots + sb) * n_codes)[:, None]
-                                          + cells[..., _CODE].astype(np.intp))
-                later[beyond] = np.where(can_all & np.isfinite(cells[..., _KEY_BEFORE])
-                                         & (cells[..., _ARRIVAL] > t[rb, None]),
-                                         cells[..., _ARRIVAL], _INF).min(axis=1)
+                can_all = skill_flat.take(
+                    ((row_day[rb] * n_slots + sb) * n_codes)[:, None] + cells[..., _CODE].astype(np.intp)
+                )
+                later[beyond] = np.where(
+                    can_all & np.isfinite(cells[..., _KEY_BEFORE]) & (cells[..., _ARRIVAL] > t[rb, None]),
+                    cells[..., _ARRIVAL],
+                    _INF,
+                ).min(axis=1)
             # An idle station has reached every probe already here: the next one is still to come.
             probe_next = np.where(station_probe[ri], probes[ri, next_probe[ri]], _INF)
             free[ri, si] = np.minimum(later, probe_next)
@@ -613,8 +733,11 @@ def best_times(
     if not plans:
         return []
     today = today_snapshot.now.astimezone(zone).date() if today_snapshot is not None else None
-    origin = today_snapshot.now if today_snapshot is not None else min(
-        a for d in plans for a, _ in d.opening_intervals)
+    origin = (
+        today_snapshot.now
+        if today_snapshot is not None
+        else min(a for d in plans for a, _ in d.opening_intervals)
+    )
     known = set(model.services) | set(model.walk_in_service_mix) | {service_code}
     for d in plans:
         known.update(a.service_code for a in d.appointments)
@@ -633,8 +756,22 @@ def best_times(
         if not d.opening_intervals or (today is not None and d.local_date < today):
             continue
         snapshot = today_snapshot if d.local_date == today else None
-        built.append((d, _build_day(d, model, tz=zone, origin=origin, codes=codes, known=known,
-                                    r=replications, rngs=rngs, snapshot=snapshot)))
+        built.append(
+            (
+                d,
+                _build_day(
+                    d,
+                    model,
+                    tz=zone,
+                    origin=origin,
+                    codes=codes,
+                    known=known,
+                    r=replications,
+                    rngs=rngs,
+                    snapshot=snapshot,
+                ),
+            )
+        )
     built = [(d, b) for d, b in built if b.halves]
     if not built:
         return []
@@ -648,14 +785,33 @@ def best_times(
         call_p90 = _quantiles(wait + b.probe_at, [0.9])[0]
         for i, h in enumerate(b.halves):
             if h.walk_in_start is None:
-                out.append(HalfHourWait(d.local_date, h.starts_at, h.ends_at, open_for_walk_ins=False,
-                                        thin_history=model.thin_history, history_days=model.history_days))
+                out.append(
+                    HalfHourWait(
+                        d.local_date,
+                        h.starts_at,
+                        h.ends_at,
+                        open_for_walk_ins=False,
+                        thin_history=model.thin_history,
+                        history_days=model.history_days,
+                    )
+                )
                 continue
             late = bool(call_p90[i] > closes_in)
-            out.append(HalfHourWait(
-                d.local_date, h.starts_at, h.ends_at, open_for_walk_ins=True,
-                p10=float(p10[i]), p50=float(p50[i]), p90=float(p90[i]), mean=float(mean[i]),
-                expected_walk_ins=h.expected, runs_past_close=late, no_station_can_serve=not can_serve,
-                thin_history=model.thin_history, history_days=model.history_days,
-            ))
+            out.append(
+                HalfHourWait(
+                    d.local_date,
+                    h.starts_at,
+                    h.ends_at,
+                    open_for_walk_ins=True,
+                    p10=float(p10[i]),
+                    p50=float(p50[i]),
+                    p90=float(p90[i]),
+                    mean=float(mean[i]),
+                    expected_walk_ins=h.expected,
+                    runs_past_close=late,
+                    no_station_can_serve=not can_serve,
+                    thin_history=model.thin_history,
+                    history_days=model.history_days,
+                )
+            )
     return out

@@ -9,11 +9,11 @@ hundreds follows its history.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
 from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -123,7 +123,9 @@ def fit(
     k = prior_weight
 
     priors = {code: ServiceTimeModel.from_mean(mean, cv) for code, mean in service_defaults.items()}
-    fallback_mean = float(np.mean(list(service_defaults.values()))) if service_defaults else FALLBACK_SERVICE_MINUTES
+    fallback_mean = (
+        float(np.mean(list(service_defaults.values()))) if service_defaults else FALLBACK_SERVICE_MINUTES
+    )
     durations: dict[str, list[float]] = defaultdict(list)
     for rec in records:
         if rec.started_at is not None and rec.completed_at is not None:
@@ -140,9 +142,16 @@ def fit(
     no_show_rate = (k * no_show_prior + no_shows) / (k + len(appointments))
 
     offsets = np.clip(
-        np.array([_minutes(r.joined_at - r.appointment_at) for r in appointments
-                  if not r.no_show and r.joined_at is not None], dtype=float),
-        -LATENESS_CLIP_MINUTES, LATENESS_CLIP_MINUTES,
+        np.array(
+            [
+                _minutes(r.joined_at - r.appointment_at)
+                for r in appointments
+                if not r.no_show and r.joined_at is not None
+            ],
+            dtype=float,
+        ),
+        -LATENESS_CLIP_MINUTES,
+        LATENESS_CLIP_MINUTES,
     )
     n_off = offsets.size
     if n_off:
@@ -152,10 +161,15 @@ def fit(
     else:
         lateness = LatenessModel()
 
-    local_dates = [t.astimezone(zone).date() for r in records
-                   for t in (r.joined_at, r.appointment_at) if t is not None]
+    local_dates = [
+        t.astimezone(zone).date() for r in records for t in (r.joined_at, r.appointment_at) if t is not None
+    ]
     if period is None:
-        period = (min(local_dates), max(local_dates)) if local_dates else (date.today(), date.today() - timedelta(1))
+        period = (
+            (min(local_dates), max(local_dates))
+            if local_dates
+            else (date.today(), date.today() - timedelta(1))
+        )
     if local_dates and min(local_dates) > period[0]:
         period = (min(local_dates), period[1])
     elif not local_dates:
@@ -188,7 +202,7 @@ def fit(
         lateness=lateness,
         walk_in_rate_per_hour=tuple(tuple(float(x) for x in day) for day in rates),
         walk_in_service_mix=mix,
-        fitted_at=fitted_at or datetime.now(timezone.utc),
+        fitted_at=fitted_at or datetime.now(UTC),
         history_days=max((period[1] - period[0]).days + 1, 0),
         closure_overrun_minutes=closure_overrun(records, closure_starts),
         opening_delay_minutes=opening_delay(records, opening_starts),
@@ -209,7 +223,9 @@ def closure_overrun(records: Sequence[VisitRecord], closure_starts: Iterable[dat
     window = timedelta(minutes=OVERRUN_WINDOW_MINUTES)
     overruns = []
     for start in sorted(closure_starts):
-        first_before, first_at, first_past = (bisect_left(calls, t) for t in (start - window, start, start + window))
+        first_before, first_at, first_past = (
+            bisect_left(calls, t) for t in (start - window, start, start + window)
+        )
         if first_before == first_at:
             continue  # nobody called just before: the closure says nothing of habits
         overruns.append(_minutes(calls[first_past - 1] - start) if first_past > first_at else 0.0)
@@ -225,7 +241,9 @@ def opening_delay(records: Sequence[VisitRecord], opening_starts: Iterable[datet
     Someone in line: a ticket joined by the opening and called after it. Its
     first call is when the first station really opened (clipped to an hour).
     """
-    waiting = [(r.joined_at, r.called_at) for r in records if r.joined_at is not None and r.called_at is not None]
+    waiting = [
+        (r.joined_at, r.called_at) for r in records if r.joined_at is not None and r.called_at is not None
+    ]
     calls = sorted(called for _, called in waiting)
     delays = []
     for start in sorted(opening_starts):

@@ -8,9 +8,9 @@ read-only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -31,7 +31,8 @@ PRIOR_WEEKS = 2.0
 
 
 def prior_walk_in_profile(
-    planned_stations: Sequence[Sequence[float]], mean_service_minutes: float,
+    planned_stations: Sequence[Sequence[float]],
+    mean_service_minutes: float,
     load_fraction: float = PRIOR_LOAD_FRACTION,
 ) -> tuple[tuple[float, ...], ...]:
     """Walk-ins per hour (7 weekdays x 48 local half hours) a site with no history is assumed to get.
@@ -63,8 +64,9 @@ class ServiceTimeModel:
     def from_mean(cls, mean_minutes: float, cv: float = 0.4, n_observations: int = 0) -> ServiceTimeModel:
         """Lognormal with the given mean and coefficient of variation."""
         sigma2 = math.log1p(cv * cv)
-        return cls(mu=math.log(mean_minutes) - sigma2 / 2, sigma=math.sqrt(sigma2),
-                   n_observations=n_observations)
+        return cls(
+            mu=math.log(mean_minutes) - sigma2 / 2, sigma=math.sqrt(sigma2), n_observations=n_observations
+        )
 
     @classmethod
     def exponential(cls, mean_minutes: float) -> ServiceTimeModel:
@@ -129,7 +131,11 @@ class FittedModel:
 
     @classmethod
     def from_defaults(
-        cls, service_defaults: dict[str, float], cv: float = 0.4, *, fitted_at: datetime | None = None,
+        cls,
+        service_defaults: dict[str, float],
+        cv: float = 0.4,
+        *,
+        fitted_at: datetime | None = None,
         walk_in_rate_per_hour: tuple[tuple[float, ...], ...] | None = None,
     ) -> FittedModel:
         """The prior: each service lognormal with its default mean duration (minutes) and `cv`.
@@ -141,7 +147,7 @@ class FittedModel:
         return cls(
             services=services,
             walk_in_rate_per_hour=walk_in_rate_per_hour or _flat_rates(),
-            walk_in_service_mix={code: share for code in service_defaults},
+            walk_in_service_mix=dict.fromkeys(service_defaults, share),
             fitted_at=fitted_at,
         )
 
@@ -163,7 +169,7 @@ class FittedModel:
         """Site-wide average service time, weighted by the walk-in service mix."""
         mix = {c: w for c, w in self.walk_in_service_mix.items() if w > 0}
         if not mix:
-            mix = {c: 1.0 for c in self.services}
+            mix = dict.fromkeys(self.services, 1.0)
         if not mix:
             return FALLBACK_SERVICE_MINUTES
         total = sum(mix.values())
@@ -205,8 +211,12 @@ class FittedModel:
             raise ValueError("walk_in_rate_per_hour must be 7 x 48")
         return cls(
             services={
-                code: ServiceTimeModel(mu=float(m["mu"]), sigma=float(m["sigma"]),
-                                       n_observations=int(m["n_observations"]), kind=m["kind"])
+                code: ServiceTimeModel(
+                    mu=float(m["mu"]),
+                    sigma=float(m["sigma"]),
+                    n_observations=int(m["n_observations"]),
+                    kind=m["kind"],
+                )
                 for code, m in data["services"].items()
             },
             no_show_rate=float(data["no_show_rate"]),
@@ -214,7 +224,7 @@ class FittedModel:
             lateness=LatenessModel(**data["lateness"]),
             walk_in_rate_per_hour=tuple(tuple(float(x) for x in day) for day in rates),
             walk_in_service_mix={c: float(w) for c, w in data["walk_in_service_mix"].items()},
-            fitted_at=datetime.fromisoformat(fitted_at).astimezone(timezone.utc) if fitted_at else None,
+            fitted_at=datetime.fromisoformat(fitted_at).astimezone(UTC) if fitted_at else None,
             history_days=int(data["history_days"]),
             closure_overrun_minutes=tuple(float(x) for x in data.get("closure_overrun_minutes", ())),
             opening_delay_minutes=tuple(float(x) for x in data.get("opening_delay_minutes", ())),

@@ -28,7 +28,7 @@ import numpy as np
 
 from schedq.domain.policy import QueueEntry, rank
 
-from ._normal import normal_above, norm_sf
+from ._normal import norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
 from .policy_kernel import PolicyInputs, run_policy
 from .result import SiteEstimate, WaitEstimate
@@ -144,10 +144,13 @@ def _staffing_segments(
             if grace_end > 0.0:
                 # Signing in: late openers are expected by the grace's end.
                 segments.append((0.0, grace_end, m, None))
-                segments.append((grace_end, end, max(m, _adjusted(block.stations, deviation)),
-                                 block.added_station_skills))
+                segments.append(
+                    (grace_end, end, max(m, _adjusted(block.stations, deviation)), block.added_station_skills)
+                )
             else:
-                segments.append((0.0, end, max(m, _adjusted(block.stations, deviation)), block.added_station_skills))
+                segments.append(
+                    (0.0, end, max(m, _adjusted(block.stations, deviation)), block.added_station_skills)
+                )
         else:
             # Before opening or inside a closure: the next shift starts from the plan.
             deviation = 0
@@ -175,8 +178,9 @@ def closed_periods(snapshot: SiteSnapshot) -> list[tuple[float, float]]:
     """
     if snapshot.opening_intervals is None:
         return []
-    intervals = sorted((_minutes(a, snapshot.now), _minutes(b, snapshot.now))
-                       for a, b in snapshot.opening_intervals)
+    intervals = sorted(
+        (_minutes(a, snapshot.now), _minutes(b, snapshot.now)) for a, b in snapshot.opening_intervals
+    )
     if not intervals:
         return [(-_INF, _INF)]
     closed, cursor = [], -_INF
@@ -187,7 +191,9 @@ def closed_periods(snapshot: SiteSnapshot) -> list[tuple[float, float]]:
     return [(a, b) for a, b in closed if b > 0.0]
 
 
-def _without(intervals: list[tuple[float, float]], closed: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+def _without(
+    intervals: list[tuple[float, float]], closed: list[tuple[float, float]]
+) -> tuple[tuple[float, float], ...]:
     """`intervals` minus the `closed` periods (both sorted, disjoint)."""
     out = []
     for start, end in intervals:
@@ -230,9 +236,7 @@ def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> Stati
     return StationPlan(skills=tuple(skills), open_intervals=tuple(intervals), current=current)
 
 
-def remaining_service(
-    model: ServiceTimeModel, elapsed_minutes: float, u: np.ndarray
-) -> np.ndarray:
+def remaining_service(model: ServiceTimeModel, elapsed_minutes: float, u: np.ndarray) -> np.ndarray:
     """Remaining minutes of a service already `elapsed_minutes` long, from uniforms `u`.
 
     Lognormal: the total duration conditioned on exceeding the elapsed time
@@ -301,8 +305,13 @@ def _build_queue(
     due: list[tuple] = []
     due_at: list[float] = []
     for t in waiting:
-        entry = QueueEntry(ticket_id=t.ticket_id, service_code=t.service_code, joined_at=t.joined_at,
-                           priority=t.priority, appointment_at=t.appointment_at)
+        entry = QueueEntry(
+            ticket_id=t.ticket_id,
+            service_code=t.service_code,
+            joined_at=t.joined_at,
+            priority=t.priority,
+            appointment_at=t.appointment_at,
+        )
         before.append(rank(entry, now))
         if t.appointment_at is not None and t.appointment_at > now:
             due.append(rank(entry, t.appointment_at))
@@ -311,8 +320,12 @@ def _build_queue(
             due.append(before[-1])
             due_at.append(_INF)
     for i, a in enumerate(upcoming):
-        entry = QueueEntry(ticket_id=next_id + i, service_code=a.service_code, joined_at=a.appointment_at,
-                           appointment_at=a.appointment_at)
+        entry = QueueEntry(
+            ticket_id=next_id + i,
+            service_code=a.service_code,
+            joined_at=a.appointment_at,
+            appointment_at=a.appointment_at,
+        )
         before.append(rank(entry, now))
         due.append(rank(entry, a.appointment_at))
         due_at.append(_minutes(a.appointment_at, now))
@@ -331,8 +344,11 @@ def _build_queue(
     for j, t in enumerate(waiting):
         if t.present:
             continue
-        expected = (_minutes(t.expected_arrival_at, now) if t.expected_arrival_at is not None
-                    else DEFAULT_TRAVEL_MINUTES)
+        expected = (
+            _minutes(t.expected_arrival_at, now)
+            if t.expected_arrival_at is not None
+            else DEFAULT_TRAVEL_MINUTES
+        )
         sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
         arrival[:, j] = _arrival_after_now(expected, sd, waiting_arrival_rng.random(r))
 
@@ -358,7 +374,8 @@ def _build_queue(
     service_minutes = np.empty((n, r))
     for j, code in enumerate([t.service_code for t in waiting] + [a.service_code for a in upcoming]):
         service_minutes[j] = model.service_model(code).sample(
-            waiting_service_rng if j < n_wait else upcoming_service_rng, r)
+            waiting_service_rng if j < n_wait else upcoming_service_rng, r
+        )
     return _Queue(
         service=[t.service_code for t in waiting] + [a.service_code for a in upcoming],
         arrival=arrival,
@@ -387,16 +404,23 @@ def walk_in_segments(snapshot: SiteSnapshot, model: FittedModel) -> list[tuple[f
     if until is None or until <= now:
         return []
     zone = ZoneInfo(snapshot.tz)
-    opening = ([(now, until)] if snapshot.opening_intervals is None
-               else [(max(a, now), min(b, until)) for a, b in snapshot.opening_intervals if b > now and a < until])
+    opening = (
+        [(now, until)]
+        if snapshot.opening_intervals is None
+        else [(max(a, now), min(b, until)) for a, b in snapshot.opening_intervals if b > now and a < until]
+    )
     segments = []
     for open_from, open_to in opening:
         t = open_from
         while t < open_to:
             wall = t.astimezone(zone)
-            into_half = timedelta(minutes=wall.minute % 30, seconds=wall.second, microseconds=wall.microsecond)
+            into_half = timedelta(
+                minutes=wall.minute % 30, seconds=wall.second, microseconds=wall.microsecond
+            )
             half_end = min(t + timedelta(minutes=30) - into_half, open_to)
-            rate = model.walk_in_rate_at(wall.weekday(), min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1))
+            rate = model.walk_in_rate_at(
+                wall.weekday(), min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1)
+            )
             if rate > 0.0:
                 segments.append((_minutes(t, now), _minutes(half_end, now), rate / 60.0))
             t = half_end
@@ -466,7 +490,10 @@ def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
 
 
 def _station_free_at(
-    plan: StationPlan, snapshot: SiteSnapshot, model: FittedModel, replications: int,
+    plan: StationPlan,
+    snapshot: SiteSnapshot,
+    model: FittedModel,
+    replications: int,
     station_rng: np.random.Generator,
 ) -> np.ndarray:
     """When each station slot is first free (replications x slots): busy ones finish their patient first."""
@@ -520,8 +547,9 @@ def _open_periods(
             stations, periods = np.nonzero(np.abs(starts - late.planned) < 1e-9)
             keep = stations >= late.first_slot
             stations, periods = stations[keep], periods[keep]
-            starts_r[:, stations, periods] = np.minimum(np.maximum(late.starts, 0.0)[:, None],
-                                                        ends_r[:, stations, periods])
+            starts_r[:, stations, periods] = np.minimum(
+                np.maximum(late.starts, 0.0)[:, None], ends_r[:, stations, periods]
+            )
     return starts_r, ends_r
 
 
@@ -582,8 +610,9 @@ def closure_overruns(
 
 def _can_serve(station_skills: Sequence[frozenset[str]], services: Sequence[str]) -> np.ndarray:
     """(stations, services) bool: which station can do which service."""
-    return np.array([[code in skills for code in services] for skills in station_skills],
-                    dtype=bool).reshape(len(station_skills), len(services))
+    return np.array([[code in skills for code in services] for skills in station_skills], dtype=bool).reshape(
+        len(station_skills), len(services)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,7 +651,8 @@ def simulation_setup(
         queue = _with_future_walk_ins(queue, _future_walk_ins(snapshot, model, replications, future_rng))
     free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
     open_starts, open_ends = _open_periods(
-        plan, replications,
+        plan,
+        replications,
         overruns=closure_overruns(snapshot, model, replications, overrun_rng),
         late_starts=opening_delays(snapshot, model, plan, replications, opening_rng),
     )
@@ -658,8 +688,9 @@ def simulate_call_times(
     newcomer call times in `newcomer_services` order, the station plan, the
     waiting tickets simulated). `inf` means never called.
     """
-    setup = simulation_setup(snapshot, model, replications=replications, seed=seed,
-                             newcomer_services=newcomer_services)
+    setup = simulation_setup(
+        snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
+    )
     n_wait = len(setup.waiting)
     if setup.inputs is None:
         never = np.full((replications, n_wait), _INF), np.full((replications, len(newcomer_services)), _INF)
@@ -669,8 +700,12 @@ def simulate_call_times(
 
 
 def _summarise(
-    minutes: np.ndarray, *, closes_in: float | None, can_serve: Sequence[bool],
-    thin_history: bool = False, history_days: int | None = None,
+    minutes: np.ndarray,
+    *,
+    closes_in: float | None,
+    can_serve: Sequence[bool],
+    thin_history: bool = False,
+    history_days: int | None = None,
 ) -> list[WaitEstimate]:
     """One estimate per column of `minutes` (replications x patients)."""
     if minutes.shape[1] == 0:
@@ -684,12 +719,18 @@ def _summarise(
     out = []
     for i in range(minutes.shape[1]):
         p10, p50, p90 = (float(x) for x in quantiles[:, i])
-        out.append(WaitEstimate(
-            p10=p10, p50=p50, p90=p90, mean=float(means[i]),
-            runs_past_close=closes_in is not None and p90 > closes_in,
-            no_station_can_serve=not can_serve[i],
-            thin_history=thin_history, history_days=history_days,
-        ))
+        out.append(
+            WaitEstimate(
+                p10=p10,
+                p50=p50,
+                p90=p90,
+                mean=float(means[i]),
+                runs_past_close=closes_in is not None and p90 > closes_in,
+                no_station_can_serve=not can_serve[i],
+                thin_history=thin_history,
+                history_days=history_days,
+            )
+        )
     return out
 
 
@@ -720,14 +761,19 @@ def estimate(
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
     history = {"thin_history": model.thin_history, "history_days": model.history_days}
-    ticket_waits = _summarise(call, closes_in=closes_in,
-                              can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history)
+    ticket_waits = _summarise(
+        call, closes_in=closes_in, can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history
+    )
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
         if ticket.ticket_id in snapshot.called_ticket_ids:
             tickets[ticket.ticket_id] = WaitEstimate(0.0, 0.0, 0.0, 0.0, **history)
-    newcomer_waits = _summarise(ghost_call, closes_in=closes_in,
-                                can_serve=[plan.can_ever_serve(code) for code in newcomer_services], **history)
+    newcomer_waits = _summarise(
+        ghost_call,
+        closes_in=closes_in,
+        can_serve=[plan.can_ever_serve(code) for code in newcomer_services],
+        **history,
+    )
     newcomer = dict(zip(newcomer_services, newcomer_waits))
     return SiteEstimate(
         tickets=tickets,

@@ -164,13 +164,27 @@ def run_policy(inputs: PolicyInputs) -> PolicyCalls:
         return np.ascontiguousarray(a, dtype=np.bool_)
 
     play(
-        floats(inputs.arrival), floats(inputs.key_before), floats(inputs.key_due), floats(inputs.due_at),
-        floats(inputs.service_minutes), floats(inputs.station_free_at),
-        floats(inputs.open_starts), floats(inputs.open_ends),
-        classes.class_of, classes.class_can_serve, classes.static_order, classes.static_key,
-        classes.static_offsets, classes.dynamic_cols, classes.dynamic_offsets, classes.due_order,
-        flags(inputs.ghost_can_serve), float(inputs.ghost_key), flags(inputs.reported),
-        calls, ghost_calls,
+        floats(inputs.arrival),
+        floats(inputs.key_before),
+        floats(inputs.key_due),
+        floats(inputs.due_at),
+        floats(inputs.service_minutes),
+        floats(inputs.station_free_at),
+        floats(inputs.open_starts),
+        floats(inputs.open_ends),
+        classes.class_of,
+        classes.class_can_serve,
+        classes.static_order,
+        classes.static_key,
+        classes.static_offsets,
+        classes.dynamic_cols,
+        classes.dynamic_offsets,
+        classes.due_order,
+        flags(inputs.ghost_can_serve),
+        float(inputs.ghost_key),
+        flags(inputs.reported),
+        calls,
+        ghost_calls,
     )
     return PolicyCalls(calls, ghost_calls)
 

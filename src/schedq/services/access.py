@@ -27,9 +27,7 @@ def create_token(
         if missing:
             raise InvalidInput("site_ids", f"no site with id {sorted(missing)}")
         plain = new_api_token()
-        token = ApiToken(
-            name=name, token_hash=hash_api_token(plain), role=role, created_at=now, sites=sites
-        )
+        token = ApiToken(name=name, token_hash=hash_api_token(plain), role=role, created_at=now, sites=sites)
         uow.session.add(token)
         uow.commit()
         return plain, token

@@ -120,7 +120,7 @@ def _booked_counts(uow: UnitOfWork, site_id: int, first: datetime, last: datetim
         )
         .group_by(Appointment.starts_at)
     )
-    return Counter({starts_at: count for starts_at, count in rows})
+    return Counter(dict(rows.all()))
 
 
 def _check_slot(
@@ -225,7 +225,9 @@ def book(
             if replay is None:
                 raise
             return replay
-        return Booking(appointment, patient_token(secret_key, TOKEN_KIND, appointment.id, appointment.token_nonce))
+        return Booking(
+            appointment, patient_token(secret_key, TOKEN_KIND, appointment.id, appointment.token_nonce)
+        )
 
 
 def _fingerprint(site_id: int, service_code: str, starts_at: datetime, contact: Contact) -> str:
@@ -235,9 +237,7 @@ def _fingerprint(site_id: int, service_code: str, starts_at: datetime, contact: 
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _replay(
-    uow: UnitOfWork, scope: str, key: str, fingerprint: str, secret_key: str
-) -> Booking | None:
+def _replay(uow: UnitOfWork, scope: str, key: str, fingerprint: str, secret_key: str) -> Booking | None:
     record = uow.session.scalars(
         select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
     ).one_or_none()
@@ -253,7 +253,10 @@ def _replay(
 def _unused_reference(uow: UnitOfWork) -> str:
     while True:
         reference = new_reference()
-        if uow.session.scalars(select(Appointment.id).where(Appointment.reference == reference)).first() is None:
+        if (
+            uow.session.scalars(select(Appointment.id).where(Appointment.reference == reference)).first()
+            is None
+        ):
             return reference
 
 
@@ -319,7 +322,11 @@ def list_day(uow: UnitOfWork, *, site_id: int, day: date) -> list[Appointment]:
         return list(
             uow.session.scalars(
                 select(Appointment)
-                .where(Appointment.site_id == site_id, Appointment.starts_at >= start, Appointment.starts_at < end)
+                .where(
+                    Appointment.site_id == site_id,
+                    Appointment.starts_at >= start,
+                    Appointment.starts_at < end,
+                )
                 .order_by(Appointment.starts_at, Appointment.id)
             )
         )
@@ -342,7 +349,9 @@ def calendar_file(appointment: Appointment, *, now: datetime) -> bytes:
     description = [f"Reference: {appointment.reference}"]
     if service.preparation:
         description.append(f"How to prepare: {service.preparation}")
-    description.append(f"Please arrive a few minutes early. Late by more than {site.grace_minutes} minutes, you join the walk-in line.")
+    description.append(
+        f"Please arrive a few minutes early. Late by more than {site.grace_minutes} minutes, you join the walk-in line."
+    )
     event.add("description", "\n".join(description))
     event.add("status", "CANCELLED" if appointment.status is AppointmentStatus.CANCELLED else "CONFIRMED")
     calendar.add_component(event)

@@ -78,8 +78,13 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
         stations = {s.id: s for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:
-            rows = sorted((t for t in tickets if t.status is status), key=lambda t: (t.called_at, t.id), reverse=True)
-            return [CalledView(t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone) for t in rows]
+            rows = sorted(
+                (t for t in tickets if t.status is status), key=lambda t: (t.called_at, t.id), reverse=True
+            )
+            return [
+                CalledView(t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone)
+                for t in rows
+            ]
 
         recent = uow.session.execute(
             select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)
@@ -101,7 +106,9 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             timezone=site.timezone,
             now_called=called(TicketStatus.CALLED),
             in_service=called(TicketStatus.IN_SERVICE),
-            recent_calls=[RecentCallView(code, name, action, at, site.timezone) for action, at, code, name in recent],
+            recent_calls=[
+                RecentCallView(code, name, action, at, site.timezone) for action, at, code, name in recent
+            ],
             waiting=len(waiting),
             waiting_here=sum(1 for t in waiting if t.present),
             stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],

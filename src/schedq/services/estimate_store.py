@@ -37,7 +37,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -71,7 +71,14 @@ class Stored:
 
 class EstimateStore(Protocol):
     def fetch(
-        self, *, site_id: int, kind: str, state: str, compute: Callable[[], Any], now: datetime, stale_ok: bool = True
+        self,
+        *,
+        site_id: int,
+        kind: str,
+        state: str,
+        compute: Callable[[], Any],
+        now: datetime,
+        stale_ok: bool = True,
     ) -> Stored:
         """The result of `kind` for `site_id` at `state`, computed once across workers by `compute`."""
         ...
@@ -94,7 +101,14 @@ class _SingleFlight:
         raise NotImplementedError
 
     def fetch(
-        self, *, site_id: int, kind: str, state: str, compute: Callable[[], Any], now: datetime, stale_ok: bool = True
+        self,
+        *,
+        site_id: int,
+        kind: str,
+        state: str,
+        compute: Callable[[], Any],
+        now: datetime,
+        stale_ok: bool = True,
     ) -> Stored:
         give_up = time.monotonic() + 2 * LEASE_SECONDS
         while True:
@@ -148,10 +162,12 @@ class TableEstimateStore(_SingleFlight):
         return Stored(decode(row.payload), row.state_key, row.computed_at, fresh=True)
 
     def take_lease(self, site_id: int, kind: str, state: str) -> bool:
-        wall = datetime.now(timezone.utc)
+        wall = datetime.now(UTC)
         with self._writer() as connection, connection.begin():
             dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            connection.execute(dialect.insert(SharedEstimate).values(site_id=site_id, kind=kind).on_conflict_do_nothing())
+            connection.execute(
+                dialect.insert(SharedEstimate).values(site_id=site_id, kind=kind).on_conflict_do_nothing()
+            )
             taken = connection.execute(
                 update(SharedEstimate)
                 .where(
@@ -168,15 +184,29 @@ class TableEstimateStore(_SingleFlight):
         with self._writer() as connection, connection.begin():
             connection.execute(
                 update(SharedEstimate)
-                .where(SharedEstimate.site_id == site_id, SharedEstimate.kind == kind, SharedEstimate.lease_key == state)
-                .values(state_key=state, computed_at=computed_at, payload=encode(payload), lease_key=None, lease_expires_at=None)
+                .where(
+                    SharedEstimate.site_id == site_id,
+                    SharedEstimate.kind == kind,
+                    SharedEstimate.lease_key == state,
+                )
+                .values(
+                    state_key=state,
+                    computed_at=computed_at,
+                    payload=encode(payload),
+                    lease_key=None,
+                    lease_expires_at=None,
+                )
             )
 
     def release(self, site_id: int, kind: str, state: str) -> None:
         with self._writer() as connection, connection.begin():
             connection.execute(
                 update(SharedEstimate)
-                .where(SharedEstimate.site_id == site_id, SharedEstimate.kind == kind, SharedEstimate.lease_key == state)
+                .where(
+                    SharedEstimate.site_id == site_id,
+                    SharedEstimate.kind == kind,
+                    SharedEstimate.lease_key == state,
+                )
                 .values(lease_key=None, lease_expires_at=None)
             )
 
@@ -205,13 +235,19 @@ class RedisEstimateStore(_SingleFlight):
         if raw is None:
             return None
         found = json.loads(raw)
-        return Stored(decode(found["payload"]), found["state"], datetime.fromisoformat(found["computed_at"]), fresh=True)
+        return Stored(
+            decode(found["payload"]), found["state"], datetime.fromisoformat(found["computed_at"]), fresh=True
+        )
 
     def take_lease(self, site_id: int, kind: str, state: str) -> bool:
-        return bool(self.redis.set(self._keys(site_id, kind)[1], state, nx=True, px=int(LEASE_SECONDS * 1000)))
+        return bool(
+            self.redis.set(self._keys(site_id, kind)[1], state, nx=True, px=int(LEASE_SECONDS * 1000))
+        )
 
     def save(self, site_id: int, kind: str, state: str, computed_at: datetime, payload: Any) -> None:
-        value = json.dumps({"state": state, "computed_at": computed_at.isoformat(), "payload": encode(payload)})
+        value = json.dumps(
+            {"state": state, "computed_at": computed_at.isoformat(), "payload": encode(payload)}
+        )
         data, lease = self._keys(site_id, kind)
         self.redis.set(data, value, ex=REDIS_TTL_SECONDS)
         self._release(keys=[lease], args=[state])

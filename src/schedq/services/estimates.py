@@ -121,27 +121,38 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
         opening_intervals=tuple(schedule.opening_intervals(today, hours_of(site), tz, closures_of(site))),
         open_station_counts=open_station_counts(uow, site, since=day_start, now=now),
         tz=site.timezone,
-        walk_ins_until=None if closes_at is None else closes_at - timedelta(minutes=site.walk_in_cutoff_minutes),
+        walk_ins_until=None
+        if closes_at is None
+        else closes_at - timedelta(minutes=site.walk_in_cutoff_minutes),
     )
 
 
 STATION_ACTIONS = ("station_open", "station_pause", "station_close")
 
 
-def open_station_counts(uow: UnitOfWork, site: Site, *, since: datetime, now: datetime) -> tuple[tuple[datetime, int], ...]:
+def open_station_counts(
+    uow: UnitOfWork, site: Site, *, since: datetime, now: datetime
+) -> tuple[tuple[datetime, int], ...]:
     """How many stations were open from `since` to `now`, as (instant, count) steps, from the station events."""
-    events = list(uow.session.execute(
-        select(VisitEvent.station_id, VisitEvent.at, VisitEvent.from_status, VisitEvent.to_status)
-        .where(VisitEvent.site_id == site.id, VisitEvent.action.in_(STATION_ACTIONS),
-               VisitEvent.at >= since, VisitEvent.at <= now)
-        .order_by(VisitEvent.at, VisitEvent.id)
-    ))
+    events = list(
+        uow.session.execute(
+            select(VisitEvent.station_id, VisitEvent.at, VisitEvent.from_status, VisitEvent.to_status)
+            .where(
+                VisitEvent.site_id == site.id,
+                VisitEvent.action.in_(STATION_ACTIONS),
+                VisitEvent.at >= since,
+                VisitEvent.at <= now,
+            )
+            .order_by(VisitEvent.at, VisitEvent.id)
+        )
+    )
     first_from = {}
     for station_id, _, from_status, _ in events:
         first_from.setdefault(station_id, from_status)
     # A station's state at `since` is what its first event today changed from, else its state now.
     is_open = {
-        station.id: first_from[station.id] == StationState.OPEN.value if station.id in first_from
+        station.id: first_from[station.id] == StationState.OPEN.value
+        if station.id in first_from
         else station.state is StationState.OPEN
         for station in site.stations
     }
@@ -175,7 +186,9 @@ def service_defaults(uow: UnitOfWork) -> dict[str, float]:
     return {s.code: s.default_minutes for s in uow.session.scalars(select(Service).order_by(Service.code))}
 
 
-def visit_records(uow: UnitOfWork, site: Site, *, since: datetime, until: datetime) -> list[estimator.VisitRecord]:
+def visit_records(
+    uow: UnitOfWork, site: Site, *, since: datetime, until: datetime
+) -> list[estimator.VisitRecord]:
     """The site's visits between two instants as plain records for `estimator.fit`.
 
     Tickets give service, kind, joining (check-in for appointments), call, start
@@ -203,14 +216,21 @@ def visit_records(uow: UnitOfWork, site: Site, *, since: datetime, until: dateti
             Appointment.starts_at < until,
             or_(
                 Appointment.status == AppointmentStatus.NO_SHOW,
-                and_(Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at < until - timedelta(hours=12)),
+                and_(
+                    Appointment.status == AppointmentStatus.BOOKED,
+                    Appointment.starts_at < until - timedelta(hours=12),
+                ),
             ),
             ~Appointment.id.in_(select(Ticket.appointment_id).where(Ticket.appointment_id.is_not(None))),
         )
     )
     records.extend(
         estimator.VisitRecord(
-            service_code=a.service.code, kind=TicketKind.APPOINTMENT.value, joined_at=None, appointment_at=a.starts_at, no_show=True
+            service_code=a.service.code,
+            kind=TicketKind.APPOINTMENT.value,
+            joined_at=None,
+            appointment_at=a.starts_at,
+            no_show=True,
         )
         for a in never_came
     )
@@ -230,15 +250,24 @@ def prior_arrival_profile(uow: UnitOfWork, site: Site) -> tuple[tuple[float, ...
             middle = (datetime.min + timedelta(minutes=30 * half + 15)).time()
             if not any(i.weekday == weekday and i.opens <= middle < i.closes for i in hours):
                 continue
-            planned[weekday][half] = float(sum(
-                b.stations for b in site.capacity_blocks if b.weekday == weekday and b.starts <= middle < b.ends
-            ))
-    minutes = [s.default_minutes for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))]
+            planned[weekday][half] = float(
+                sum(
+                    b.stations
+                    for b in site.capacity_blocks
+                    if b.weekday == weekday and b.starts <= middle < b.ends
+                )
+            )
+    minutes = [
+        s.default_minutes
+        for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))
+    ]
     mean_minutes = sum(minutes) / len(minutes) if minutes else FALLBACK_SERVICE_MINUTES
     return prior_walk_in_profile(planned, mean_minutes)
 
 
-def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = HISTORY_DAYS) -> EstimatorModelRecord:
+def refit(
+    uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = HISTORY_DAYS
+) -> EstimatorModelRecord:
     """Fit the site's model from its own last `history_days` of visits and store it."""
     with uow:
         site = load_site(uow, site_id)
@@ -276,7 +305,9 @@ def refit(uow: UnitOfWork, *, site_id: int, now: datetime, history_days: int = H
         return stored
 
 
-def opening_intervals_between(site: Site, first_day: date, end_day: date) -> list[list[tuple[datetime, datetime]]]:
+def opening_intervals_between(
+    site: Site, first_day: date, end_day: date
+) -> list[list[tuple[datetime, datetime]]]:
     """Each local day's opening intervals (UTC), from `first_day` up to, not including, `end_day`."""
     tz = schedule.zone(site.timezone)
     hours, closed = hours_of(site), closures_of(site)
@@ -295,7 +326,8 @@ def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
         except (KeyError, ValueError):
             pass  # an older format: the defaults serve until the next refit
     return estimator.FittedModel.from_defaults(
-        service_defaults(uow), fitted_at=None, walk_in_rate_per_hour=prior_arrival_profile(uow, site))
+        service_defaults(uow), fitted_at=None, walk_in_rate_per_hour=prior_arrival_profile(uow, site)
+    )
 
 
 def model_is_stale(uow: UnitOfWork, site_id: int, now: datetime, *, max_age: timedelta) -> bool:
@@ -390,7 +422,14 @@ def site_state(uow: UnitOfWork, site_id: int, at: datetime, *, with_version: boo
 
 
 def shared(
-    uow: UnitOfWork, *, site_id: int, kind: str, state: str, compute: Callable[[], Any], now: datetime, stale_ok: bool
+    uow: UnitOfWork,
+    *,
+    site_id: int,
+    kind: str,
+    state: str,
+    compute: Callable[[], Any],
+    now: datetime,
+    stale_ok: bool,
 ) -> Stored:
     """`compute()` once per state for every worker, through the store; inside a write, computed here and not kept.
 
@@ -401,7 +440,9 @@ def shared(
     """
     if uow.sees_uncommitted:
         return Stored(decode(encode(compute())), state, now, fresh=True)
-    return store_for(uow.database).fetch(site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok)
+    return store_for(uow.database).fetch(
+        site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok
+    )
 
 
 def public_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
@@ -410,7 +451,9 @@ def public_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
         return site_state(uow, site_id, resolution(now))
 
 
-def compute_site_estimates(uow: UnitOfWork, site: Site, at: datetime, *, replications: int = REPLICATIONS) -> dict[str, Any]:
+def compute_site_estimates(
+    uow: UnitOfWork, site: Site, at: datetime, *, replications: int = REPLICATIONS
+) -> dict[str, Any]:
     """Run the estimator on the site's state at `at`: every waiting ticket and a newcomer of each walk-in service."""
     snapshot = build_snapshot(uow, site, at)
     model = current_model(uow, site)
@@ -418,11 +461,15 @@ def compute_site_estimates(uow: UnitOfWork, site: Site, at: datetime, *, replica
         {code for station in site.stations for code in station.skills}
         & {s.code for s in uow.session.scalars(select(Service).where(Service.walk_in_allowed.is_(True)))}
     )
-    result = estimator.estimate(snapshot, model, replications=replications, seed=site.id, newcomer_services=walk_in_codes)
+    result = estimator.estimate(
+        snapshot, model, replications=replications, seed=site.id, newcomer_services=walk_in_codes
+    )
     status = status_of(uow, site, at)
     return {
         "at": at,
-        "tickets": {str(ticket_id): estimate_view(wait, status=status) for ticket_id, wait in result.tickets.items()},
+        "tickets": {
+            str(ticket_id): estimate_view(wait, status=status) for ticket_id, wait in result.tickets.items()
+        },
         "newcomer": {
             code: estimate_view(wait, newcomer=True, status=status) for code, wait in result.newcomer.items()
         },
@@ -495,7 +542,9 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
-        if uow.sees_uncommitted or not model_is_stale(uow, site_id, now, max_age=timedelta(hours=max_age_hours)):
+        if uow.sees_uncommitted or not model_is_stale(
+            uow, site_id, now, max_age=timedelta(hours=max_age_hours)
+        ):
             return
         stored = uow.session.get(EstimatorModelRecord, site_id)
         replaces = stored.fitted_at.isoformat() if stored is not None else "-"
@@ -504,7 +553,9 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     def fit() -> dict[str, Any]:
         return {"fitted_at": refit(make_uow(), site_id=site_id, now=now).fitted_at}
 
-    store_for(database).fetch(site_id=site_id, kind="refit", state=f"replaces/{replaces}", compute=fit, now=now)
+    store_for(database).fetch(
+        site_id=site_id, kind="refit", state=f"replaces/{replaces}", compute=fit, now=now
+    )
 
 
 # Use cases the API calls -----------------------------------------------------------------
@@ -544,7 +595,11 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
             people_waiting=estimates.people_waiting,
             stations_open=estimates.stations_open,
             services=[
-                {"service": code, "service_name": names.get(code, code), "estimate": for_newcomers(view, status)}
+                {
+                    "service": code,
+                    "service_name": names.get(code, code),
+                    "estimate": for_newcomers(view, status),
+                }
                 for code, view in sorted(estimates.newcomer.items())
             ],
         )
@@ -566,13 +621,19 @@ def accuracy_report(
             raise InvalidInput("to", "is before from")
         tz = schedule.zone(site.timezone)
         query = (
-            select(Service.code, Ticket.actual_wait_minutes, Ticket.promised_p10_minutes,
-                   Ticket.promised_p50_minutes, Ticket.promised_p90_minutes)
+            select(
+                Service.code,
+                Ticket.actual_wait_minutes,
+                Ticket.promised_p10_minutes,
+                Ticket.promised_p50_minutes,
+                Ticket.promised_p90_minutes,
+            )
             .join(Service, Service.id == Ticket.service_id)
             .where(
                 Ticket.site_id == site_id,
                 Ticket.joined_at >= schedule.local_instant(first_day, datetime.min.time(), tz),
-                Ticket.joined_at < schedule.local_instant(last_day + timedelta(days=1), datetime.min.time(), tz),
+                Ticket.joined_at
+                < schedule.local_instant(last_day + timedelta(days=1), datetime.min.time(), tz),
                 Ticket.actual_wait_minutes.is_not(None),
                 Ticket.promised_p50_minutes.is_not(None),
                 Ticket.promised_p90_minutes.is_not(None),
@@ -586,7 +647,10 @@ def accuracy_report(
     for row in rows:
         by_service.setdefault(row[0], []).append(row)
     return [
-        AccuracyRow(code, score([r[1] for r in group], [r[3] for r in group], [r[2] for r in group], [r[4] for r in group]))
+        AccuracyRow(
+            code,
+            score([r[1] for r in group], [r[3] for r in group], [r[2] for r in group], [r[4] for r in group]),
+        )
         for code, group in by_service.items()
     ]
 
@@ -652,9 +716,14 @@ def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str
         "thin_history": wait.thin_history,
         "history_days": wait.history_days,
         "message": messages(
-            wait.p10, wait.p90, runs_past_close=wait.runs_past_close,
-            no_station_can_serve=wait.no_station_can_serve, newcomer=True,
-        ) if told else None,
+            wait.p10,
+            wait.p90,
+            runs_past_close=wait.runs_past_close,
+            no_station_can_serve=wait.no_station_can_serve,
+            newcomer=True,
+        )
+        if told
+        else None,
     }
 
 
@@ -708,20 +777,32 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             return _compute_best_times(uow, site, service_code, at, today)
 
         stored = shared(
-            uow, site_id=site.id, kind=f"best/{service_code}", state=site_state(uow, site.id, at, with_version=False),
-            compute=compute, now=now, stale_ok=True,
+            uow,
+            site_id=site.id,
+            kind=f"best/{service_code}",
+            state=site_state(uow, site.id, at, with_version=False),
+            compute=compute,
+            now=now,
+            stale_ok=True,
         )
         return BestTimes(**stored.payload, status=status_of(uow, site, at))
 
 
-def _compute_best_times(uow: UnitOfWork, site: Site, service_code: str, at: datetime, today: date) -> dict[str, Any]:
+def _compute_best_times(
+    uow: UnitOfWork, site: Site, service_code: str, at: datetime, today: date
+) -> dict[str, Any]:
     """Run the best-times search from the site's state at `at`, as a JSON payload."""
     plans = tuple(day_plan(uow, site, today + timedelta(days=n)) for n in range(BEST_TIME_DAYS))
     snapshot = build_snapshot(uow, site, at)
     model = current_model(uow, site)
     half_hours = estimator.best_times(
-        plans, model, service_code=service_code, tz=site.timezone,
-        replications=BEST_TIME_REPLICATIONS, seed=site.id, today_snapshot=snapshot,
+        plans,
+        model,
+        service_code=service_code,
+        tz=site.timezone,
+        replications=BEST_TIME_REPLICATIONS,
+        seed=site.id,
+        today_snapshot=snapshot,
     )
     open_ones = [h for h in half_hours if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")]
     best = sorted(sorted(open_ones, key=lambda h: (round(h.p90), h.starts_at))[:3], key=lambda h: h.starts_at)

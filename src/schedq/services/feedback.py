@@ -31,7 +31,14 @@ class FeedbackView:
 
 
 def leave_feedback(
-    uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, rating: int, comment: str | None, now: datetime
+    uow: UnitOfWork,
+    *,
+    ticket_id: int,
+    token: str,
+    secret_key: str,
+    rating: int,
+    comment: str | None,
+    now: datetime,
 ) -> FeedbackView:
     if not 1 <= rating <= 5:
         raise InvalidInput("rating", "must be 1 to 5")
@@ -45,9 +52,19 @@ def leave_feedback(
             raise Conflict("feedback opens once the visit is done", allowed=[])
         if uow.session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket_id)) is not None:
             raise Conflict("feedback for this visit was already given", allowed=[])
-        feedback = Feedback(site_id=site.id, ticket_id=ticket.id, rating=rating, comment=comment, created_at=now)
+        feedback = Feedback(
+            site_id=site.id, ticket_id=ticket.id, rating=rating, comment=comment, created_at=now
+        )
         uow.session.add(feedback)
-        queue.record(uow, site_id=site.id, at=now, action="feedback", actor="patient", ticket=ticket, detail={"rating": rating})
+        queue.record(
+            uow,
+            site_id=site.id,
+            at=now,
+            action="feedback",
+            actor="patient",
+            ticket=ticket,
+            detail={"rating": rating},
+        )
         try:
             uow.commit()
         except IntegrityError as error:
@@ -59,7 +76,10 @@ def list_feedback(uow: UnitOfWork, *, site_id: int) -> list[FeedbackView]:
     with uow:
         site = queue.lock_free_site(uow, site_id)
         rows = uow.session.execute(
-            select(Feedback, Ticket).join(Ticket, Ticket.id == Feedback.ticket_id).where(Feedback.site_id == site_id).order_by(Feedback.created_at.desc(), Feedback.id.desc())
+            select(Feedback, Ticket)
+            .join(Ticket, Ticket.id == Feedback.ticket_id)
+            .where(Feedback.site_id == site_id)
+            .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         )
         return [_view(feedback, ticket, site) for feedback, ticket in rows]
 

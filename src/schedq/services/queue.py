@@ -264,14 +264,20 @@ def expire_overdue_calls(uow: UnitOfWork, site: Site, now: datetime) -> int:
     overdue = list(
         uow.session.scalars(
             select(Ticket)
-            .where(Ticket.site_id == site.id, Ticket.status == TicketStatus.CALLED, Ticket.called_at <= now - limit)
+            .where(
+                Ticket.site_id == site.id,
+                Ticket.status == TicketStatus.CALLED,
+                Ticket.called_at <= now - limit,
+            )
             .order_by(Ticket.id)
             .execution_options(populate_existing=True)
         )
     )
     for ticket in overdue:
         deadline = ticket.called_at + limit
-        apply(uow, ticket, Action.NO_SHOW, actor=SYSTEM, at=deadline, detail={"reason": "not started in time"})
+        apply(
+            uow, ticket, Action.NO_SHOW, actor=SYSTEM, at=deadline, detail={"reason": "not started in time"}
+        )
         ticket.ended_at = deadline
         ticket.end_reason = f"not started within {site.no_show_after_minutes} minutes of the call"
     if overdue:
@@ -412,8 +418,10 @@ def view(
         actual_wait_minutes=ticket.actual_wait_minutes,
         appointment_reference=ticket.appointment.reference if ticket.appointment is not None else None,
         contact_name=ticket.contact_name or (ticket.appointment.contact_name if ticket.appointment else None),
-        contact_phone=ticket.contact_phone or (ticket.appointment.contact_phone if ticket.appointment else None),
-        contact_email=ticket.contact_email or (ticket.appointment.contact_email if ticket.appointment else None),
+        contact_phone=ticket.contact_phone
+        or (ticket.appointment.contact_phone if ticket.appointment else None),
+        contact_email=ticket.contact_email
+        or (ticket.appointment.contact_email if ticket.appointment else None),
         token=token,
         site_status=site_status,
     )
@@ -430,7 +438,11 @@ def view_now(
 ) -> TicketView:
     """The ticket's view with its current place in line, the site's status (and its estimate, unless already made)."""
     uow.session.flush()
-    place = positions(active_tickets(uow, site.id), now).get(ticket.id) if ticket.status is TicketStatus.WAITING else None
+    place = (
+        positions(active_tickets(uow, site.id), now).get(ticket.id)
+        if ticket.status is TicketStatus.WAITING
+        else None
+    )
     if estimate is None:
         estimate = promise(uow, ticket, now)
     status = status_of(uow, site, now)
@@ -484,7 +496,10 @@ def set_station_state(
 def _station_ticket(uow: UnitOfWork, station_id: int) -> Ticket | None:
     return uow.session.scalars(
         select(Ticket)
-        .where(Ticket.station_id == station_id, Ticket.status.in_([TicketStatus.CALLED.value, TicketStatus.IN_SERVICE.value]))
+        .where(
+            Ticket.station_id == station_id,
+            Ticket.status.in_([TicketStatus.CALLED.value, TicketStatus.IN_SERVICE.value]),
+        )
         .order_by(Ticket.id)
     ).first()
 
@@ -538,7 +553,10 @@ def call_ticket(uow: UnitOfWork, *, ticket_id: int, station_id: int, actor: str,
         if ticket.service.code not in station.skills:
             raise Conflict(f"{station.name} cannot do {ticket.service.code}")
         if not ticket.present:
-            raise Conflict(f"{ticket.code} has not arrived yet; mark it present first", allowed=allowed_actions(ticket.status))
+            raise Conflict(
+                f"{ticket.code} has not arrived yet; mark it present first",
+                allowed=allowed_actions(ticket.status),
+            )
         _call(uow, ticket, station, actor=actor, now=now)
         uow.commit()
         return view(ticket, site)
@@ -710,7 +728,14 @@ def close_day(uow: UnitOfWork, *, site_id: int, reason: str, actor: str, now: da
         if site_day is None:
             site_day = SiteDay(site_id=site_id, service_day=day, closed_at=now, closed_by=actor)
             uow.session.add(site_day)
-            record(uow, site_id=site_id, at=now, action="close_day", actor=actor, detail={"reason": reason, "closed_out": len(closed_out)})
+            record(
+                uow,
+                site_id=site_id,
+                at=now,
+                action="close_day",
+                actor=actor,
+                detail={"reason": reason, "closed_out": len(closed_out)},
+            )
         uow.commit()
         return CloseDayResult(
             site_id=site_id,
@@ -733,13 +758,19 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
         tickets = active_tickets(uow, site_id)
         places = positions(tickets, now)
         ordered = sorted(tickets, key=lambda t: (places.get(t.id, 0), t.called_at or t.joined_at, t.id))
-        by_station = {t.station_id: t for t in tickets if t.station_id is not None and t.status is not TicketStatus.WAITING}
+        by_station = {
+            t.station_id: t
+            for t in tickets
+            if t.station_id is not None and t.status is not TicketStatus.WAITING
+        }
         live = estimates.site_estimates(uow, site, now)
         return QueueView(
             site_id=site_id,
             timezone=site.timezone,
             waiting=len(places),
-            tickets=[view(t, site, position=places.get(t.id), estimate=live.tickets.get(t.id)) for t in ordered],
+            tickets=[
+                view(t, site, position=places.get(t.id), estimate=live.tickets.get(t.id)) for t in ordered
+            ],
             stations=[_station_view(s, by_station.get(s.id)) for s in site.stations],
             estimate=estimates.headline(live, site),
         )

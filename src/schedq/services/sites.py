@@ -181,9 +181,7 @@ def closures_of(site: Site) -> frozenset[date]:
 # Stations ----------------------------------------------------------------------------
 
 
-def create_station(
-    uow: UnitOfWork, *, site_id: int, name: str, service_codes: Sequence[str]
-) -> Station:
+def create_station(uow: UnitOfWork, *, site_id: int, name: str, service_codes: Sequence[str]) -> Station:
     with uow:
         site = load_site(uow, site_id)
         if any(s.name == name for s in site.stations):

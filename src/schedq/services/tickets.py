@@ -51,7 +51,15 @@ def join_walk_in(
         _check_joinable(uow, site, now)
         service = walk_in_service(uow, site, service_code)
         ticket = _new_ticket(uow, site, service, TicketKind.WALK_IN, now=now, present=True)
-        queue.record(uow, site_id=site.id, at=now, action="join", actor=actor, ticket=ticket, to_status=ticket.status.value)
+        queue.record(
+            uow,
+            site_id=site.id,
+            at=now,
+            action="join",
+            actor=actor,
+            ticket=ticket,
+            to_status=ticket.status.value,
+        )
         return _commit_new(uow, site, ticket, now, secret_key)
 
 
@@ -67,7 +75,7 @@ def join_remote(
     now: datetime,
     secret_key: str,
 ) -> queue.TicketView:
-    """"Save my spot": the patient joins from afar and keeps their place while travelling.
+    """ "Save my spot": the patient joins from afar and keeps their place while travelling.
 
     The ticket is not present until the patient (or staff) says they are here;
     until then the call policy passes over it without moving it back.
@@ -83,14 +91,24 @@ def join_remote(
             raise InvalidInput("expected_arrival_at", "is in the past")
         if expected_arrival_at > closes:
             raise InvalidInput("expected_arrival_at", "is after the site closes today")
-        _check_remote_limits(uow, phone=phone, email=email, client_address=client_address, limits=limits, now=now)
+        _check_remote_limits(
+            uow, phone=phone, email=email, client_address=client_address, limits=limits, now=now
+        )
         ticket = _new_ticket(uow, site, service, TicketKind.REMOTE, now=now, present=False)
         ticket.expected_arrival_at = expected_arrival_at
         ticket.contact_name = contact.name
         ticket.contact_phone = phone
         ticket.contact_email = email
         ticket.client_address = client_address
-        queue.record(uow, site_id=site.id, at=now, action="join", actor="patient", ticket=ticket, to_status=ticket.status.value)
+        queue.record(
+            uow,
+            site_id=site.id,
+            at=now,
+            action="join",
+            actor="patient",
+            ticket=ticket,
+            to_status=ticket.status.value,
+        )
         return _commit_new(uow, site, ticket, now, secret_key)
 
 
@@ -122,7 +140,9 @@ def check_in(
         site = queue.lock(uow, appointment.site_id)
         queue.expire_overdue_calls(uow, site, now)
         existing = uow.session.scalars(
-            select(Ticket).where(Ticket.appointment_id == appointment.id).execution_options(populate_existing=True)
+            select(Ticket)
+            .where(Ticket.appointment_id == appointment.id)
+            .execution_options(populate_existing=True)
         ).one_or_none()
         if existing is not None:
             return queue.view_now(uow, existing, site, now, token=_token(secret_key, existing))
@@ -135,7 +155,9 @@ def check_in(
         status = status_of(uow, site, now)
         if not status.accepts_check_in(appointment.starts_at):
             raise SiteClosed(status)
-        late = is_late_check_in(appointment_at=appointment.starts_at, checked_in_at=now, grace_minutes=site.grace_minutes)
+        late = is_late_check_in(
+            appointment_at=appointment.starts_at, checked_in_at=now, grace_minutes=site.grace_minutes
+        )
         ticket = _new_ticket(uow, site, appointment.service, TicketKind.APPOINTMENT, now=now, present=True)
         ticket.appointment_id = appointment.id
         ticket.appointment = appointment
@@ -180,20 +202,37 @@ def _check_remote_limits(
     now: datetime,
 ) -> None:
     """At most N remote joins per contact per 24 hours and per client address per hour, at any site."""
-    same_contact = [c for c in (Ticket.contact_phone == phone if phone else None, Ticket.contact_email == email if email else None) if c is not None]
+    same_contact = [
+        c
+        for c in (
+            Ticket.contact_phone == phone if phone else None,
+            Ticket.contact_email == email if email else None,
+        )
+        if c is not None
+    ]
     if same_contact:
         count = uow.session.scalar(
             select(func.count())
             .select_from(Ticket)
-            .where(Ticket.kind == TicketKind.REMOTE, Ticket.joined_at > now - timedelta(days=1), or_(*same_contact))
+            .where(
+                Ticket.kind == TicketKind.REMOTE,
+                Ticket.joined_at > now - timedelta(days=1),
+                or_(*same_contact),
+            )
         )
         if count >= limits.per_contact_per_day:
-            raise TooManyRequests(f"at most {limits.per_contact_per_day} remote joins a day for the same contact")
+            raise TooManyRequests(
+                f"at most {limits.per_contact_per_day} remote joins a day for the same contact"
+            )
     if client_address:
         count = uow.session.scalar(
             select(func.count())
             .select_from(Ticket)
-            .where(Ticket.kind == TicketKind.REMOTE, Ticket.joined_at > now - timedelta(hours=1), Ticket.client_address == client_address)
+            .where(
+                Ticket.kind == TicketKind.REMOTE,
+                Ticket.joined_at > now - timedelta(hours=1),
+                Ticket.client_address == client_address,
+            )
         )
         if count >= limits.per_address_per_hour:
             raise TooManyRequests("too many remote joins from this address; try again later")
@@ -228,7 +267,9 @@ def _new_ticket(
     return ticket
 
 
-def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str) -> queue.TicketView:
+def _commit_new(
+    uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str
+) -> queue.TicketView:
     """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
 
     The estimate is made (once, shared) for the state the join left, so the
@@ -238,7 +279,9 @@ def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secr
     uow.commit()
     with UnitOfWork(uow.database, write=False) as reader:
         joined = queue.fresh_ticket(reader, ticket.id)
-        result = queue.view_now(reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined))
+        result = queue.view_now(
+            reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined)
+        )
     if result.estimate is None:
         return result
     # Waits are measured from `wait_start` (an early appointment waits from its
@@ -259,7 +302,9 @@ def _commit_new(uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secr
         )
         kept = writer.session.execute(select(*columns).where(Ticket.id == ticket.id)).one()
         writer.commit()
-    return replace(result, promised=None if kept.promised_p50_minutes is None else dict(zip(PROMISED, kept, strict=True)))
+    return replace(
+        result, promised=None if kept.promised_p50_minutes is None else dict(zip(PROMISED, kept, strict=True))
+    )
 
 
 def _token(secret_key: str, ticket: Ticket) -> str:
@@ -298,7 +343,9 @@ def get_ticket(
         return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
 
 
-def ticket_state(uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime) -> str:
+def ticket_state(
+    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+) -> str:
     """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
@@ -321,7 +368,9 @@ def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: 
         return queue.view(ticket, site)
 
 
-def patient_present(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
+def patient_present(
+    uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime
+) -> queue.TicketView:
     """ "I'm here": the patient with a remote ticket has arrived."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)

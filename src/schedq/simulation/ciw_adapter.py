@@ -45,8 +45,9 @@ class CiwSite:
 
     def true_model(self) -> estimator.FittedModel:
         mu, sigma = self.lognormal
-        return estimator.FittedModel(services={SERVICE: estimator.ServiceTimeModel(mu, sigma)},
-                                     walk_in_service_mix={SERVICE: 1.0})
+        return estimator.FittedModel(
+            services={SERVICE: estimator.ServiceTimeModel(mu, sigma)}, walk_in_service_mix={SERVICE: 1.0}
+        )
 
     def rate_per_hour_at(self, minute: float) -> float:
         for end, rate in zip(self.rate_endpoints, self.rates_per_hour):
@@ -74,10 +75,13 @@ def simulate_day(site: CiwSite, *, seed: int) -> list[CiwVisit]:
     mu, sigma = site.lognormal
     ciw.seed(seed)  # before the network: PoissonIntervals draws its arrival dates when built
     network = ciw.create_network(
-        arrival_distributions=[ciw.dists.PoissonIntervals(
-            rates=[r / 60.0 for r in site.rates_per_hour], endpoints=list(site.rate_endpoints),
-            max_sample_date=site.open_minutes,
-        )],
+        arrival_distributions=[
+            ciw.dists.PoissonIntervals(
+                rates=[r / 60.0 for r in site.rates_per_hour],
+                endpoints=list(site.rate_endpoints),
+                max_sample_date=site.open_minutes,
+            )
+        ],
         service_distributions=[ciw.dists.Lognormal(mu, sigma)],
         number_of_servers=[site.servers],
     )
@@ -85,7 +89,9 @@ def simulate_day(site: CiwSite, *, seed: int) -> list[CiwVisit]:
     simulation.simulate_until_max_time(site.open_minutes + 24 * 60)
     records = simulation.get_all_records()
     visits = [
-        CiwVisit(r.id_number, r.arrival_date, r.service_start_date, r.service_end_date, r.server_id, r.waiting_time)
+        CiwVisit(
+            r.id_number, r.arrival_date, r.service_start_date, r.service_end_date, r.server_id, r.waiting_time
+        )
         for r in records
     ]
     return sorted(visits, key=lambda v: (v.arrival, v.customer_id))
@@ -112,11 +118,16 @@ def snapshot_at_arrival(
         if other.arrival > t or (other.arrival == t and other.customer_id > me.customer_id):
             continue
         if other is not me and other.service_start <= t < other.service_end:
-            busy[other.server_id] = estimator.InService(other.customer_id, SERVICE, _at(opens_at, other.service_start))
+            busy[other.server_id] = estimator.InService(
+                other.customer_id, SERVICE, _at(opens_at, other.service_start)
+            )
         elif other is me or other.service_start > t:
-            waiting.append(estimator.WaitingTicket(other.customer_id, SERVICE, "walk_in", _at(opens_at, other.arrival)))
+            waiting.append(
+                estimator.WaitingTicket(other.customer_id, SERVICE, "walk_in", _at(opens_at, other.arrival))
+            )
     stations = tuple(
-        estimator.StationState(server, frozenset({SERVICE}), busy.get(server)) for server in range(1, site.servers + 1)
+        estimator.StationState(server, frozenset({SERVICE}), busy.get(server))
+        for server in range(1, site.servers + 1)
     )
     closes_at = _at(opens_at, site.open_minutes)
     return estimator.SiteSnapshot(

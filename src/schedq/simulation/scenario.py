@@ -208,7 +208,11 @@ class Scenario:
         return [WeeklyInterval(d, o, c) for d in self.weekdays for o, c in self.hours]
 
     def plan_blocks(self) -> list[PlanBlock]:
-        return [PlanBlock(d, p.starts, p.ends, p.stations, p.seats_per_slot) for d in self.weekdays for p in self.plan]
+        return [
+            PlanBlock(d, p.starts, p.ends, p.stations, p.seats_per_slot)
+            for d in self.weekdays
+            for p in self.plan
+        ]
 
     def service(self, code: str) -> ServiceSpec:
         return next(s for s in self.services if s.code == code)
@@ -223,7 +227,9 @@ class Scenario:
 
     def half_hour_rates(self) -> tuple[float, ...]:
         """True walk-in rate per hour for each of the 48 local half hours of an open day."""
-        return tuple(self.walk_in_rate_per_hour(time(h // 2, 30 * (h % 2))) for h in range(HALF_HOURS_PER_DAY))
+        return tuple(
+            self.walk_in_rate_per_hour(time(h // 2, 30 * (h % 2))) for h in range(HALF_HOURS_PER_DAY)
+        )
 
     def true_model(self, *, fitted_at: datetime | None = None) -> FittedModel:
         """The estimator's model with the scenario's TRUE parameters: its accuracy limit."""
@@ -301,7 +307,9 @@ def parse(data: dict[str, Any]) -> Scenario:
             weekdays=tuple(int(d) for d in data.get("weekdays", [0, 1, 2, 3, 4])),
             hours=tuple((_time(h["opens"]), _time(h["closes"])) for h in data["hours"]),
             plan=tuple(
-                PlanSpec(_time(p["starts"]), _time(p["ends"]), int(p["stations"]), int(p.get("seats_per_slot", 0)))
+                PlanSpec(
+                    _time(p["starts"]), _time(p["ends"]), int(p["stations"]), int(p.get("seats_per_slot", 0))
+                )
                 for p in data["plan"]
             ),
             stations=tuple(StationSpec(s["name"], tuple(s["services"])) for s in data["stations"]),
@@ -334,7 +342,10 @@ def _check(scenario: Scenario) -> None:
         unknown = set(station.services) - codes
         if unknown:
             raise ValueError(f"station {station.name!r}: unknown services {sorted(unknown)}")
-    for label, mix in (("walk_ins.mix", scenario.walk_in_mix), ("appointments.mix", scenario.appointments.mix)):
+    for label, mix in (
+        ("walk_ins.mix", scenario.walk_in_mix),
+        ("appointments.mix", scenario.appointments.mix),
+    ):
         if set(mix) - codes:
             raise ValueError(f"{label}: unknown services {sorted(set(mix) - codes)}")
     for spec in scenario.services:
@@ -345,12 +356,21 @@ def _check(scenario: Scenario) -> None:
     if max((p.stations for p in scenario.plan), default=0) > len(scenario.stations):
         raise ValueError("the plan opens more stations than the site has")
     d = scenario.deviations
-    probabilities = (d.late_opening_probability, d.late_reopening_probability, d.late_to_closure_probability,
-                     d.sick_call_probability, d.extra_station_probability, scenario.walk_in_leave_when_closed)
+    probabilities = (
+        d.late_opening_probability,
+        d.late_reopening_probability,
+        d.late_to_closure_probability,
+        d.sick_call_probability,
+        d.extra_station_probability,
+        scenario.walk_in_leave_when_closed,
+    )
     if not all(0.0 <= p <= 1.0 for p in probabilities):
         raise ValueError("deviation probabilities and walk_ins.leave_when_closed must be between 0 and 1")
-    for label, (low, high) in (("late_opening", d.late_opening_minutes), ("late_reopening", d.late_reopening_minutes),
-                               ("late_to_closure", d.late_to_closure_minutes)):
+    for label, (low, high) in (
+        ("late_opening", d.late_opening_minutes),
+        ("late_reopening", d.late_reopening_minutes),
+        ("late_to_closure", d.late_to_closure_minutes),
+    ):
         if not 0 <= low <= high:
             raise ValueError(f"deviations.{label}.minutes must be [low, high] with 0 <= low <= high")
     if scenario.history_days is not None and scenario.history_days < 1:

@@ -152,20 +152,36 @@ class SiteWorld:
         for spec in s.services:
             if spec.code not in known:
                 sites.create_service(
-                    self.uow(), code=spec.code, name=spec.name, default_minutes=spec.default_minutes,
-                    bookable=spec.bookable, walk_in_allowed=spec.walk_in_allowed, preparation="",
+                    self.uow(),
+                    code=spec.code,
+                    name=spec.name,
+                    default_minutes=spec.default_minutes,
+                    bookable=spec.bookable,
+                    walk_in_allowed=spec.walk_in_allowed,
+                    preparation="",
                 )
         site = sites.create_site(
-            self.uow(), slug=slug or s.name, now=now, name=f"{s.name} (simulated)", address="simulated",
-            timezone=s.timezone, grace_minutes=s.grace_minutes, walk_in_cutoff_minutes=s.walk_in_cutoff_minutes,
-            min_lead_minutes=30, booking_horizon_days=30,
+            self.uow(),
+            slug=slug or s.name,
+            now=now,
+            name=f"{s.name} (simulated)",
+            address="simulated",
+            timezone=s.timezone,
+            grace_minutes=s.grace_minutes,
+            walk_in_cutoff_minutes=s.walk_in_cutoff_minutes,
+            min_lead_minutes=30,
+            booking_horizon_days=30,
         )
         self.site_id = site.id
         sites.set_hours(self.uow(), site_id=site.id, intervals=s.weekly_hours())
-        sites.set_capacity_plan(self.uow(), site_id=site.id, slot_minutes=s.slot_minutes, blocks=s.plan_blocks())
+        sites.set_capacity_plan(
+            self.uow(), site_id=site.id, slot_minutes=s.slot_minutes, blocks=s.plan_blocks()
+        )
         created = []
         for index, spec in enumerate(s.stations):
-            station = sites.create_station(self.uow(), site_id=site.id, name=spec.name, service_codes=spec.services)
+            station = sites.create_station(
+                self.uow(), site_id=site.id, name=spec.name, service_codes=spec.services
+            )
             created.append((-len(spec.services), index, station.id, frozenset(spec.services)))
         self.station_ids = [station_id for *_, station_id, _ in sorted(created)]
         self.skills = {station_id: skills for *_, station_id, skills in created}
@@ -180,8 +196,13 @@ class SiteWorld:
         candidates = self.open_days(first, max(indexes) + 1)
         today = now.astimezone(self.tz).date()
         for index in sorted(indexes):
-            sites.add_closure(self.uow(), site_id=self.site_id, day=candidates[index], reason="closed (simulated)",
-                              today=today)
+            sites.add_closure(
+                self.uow(),
+                site_id=self.site_id,
+                day=candidates[index],
+                reason="closed (simulated)",
+                today=today,
+            )
             self.closed_dates.add(candidates[index])
         return sorted(self.closed_dates)
 
@@ -243,13 +264,24 @@ class SimulatedDay:
         with world.uow(write=False) as uow:
             site = uow.session.get(Site, world.site_id)
             self.blocks = estimates.staffing_blocks(site, day)  # the plan
-            self.closes_at = schedule.closing_time(day, sites.hours_of(site), world.tz, sites.closures_of(site))
-            self.intervals = schedule.opening_intervals(day, sites.hours_of(site), world.tz, sites.closures_of(site))
+            self.closes_at = schedule.closing_time(
+                day, sites.hours_of(site), world.tz, sites.closures_of(site)
+            )
+            self.intervals = schedule.opening_intervals(
+                day, sites.hours_of(site), world.tz, sites.closures_of(site)
+            )
         self.deviations = world.scenario.deviations.draw(day) if self.intervals else DayDeviations()
         if len(self.intervals) < 2:  # no closure inside the day to be late to or back from
-            self.deviations = replace(self.deviations, late_reopening_minutes=0.0, late_to_closure_minutes=0.0)
+            self.deviations = replace(
+                self.deviations, late_reopening_minutes=0.0, late_to_closure_minutes=0.0
+            )
         self.staffing = actual_staffing(
-            self.blocks, self.deviations, world.scenario, day=day, tz=world.tz, station_count=len(world.station_ids)
+            self.blocks,
+            self.deviations,
+            world.scenario,
+            day=day,
+            tz=world.tz,
+            station_count=len(world.station_ids),
         )
         if resume_at is None:
             self._book()
@@ -279,8 +311,12 @@ class SimulatedDay:
         mix = spec.mix
         any_code = sorted(mix)[0]
         slots = appointments.list_slots(
-            self.world.uow(write=False), site_id=self.world.site_id, service_code=any_code,
-            first_day=self.day, last_day=self.day, now=booked_at,
+            self.world.uow(write=False),
+            site_id=self.world.site_id,
+            service_code=any_code,
+            first_day=self.day,
+            last_day=self.day,
+            now=booked_at,
         )
         number = itertools.count(1)
         for slot in slots:
@@ -290,14 +326,22 @@ class SimulatedDay:
                 code = self._pick(mix)
                 n = next(number)
                 booking = appointments.book(
-                    self.world.uow(), site_id=self.world.site_id, service_code=code, starts_at=slot.starts_at,
-                    contact=appointments.Contact(f"Patient {self.day:%m%d}-{n}", f"+1555{self.day:%m%d}{n:04d}"),
-                    now=booked_at, secret_key=SECRET_KEY,
+                    self.world.uow(),
+                    site_id=self.world.site_id,
+                    service_code=code,
+                    starts_at=slot.starts_at,
+                    contact=appointments.Contact(
+                        f"Patient {self.day:%m%d}-{n}", f"+1555{self.day:%m%d}{n:04d}"
+                    ),
+                    now=booked_at,
+                    secret_key=SECRET_KEY,
                 )
                 no_show = self.rng.random() < spec.no_show_rate
                 lateness = self.rng.normal(spec.lateness_mean_minutes, spec.lateness_sd_minutes)
                 arrives = None if no_show else slot.starts_at + timedelta(minutes=float(lateness))
-                patient = Patient("appointment", code, arrives, self._duration(code), slot.starts_at, booking.reference)
+                patient = Patient(
+                    "appointment", code, arrives, self._duration(code), slot.starts_at, booking.reference
+                )
                 self.patients.append(patient)
                 if arrives is not None:
                     self._push(max(arrives, self.now), _ARRIVE, "arrive", patient)
@@ -305,17 +349,24 @@ class SimulatedDay:
     def _expect_booked(self) -> None:
         """Joining a day under way: the day's appointments still booked come, unless their time has passed."""
         spec = self.world.scenario.appointments
-        opens, closes = self.world.local(self.day, time(0)), self.world.local(self.day + timedelta(days=1), time(0))
+        opens, closes = (
+            self.world.local(self.day, time(0)),
+            self.world.local(self.day + timedelta(days=1), time(0)),
+        )
         with self.world.uow(write=False) as uow:
-            booked = list(uow.session.execute(
-                select(Appointment.reference, Appointment.starts_at, Service.code)
-                .join(Service, Service.id == Appointment.service_id)
-                .where(
-                    Appointment.site_id == self.world.site_id, Appointment.status == AppointmentStatus.BOOKED,
-                    Appointment.starts_at >= opens, Appointment.starts_at < closes,
+            booked = list(
+                uow.session.execute(
+                    select(Appointment.reference, Appointment.starts_at, Service.code)
+                    .join(Service, Service.id == Appointment.service_id)
+                    .where(
+                        Appointment.site_id == self.world.site_id,
+                        Appointment.status == AppointmentStatus.BOOKED,
+                        Appointment.starts_at >= opens,
+                        Appointment.starts_at < closes,
+                    )
+                    .order_by(Appointment.starts_at, Appointment.id)
                 )
-                .order_by(Appointment.starts_at, Appointment.id)
-            ))
+            )
         for reference, starts_at, code in booked:
             no_show = self.rng.random() < spec.no_show_rate
             lateness = self.rng.normal(spec.lateness_mean_minutes, spec.lateness_sd_minutes)
@@ -355,7 +406,9 @@ class SimulatedDay:
                 count = int(self.rng.poisson(rate * minutes / 60))
                 for offset in np.sort(self.rng.uniform(0, minutes, count)):
                     code = self._pick(s.walk_in_mix)
-                    patient = Patient("walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code))
+                    patient = Patient(
+                        "walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code)
+                    )
                     self.patients.append(patient)
                     self._push(patient.arrives_at, _ARRIVE, "arrive", patient)
             at = end
@@ -409,28 +462,51 @@ class SimulatedDay:
         site_id = self.world.site_id
         with self.world.uow(write=False) as uow:
             active = uow.session.execute(
-                select(Ticket.id, Ticket.status, Ticket.present, Ticket.station_id, Ticket.started_at, Service.code)
+                select(
+                    Ticket.id,
+                    Ticket.status,
+                    Ticket.present,
+                    Ticket.station_id,
+                    Ticket.started_at,
+                    Service.code,
+                )
                 .join(Service, Service.id == Ticket.service_id)
                 .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
                 .order_by(Ticket.id)
             ).all()
-            self.open = set(uow.session.scalars(
-                select(Station.id).where(Station.site_id == site_id, Station.state == StationState.OPEN)
-            ))
-            last_event_at = uow.session.scalar(select(func.max(VisitEvent.at)).where(VisitEvent.site_id == site_id))
+            self.open = set(
+                uow.session.scalars(
+                    select(Station.id).where(Station.site_id == site_id, Station.state == StationState.OPEN)
+                )
+            )
+            last_event_at = uow.session.scalar(
+                select(func.max(VisitEvent.at)).where(VisitEvent.site_id == site_id)
+            )
         if last_event_at is not None:
             self.now = max(self.now, last_event_at)  # never act before what already happened
-        self.waiting = {row.id: row.code for row in active if row.status is TicketStatus.WAITING and row.present}
-        self.busy = {row.station_id: row.id for row in active if row.station_id is not None and row.status is not TicketStatus.WAITING}
+        self.waiting = {
+            row.id: row.code for row in active if row.status is TicketStatus.WAITING and row.present
+        }
+        self.busy = {
+            row.station_id: row.id
+            for row in active
+            if row.station_id is not None and row.status is not TicketStatus.WAITING
+        }
         for row in active:
             planned = self.visits.get(row.station_id)
-            if row.station_id is None or row.status is TicketStatus.WAITING or (planned and planned.ticket_id == row.id):
+            if (
+                row.station_id is None
+                or row.status is TicketStatus.WAITING
+                or (planned and planned.ticket_id == row.id)
+            ):
                 continue
             visit = self._new_visit(row.station_id, row.id)
             if row.status is TicketStatus.CALLED:
                 self._push(self.now + timedelta(minutes=self._walk()), _COMPLETE, "start", visit)
             else:
-                done_at = max(self.now, row.started_at + timedelta(minutes=self._duration_of(row.id, row.code)))
+                done_at = max(
+                    self.now, row.started_at + timedelta(minutes=self._duration_of(row.id, row.code))
+                )
                 self._push(done_at, _COMPLETE, "complete", visit)
         for station_id in list(self.visits):
             if station_id not in self.busy:
@@ -493,7 +569,9 @@ class SimulatedDay:
         """Close the day (Conflict while someone is still in service: try again once they are done)."""
         if not self.closed:
             at = max(self.now, self.closes_at) if self.closes_at else self.now
-            queue.close_day(self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at)
+            queue.close_day(
+                self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at
+            )
             self.now = at
             self.closed = True
 
@@ -512,7 +590,9 @@ class SimulatedDay:
                     self._set_state(station_id, StationState.PAUSED)
 
     def _set_state(self, station_id: int, state: StationState) -> None:
-        queue.set_station_state(self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now)
+        queue.set_station_state(
+            self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now
+        )
         self.station_log.append((self.now, station_id, state))
         if state is StationState.OPEN:
             self.open.add(station_id)
@@ -523,13 +603,21 @@ class SimulatedDay:
         try:
             if patient.kind == "walk_in":
                 view = tickets.join_walk_in(
-                    self.world.uow(), site_id=self.world.site_id, service_code=patient.service_code,
-                    actor=KIOSK, now=self.now, secret_key=SECRET_KEY,
+                    self.world.uow(),
+                    site_id=self.world.site_id,
+                    service_code=patient.service_code,
+                    actor=KIOSK,
+                    now=self.now,
+                    secret_key=SECRET_KEY,
                 )
             else:
                 view = tickets.check_in(
-                    self.world.uow(), reference=patient.reference, site_id=self.world.site_id,
-                    actor=KIOSK, now=self.now, secret_key=SECRET_KEY,
+                    self.world.uow(),
+                    reference=patient.reference,
+                    site_id=self.world.site_id,
+                    actor=KIOSK,
+                    now=self.now,
+                    secret_key=SECRET_KEY,
                 )
         except Conflict as refusal:
             patient.refused = str(refusal)
@@ -547,7 +635,10 @@ class SimulatedDay:
         reopens = next((opens for opens, _ in self.intervals if opens > self.now), None) if closed else None
         retry_at = None
         if reopens is not None:
-            leaves = patient.kind == "walk_in" and self.rng.random() < self.world.scenario.walk_in_leave_when_closed
+            leaves = (
+                patient.kind == "walk_in"
+                and self.rng.random() < self.world.scenario.walk_in_leave_when_closed
+            )
             retry_at = None if leaves else reopens
         self.refusals.append(Refusal(self.now, patient.kind, message, closed, retry_at))
         if retry_at is not None:
@@ -609,7 +700,9 @@ class SimulatedDay:
     def actual_staffing_from(self, at: datetime) -> tuple[estimator.StaffingBlock, ...]:
         """The day's actual staffing from `at` on, as the estimator's blocks (what really opens when)."""
         return tuple(
-            replace(block, starts_at=max(block.starts_at, at)) for block in self.staffing if block.ends_at > at
+            replace(block, starts_at=max(block.starts_at, at))
+            for block in self.staffing
+            if block.ends_at > at
         )
 
     def planned_stations_at(self, at: datetime) -> int:
@@ -647,7 +740,9 @@ class SimulatedDay:
                     station_id=t.station_id,
                     actual_wait_minutes=t.actual_wait_minutes,
                     promised={
-                        "p10": t.promised_p10_minutes, "p50": t.promised_p50_minutes, "p90": t.promised_p90_minutes,
+                        "p10": t.promised_p10_minutes,
+                        "p50": t.promised_p50_minutes,
+                        "p90": t.promised_p90_minutes,
                     },
                 )
                 for t in rows
@@ -689,8 +784,12 @@ def actual_staffing(
         until = local(spec.sick_call_until) if spec.sick_call_until else last
         blocks = _adjust(blocks, first, until, lambda n: max(n - 1, 1))
     if deviations.extra_station:
-        blocks = _adjust(blocks, local(spec.extra_station_starts), local(spec.extra_station_ends),
-                         lambda n: min(n + 1, station_count))
+        blocks = _adjust(
+            blocks,
+            local(spec.extra_station_starts),
+            local(spec.extra_station_ends),
+            lambda n: min(n + 1, station_count),
+        )
     if deviations.late_to_closure_minutes > 0:
         extended = []
         for starts, ends in gaps:
@@ -699,16 +798,20 @@ def actual_staffing(
             extended.append(replace(before, starts_at=starts, ends_at=late))
         blocks = sorted(blocks + extended, key=lambda b: b.starts_at)
     if deviations.late_opening_minutes > 0:
-        blocks = _adjust(blocks, first, first + timedelta(minutes=deviations.late_opening_minutes), lambda n: 0)
+        blocks = _adjust(
+            blocks, first, first + timedelta(minutes=deviations.late_opening_minutes), lambda n: 0
+        )
     if deviations.late_reopening_minutes > 0:
         for _, reopens in gaps:
-            blocks = _adjust(blocks, reopens, reopens + timedelta(minutes=deviations.late_reopening_minutes),
-                             lambda n: 0)
+            blocks = _adjust(
+                blocks, reopens, reopens + timedelta(minutes=deviations.late_reopening_minutes), lambda n: 0
+            )
     return _merge([b for b in blocks if b.stations > 0 and b.starts_at < b.ends_at])
 
 
-def _adjust(blocks: list[estimator.StaffingBlock], starts: datetime, ends: datetime, change) -> list[
-        estimator.StaffingBlock]:
+def _adjust(
+    blocks: list[estimator.StaffingBlock], starts: datetime, ends: datetime, change
+) -> list[estimator.StaffingBlock]:
     """`blocks` with `change(stations)` applied over [starts, ends) (blocks split at its edges)."""
     out = []
     for b in blocks:
@@ -728,8 +831,12 @@ def _merge(blocks: list[estimator.StaffingBlock]) -> list[estimator.StaffingBloc
     """Adjacent blocks with the same stations joined into one."""
     out: list[estimator.StaffingBlock] = []
     for b in sorted(blocks, key=lambda b: b.starts_at):
-        if out and out[-1].ends_at == b.starts_at and out[-1].stations == b.stations \
-                and out[-1].added_station_skills == b.added_station_skills:
+        if (
+            out
+            and out[-1].ends_at == b.starts_at
+            and out[-1].stations == b.stations
+            and out[-1].added_station_skills == b.added_station_skills
+        ):
             out[-1] = replace(out[-1], ends_at=b.ends_at)
         else:
             out.append(b)

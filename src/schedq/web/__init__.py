@@ -19,7 +19,9 @@ from schedq.services import sites
 from schedq.web import demo_play
 from schedq.web_context import uow
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
+)
 bp.record_once(lambda state: demo_play.install(state.app))  # SCHEDQ_DEMO_PLAY: the demo site plays a day
 
 # Scripts and styles come only from our own origin: no inline script, style or handler.

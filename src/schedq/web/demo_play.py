@@ -31,7 +31,7 @@ import os
 import threading
 import time as wall_clock
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,12 +73,27 @@ DEMO_SCENARIO: dict[str, Any] = {
         {"code": "PED", "default_minutes": 10.0, "mean_minutes": 11.0, "cv": 0.5},
     ],
     "walk_ins": {
-        "profile": [["07:00", 18.0], ["08:00", 22.0], ["09:00", 16.0], ["10:00", 11.0], ["11:00", 8.0],
-                    ["12:00", 0.0], ["13:00", 9.0], ["14:00", 8.0], ["15:00", 6.0], ["16:30", 0.0]],
+        "profile": [
+            ["07:00", 18.0],
+            ["08:00", 22.0],
+            ["09:00", 16.0],
+            ["10:00", 11.0],
+            ["11:00", 8.0],
+            ["12:00", 0.0],
+            ["13:00", 9.0],
+            ["14:00", 8.0],
+            ["15:00", 6.0],
+            ["16:30", 0.0],
+        ],
         "mix": {"DRAW": 0.8, "UDS": 0.12, "PED": 0.08},
     },
-    "appointments": {"fill": 0.5, "no_show_rate": 0.1, "lateness_mean_minutes": -10.0, "lateness_sd_minutes": 8.0,
-                     "mix": {"DRAW": 0.8, "GTT": 0.2}},
+    "appointments": {
+        "fill": 0.5,
+        "no_show_rate": 0.1,
+        "lateness_mean_minutes": -10.0,
+        "lateness_sd_minutes": 8.0,
+        "mix": {"DRAW": 0.8, "GTT": 0.2},
+    },
 }
 
 
@@ -87,8 +102,8 @@ DEMO_SCENARIO: dict[str, Any] = {
 
 def _window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return (
-        datetime.combine(day, DAY_STARTS, tz).astimezone(timezone.utc),
-        datetime.combine(day, DAY_ENDS, tz).astimezone(timezone.utc),
+        datetime.combine(day, DAY_STARTS, tz).astimezone(UTC),
+        datetime.combine(day, DAY_ENDS, tz).astimezone(UTC),
     )
 
 
@@ -129,7 +144,7 @@ class DemoClock:
             position = next_morning(ends, tz)
 
     def __call__(self) -> datetime:
-        return self.at(datetime.now(timezone.utc))
+        return self.at(datetime.now(UTC))
 
 
 def install(app: Flask) -> None:
@@ -141,7 +156,7 @@ def install(app: Flask) -> None:
     speed = float(app.config.get("DEMO_PLAY_SPEED") or DEFAULT_SPEED)
     with (instance / CLOCK_LOCK_FILE).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # processes starting together agree on one anchor
-        real_now = datetime.now(timezone.utc)
+        real_now = datetime.now(UTC)
         state = _read_state(instance)
         clock = _playing_clock(state, real_now, speed)
         if clock is None:
@@ -224,7 +239,9 @@ def _close_out_earlier_days(world, today: date, now: datetime) -> None:
             if status in finish:
                 finish[status](world.uow(), ticket_id=ticket_id, actor=STAFF, now=now)
             else:
-                queue.cancel(world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended")
+                queue.cancel(
+                    world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended"
+                )
         except (Conflict, NotFound):
             continue  # someone moved it meanwhile
 
@@ -248,7 +265,11 @@ def _day_under_way(world, today: date, now: datetime) -> bool:
         )
         appointment = uow.session.scalar(
             select(Appointment.id)
-            .where(Appointment.site_id == world.site_id, Appointment.starts_at >= starts, Appointment.starts_at < ends)
+            .where(
+                Appointment.site_id == world.site_id,
+                Appointment.starts_at >= starts,
+                Appointment.starts_at < ends,
+            )
             .limit(1)
         )
     return ticket is not None or appointment is not None
@@ -308,7 +329,7 @@ class DemoPlayer(threading.Thread):
             while True:
                 try:
                     self.step()
-                except Exception:  # noqa: BLE001 - a demo keeps playing; the log says what broke
+                except Exception:
                     log.exception("demo play: step failed; the day carries on from the clock's time")
                     self.day = None  # the next step joins the day under way, at the clock's time then
                     wall_clock.sleep(5)
@@ -335,7 +356,12 @@ class DemoPlayer(threading.Thread):
             self.day = SimulatedDay(self.world, today, walk_minutes=WALK_MINUTES, resume_at=resume_at)
         if self.day is not None:
             self.day.advance_to(now)
-            if not self.day.events and not self.day.waiting and self.day.closes_at and now >= self.day.closes_at:
+            if (
+                not self.day.events
+                and not self.day.waiting
+                and self.day.closes_at
+                and now >= self.day.closes_at
+            ):
                 self._finish(self.day, now)
         self._save(now)
 
@@ -364,7 +390,9 @@ class DemoPlayer(threading.Thread):
             site = uow.session.scalars(select(Site).where(Site.slug == "riverside")).first()
             if site is None:
                 return None
-            stations = [(-len(s.services), s.id, frozenset(svc.code for svc in s.services)) for s in site.stations]
+            stations = [
+                (-len(s.services), s.id, frozenset(svc.code for svc in s.services)) for s in site.stations
+            ]
             world.site_id = site.id
         world.station_ids = [station_id for _, station_id, _ in sorted(stations)]
         world.skills = {station_id: skills for _, station_id, skills in stations}
@@ -373,4 +401,4 @@ class DemoPlayer(threading.Thread):
     def _save(self, now: datetime) -> None:
         """Where the clock stands (a restart resumes there) and that this process plays on it."""
         instance = Path(self.app.config["INSTANCE_DIR"])
-        _write_state(instance, self.app.config["CLOCK"], reached=now, saved_at=datetime.now(timezone.utc))
+        _write_state(instance, self.app.config["CLOCK"], reached=now, saved_at=datetime.now(UTC))

@@ -50,7 +50,12 @@ class Slots(MethodView):
 
 
 def _slot_dict(slot: use.SlotView) -> dict:
-    return {"starts_at": slot.starts_at, "ends_at": slot.ends_at, "seats": slot.seats, "remaining": slot.remaining}
+    return {
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "seats": slot.seats,
+        "remaining": slot.remaining,
+    }
 
 
 @blp.route("/sites/<int:site_id>/appointments")

@@ -6,7 +6,9 @@ from schedq.api.fields import LocalDateTime, text
 
 
 class SlotQueryArgsSchema(Schema):
-    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+    service = fields.String(
+        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
+    )
     from_ = fields.Date(required=True, data_key="from", metadata={"description": "first local date"})
     to = fields.Date(metadata={"description": "last local date (default: from)"})
 
@@ -27,7 +29,12 @@ class SlotListSchema(Schema):
 
 class ContactSchema(Schema):
     name = text(120, required=True)
-    phone = fields.String(validate=[validate.Length(max=32), validate.Regexp(r"^\+?[0-9 ().-]{6,32}$", error="not a phone number")])
+    phone = fields.String(
+        validate=[
+            validate.Length(max=32),
+            validate.Regexp(r"^\+?[0-9 ().-]{6,32}$", error="not a phone number"),
+        ]
+    )
     email = fields.Email(validate=validate.Length(max=254))
 
     @validates_schema
@@ -62,7 +69,9 @@ class AppointmentSchema(Schema):
 
 
 class BookingSchema(AppointmentSchema):
-    manage_token = fields.String(metadata={"description": "the patient's secret: keep it to view, reschedule or cancel"})
+    manage_token = fields.String(
+        metadata={"description": "the patient's secret: keep it to view, reschedule or cancel"}
+    )
 
 
 class DayQueryArgsSchema(Schema):

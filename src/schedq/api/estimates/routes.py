@@ -27,7 +27,9 @@ class SiteWait(MethodView):
     def get(self, site_id):
         """The wait for a walk-in joining now, per service (public, no personal data; ETag)"""
         ensure_model(site_id)
-        caching.answer_from_state(use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
+        caching.answer_from_state(
+            use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC
+        )
         return use.wait_summary(uow(write=False), site_id=site_id, now=now())
 
 
@@ -39,7 +41,10 @@ class BestTimes(MethodView):
     def get(self, args, site_id):
         """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public; ETag)"""
         ensure_model(site_id)
-        caching.answer_from_state(use.best_times_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC)
+        caching.answer_from_state(
+            use.best_times_state(uow(write=False), site_id=site_id, now=now()),
+            cache_control=caching.SITE_PUBLIC,
+        )
         return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 
@@ -52,7 +57,11 @@ class Accuracy(MethodView):
         """How the ranges promised at joining held, per service and overall (staff)"""
         auth.require_staff(site_id)
         return use.accuracy_report(
-            uow(write=False), site_id=site_id, first_day=args["from_"], last_day=args["to"], service_code=args.get("service")
+            uow(write=False),
+            site_id=site_id,
+            first_day=args["from_"],
+            last_day=args["to"],
+            service_code=args.get("service"),
         )
 
 

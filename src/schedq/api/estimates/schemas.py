@@ -17,14 +17,38 @@ class SiteStatusSchema(Schema):
     state = fields.String(metadata={"enum": [s.value for s in SiteState]})
     timezone = fields.String()
     at = LocalDateTime(zone_from="timezone")
-    closes_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "end of today's last opening interval"})
-    walk_ins_until = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "while walk-ins join: when joining stops next"})
-    reopens_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "during a midday break: when it ends"})
-    next_opening_at = LocalDateTime(zone_from="timezone", allow_none=True, metadata={"description": "while closed: when the line opens again"})
-    closure_reason = fields.String(allow_none=True, metadata={"description": "on a closed date, e.g. holiday"})
+    closes_at = LocalDateTime(
+        zone_from="timezone",
+        allow_none=True,
+        metadata={"description": "end of today's last opening interval"},
+    )
+    walk_ins_until = LocalDateTime(
+        zone_from="timezone",
+        allow_none=True,
+        metadata={"description": "while walk-ins join: when joining stops next"},
+    )
+    reopens_at = LocalDateTime(
+        zone_from="timezone", allow_none=True, metadata={"description": "during a midday break: when it ends"}
+    )
+    next_opening_at = LocalDateTime(
+        zone_from="timezone",
+        allow_none=True,
+        metadata={"description": "while closed: when the line opens again"},
+    )
+    closure_reason = fields.String(
+        allow_none=True, metadata={"description": "on a closed date, e.g. holiday"}
+    )
     walk_ins_accepted = fields.Boolean(metadata={"description": "kiosk and remote walk-ins may join now"})
-    check_ins_accepted = fields.Boolean(metadata={"description": "appointment check-ins are taken now (before opening or in a midday break: appointments after it)"})
-    message = fields.Nested(MessageSchema, attribute="messages", metadata={"description": "the status in plain words for people not in line, per language"})
+    check_ins_accepted = fields.Boolean(
+        metadata={
+            "description": "appointment check-ins are taken now (before opening or in a midday break: appointments after it)"
+        }
+    )
+    message = fields.Nested(
+        MessageSchema,
+        attribute="messages",
+        metadata={"description": "the status in plain words for people not in line, per language"},
+    )
 
 
 class JoinRefusedSchema(Schema):
@@ -33,7 +57,10 @@ class JoinRefusedSchema(Schema):
     code = fields.Integer()
     status = fields.String()
     message = fields.String(metadata={"description": "the status in English"})
-    messages = fields.Nested(MessageSchema, metadata={"description": "the status in every language, saying when the line opens again"})
+    messages = fields.Nested(
+        MessageSchema,
+        metadata={"description": "the status in every language, saying when the line opens again"},
+    )
     allowed_actions = fields.List(fields.String())
     site_status = fields.Nested(SiteStatusSchema)
 
@@ -51,9 +78,17 @@ class EstimateSchema(PromiseSchema):
     """Minutes until called: a 10–90 % range, the median and the mean (null: not today)."""
 
     runs_past_close = fields.Boolean(metadata={"description": "the upper end falls after closing time"})
-    no_station_can_serve = fields.Boolean(metadata={"description": "no station open or planned today can do this service"})
-    thin_history = fields.Boolean(metadata={"description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"})
-    history_days = fields.Integer(allow_none=True, metadata={"description": "days of the site's history the figures rest on"})
+    no_station_can_serve = fields.Boolean(
+        metadata={"description": "no station open or planned today can do this service"}
+    )
+    thin_history = fields.Boolean(
+        metadata={
+            "description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"
+        }
+    )
+    history_days = fields.Integer(
+        allow_none=True, metadata={"description": "days of the site's history the figures rest on"}
+    )
     message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
 
 
@@ -75,10 +110,16 @@ class WaitSummarySchema(Schema):
     at = LocalDateTime(zone_from="timezone")
     status = fields.Nested(SiteStatusSchema)
     walk_ins_open = fields.Boolean(metadata={"description": "the same as status.walk_ins_accepted"})
-    walk_ins_message = fields.Nested(MessageSchema, allow_none=True, metadata={"description": "the status message when walk-ins are not accepted"})
+    walk_ins_message = fields.Nested(
+        MessageSchema,
+        allow_none=True,
+        metadata={"description": "the status message when walk-ins are not accepted"},
+    )
     people_waiting = fields.Integer()
     stations_open = fields.Integer()
-    services = fields.List(fields.Nested(ServiceWaitSchema), metadata={"description": "for a walk-in joining now"})
+    services = fields.List(
+        fields.Nested(ServiceWaitSchema), metadata={"description": "for a walk-in joining now"}
+    )
 
 
 class AccuracyQueryArgsSchema(Schema):
@@ -90,11 +131,27 @@ class AccuracyQueryArgsSchema(Schema):
 class AccuracyRowSchema(Schema):
     service = fields.String(allow_none=True, metadata={"description": "null: all services together"})
     count = fields.Integer(attribute="score.count")
-    mae_minutes = fields.Float(attribute="score.mae_minutes", allow_none=True, metadata={"description": "mean absolute error of the promised median"})
+    mae_minutes = fields.Float(
+        attribute="score.mae_minutes",
+        allow_none=True,
+        metadata={"description": "mean absolute error of the promised median"},
+    )
     rmse_minutes = fields.Float(attribute="score.rmse_minutes", allow_none=True)
-    bias_minutes = fields.Float(attribute="score.bias_minutes", allow_none=True, metadata={"description": "mean of actual minus promised: positive, waits ran longer"})
-    coverage = fields.Float(attribute="score.coverage", allow_none=True, metadata={"description": "share of waits inside the promised 10–90 range"})
-    past_p90 = fields.Float(attribute="score.past_p90", allow_none=True, metadata={"description": "share of waits longer than the promised upper end"})
+    bias_minutes = fields.Float(
+        attribute="score.bias_minutes",
+        allow_none=True,
+        metadata={"description": "mean of actual minus promised: positive, waits ran longer"},
+    )
+    coverage = fields.Float(
+        attribute="score.coverage",
+        allow_none=True,
+        metadata={"description": "share of waits inside the promised 10–90 range"},
+    )
+    past_p90 = fields.Float(
+        attribute="score.past_p90",
+        allow_none=True,
+        metadata={"description": "share of waits longer than the promised upper end"},
+    )
 
 
 class ServiceModelSchema(Schema):
@@ -110,12 +167,16 @@ class ModelSummarySchema(Schema):
     visit_count = fields.Integer()
     history_days = fields.Integer()
     no_show_rate = fields.Float()
-    lateness_mean_minutes = fields.Float(metadata={"description": "check-in minus appointment time; negative is early"})
+    lateness_mean_minutes = fields.Float(
+        metadata={"description": "check-in minus appointment time; negative is early"}
+    )
     services = fields.List(fields.Nested(ServiceModelSchema))
 
 
 class BestTimesQueryArgsSchema(Schema):
-    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+    service = fields.String(
+        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
+    )
 
 
 class HalfHourSchema(Schema):
@@ -126,9 +187,17 @@ class HalfHourSchema(Schema):
     p50_minutes = fields.Float(allow_none=True)
     p90_minutes = fields.Float(allow_none=True)
     mean_minutes = fields.Float(allow_none=True)
-    expected_walk_ins = fields.Float(metadata={"description": "walk-ins the site usually sees in this half hour"})
-    thin_history = fields.Boolean(metadata={"description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"})
-    history_days = fields.Integer(allow_none=True, metadata={"description": "days of the site's history the figures rest on"})
+    expected_walk_ins = fields.Float(
+        metadata={"description": "walk-ins the site usually sees in this half hour"}
+    )
+    thin_history = fields.Boolean(
+        metadata={
+            "description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"
+        }
+    )
+    history_days = fields.Integer(
+        allow_none=True, metadata={"description": "days of the site's history the figures rest on"}
+    )
     message = fields.Nested(MessageSchema, allow_none=True)
 
 
@@ -137,5 +206,10 @@ class BestTimesSchema(Schema):
     service = fields.String()
     at = LocalDateTime(zone_from="timezone")
     status = fields.Nested(SiteStatusSchema, metadata={"description": "the site's status now"})
-    best = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "the open half hours with the shortest waits"})
-    half_hours = fields.List(fields.Nested(HalfHourSchema), metadata={"description": "every half hour from opening to closing, today and the next six days"})
+    best = fields.List(
+        fields.Nested(HalfHourSchema), metadata={"description": "the open half hours with the shortest waits"}
+    )
+    half_hours = fields.List(
+        fields.Nested(HalfHourSchema),
+        metadata={"description": "every half hour from opening to closing, today and the next six days"},
+    )

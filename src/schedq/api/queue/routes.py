@@ -80,14 +80,23 @@ class WalkIns(MethodView):
     @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
+    @blp.alt_response(
+        409,
+        schema=JoinRefusedSchema,
+        description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)",
+    )
     @blp.doc(**auth.BEARER_DOC)
     def post(self, body, site_id):
         """Take a walk-in ticket at the kiosk (display, staff or admin token)"""
         principal = auth.require_display(site_id)
         ensure_model(site_id)
         return tickets.join_walk_in(
-            uow(), site_id=site_id, service_code=body["service"], actor=principal.actor, now=now(), secret_key=auth.secret_key()
+            uow(),
+            site_id=site_id,
+            service_code=body["service"],
+            actor=principal.actor,
+            now=now(),
+            secret_key=auth.secret_key(),
         )
 
 
@@ -96,7 +105,11 @@ class RemoteTickets(MethodView):
     @idempotent(blp, token_of=tickets.ticket_token)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, schema=JoinRefusedSchema, description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)")
+    @blp.alt_response(
+        409,
+        schema=JoinRefusedSchema,
+        description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)",
+    )
     @blp.alt_response(429, description="too many remote joins for this contact or address")
     def post(self, body, site_id):
         """Save my spot: join the line from afar, then say "I'm here" on arrival"""
@@ -122,26 +135,44 @@ class RemoteTickets(MethodView):
 class KioskCheckIn(MethodView):
     @blp.arguments(CheckInPostSchema)
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, schema=JoinRefusedSchema, description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)")
+    @blp.alt_response(
+        409,
+        schema=JoinRefusedSchema,
+        description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)",
+    )
     @blp.doc(**auth.BEARER_DOC)
     def post(self, body, site_id):
         """Check an appointment in at the kiosk by its reference (display, staff or admin token)"""
         principal = auth.require_display(site_id)
         ensure_model(site_id)
         return tickets.check_in(
-            uow(), reference=body["reference"], site_id=site_id, actor=principal.actor, now=now(), secret_key=auth.secret_key()
+            uow(),
+            reference=body["reference"],
+            site_id=site_id,
+            actor=principal.actor,
+            now=now(),
+            secret_key=auth.secret_key(),
         )
 
 
 @blp.route("/appointments/<string:reference>/check-in")
 class SelfCheckIn(MethodView):
     @blp.response(201, TicketCreatedSchema)
-    @blp.alt_response(409, schema=JoinRefusedSchema, description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)")
+    @blp.alt_response(
+        409,
+        schema=JoinRefusedSchema,
+        description="not today's, not a booked appointment, or the site's status does not take this check-in now (`site_status` present)",
+    )
     @blp.doc(parameters=[MANAGE_TOKEN])
     def post(self, reference):
         """Check in your appointment on arrival (appointment manage token)"""
         return tickets.check_in(
-            uow(), reference=reference, manage_token=auth.patient_token(), actor="patient", now=now(), secret_key=auth.secret_key()
+            uow(),
+            reference=reference,
+            manage_token=auth.patient_token(),
+            actor="patient",
+            now=now(),
+            secret_key=auth.secret_key(),
         )
 
 
@@ -156,9 +187,13 @@ class TicketById(MethodView):
     def get(self, ticket_id):
         """Your ticket: status, place in line, and the station once called (ticket token, or staff; ETag)"""
         token = _staff_or_patient(ticket_id)
-        state = tickets.ticket_state(uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+        state = tickets.ticket_state(
+            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+        )
         caching.answer_from_state(state, cache_control=caching.PERSONAL)
-        return tickets.get_ticket(uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+        return tickets.get_ticket(
+            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/leave")
@@ -168,7 +203,9 @@ class Leave(MethodView):
     @blp.doc(parameters=[PATIENT_TOKEN])
     def post(self, ticket_id):
         """Leave the line (ticket token; again: no change)"""
-        return tickets.leave(uow(), ticket_id=ticket_id, token=auth.patient_token(), secret_key=auth.secret_key(), now=now())
+        return tickets.leave(
+            uow(), ticket_id=ticket_id, token=auth.patient_token(), secret_key=auth.secret_key(), now=now()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/present")
@@ -179,8 +216,12 @@ class Present(MethodView):
         """I'm here: a remote ticket becomes callable in the place it kept (ticket token, or staff)"""
         token = _staff_or_patient(ticket_id)
         if token is None:
-            return queue.mark_present(uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now())
-        return tickets.patient_present(uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now())
+            return queue.mark_present(
+                uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now()
+            )
+        return tickets.patient_present(
+            uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/feedback")
@@ -216,7 +257,9 @@ class CallTicket(MethodView):
     def post(self, body, ticket_id):
         """Call this ticket to a station, out of policy order (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.call_ticket(uow(), ticket_id=ticket_id, station_id=body["station_id"], actor=principal.actor, now=now())
+        return queue.call_ticket(
+            uow(), ticket_id=ticket_id, station_id=body["station_id"], actor=principal.actor, now=now()
+        )
 
 
 def _ticket_action(name: str, use_case, summary: str):
@@ -225,7 +268,9 @@ def _ticket_action(name: str, use_case, summary: str):
     class Action(MethodView):
         @idempotent(blp)
         @blp.response(200, StaffTicketSchema)
-        @blp.alt_response(409, description="the ticket's status does not allow it; `allowed_actions` lists what does")
+        @blp.alt_response(
+            409, description="the ticket's status does not allow it; `allowed_actions` lists what does"
+        )
         @blp.doc(summary=summary, **auth.BEARER_DOC)
         def post(self, ticket_id):
             principal = _staff_for_ticket(ticket_id)
@@ -239,7 +284,9 @@ _ticket_action("recall", queue.recall, "Announce a called ticket again (staff)")
 _ticket_action("start", queue.start, "Start serving a called ticket (staff)")
 _ticket_action("complete", queue.complete, "Finish serving a ticket (staff)")
 _ticket_action("no-show", queue.mark_no_show, "Mark a called ticket a no-show (staff)")
-_ticket_action("requeue", queue.requeue, "Put a called or no-show ticket back in line, in its original place (staff)")
+_ticket_action(
+    "requeue", queue.requeue, "Put a called or no-show ticket back in line, in its original place (staff)"
+)
 
 
 @blp.route("/tickets/<int:ticket_id>/cancel")
@@ -252,7 +299,9 @@ class CancelTicket(MethodView):
     def post(self, body, ticket_id):
         """Take a waiting ticket out of the line, with a reason (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.cancel(uow(), ticket_id=ticket_id, reason=body["reason"], actor=principal.actor, now=now())
+        return queue.cancel(
+            uow(), ticket_id=ticket_id, reason=body["reason"], actor=principal.actor, now=now()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/priority")
@@ -264,7 +313,9 @@ class TicketPriority(MethodView):
     def post(self, body, ticket_id):
         """Set or clear a waiting ticket's priority (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.set_priority(uow(), ticket_id=ticket_id, priority=body["priority"], actor=principal.actor, now=now())
+        return queue.set_priority(
+            uow(), ticket_id=ticket_id, priority=body["priority"], actor=principal.actor, now=now()
+        )
 
 
 @blp.route("/tickets/<int:ticket_id>/events")
@@ -287,14 +338,18 @@ def _station_action(name: str, state: StationState, summary: str):
         @blp.doc(summary=summary, **auth.BEARER_DOC)
         def post(self, station_id):
             principal = _staff_for_station(station_id)
-            return queue.set_station_state(uow(), station_id=station_id, state=state, actor=principal.actor, now=now())
+            return queue.set_station_state(
+                uow(), station_id=station_id, state=state, actor=principal.actor, now=now()
+            )
 
     Action.__name__ = f"Station{name.title()}"
     blp.route(f"/stations/<int:station_id>/{name}", endpoint=Action.__name__)(Action)
 
 
 _station_action("open", StationState.OPEN, "Open a station: it is offered tickets (staff)")
-_station_action("pause", StationState.PAUSED, "Pause a station: it finishes its patient and is offered no more (staff)")
+_station_action(
+    "pause", StationState.PAUSED, "Pause a station: it finishes its patient and is offered no more (staff)"
+)
 _station_action("close", StationState.CLOSED, "Close a station (staff; refused while it has a patient)")
 
 
@@ -346,7 +401,9 @@ class CloseDay(MethodView):
     def post(self, body, site_id):
         """Close the day: close out tickets left with a reason, close stations, stop joins (staff)"""
         principal = auth.require_staff(site_id)
-        return queue.close_day(uow(), site_id=site_id, reason=body["reason"], actor=principal.actor, now=now())
+        return queue.close_day(
+            uow(), site_id=site_id, reason=body["reason"], actor=principal.actor, now=now()
+        )
 
 
 @blp.route("/sites/<int:site_id>/feedback")
@@ -370,5 +427,7 @@ class Display(MethodView):
         """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
         auth.current_principal()  # a bad token is refused; no token is fine
         ensure_model(site_id)
-        caching.answer_from_state(display.feed_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.LOBBY)
+        caching.answer_from_state(
+            display.feed_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.LOBBY
+        )
         return display.display_feed(uow(write=False), site_id=site_id, now=now())

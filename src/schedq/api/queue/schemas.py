@@ -15,17 +15,25 @@ ZONE = "timezone"
 
 
 class WalkInPostSchema(Schema):
-    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+    service = fields.String(
+        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
+    )
 
 
 class RemotePostSchema(Schema):
-    service = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"})
+    service = fields.String(
+        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
+    )
     contact = fields.Nested(ContactSchema, required=True)
-    expected_arrival_at = fields.AwareDateTime(required=True, metadata={"description": "when you expect to arrive, with its offset"})
+    expected_arrival_at = fields.AwareDateTime(
+        required=True, metadata={"description": "when you expect to arrive, with its offset"}
+    )
 
 
 class CheckInPostSchema(Schema):
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "K7MQ-4XT9"})
+    reference = fields.String(
+        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "K7MQ-4XT9"}
+    )
 
 
 class TicketSchema(Schema):
@@ -40,7 +48,10 @@ class TicketSchema(Schema):
     status = fields.String()
     present = fields.Boolean()
     priority = fields.Boolean()
-    position = fields.Integer(allow_none=True, metadata={"description": "place in line by the call policy (1 = next); null unless waiting"})
+    position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "place in line by the call policy (1 = next); null unless waiting"},
+    )
     ahead = fields.Integer(allow_none=True)
     station = fields.String(allow_none=True, metadata={"description": "where to go, once called"})
     joined_at = LocalDateTime(zone_from=ZONE)
@@ -50,11 +61,19 @@ class TicketSchema(Schema):
     ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     end_reason = fields.String(allow_none=True)
     estimate = fields.Nested(EstimateSchema, allow_none=True)
-    site_status = fields.Nested(SiteStatusSchema, allow_none=True, metadata={"description": "the site's status now (open, midday break, opens at…)"})
+    site_status = fields.Nested(
+        SiteStatusSchema,
+        allow_none=True,
+        metadata={"description": "the site's status now (open, midday break, opens at…)"},
+    )
 
 
 class TicketCreatedSchema(TicketSchema):
-    token = fields.String(metadata={"description": "the patient's secret for this ticket, shown once: X-Patient-Token or ?token="})
+    token = fields.String(
+        metadata={
+            "description": "the patient's secret for this ticket, shown once: X-Patient-Token or ?token="
+        }
+    )
 
 
 class StaffTicketSchema(TicketSchema):
@@ -86,7 +105,11 @@ class QueueSchema(Schema):
     waiting = fields.Integer()
     tickets = fields.List(fields.Nested(StaffTicketSchema))
     stations = fields.List(fields.Nested(StationStateSchema))
-    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now"})
+    estimate = fields.Nested(
+        HeadlineEstimateSchema,
+        allow_none=True,
+        metadata={"description": "wait range for a walk-in joining now"},
+    )
 
 
 class CallTicketPostSchema(Schema):
@@ -149,14 +172,28 @@ class DisplaySchema(Schema):
     site_id = fields.Integer()
     site_name = fields.String()
     timezone = fields.String()
-    now_called = fields.List(fields.Nested(CalledSchema), metadata={"description": "tickets called and the station to go to, newest first"})
+    now_called = fields.List(
+        fields.Nested(CalledSchema),
+        metadata={"description": "tickets called and the station to go to, newest first"},
+    )
     in_service = fields.List(fields.Nested(CalledSchema))
     recent_calls = fields.List(fields.Nested(RecentCallSchema))
-    waiting = fields.Integer(metadata={"description": "tickets waiting, including remote patients on their way"})
+    waiting = fields.Integer(
+        metadata={"description": "tickets waiting, including remote patients on their way"}
+    )
     waiting_here = fields.Integer()
     stations_open = fields.List(fields.String())
-    status = fields.Nested(SiteStatusSchema, metadata={"description": "the site's status; its message is what people not in line read"})
-    estimate = fields.Nested(HeadlineEstimateSchema, allow_none=True, metadata={"description": "wait range for a walk-in joining now (the status message when walk-ins cannot join)"})
+    status = fields.Nested(
+        SiteStatusSchema,
+        metadata={"description": "the site's status; its message is what people not in line read"},
+    )
+    estimate = fields.Nested(
+        HeadlineEstimateSchema,
+        allow_none=True,
+        metadata={
+            "description": "wait range for a walk-in joining now (the status message when walk-ins cannot join)"
+        },
+    )
 
 
 class FeedbackPostSchema(Schema):

@@ -4,7 +4,9 @@ from marshmallow import Schema, fields, validate
 
 from schedq.api.fields import WallTime, text
 
-WEEKDAY = fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"})
+WEEKDAY = fields.Integer(
+    required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
+)
 
 
 class SiteSettingsSchema(Schema):
@@ -12,17 +14,33 @@ class SiteSettingsSchema(Schema):
     address = text(300)
     timezone = text(64, metadata={"example": "America/Chicago"})
     grace_minutes = fields.Integer(validate=validate.Range(0, 120))
-    walk_in_cutoff_minutes = fields.Integer(validate=validate.Range(0, 240), metadata={"description": "walk-ins stop joining this many minutes before closing"})
+    walk_in_cutoff_minutes = fields.Integer(
+        validate=validate.Range(0, 240),
+        metadata={"description": "walk-ins stop joining this many minutes before closing"},
+    )
     sla_minutes = fields.Integer(validate=validate.Range(1, 240))
     sla_percent = fields.Integer(validate=validate.Range(1, 100))
     booking_horizon_days = fields.Integer(validate=validate.Range(1, 365))
     min_lead_minutes = fields.Integer(validate=validate.Range(0, 7 * 24 * 60))
-    no_show_after_minutes = fields.Integer(validate=validate.Range(1, 120), metadata={"description": "a called patient who has not started after this long is marked no-show"})
-    walk_ins_during_closure = fields.Boolean(metadata={"description": "walk-ins may join during a midday closure, their wait counted from reopening (default false: refused until it ends)"})
+    no_show_after_minutes = fields.Integer(
+        validate=validate.Range(1, 120),
+        metadata={"description": "a called patient who has not started after this long is marked no-show"},
+    )
+    walk_ins_during_closure = fields.Boolean(
+        metadata={
+            "description": "walk-ins may join during a midday closure, their wait counted from reopening (default false: refused until it ends)"
+        }
+    )
 
 
 class SitePostSchema(SiteSettingsSchema):
-    slug = fields.String(required=True, validate=[validate.Length(min=2, max=64), validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="lower-case letters, digits and dashes")])
+    slug = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=2, max=64),
+            validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="lower-case letters, digits and dashes"),
+        ],
+    )
     name = text(120, required=True)
     timezone = text(64, required=True, metadata={"example": "America/Chicago"})
 
@@ -50,8 +68,16 @@ class CapacityBlockSchema(Schema):
     weekday = WEEKDAY
     starts = WallTime(required=True)
     ends = WallTime(required=True)
-    stations = fields.Integer(required=True, validate=validate.Range(min=1, max=200), metadata={"description": "planned open stations"})
-    seats_per_slot = fields.Integer(required=True, validate=validate.Range(min=0, max=200), metadata={"description": "appointment seats in each slot (0: walk-ins only)"})
+    stations = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=200),
+        metadata={"description": "planned open stations"},
+    )
+    seats_per_slot = fields.Integer(
+        required=True,
+        validate=validate.Range(min=0, max=200),
+        metadata={"description": "appointment seats in each slot (0: walk-ins only)"},
+    )
 
 
 class CapacityPlanSchema(Schema):
@@ -66,12 +92,19 @@ class CapacityPlanViewSchema(Schema):
 
 class StationPostSchema(Schema):
     name = text(60, required=True)
-    services = fields.List(fields.String(validate=validate.Length(max=16)), required=True, validate=validate.Length(min=1, max=50), metadata={"description": "service codes this station can do"})
+    services = fields.List(
+        fields.String(validate=validate.Length(max=16)),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "service codes this station can do"},
+    )
 
 
 class StationPatchSchema(Schema):
     name = text(60)
-    services = fields.List(fields.String(validate=validate.Length(max=16)), validate=validate.Length(min=1, max=50))
+    services = fields.List(
+        fields.String(validate=validate.Length(max=16)), validate=validate.Length(min=1, max=50)
+    )
 
 
 class ServiceCodeSchema(Schema):
