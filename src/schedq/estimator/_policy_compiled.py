@@ -79,28 +79,6 @@ def _pop(keys, cols, base, size):
 
 
 @njit(cache=True)
-def _station_moved_later(heap, free):
-    """The top station's free time grew: sift it down the (free time, station) heap."""
-    size = heap.shape[0]
-    station = heap[0]
-    at = free[station]
-    pos = 0
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        right = child + 1
-        if right < size and _before(free[heap[right]], heap[right], free[heap[child]], heap[child]):
-            child = right
-        if _before(free[heap[child]], heap[child], at, station):
-            heap[pos] = heap[child]
-            pos = child
-        else:
-            break
-    heap[pos] = station
-
-
-@njit(cache=True)
 def play(
     arrival,
     key_before,
@@ -133,20 +111,33 @@ def play(
     n_due = due_order.shape[0]
     inf = np.inf
 
+    # Work arrays, allocated once for all replications.
     called = np.zeros(n, dtype=np.bool_)
     arrived = np.zeros(n, dtype=np.bool_)
     is_due = np.zeros(n, dtype=np.bool_)
     free = np.empty(s_count)
     period = np.zeros(s_count, dtype=np.int64)
     static_next = np.empty(n_classes, dtype=np.int64)
-    by_arrival = np.empty(n_dynamic, dtype=np.int64)  # dynamic tickets by class, then arrival
+    coming_cols = np.empty(n_dynamic, dtype=np.int64)  # per class: tickets still to arrive, by arrival
+    coming_at = np.empty(n_dynamic)
     arrival_next = np.empty(n_classes, dtype=np.int64)
+    arrival_end = np.empty(n_classes, dtype=np.int64)
     heap_keys = np.empty(2 * n_dynamic)  # each dynamic ticket is pushed at most twice
     heap_cols = np.empty(2 * n_dynamic, dtype=np.int64)
     heap_size = np.zeros(n_classes, dtype=np.int64)
     ghost_waiting = np.empty(n_ghosts, dtype=np.bool_)
+    serves = np.empty((s_count, n_classes), dtype=np.int64)  # per station: the classes it serves
+    serves_count = np.zeros(s_count, dtype=np.int64)
+    for s in range(s_count):
+        for c in range(n_classes):
+            if class_can_serve[s, c]:
+                serves[s, serves_count[s]] = c
+                serves_count[s] += 1
 
     for r in range(replications):
+        arr = arrival[r]
+        kb = key_before[r]
+        kd = key_due[r]
         called[:] = False
         arrived[:] = False
         is_due[:] = False
@@ -154,28 +145,57 @@ def play(
         heap_size[:] = 0
         ghost_waiting[:] = True
         ghosts_left = n_ghosts
+        first_act = inf
+        for s in range(s_count):
+            free[s] = station_free_at[r, s]
+            first_act = min(first_act, free[s])
+        # Dynamic tickets in the building when the first station acts enter their class's heap
+        # now; the others still to come are sorted by arrival (inf: never, left out).
         for c in range(n_classes):
             static_next[c] = static_offsets[c]
             lo, hi = dynamic_offsets[c], dynamic_offsets[c + 1]
+            base = 2 * lo
+            m = lo
+            for i in range(lo, hi):
+                j = dynamic_cols[i]
+                if arr[j] <= first_act:
+                    arrived[j] = True
+                    heap_size[c] = _push(heap_keys, heap_cols, base, heap_size[c], kb[j], j)
+                elif arr[j] < inf:
+                    coming_cols[m] = j
+                    coming_at[m] = arr[j]
+                    m += 1
+            if m - lo > 32:
+                order = np.argsort(coming_at[lo:m])
+                coming_cols[lo:m] = coming_cols[lo:m][order]
+                coming_at[lo:m] = coming_at[lo:m][order]
+            else:  # a few: insertion sort, no allocation
+                for i in range(lo + 1, m):
+                    at, j = coming_at[i], coming_cols[i]
+                    p = i
+                    while p > lo and coming_at[p - 1] > at:
+                        coming_at[p] = coming_at[p - 1]
+                        coming_cols[p] = coming_cols[p - 1]
+                        p -= 1
+                    coming_at[p] = at
+                    coming_cols[p] = j
             arrival_next[c] = lo
-            if hi > lo:
-                members = dynamic_cols[lo:hi]
-                times = np.empty(hi - lo)
-                for i in range(hi - lo):
-                    times[i] = arrival[r, members[i]]
-                by_arrival[lo:hi] = members[np.argsort(times)]
+            arrival_end[c] = m
         reported_left = 0
         for j in range(n):
-            if reported[j] and arrival[r, j] < inf:
+            if reported[j] and arr[j] < inf:
                 reported_left += 1
-        for s in range(s_count):
-            free[s] = station_free_at[r, s]
-        stations = np.argsort(free, kind="mergesort")  # a sorted array is a heap; ties by index
         due_next = 0
 
         while True:
-            s = stations[0]
-            t = free[s]
+            # The station free first acts (lowest index on a tie): a scan of a few tens of
+            # stations beats a heap, whose branches the processor cannot predict.
+            s = 0
+            t = free[0]
+            for q in range(1, s_count):
+                if free[q] < t:
+                    t = free[q]
+                    s = q
             if not t < inf or (reported_left == 0 and ghosts_left == 0):
                 break
             # Open periods: a station outside one goes off until its next start.
@@ -186,7 +206,6 @@ def play(
             next_start = open_starts[r, s, k] if k < k_count else inf
             if not next_start <= t:
                 free[s] = next_start
-                _station_moved_later(stations, free)
                 continue
             # Appointments falling due switch key: re-enter them with the due key.
             while due_next < n_due and due_at[due_order[due_next]] <= t:
@@ -194,27 +213,24 @@ def play(
                 is_due[j] = True
                 if arrived[j] and not called[j]:
                     c = class_of[j]
-                    heap_size[c] = _push(
-                        heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], key_due[r, j], j
-                    )
+                    heap_size[c] = _push(heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], kd[j], j)
                 due_next += 1
             # The best eligible ticket among the classes this station serves.
             best_key, best_col, best_class, best_is_static = inf, n, -1, False
             next_arrival = inf
-            for c in range(n_classes):
-                if not class_can_serve[s, c]:
-                    continue
+            for ci in range(serves_count[s]):
+                c = serves[s, ci]
                 base = 2 * dynamic_offsets[c]
-                p, end = arrival_next[c], dynamic_offsets[c + 1]
-                while p < end and arrival[r, by_arrival[p]] <= t:
-                    j = by_arrival[p]
+                p, end = arrival_next[c], arrival_end[c]
+                while p < end and coming_at[p] <= t:
+                    j = coming_cols[p]
                     arrived[j] = True
-                    key = key_due[r, j] if is_due[j] else key_before[r, j]
+                    key = kd[j] if is_due[j] else kb[j]
                     heap_size[c] = _push(heap_keys, heap_cols, base, heap_size[c], key, j)
                     p += 1
                 arrival_next[c] = p
-                if p < end and arrival[r, by_arrival[p]] < next_arrival:
-                    next_arrival = arrival[r, by_arrival[p]]
+                if p < end and coming_at[p] < next_arrival:
+                    next_arrival = coming_at[p]
                 head = static_next[c]
                 if head < static_offsets[c + 1] and _before(
                     static_key[head], static_order[head], best_key, best_col
@@ -227,7 +243,7 @@ def play(
                     )
                 while heap_size[c] > 0:  # drop entries of called tickets and superseded keys
                     j = heap_cols[base]
-                    current = key_due[r, j] if is_due[j] else key_before[r, j]
+                    current = kd[j] if is_due[j] else kb[j]
                     if called[j] or heap_keys[base] != current:
                         heap_size[c] = _pop(heap_keys, heap_cols, base, heap_size[c])
                     else:
@@ -258,4 +274,3 @@ def play(
                 free[s] = t + service_minutes[r, best_col]
             else:
                 free[s] = next_arrival  # idle until the next ticket it could serve arrives
-            _station_moved_later(stations, free)

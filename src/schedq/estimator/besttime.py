@@ -43,6 +43,7 @@ from .montecarlo import (
     remaining_service,
     station_plan,
 )
+from .quantiles import column_quantiles
 from .snapshot import SiteSnapshot, StaffingBlock
 
 _INF = math.inf
@@ -693,9 +694,7 @@ def _run(
 
 def _quantiles(minutes: np.ndarray, q: Sequence[float]) -> np.ndarray:
     """Quantiles per column; "never called" (inf) stands in as a huge value, then reads inf."""
-    out = np.quantile(np.where(np.isfinite(minutes), minutes, 1e15), q, axis=0)
-    out[out >= 1e14] = _INF
-    return out
+    return column_quantiles(minutes, q)
 
 
 def _summarise(wait: np.ndarray) -> tuple[np.ndarray, ...]:

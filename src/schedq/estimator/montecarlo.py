@@ -31,6 +31,7 @@ from schedq.domain.policy import QueueEntry, rank
 from ._normal import norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
 from .policy_kernel import PolicyInputs, run_policy
+from .quantiles import column_quantiles
 from .result import SiteEstimate, WaitEstimate
 from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
 
@@ -710,12 +711,9 @@ def _summarise(
     """One estimate per column of `minutes` (replications x patients)."""
     if minutes.shape[1] == 0:
         return []
-    finite = np.isfinite(minutes)
     # Quantiles of columns holding "never called" (inf): inf stands in as a huge finite value.
-    capped = np.where(finite, minutes, 1e15)
-    quantiles = np.quantile(capped, [0.1, 0.5, 0.9], axis=0)
-    quantiles[quantiles >= 1e14] = _INF
-    means = np.where(finite.all(axis=0), capped.mean(axis=0), _INF)
+    quantiles = column_quantiles(minutes, [0.1, 0.5, 0.9])
+    means = np.where(np.isfinite(minutes).all(axis=0), minutes.mean(axis=0), _INF)
     out = []
     for i in range(minutes.shape[1]):
         p10, p50, p90 = (float(x) for x in quantiles[:, i])
