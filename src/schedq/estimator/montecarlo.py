@@ -28,7 +28,7 @@ import numpy as np
 
 from schedq.domain.policy import QueueEntry, rank
 
-from ._normal import norm_sf, normal_above
+from ._normal import norm_ppf, norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
 from .policy_kernel import PolicyInputs, run_policy
 from .quantiles import column_quantiles
@@ -293,7 +293,15 @@ def _build_queue(
     replications: int,
     waiting: Sequence[WaitingTicket],
     rngs: Sequence[np.random.Generator],
+    future: _FutureWalkIns | None = None,
 ) -> _Queue:
+    """The queue's columns: waiting tickets, upcoming appointments, then `future` walk-ins if given.
+
+    Arrays are allocated once at their full width and filled by column
+    groups; draws are taken in the same order and amounts as one call per
+    ticket would take them (a generator's `random((k, r))` is k successive
+    `random(r)`), so the numbers do not depend on the batching.
+    """
     now = snapshot.now
     upcoming = sorted(snapshot.upcoming_appointments, key=lambda a: (a.appointment_at, str(a.appointment_id)))
     next_id = max([t.ticket_id for t in waiting] + [0]) + 1
@@ -334,27 +342,33 @@ def _build_queue(
     ghost_ord = ordinal[ghost_rank]
 
     n_wait, n = len(waiting), len(waiting) + len(upcoming)
+    width = n + (future.arrival.shape[1] if future is not None else 0)
     waiting_service_rng, upcoming_service_rng, waiting_arrival_rng, upcoming_arrival_rng = rngs
     r = replications
-    key_before = np.empty((r, n))
-    key_before[:] = np.array([ordinal[k] for k in before]) if n else 0.0
-    key_due = np.array([ordinal[k] for k in due], dtype=float)
-    due_at_arr = np.array(due_at, dtype=float)
-    arrival = np.zeros((r, n))
+    services = [t.service_code for t in waiting] + [a.service_code for a in upcoming]
+    key_before = np.empty((r, width))
+    key_before[:, :n] = np.array([ordinal[k] for k in before]) if n else 0.0
+    key_due = np.empty((r, width))
+    key_due[:, :n] = np.array([ordinal[k] for k in due]) if n else 0.0
+    due_at_arr = np.full(width, _INF)
+    due_at_arr[:n] = due_at
+    arrival = np.zeros((r, width))
 
-    for j, t in enumerate(waiting):
-        if t.present:
-            continue
-        expected = (
-            _minutes(t.expected_arrival_at, now)
-            if t.expected_arrival_at is not None
-            else DEFAULT_TRAVEL_MINUTES
+    absent = [j for j, t in enumerate(waiting) if not t.present]
+    if absent:
+        expected = np.array(
+            [
+                _minutes(waiting[j].expected_arrival_at, now)
+                if waiting[j].expected_arrival_at is not None
+                else DEFAULT_TRAVEL_MINUTES
+                for j in absent
+            ]
         )
-        sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
-        arrival[:, j] = _arrival_after_now(expected, sd, waiting_arrival_rng.random(r))
+        sd = np.maximum(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * np.maximum(expected, 0.0))
+        u = waiting_arrival_rng.random((len(absent), r))
+        arrival[:, absent] = _normal_above_rows(expected, sd, np.zeros(len(absent)), u).T
 
     late = model.lateness
-    key_due_rn = np.broadcast_to(key_due, (r, n)).copy()
     for i, a in enumerate(upcoming):
         j = n_wait + i
         appt = _minutes(a.appointment_at, now)
@@ -370,22 +384,61 @@ def _build_queue(
         # check-in time: after everyone in line now and any newcomer, in arrival order.
         is_late = (offset > snapshot.grace_minutes) & np.isfinite(arrival[:, j])
         x = arrival[is_late, j]
-        key_before[is_late, j] = key_due_rn[is_late, j] = behind_line_key(ghost_ord, x)
+        key_before[is_late, j] = key_due[is_late, j] = behind_line_key(ghost_ord, x)
 
-    service_minutes = np.empty((n, r))
-    for j, code in enumerate([t.service_code for t in waiting] + [a.service_code for a in upcoming]):
-        service_minutes[j] = model.service_model(code).sample(
-            waiting_service_rng if j < n_wait else upcoming_service_rng, r
-        )
+    service_minutes = np.empty((width, r))
+    service_minutes[:n_wait] = _service_draws(model, services[:n_wait], waiting_service_rng, r)
+    service_minutes[n_wait:n] = _service_draws(model, services[n_wait:], upcoming_service_rng, r)
+    if future is not None:
+        # Walk-ins still to come: walk-in tier at their joining, behind the newcomer.
+        x = future.arrival
+        finite = np.isfinite(x)
+        key = np.where(finite, behind_line_key(ghost_ord, np.where(finite, x, 0.0)), _INF)
+        arrival[:, n:] = x
+        key_before[:, n:] = key
+        key_due[:, n:] = key
+        service_minutes[n:] = future.service_minutes.T
+        services = services + future.service
     return _Queue(
-        service=[t.service_code for t in waiting] + [a.service_code for a in upcoming],
+        service=services,
         arrival=arrival,
         key_before=key_before,
-        key_due=key_due_rn,
+        key_due=key_due,
         due_at=due_at_arr,
         service_minutes=np.ascontiguousarray(service_minutes.T),
         ghost_key=ghost_ord,
     )
+
+
+def _normal_above_rows(mean: np.ndarray, sd: np.ndarray, lower: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """`normal_above` for several (mean, sd, lower), one per row of `u`: the same numbers, at once."""
+    tail = np.array([norm_sf((b - m) / s) if math.isfinite(b) else 1.0 for m, s, b in zip(mean, sd, lower)])
+    v = np.clip((1.0 - u) * tail[:, None], 1e-300, 1.0 - 2.0**-53)
+    return np.maximum(mean[:, None] - sd[:, None] * norm_ppf(v), lower[:, None])
+
+
+def _service_draws(
+    model: FittedModel, services: Sequence[str], rng: np.random.Generator, r: int
+) -> np.ndarray:
+    """(len(services), r) fresh service minutes, the numbers `ServiceTimeModel.sample` gives one
+    service after another: consecutive lognormal services share one normal draw, as do exponential ones."""
+    out = np.empty((len(services), r))
+    models = [model.service_model(code) for code in services]
+    start = 0
+    while start < len(models):
+        kind = models[start].kind
+        end = start
+        while end < len(models) and models[end].kind == kind:
+            end += 1
+        if kind == "exponential":
+            scale = np.array([math.exp(m.mu) for m in models[start:end]])
+            out[start:end] = scale[:, None] * rng.standard_exponential((end - start, r))
+        else:
+            mu = np.array([m.mu for m in models[start:end]])
+            sigma = np.array([m.sigma for m in models[start:end]])
+            out[start:end] = np.exp(mu[:, None] + sigma[:, None] * rng.standard_normal((end - start, r)))
+        start = end
+    return out
 
 
 def can_be_passed(ticket: WaitingTicket, now: datetime) -> bool:
@@ -473,23 +526,6 @@ def _future_walk_ins(
     )
 
 
-def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
-    """The queue with the future walk-ins appended: walk-in tier at their joining, behind the newcomer."""
-    x = future.arrival
-    finite = np.isfinite(x)
-    x_or_0 = np.where(finite, x, 0.0)
-    key = np.where(finite, behind_line_key(q.ghost_key, x_or_0), _INF)
-    return _Queue(
-        service=q.service + future.service,
-        arrival=np.hstack([q.arrival, x]),
-        key_before=np.hstack([q.key_before, key]),
-        key_due=np.hstack([q.key_due, key]),
-        due_at=np.concatenate([q.due_at, np.full(x.shape[1], _INF)]),
-        service_minutes=np.ascontiguousarray(np.hstack([q.service_minutes, future.service_minutes])),
-        ghost_key=q.ghost_key,
-    )
-
-
 def _station_free_at(
     plan: StationPlan,
     snapshot: SiteSnapshot,
@@ -499,11 +535,25 @@ def _station_free_at(
 ) -> np.ndarray:
     """When each station slot is first free (replications x slots): busy ones finish their patient first."""
     free = np.zeros((replications, len(plan.skills)))
+    # Drawn for every station so the streams stay aligned (one call: the same numbers).
+    u = station_rng.random((len(plan.current), replications))
+    together = []  # lognormal ones, all at once
     for j, station in enumerate(plan.current):
-        u = station_rng.random(replications)  # drawn for every station so the streams stay aligned
         if station.busy_with is not None:
             elapsed = max(_minutes(snapshot.now, station.busy_with.started_at), 0.0)
-            free[:, j] = remaining_service(model.service_model(station.busy_with.service_code), elapsed, u)
+            service = model.service_model(station.busy_with.service_code)
+            if service.kind == "lognormal" and service.sigma > 0.0:
+                together.append((j, service, elapsed))
+            else:
+                free[:, j] = remaining_service(service, elapsed, u[j])
+    if together:
+        slots = [j for j, _, _ in together]
+        elapsed = np.array([e for _, _, e in together])
+        lower = np.array([math.log(e) if e > 0.0 else -_INF for e in elapsed])
+        mu = np.array([m.mu for _, m, _ in together])
+        sigma = np.array([m.sigma for _, m, _ in together])
+        log_total = _normal_above_rows(mu, sigma, lower, u[slots])
+        free[:, slots] = np.maximum(np.exp(log_total) - elapsed[:, None], 0.0).T
     return free
 
 
@@ -610,10 +660,11 @@ def closure_overruns(
 
 
 def _can_serve(station_skills: Sequence[frozenset[str]], services: Sequence[str]) -> np.ndarray:
-    """(stations, services) bool: which station can do which service."""
-    return np.array([[code in skills for code in services] for skills in station_skills], dtype=bool).reshape(
-        len(station_skills), len(services)
-    )
+    """(stations, services) bool: which station can do which service (a column per ticket, so per code first)."""
+    codes = sorted(set(services))
+    column = {code: i for i, code in enumerate(codes)}
+    by_code = np.array([[code in skills for code in codes] for skills in station_skills], dtype=bool)
+    return by_code.reshape(len(station_skills), len(codes))[:, [column[c] for c in services]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,10 +697,11 @@ def simulation_setup(
     if not plan.skills:
         return SimulationSetup(None, plan, waiting, list(newcomer_services))
     *queue_rngs, station_rng, future_rng, overrun_rng, opening_rng = _rng_streams(seed)
-    queue = _build_queue(snapshot, model, replications, waiting, queue_rngs)
+    future = None
     if any(can_be_passed(t, snapshot.now) for t in waiting):
         # Only then can a walk-in joining later change anyone's call time.
-        queue = _with_future_walk_ins(queue, _future_walk_ins(snapshot, model, replications, future_rng))
+        future = _future_walk_ins(snapshot, model, replications, future_rng)
+    queue = _build_queue(snapshot, model, replications, waiting, queue_rngs, future)
     free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
     open_starts, open_ends = _open_periods(
         plan,

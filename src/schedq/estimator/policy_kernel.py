@@ -211,8 +211,12 @@ def _tiny_inputs() -> PolicyInputs:
 
 
 def warm_up() -> None:
-    """Compile the kernel (or load it from the cache) now rather than on the first estimate."""
+    """Compile the kernels (or load them from the cache) now rather than on the first estimate:
+    the call policy and the best-times loop."""
+    from . import besttime  # imported here: besttime imports this module through montecarlo
+
     run_policy(_tiny_inputs())
+    besttime.warm_up()
 
 
 def warm_up_in_background() -> threading.Thread:
