@@ -93,9 +93,13 @@ def play(
     static_order,
     static_key,
     static_offsets,
+    leaves_at,
+    due_order,
+    due_key,
+    due_offsets,
     dynamic_cols,
     dynamic_offsets,
-    due_order,
+    dynamic_due_order,
     ghost_can_serve,
     ghost_key,
     reported,
@@ -108,7 +112,7 @@ def play(
     n_classes = class_can_serve.shape[1]
     n_ghosts = ghost_can_serve.shape[1]
     n_dynamic = dynamic_cols.shape[0]
-    n_due = due_order.shape[0]
+    n_due = dynamic_due_order.shape[0]
     inf = np.inf
 
     # Work arrays, allocated once for all replications.
@@ -118,6 +122,10 @@ def play(
     free = np.empty(s_count)
     period = np.zeros(s_count, dtype=np.int64)
     static_next = np.empty(n_classes, dtype=np.int64)
+    due_next = np.empty(
+        n_classes, dtype=np.int64
+    )  # first switching ticket not called, in its class's due order
+    due_front = np.empty(n_classes, dtype=np.int64)  # first not yet due
     coming_cols = np.empty(n_dynamic, dtype=np.int64)  # per class: tickets still to arrive, by arrival
     coming_at = np.empty(n_dynamic)
     arrival_next = np.empty(n_classes, dtype=np.int64)
@@ -153,6 +161,8 @@ def play(
         # now; the others still to come are sorted by arrival (inf: never, left out).
         for c in range(n_classes):
             static_next[c] = static_offsets[c]
+            due_next[c] = due_offsets[c]
+            due_front[c] = due_offsets[c]
             lo, hi = dynamic_offsets[c], dynamic_offsets[c + 1]
             base = 2 * lo
             m = lo
@@ -185,7 +195,7 @@ def play(
         for j in range(n):
             if reported[j] and arr[j] < inf:
                 reported_left += 1
-        due_next = 0
+        dynamic_due_next = 0
 
         while True:
             # The station free first acts (lowest index on a tie): a scan of a few tens of
@@ -208,13 +218,13 @@ def play(
                 free[s] = next_start
                 continue
             # Appointments falling due switch key: re-enter them with the due key.
-            while due_next < n_due and due_at[due_order[due_next]] <= t:
-                j = due_order[due_next]
+            while dynamic_due_next < n_due and due_at[dynamic_due_order[dynamic_due_next]] <= t:
+                j = dynamic_due_order[dynamic_due_next]
                 is_due[j] = True
                 if arrived[j] and not called[j]:
                     c = class_of[j]
                     heap_size[c] = _push(heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], kd[j], j)
-                due_next += 1
+                dynamic_due_next += 1
             # The best eligible ticket among the classes this station serves.
             best_key, best_col, best_class, best_is_static = inf, n, -1, False
             next_arrival = inf
@@ -231,16 +241,29 @@ def play(
                 arrival_next[c] = p
                 if p < end and coming_at[p] < next_arrival:
                     next_arrival = coming_at[p]
-                head = static_next[c]
-                if head < static_offsets[c + 1] and _before(
-                    static_key[head], static_order[head], best_key, best_col
-                ):
+                # Static order: skip tickets called or fallen due (neither ever comes back).
+                head, end = static_next[c], static_offsets[c + 1]
+                while head < end and (called[static_order[head]] or leaves_at[static_order[head]] <= t):
+                    head += 1
+                static_next[c] = head
+                if head < end and _before(static_key[head], static_order[head], best_key, best_col):
                     best_key, best_col, best_class, best_is_static = (
                         static_key[head],
                         static_order[head],
                         c,
                         True,
                     )
+                # Due order: switching tickets fall due in it in key order, so those due are a prefix.
+                front, end = due_front[c], due_offsets[c + 1]
+                while front < end and due_at[due_order[front]] <= t:
+                    front += 1
+                due_front[c] = front
+                head = due_next[c]
+                while head < front and called[due_order[head]]:
+                    head += 1
+                due_next[c] = head
+                if head < front and _before(due_key[head], due_order[head], best_key, best_col):
+                    best_key, best_col, best_class, best_is_static = due_key[head], due_order[head], c, True
                 while heap_size[c] > 0:  # drop entries of called tickets and superseded keys
                     j = heap_cols[base]
                     current = kd[j] if is_due[j] else kb[j]
@@ -264,9 +287,7 @@ def play(
             if best_key < inf:
                 calls[r, best_col] = t
                 called[best_col] = True
-                if best_is_static:
-                    static_next[best_class] += 1
-                else:
+                if not best_is_static:  # a static or switching ticket is skipped when next looked at
                     base = 2 * dynamic_offsets[best_class]
                     heap_size[best_class] = _pop(heap_keys, heap_cols, base, heap_size[best_class])
                 if reported[best_col]:
@@ -274,6 +295,23 @@ def play(
                 free[s] = t + service_minutes[r, best_col]
             else:
                 free[s] = next_arrival  # idle until the next ticket it could serve arrives
+
+
+@njit(cache=True)
+def same_in_every_replication(arrival, key_before, key_due, due_at, first_act):
+    """(N,) bool: the ticket is in the building by `first_act` with the same keys in every replication
+    (the key once due only matters when it falls due)."""
+    replications, n = arrival.shape
+    out = np.ones(n, dtype=np.bool_)
+    for r in range(replications):
+        for j in range(n):
+            if out[j] and (
+                not arrival[r, j] <= first_act
+                or key_before[r, j] != key_before[0, j]
+                or (due_at[j] < np.inf and key_due[r, j] != key_due[0, j])
+            ):
+                out[j] = False
+    return out
 
 
 @njit(cache=True)

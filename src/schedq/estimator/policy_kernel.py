@@ -92,56 +92,97 @@ class PolicyCalls:
 
 @dataclass(frozen=True, slots=True)
 class _SkillClasses:
-    """Tickets grouped by which stations can serve them, and split into static and dynamic."""
+    """Tickets grouped by which stations can serve them, and split into static, switching and dynamic."""
 
     class_of: np.ndarray  # (N,) class index of each ticket
     class_can_serve: np.ndarray  # (S, C) bool
-    static_order: np.ndarray  # static tickets by class, then key, then column
+    static_order: np.ndarray  # static and switching tickets by class, then key (before due), then column
     static_key: np.ndarray  # their keys
-    static_offsets: np.ndarray  # (C + 1,) class c's static tickets are static_order[off[c]:off[c+1]]
+    static_offsets: np.ndarray  # (C + 1,) class c's are static_order[off[c]:off[c+1]]
+    leaves_at: np.ndarray  # (N,) when a ticket leaves the static order (its due time if switching; else inf)
+    due_order: np.ndarray  # switching tickets by class, then key once due, then column
+    due_key: np.ndarray  # their keys once due
+    due_offsets: np.ndarray  # (C + 1,)
     dynamic_cols: np.ndarray  # dynamic tickets by class, then column
     dynamic_offsets: np.ndarray  # (C + 1,)
-    due_order: np.ndarray  # dynamic tickets whose key switches, by due time
+    dynamic_due_order: np.ndarray  # dynamic tickets whose key switches, by due time
 
 
 def _skill_classes(inputs: PolicyInputs) -> _SkillClasses:
+    from ._policy_compiled import same_in_every_replication
+
     n = inputs.arrival.shape[1]
     columns = np.arange(n)
-    if n:
+    s_count = inputs.can_serve.shape[0]
+    if n and s_count <= 62:  # each ticket's stations as the bits of one integer: unique integers are quick
+        bits = inputs.can_serve.T.astype(np.int64) @ (np.int64(1) << np.arange(s_count, dtype=np.int64))
+        _, first, class_of = np.unique(bits, return_index=True, return_inverse=True)
+        patterns = inputs.can_serve.T[first]
+    elif n:
         patterns, class_of = np.unique(inputs.can_serve.T, axis=0, return_inverse=True)
         class_of = class_of.reshape(n)
     else:
-        patterns, class_of = np.zeros((0, inputs.can_serve.shape[0]), dtype=bool), np.zeros(0, dtype=np.int64)
+        patterns, class_of = np.zeros((0, s_count), dtype=bool), np.zeros(0, dtype=np.int64)
     n_classes = patterns.shape[0]
-    # Static: in the building before any station acts, with a key that is the same in every
-    # replication and never switches. The rest is followed per replication.
+    # Fixed: in the building before any station acts, with keys that are the same in every
+    # replication. Static: fixed, and the key never switches. Switching: fixed, with a key that
+    # switches when due, in a class where falling due goes in the order of the keys once due (as
+    # appointments do): such a ticket is in the static order until due, then in its class's due
+    # order, both walked with a pointer. The rest is followed per replication (dynamic).
     first_act = inputs.station_free_at.min() if inputs.station_free_at.size else 0.0
-    there_from_start = (inputs.arrival <= first_act).all(axis=0)
-    same_key = (inputs.key_before == inputs.key_before[:1]).all(axis=0)
-    never_switches = ~np.isfinite(inputs.due_at) | (inputs.key_due == inputs.key_before).all(axis=0)
-    static = there_from_start & same_key & never_switches
-    static_cols = columns[static]
-    static_key = inputs.key_before[0, static_cols] if static_cols.size else np.zeros(0)
-    order = np.lexsort((static_cols, static_key, class_of[static_cols]))
-    static_order = static_cols[order]
-    dynamic_cols = columns[~static]
+    fixed = same_in_every_replication(
+        np.ascontiguousarray(inputs.arrival, dtype=np.float64),
+        np.ascontiguousarray(inputs.key_before, dtype=np.float64),
+        np.ascontiguousarray(inputs.key_due, dtype=np.float64),
+        np.ascontiguousarray(inputs.due_at, dtype=np.float64),
+        float(first_act),
+    )
+    key_before, key_due = inputs.key_before[0], inputs.key_due[0]
+    never_switches = ~np.isfinite(inputs.due_at) | (key_due == key_before)
+    static = fixed & never_switches
+    switching = fixed & ~never_switches
+    switching_cols = columns[switching]
+    due_sorted = switching_cols[
+        np.lexsort((switching_cols, key_due[switching_cols], class_of[switching_cols]))
+    ]
+    due_times = inputs.due_at[due_sorted]
+    same_class = class_of[due_sorted][1:] == class_of[due_sorted][:-1]
+    out_of_order = np.unique(class_of[due_sorted][1:][same_class & (due_times[1:] < due_times[:-1])])
+    if out_of_order.size:  # falling due out of key order in these classes: followed per replication
+        switching &= ~np.isin(class_of, out_of_order)
+        due_sorted = due_sorted[~np.isin(class_of[due_sorted], out_of_order)]
+    in_order = columns[static | switching]
+    order = np.lexsort((in_order, key_before[in_order], class_of[in_order]))
+    static_order = in_order[order]
+    leaves_at = np.where(switching, inputs.due_at, np.inf)
+    dynamic_cols = columns[~(static | switching)]
     dynamic_cols = dynamic_cols[np.argsort(class_of[dynamic_cols], kind="stable")]
-    switching = dynamic_cols[np.isfinite(inputs.due_at[dynamic_cols])]
-    due_order = switching[np.argsort(inputs.due_at[switching], kind="stable")]
+    dynamic_switching = dynamic_cols[np.isfinite(inputs.due_at[dynamic_cols])]
+    dynamic_due_order = dynamic_switching[np.argsort(inputs.due_at[dynamic_switching], kind="stable")]
 
     def offsets(cols: np.ndarray) -> np.ndarray:
         counts = np.bincount(class_of[cols], minlength=n_classes)
         return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
+    def ints(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.int64)
+
+    def floats(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
     return _SkillClasses(
-        class_of=np.ascontiguousarray(class_of, dtype=np.int64),
+        class_of=ints(class_of),
         class_can_serve=np.ascontiguousarray(patterns.T, dtype=np.bool_),
-        static_order=np.ascontiguousarray(static_order, dtype=np.int64),
-        static_key=np.ascontiguousarray(static_key[order], dtype=np.float64),
+        static_order=ints(static_order),
+        static_key=floats(key_before[static_order]),
         static_offsets=offsets(static_order),
-        dynamic_cols=np.ascontiguousarray(dynamic_cols, dtype=np.int64),
+        leaves_at=floats(leaves_at),
+        due_order=ints(due_sorted),
+        due_key=floats(key_due[due_sorted]),
+        due_offsets=offsets(due_sorted),
+        dynamic_cols=ints(dynamic_cols),
         dynamic_offsets=offsets(dynamic_cols),
-        due_order=np.ascontiguousarray(due_order, dtype=np.int64),
+        dynamic_due_order=ints(dynamic_due_order),
     )
 
 
@@ -177,9 +218,13 @@ def run_policy(inputs: PolicyInputs) -> PolicyCalls:
         classes.static_order,
         classes.static_key,
         classes.static_offsets,
+        classes.leaves_at,
+        classes.due_order,
+        classes.due_key,
+        classes.due_offsets,
         classes.dynamic_cols,
         classes.dynamic_offsets,
-        classes.due_order,
+        classes.dynamic_due_order,
         flags(inputs.ghost_can_serve),
         float(inputs.ghost_key),
         flags(inputs.reported),
