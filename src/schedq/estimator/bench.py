@@ -10,7 +10,8 @@ import numpy as np
 
 from .besttime import BookedAppointment, DayPlan, best_times
 from .model import FittedModel, prior_walk_in_profile
-from .montecarlo import estimate
+from .montecarlo import estimate, simulation_setup
+from .policy_kernel import run_policy
 from .snapshot import (
     InService,
     SiteSnapshot,
@@ -131,6 +132,49 @@ def best_times_cpu_seconds(stations: int = 8, repeats: int = 3) -> float:
     for seed in range(repeats):
         start = time.process_time()
         run(seed)
+        timings.append(time.process_time() - start)
+    return sorted(timings)[len(timings) // 2]
+
+
+def cpu_per_estimate(
+    stations: int, waiting: int, replications: int = 1000, repeats: int = 5
+) -> tuple[float, dict[str, float]]:
+    """Median CPU seconds (`time.process_time`) of a cold `estimate` on `busy_site(waiting, stations)`,
+    and the median CPU seconds of its parts: drawing the inputs, playing the policy, the rest
+    (percentiles and the result)."""
+    snapshot = busy_site(waiting, stations)
+    model = FittedModel.from_defaults(SERVICE_DEFAULTS)
+    services = sorted(SERVICE_DEFAULTS)
+    estimate(snapshot, model, replications=replications)  # warm up (compiling)
+    whole, inputs, policy = [], [], []
+    for seed in range(repeats):
+        start = time.process_time()
+        estimate(snapshot, model, replications=replications, seed=seed)
+        whole.append(time.process_time() - start)
+        start = time.process_time()
+        setup = simulation_setup(
+            snapshot, model, replications=replications, seed=seed, newcomer_services=services
+        )
+        inputs.append(time.process_time() - start)
+        start = time.process_time()
+        run_policy(setup.inputs)
+        policy.append(time.process_time() - start)
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    parts = {"inputs": median(inputs), "policy": median(policy)}
+    parts["percentiles"] = max(median(whole) - parts["inputs"] - parts["policy"], 0.0)
+    return median(whole), parts
+
+
+def cpu_reference_operation(repeats: int = 7) -> float:
+    """Median CPU seconds of a fixed numpy operation (sorting 10⁶ floats): the yardstick of a run."""
+    values = np.random.default_rng(0).random(1_000_000)
+    timings = []
+    for _ in range(repeats):
+        start = time.process_time()
+        np.sort(values)
         timings.append(time.process_time() - start)
     return sorted(timings)[len(timings) // 2]
 

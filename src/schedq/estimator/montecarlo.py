@@ -766,22 +766,19 @@ def _summarise(
     # Quantiles of columns holding "never called" (inf): inf stands in as a huge finite value.
     quantiles = column_quantiles(minutes, [0.1, 0.5, 0.9])
     means = np.where(np.isfinite(minutes).all(axis=0), minutes.mean(axis=0), _INF)
-    out = []
-    for i in range(minutes.shape[1]):
-        p10, p50, p90 = (float(x) for x in quantiles[:, i])
-        out.append(
-            WaitEstimate(
-                p10=p10,
-                p50=p50,
-                p90=p90,
-                mean=float(means[i]),
-                runs_past_close=closes_in is not None and p90 > closes_in,
-                no_station_can_serve=not can_serve[i],
-                thin_history=thin_history,
-                history_days=history_days,
-            )
+    return [
+        WaitEstimate(
+            p10=p10,
+            p50=p50,
+            p90=p90,
+            mean=mean,
+            runs_past_close=closes_in is not None and p90 > closes_in,
+            no_station_can_serve=not serves,
+            thin_history=thin_history,
+            history_days=history_days,
         )
-    return out
+        for (p10, p50, p90), mean, serves in zip(quantiles.T.tolist(), means.tolist(), can_serve)
+    ]
 
 
 def estimate(
@@ -811,8 +808,9 @@ def estimate(
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
     history = {"thin_history": model.thin_history, "history_days": model.history_days}
+    serves = {code: plan.can_ever_serve(code) for code in {t.service_code for t in waiting}}
     ticket_waits = _summarise(
-        call, closes_in=closes_in, can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history
+        call, closes_in=closes_in, can_serve=[serves[t.service_code] for t in waiting], **history
     )
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
