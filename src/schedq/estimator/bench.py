@@ -11,7 +11,6 @@ import numpy as np
 from .besttime import BookedAppointment, DayPlan, best_times
 from .model import FittedModel, prior_walk_in_profile
 from .montecarlo import estimate, simulation_setup
-from .policy_kernel import run_policy
 from .snapshot import (
     InService,
     SiteSnapshot,
@@ -137,35 +136,30 @@ def best_times_cpu_seconds(stations: int = 8, repeats: int = 3) -> float:
 
 
 def cpu_per_estimate(
-    stations: int, waiting: int, replications: int = 1000, repeats: int = 5
-) -> tuple[float, dict[str, float]]:
-    """Median CPU seconds (`time.process_time`) of a cold `estimate` on `busy_site(waiting, stations)`,
-    and the median CPU seconds of its parts: drawing the inputs, playing the policy, the rest
-    (percentiles and the result)."""
+    stations: int, waiting: int, replications: int = 1000, repeats: int = 5, *, stop_when_stable: bool = True
+) -> tuple[float, float, int]:
+    """On `busy_site(waiting, stations)`: median CPU seconds (`time.process_time`) of a cold `estimate`,
+    median CPU seconds of drawing its inputs (`simulation_setup`), and the replications it played."""
     snapshot = busy_site(waiting, stations)
     model = FittedModel.from_defaults(SERVICE_DEFAULTS)
     services = sorted(SERVICE_DEFAULTS)
     estimate(snapshot, model, replications=replications)  # warm up (compiling)
-    whole, inputs, policy = [], [], []
+    whole, inputs, played = [], [], []
     for seed in range(repeats):
         start = time.process_time()
-        estimate(snapshot, model, replications=replications, seed=seed)
-        whole.append(time.process_time() - start)
-        start = time.process_time()
-        setup = simulation_setup(
-            snapshot, model, replications=replications, seed=seed, newcomer_services=services
+        result = estimate(
+            snapshot, model, replications=replications, seed=seed, stop_when_stable=stop_when_stable
         )
-        inputs.append(time.process_time() - start)
+        whole.append(time.process_time() - start)
+        played.append(result.replications)
         start = time.process_time()
-        run_policy(setup.inputs)
-        policy.append(time.process_time() - start)
+        simulation_setup(snapshot, model, replications=replications, seed=seed, newcomer_services=services)
+        inputs.append(time.process_time() - start)
 
-    def median(values: list[float]) -> float:
+    def median(values: list) -> float:
         return sorted(values)[len(values) // 2]
 
-    parts = {"inputs": median(inputs), "policy": median(policy)}
-    parts["percentiles"] = max(median(whole) - parts["inputs"] - parts["policy"], 0.0)
-    return median(whole), parts
+    return median(whole), median(inputs), int(median(played))
 
 
 def cpu_reference_operation(repeats: int = 7) -> float:

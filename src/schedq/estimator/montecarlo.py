@@ -31,7 +31,7 @@ from schedq.domain.policy import QueueEntry, rank
 from ._normal import norm_ppf, norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
 from .policy_kernel import PolicyInputs, run_policy
-from .quantiles import column_quantiles
+from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
 from .result import SiteEstimate, WaitEstimate
 from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
 
@@ -752,6 +752,48 @@ def simulate_call_times(
     return calls.tickets[:, :n_wait], calls.ghosts, setup.plan, setup.waiting
 
 
+STABLE_FLOOR = 500
+STABLE_FLOOR_SHARE = 0.5
+"""The stopping rule plays at least max(500, half the replications asked for) (all, when 500 or fewer
+are asked for) ..."""
+STABLE_BLOCKS = 4
+"""... then the rest in blocks of a quarter of those asked for, checking after each."""
+
+
+def _play_until_stable(
+    inputs: PolicyInputs, n_wait: int, stop_when_stable: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Call times of the waiting tickets and the newcomers, replications played until stable.
+
+    The inputs are drawn for every replication asked for, so a run that
+    goes to the end gives exactly what one without the rule gives; after
+    the floor (`STABLE_FLOOR`, `STABLE_FLOOR_SHARE`) and after each block, the run stops when
+    `quantiles_stable` holds for every waiting ticket and newcomer. Also
+    returns the columns (tickets, then newcomers) sorted for the percentiles,
+    None when every replication was played without the rule. See
+    docs/estimator.md, "Speed".
+    """
+    r = inputs.arrival.shape[0]
+    floor = max(STABLE_FLOOR, int(r * STABLE_FLOOR_SHARE))
+    if not stop_when_stable or r <= floor:
+        calls = run_policy(inputs)
+        return calls.tickets[:, :n_wait], calls.ghosts, None
+    stops = [floor]
+    while stops[-1] < r:
+        stops.append(min(stops[-1] + r // STABLE_BLOCKS, r))
+    tickets, ghosts, ordered, done = [], [], None, 0
+    for stop in stops:
+        calls = run_policy(inputs.rows(done, stop))
+        tickets.append(calls.tickets[:, :n_wait])
+        ghosts.append(calls.ghosts)
+        block = np.hstack([tickets[-1], ghosts[-1]])
+        ordered = sorted_columns(block) if ordered is None else merge_sorted(ordered, block)
+        done = stop
+        if stop < r and quantiles_stable(ordered, [0.1, 0.5, 0.9]):
+            break
+    return np.vstack(tickets), np.vstack(ghosts), ordered
+
+
 def _summarise(
     minutes: np.ndarray,
     *,
@@ -759,12 +801,13 @@ def _summarise(
     can_serve: Sequence[bool],
     thin_history: bool = False,
     history_days: int | None = None,
+    ordered: np.ndarray | None = None,
 ) -> list[WaitEstimate]:
-    """One estimate per column of `minutes` (replications x patients)."""
+    """One estimate per column of `minutes` (replications x patients); `ordered`: its sorted columns, if at hand."""
     if minutes.shape[1] == 0:
         return []
     # Quantiles of columns holding "never called" (inf): inf stands in as a huge finite value.
-    quantiles = column_quantiles(minutes, [0.1, 0.5, 0.9])
+    quantiles = column_quantiles(minutes, [0.1, 0.5, 0.9], ordered=ordered)
     means = np.where(np.isfinite(minutes).all(axis=0), minutes.mean(axis=0), _INF)
     return [
         WaitEstimate(
@@ -788,6 +831,7 @@ def estimate(
     replications: int = 1000,
     seed: int | np.random.Generator = 0,
     newcomer_services: Iterable[str] | None = None,
+    stop_when_stable: bool = True,
 ) -> SiteEstimate:
     """Wait until called for every waiting ticket and for a present walk-in joining now.
 
@@ -796,6 +840,8 @@ def estimate(
     station that can do its service would reach it, last in the walk-in tier;
     they take no station, so they do not affect one another or the line.
     Same snapshot, model and integer seed give identical results.
+    `stop_when_stable`: play the replications in blocks and stop once the
+    percentiles are pinned down (`_play_until_stable`); False plays them all.
     """
     if newcomer_services is None:
         found = set(model.services)
@@ -803,14 +849,25 @@ def estimate(
         found.update(*(b.added_station_skills or () for b in snapshot.staffing))
         newcomer_services = sorted(found)
     newcomer_services = list(newcomer_services)
-    call, ghost_call, plan, waiting = simulate_call_times(
+    setup = simulation_setup(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
+    plan, waiting = setup.plan, setup.waiting
+    ordered = None
+    if setup.inputs is None:
+        call = np.full((replications, len(waiting)), _INF)
+        ghost_call = np.full((replications, len(newcomer_services)), _INF)
+    else:
+        call, ghost_call, ordered = _play_until_stable(setup.inputs, len(waiting), stop_when_stable)
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
     history = {"thin_history": model.thin_history, "history_days": model.history_days}
     serves = {code: plan.can_ever_serve(code) for code in {t.service_code for t in waiting}}
     ticket_waits = _summarise(
-        call, closes_in=closes_in, can_serve=[serves[t.service_code] for t in waiting], **history
+        call,
+        closes_in=closes_in,
+        can_serve=[serves[t.service_code] for t in waiting],
+        ordered=None if ordered is None else ordered[: len(waiting)],
+        **history,
     )
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
@@ -820,6 +877,7 @@ def estimate(
         ghost_call,
         closes_in=closes_in,
         can_serve=[plan.can_ever_serve(code) for code in newcomer_services],
+        ordered=None if ordered is None else ordered[len(waiting) :],
         **history,
     )
     newcomer = dict(zip(newcomer_services, newcomer_waits))
@@ -828,4 +886,5 @@ def estimate(
         newcomer=newcomer,
         people_waiting=len(waiting),
         stations_open=len(snapshot.stations),
+        replications=call.shape[0],
     )

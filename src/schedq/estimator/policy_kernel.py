@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +76,19 @@ class PolicyInputs:
     ghost_can_serve: np.ndarray  # (S, G) bool
     ghost_key: float  # the key of every ghost (a walk-in joining now)
     reported: np.ndarray  # (N,) bool: tickets whose call times are wanted (the run stops once all are called)
+
+    def rows(self, start: int, stop: int) -> PolicyInputs:
+        """The same inputs for replications start..stop - 1 only (each replication plays on its own)."""
+        return replace(
+            self,
+            arrival=self.arrival[start:stop],
+            key_before=self.key_before[start:stop],
+            key_due=self.key_due[start:stop],
+            service_minutes=self.service_minutes[start:stop],
+            station_free_at=self.station_free_at[start:stop],
+            open_starts=self.open_starts[start:stop],
+            open_ends=self.open_ends[start:stop],
+        )
 
 
 @dataclass(frozen=True, slots=True)
