@@ -30,7 +30,7 @@ from schedq.domain.policy import QueueEntry, rank
 
 from ._normal import norm_ppf, norm_sf, normal_above
 from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
-from .policy_kernel import PolicyInputs, run_policy
+from .policy_kernel import PolicyInputs, PreparedPolicy, run_policy
 from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
 from .result import SiteEstimate, WaitEstimate
 from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
@@ -781,9 +781,10 @@ def _play_until_stable(
     stops = [floor]
     while stops[-1] < r:
         stops.append(min(stops[-1] + r // STABLE_BLOCKS, r))
+    prepared = PreparedPolicy(inputs)
     tickets, ghosts, ordered, done = [], [], None, 0
     for stop in stops:
-        calls = run_policy(inputs.rows(done, stop))
+        calls = prepared.play(done, stop)
         tickets.append(calls.tickets[:, :n_wait])
         ghosts.append(calls.ghosts)
         block = np.hstack([tickets[-1], ghosts[-1]])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -76,19 +76,6 @@ class PolicyInputs:
     ghost_can_serve: np.ndarray  # (S, G) bool
     ghost_key: float  # the key of every ghost (a walk-in joining now)
     reported: np.ndarray  # (N,) bool: tickets whose call times are wanted (the run stops once all are called)
-
-    def rows(self, start: int, stop: int) -> PolicyInputs:
-        """The same inputs for replications start..stop - 1 only (each replication plays on its own)."""
-        return replace(
-            self,
-            arrival=self.arrival[start:stop],
-            key_before=self.key_before[start:stop],
-            key_due=self.key_due[start:stop],
-            service_minutes=self.service_minutes[start:stop],
-            station_free_at=self.station_free_at[start:stop],
-            open_starts=self.open_starts[start:stop],
-            open_ends=self.open_ends[start:stop],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,50 +188,88 @@ def _skill_classes(inputs: PolicyInputs) -> _SkillClasses:
 
 def run_policy(inputs: PolicyInputs) -> PolicyCalls:
     """Play the call policy in every replication; see the module docstring for the rules."""
-    r, n = inputs.arrival.shape
-    s_count, g = inputs.ghost_can_serve.shape
-    calls = np.full((r, n), np.inf)
-    ghost_calls = np.full((r, g), np.inf)
-    if r == 0 or s_count == 0 or (n == 0 and g == 0):
+    return PreparedPolicy(inputs).play(0, inputs.arrival.shape[0])
+
+
+class PreparedPolicy:
+    """The kernel's arrays built once (skill classes, contiguous copies), to play replications in blocks.
+
+    A replication plays on its own, so playing rows start..stop - 1 gives
+    exactly those rows of `run_policy`; the static and switching orders are
+    found over all rows, and hold for any of them.
+    """
+
+    def __init__(self, inputs: PolicyInputs) -> None:
+        self.inputs = inputs
+        r, n = inputs.arrival.shape
+        s_count, g = inputs.ghost_can_serve.shape
+        self._nothing_to_play = r == 0 or s_count == 0 or (n == 0 and g == 0)
+        if self._nothing_to_play:
+            return
+
+        def floats(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.float64)
+
+        def flags(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.bool_)
+
+        classes = _skill_classes(inputs)
+        per_row = (
+            inputs.arrival,
+            inputs.key_before,
+            inputs.key_due,
+            inputs.service_minutes,
+            inputs.station_free_at,
+            inputs.open_starts,
+            inputs.open_ends,
+        )
+        self._per_row = [floats(a) for a in per_row]
+        self._due_at = floats(inputs.due_at)
+        self._shared = (
+            classes.class_of,
+            classes.class_can_serve,
+            classes.static_order,
+            classes.static_key,
+            classes.static_offsets,
+            classes.leaves_at,
+            classes.due_order,
+            classes.due_key,
+            classes.due_offsets,
+            classes.dynamic_cols,
+            classes.dynamic_offsets,
+            classes.dynamic_due_order,
+            flags(inputs.ghost_can_serve),
+            float(inputs.ghost_key),
+            flags(inputs.reported),
+        )
+
+    def play(self, start: int, stop: int) -> PolicyCalls:
+        """Call times of replications start..stop - 1."""
+        n = self.inputs.arrival.shape[1]
+        g = self.inputs.ghost_can_serve.shape[1]
+        calls = np.full((stop - start, n), np.inf)
+        ghost_calls = np.full((stop - start, g), np.inf)
+        if self._nothing_to_play or stop <= start:
+            return PolicyCalls(calls, ghost_calls)
+        from ._policy_compiled import play  # imported on first use: compiling or loading it takes a while
+
+        arrival, key_before, key_due, service, free_at, open_starts, open_ends = (
+            a[start:stop] for a in self._per_row
+        )
+        play(
+            arrival,
+            key_before,
+            key_due,
+            self._due_at,
+            service,
+            free_at,
+            open_starts,
+            open_ends,
+            *self._shared,
+            calls,
+            ghost_calls,
+        )
         return PolicyCalls(calls, ghost_calls)
-    from ._policy_compiled import play  # imported on first use: compiling or loading it takes a while
-
-    classes = _skill_classes(inputs)
-
-    def floats(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a, dtype=np.float64)
-
-    def flags(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a, dtype=np.bool_)
-
-    play(
-        floats(inputs.arrival),
-        floats(inputs.key_before),
-        floats(inputs.key_due),
-        floats(inputs.due_at),
-        floats(inputs.service_minutes),
-        floats(inputs.station_free_at),
-        floats(inputs.open_starts),
-        floats(inputs.open_ends),
-        classes.class_of,
-        classes.class_can_serve,
-        classes.static_order,
-        classes.static_key,
-        classes.static_offsets,
-        classes.leaves_at,
-        classes.due_order,
-        classes.due_key,
-        classes.due_offsets,
-        classes.dynamic_cols,
-        classes.dynamic_offsets,
-        classes.dynamic_due_order,
-        flags(inputs.ghost_can_serve),
-        float(inputs.ghost_key),
-        flags(inputs.reported),
-        calls,
-        ghost_calls,
-    )
-    return PolicyCalls(calls, ghost_calls)
 
 
 _warm_up_lock = threading.Lock()
