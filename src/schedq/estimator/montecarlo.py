@@ -369,22 +369,35 @@ def _build_queue(
         arrival[:, absent] = _normal_above_rows(expected, sd, np.zeros(len(absent)), u).T
 
     late = model.lateness
-    for i, a in enumerate(upcoming):
-        j = n_wait + i
-        appt = _minutes(a.appointment_at, now)
+    if upcoming:
+        appt = np.array([_minutes(a.appointment_at, now) for a in upcoming])
         # Not checked in by now: condition both the no-show chance and the arrival on that.
-        lower = -appt  # the offset that would have them arrive exactly now
+        lower = -appt  # the offsets that would have them arrive exactly now
         sd = max(late.sd_minutes, 1e-9)
-        still_coming = (1.0 - model.no_show_rate) * norm_sf((lower - late.mean_minutes) / sd)
-        p_no_show = model.no_show_rate / (model.no_show_rate + still_coming) if still_coming > 0 else 1.0
-        u_show, u_when = upcoming_arrival_rng.random(r), upcoming_arrival_rng.random(r)
-        offset = normal_above(late.mean_minutes, late.sd_minutes, lower, u_when)
-        arrival[:, j] = np.where(u_show < p_no_show, _INF, appt + offset)
+        p_no_show = np.ones(len(upcoming))
+        for i, low in enumerate(lower.tolist()):
+            still_coming = (1.0 - model.no_show_rate) * norm_sf((low - late.mean_minutes) / sd)
+            if still_coming > 0:
+                p_no_show[i] = model.no_show_rate / (model.no_show_rate + still_coming)
+        u = upcoming_arrival_rng.random((len(upcoming), 2, r))  # per appointment: show, then when
+        if late.sd_minutes > 0.0:
+            offset = _normal_above_rows(
+                np.full(len(upcoming), late.mean_minutes),
+                np.full(len(upcoming), late.sd_minutes),
+                lower,
+                u[:, 1],
+            )
+        else:
+            offset = np.stack(
+                [normal_above(late.mean_minutes, late.sd_minutes, b, w) for b, w in zip(lower, u[:, 1])]
+            )
+        came = np.where(u[:, 0] < p_no_show[:, None], _INF, appt[:, None] + offset)  # (upcoming, r)
+        arrival[:, n_wait:n] = came.T
         # Beyond the grace minutes (is_late_check_in) it joins the walk-in tier at its
         # check-in time: after everyone in line now and any newcomer, in arrival order.
-        is_late = (offset > snapshot.grace_minutes) & np.isfinite(arrival[:, j])
-        x = arrival[is_late, j]
-        key_before[is_late, j] = key_due[is_late, j] = behind_line_key(ghost_ord, x)
+        is_late = ((offset > snapshot.grace_minutes) & np.isfinite(came)).T
+        for block in (key_before[:, n_wait:n], key_due[:, n_wait:n]):
+            block[is_late] = behind_line_key(ghost_ord, came.T[is_late])
 
     service_minutes = np.empty((width, r))
     service_minutes[:n_wait] = _service_draws(model, services[:n_wait], waiting_service_rng, r)
@@ -436,7 +449,10 @@ def _service_draws(
         else:
             mu = np.array([m.mu for m in models[start:end]])
             sigma = np.array([m.sigma for m in models[start:end]])
-            out[start:end] = np.exp(mu[:, None] + sigma[:, None] * rng.standard_normal((end - start, r)))
+            z = rng.standard_normal((end - start, r))
+            z *= sigma[:, None]
+            z += mu[:, None]
+            np.exp(z, out=out[start:end])
         start = end
     return out
 
