@@ -20,10 +20,10 @@ evening before (`appointments.book`), then plays events in time order:
   `actual_staffing`; a station to be paused finishes its patient first; the
   most skilled stations are the ones kept open (the estimator's rule); after
   the last block the open stations serve the line out;
-- a free open station calls the next patient (`queue.call_next`), starts at
-  once (`queue.start`) and completes after the patient's TRUE service time,
-  drawn from the scenario's lognormal (`queue.complete`);
-- once nobody is left, staff close the day (`queue.close_day`).
+- a free open station calls the next patient (`calling.call_next`), starts at
+  once (`calling.start`) and completes after the patient's TRUE service time,
+  drawn from the scenario's lognormal (`calling.complete`);
+- once nobody is left, staff close the day (`closing.close_day`).
 
 The world is not alone (the live demo's staff console and API act beside it):
 before each event it re-reads the site's line, open stations and who is at
@@ -61,7 +61,8 @@ from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
 from schedq.domain.errors import Conflict, NotFound
 from schedq.domain.tickets import ACTIVE
-from schedq.services import appointments, estimates, queue, sites, tickets
+from schedq.services import appointments, estimates, sites, tickets
+from schedq.services.queue import calling, closing, line, stations, views
 
 from .scenario import DayDeviations, Scenario
 
@@ -126,7 +127,7 @@ class Visit:
     number: int  # a later visit at the same station supersedes this one
 
 
-JoinHook = Callable[["SimulatedDay", Patient, queue.TicketView, datetime], None]
+JoinHook = Callable[["SimulatedDay", Patient, views.TicketView, datetime], None]
 
 
 class SiteWorld:
@@ -569,7 +570,7 @@ class SimulatedDay:
         """Close the day (Conflict while someone is still in service: try again once they are done)."""
         if not self.closed:
             at = max(self.now, self.closes_at) if self.closes_at else self.now
-            queue.close_day(
+            closing.close_day(
                 self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at
             )
             self.now = at
@@ -590,7 +591,7 @@ class SimulatedDay:
                     self._set_state(station_id, StationState.PAUSED)
 
     def _set_state(self, station_id: int, state: StationState) -> None:
-        queue.set_station_state(
+        stations.set_station_state(
             self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now
         )
         self.station_log.append((self.now, station_id, state))
@@ -648,7 +649,7 @@ class SimulatedDay:
         if self._still(visit, TicketStatus.IN_SERVICE) is None:
             return
         try:
-            queue.complete(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+            calling.complete(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
         except (Conflict, NotFound):
             pass  # staff got there first, between the look and the act
         self._let_go(visit)
@@ -662,7 +663,7 @@ class SimulatedDay:
             if not any(code in skills for code in self.waiting.values()):
                 continue
             try:
-                called = queue.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
+                called = calling.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
             except NotFound:
                 continue
             except Conflict:
@@ -680,7 +681,7 @@ class SimulatedDay:
         if code is None:
             return
         try:
-            queue.start(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+            calling.start(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
         except (Conflict, NotFound):
             self._let_go(visit)
             return
@@ -733,7 +734,7 @@ class SimulatedDay:
                     service_code=t.service.code,
                     status=t.status.value,
                     joined_at=t.joined_at,
-                    wait_start=queue.wait_start(t),
+                    wait_start=line.wait_start(t),
                     called_at=t.called_at,
                     started_at=t.started_at,
                     completed_at=t.completed_at,
