@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults and SCHEDQ_* environment variables."""
     from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
 
     from schedq import api, cli, web
     from schedq import config as settings
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     values = settings.load(config)
     app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
     app.config.update(values)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless the app names another
     app.json.sort_keys = False
     database = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     app.extensions["schedq.database"] = database

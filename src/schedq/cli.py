@@ -159,7 +159,7 @@ def serve_command(host: str, port: int, workers: int, play: bool) -> None:
     from schedq import demo
     from schedq.web import demo_play
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app: a proxy typed as Flask
     if play:
         app.config["DEMO_PLAY"] = True
         demo_play.install(app)

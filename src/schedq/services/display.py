@@ -82,10 +82,16 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             rows = sorted(
                 (t for t in tickets if t.status is status), key=lambda t: (t.called_at, t.id), reverse=True
             )
-            return [
-                CalledView(t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone)
-                for t in rows
-            ]
+            shown = []
+            for t in rows:
+                # A called or in-service ticket always has its station and its call time.
+                assert t.station_id is not None and t.called_at is not None
+                shown.append(
+                    CalledView(
+                        t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone
+                    )
+                )
+            return shown
 
         recent = uow.session.execute(
             select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)

@@ -26,7 +26,7 @@ from schedq.services import estimates, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
-from schedq.services.sites import status_of, walk_in_service
+from schedq.services.sites import load_site, status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
@@ -212,7 +212,7 @@ def _check_remote_limits(
         if c is not None
     ]
     if same_contact:
-        count = uow.session.scalar(
+        count = uow.session.execute(
             select(func.count())
             .select_from(Ticket)
             .where(
@@ -220,13 +220,13 @@ def _check_remote_limits(
                 Ticket.joined_at > now - timedelta(days=1),
                 or_(*same_contact),
             )
-        )
+        ).scalar_one()
         if count >= limits.per_contact_per_day:
             raise TooManyRequests(
                 f"at most {limits.per_contact_per_day} remote joins a day for the same contact"
             )
     if client_address:
-        count = uow.session.scalar(
+        count = uow.session.execute(
             select(func.count())
             .select_from(Ticket)
             .where(
@@ -234,7 +234,7 @@ def _check_remote_limits(
                 Ticket.joined_at > now - timedelta(hours=1),
                 Ticket.client_address == client_address,
             )
-        )
+        ).scalar_one()
         if count >= limits.per_address_per_hour:
             raise TooManyRequests("too many remote joins from this address; try again later")
 
@@ -281,7 +281,7 @@ def _commit_new(
     with UnitOfWork(uow.database, write=False) as reader:
         joined = locking.fresh_ticket(reader, ticket.id)
         result = views.view_now(
-            reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined)
+            reader, joined, load_site(reader, site.id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
@@ -340,7 +340,7 @@ def get_ticket(
         site_id = locking.ticket_site_id(uow, ticket_id)
     no_shows.settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
+        site = load_site(uow, site_id)
         return views.view_now(uow, locking.fresh_ticket(uow, ticket_id), site, now)
 
 

@@ -55,7 +55,7 @@ from sqlalchemy import func, select
 
 from schedq import estimator
 from schedq.db.engine import Database
-from schedq.db.models import Appointment, Service, Site, Station, Ticket, VisitEvent
+from schedq.db.models import Appointment, Service, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
@@ -179,11 +179,11 @@ class SiteWorld:
             self.uow(), site_id=site.id, slot_minutes=s.slot_minutes, blocks=s.plan_blocks()
         )
         created = []
-        for index, spec in enumerate(s.stations):
+        for index, station_spec in enumerate(s.stations):
             station = sites.create_station(
-                self.uow(), site_id=site.id, name=spec.name, service_codes=spec.services
+                self.uow(), site_id=site.id, name=station_spec.name, service_codes=station_spec.services
             )
-            created.append((-len(spec.services), index, station.id, frozenset(spec.services)))
+            created.append((-len(station_spec.services), index, station.id, frozenset(station_spec.services)))
         self.station_ids = [station_id for *_, station_id, _ in sorted(created)]
         self.skills = {station_id: skills for *_, station_id, skills in created}
         return site.id
@@ -218,7 +218,8 @@ class SiteWorld:
 
     def open_days(self, first: date, count: int) -> list[date]:
         """The next `count` days the site opens, from `first` on."""
-        days, day = [], first
+        days: list[date] = []
+        day = first
         while len(days) < count:
             if self.is_open(day):
                 days.append(day)
@@ -263,7 +264,7 @@ class SimulatedDay:
         self.refusals: list[Refusal] = []
         self.station_log: list[tuple[datetime, int, StationState]] = []  # (when, station id, new state)
         with world.uow(write=False) as uow:
-            site = uow.session.get(Site, world.site_id)
+            site = sites.load_site(uow, world.site_id)
             self.blocks = estimates.staffing_blocks(site, day)  # the plan
             self.closes_at = schedule.closing_time(
                 day, sites.hours_of(site), world.tz, sites.closures_of(site)
@@ -407,11 +408,10 @@ class SimulatedDay:
                 count = int(self.rng.poisson(rate * minutes / 60))
                 for offset in np.sort(self.rng.uniform(0, minutes, count)):
                     code = self._pick(s.walk_in_mix)
-                    patient = Patient(
-                        "walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code)
-                    )
+                    arrives_at = at + timedelta(minutes=float(offset))
+                    patient = Patient("walk_in", code, arrives_at, self._duration(code))
                     self.patients.append(patient)
-                    self._push(patient.arrives_at, _ARRIVE, "arrive", patient)
+                    self._push(arrives_at, _ARRIVE, "arrive", patient)
             at = end
 
     def _schedule_plan(self) -> None:
@@ -430,7 +430,8 @@ class SimulatedDay:
     def _forget_before(self, instant: datetime) -> None:
         """Drop what was due before `instant`: those patients came (or not) before the world looked,
         and of each other kind of event only the latest still holds (the plan's current block)."""
-        kept, latest = [], {}
+        kept = []
+        latest: dict[str, tuple[datetime, int, int, str, Any]] = {}
         for event in self.events:
             at, _, _, kind, payload = event
             if at >= instant:
@@ -612,6 +613,7 @@ class SimulatedDay:
                     secret_key=SECRET_KEY,
                 )
             else:
+                assert patient.reference is not None  # an appointment patient was booked the evening before
                 view = tickets.check_in(
                     self.world.uow(),
                     reference=patient.reference,
@@ -716,7 +718,7 @@ class SimulatedDay:
     def snapshot(self, at: datetime | None = None) -> estimator.SiteSnapshot:
         """The estimator's snapshot of the live state, as the service builds it."""
         with self.world.uow(write=False) as uow:
-            site = uow.session.get(Site, self.world.site_id)
+            site = sites.load_site(uow, self.world.site_id)
             return estimates.build_snapshot(uow, site, at or self.now)
 
     def outcomes(self) -> list[Outcome]:

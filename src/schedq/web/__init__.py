@@ -12,7 +12,8 @@ patients ever reaches public HTML.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Flask, Response, abort, render_template
+from flask.blueprints import BlueprintSetupState
 
 from schedq.domain.errors import NotFound
 from schedq.services import sites
@@ -22,7 +23,14 @@ from schedq.web_context import uow
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
 )
-bp.record_once(lambda state: demo_play.install(state.app))  # SCHEDQ_DEMO_PLAY: the demo site plays a day
+
+
+@bp.record_once
+def _install_demo_play(state: BlueprintSetupState) -> None:
+    """SCHEDQ_DEMO_PLAY: the demo site plays a day."""
+    assert isinstance(state.app, Flask)  # typed as Flask's framework-neutral base; registered on a Flask app
+    demo_play.install(state.app)
+
 
 # Scripts and styles come only from our own origin: no inline script, style or handler.
 CONTENT_SECURITY_POLICY = (

@@ -217,9 +217,7 @@ class Present(MethodView):
         """I'm here: a remote ticket becomes callable in the place it kept (ticket token, or staff)"""
         token = _staff_or_patient(ticket_id)
         if token is None:
-            return corrections.mark_present(
-                uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now()
-            )
+            return corrections.mark_present(uow(), ticket_id=ticket_id, actor=_principal().actor, now=now())
         return tickets.patient_present(
             uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
         )

@@ -16,7 +16,7 @@ from schedq.services.queue.no_shows import expire_overdue_calls
 from schedq.services.queue.stations import ready_to_call
 from schedq.services.queue.views import TicketView, ticket_view
 from schedq.services.queue.visit_log import apply_action
-from schedq.services.sites import lock_site
+from schedq.services.sites import load_station, lock_site
 
 
 def call_next(uow: UnitOfWork, *, station_id: int, actor: str, now: datetime) -> TicketView:
@@ -29,7 +29,7 @@ def call_next(uow: UnitOfWork, *, station_id: int, actor: str, now: datetime) ->
     with uow:
         site = lock_site(uow, station_site_id(uow, station_id))
         expire_overdue_calls(uow, site, now)
-        station = uow.session.get(Station, station_id)
+        station = load_station(uow, station_id)
         ready_to_call(uow, station)
         tickets = active_tickets(uow, site.id)
         waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING and t.joined_at <= now]

@@ -13,7 +13,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.services.queue.locking import ticket_site_id
 from schedq.services.queue.no_shows import settle
-from schedq.services.sites import tz_of
+from schedq.services.sites import load_site, tz_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ def ticket_events(uow: UnitOfWork, *, ticket_id: int, now: datetime) -> list[Eve
         site_id = ticket_site_id(uow, ticket_id)
     settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
+        site = load_site(uow, site_id)
         return _events(uow, site, VisitEvent.ticket_id == ticket_id)
 
 
@@ -45,7 +45,7 @@ def day_events(uow: UnitOfWork, *, site_id: int, day: date | None, now: datetime
     """Every event at the site on a local day (default today), in order."""
     settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
+        site = load_site(uow, site_id)
         tz = tz_of(site)
         day = day or schedule.local_day(now, tz)
         start = schedule.local_instant(day, time(0), tz)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from schedq.db.models import Site
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.services import estimates
@@ -14,6 +13,7 @@ from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.no_shows import settle
 from schedq.services.queue.stations import StationView, station_view
 from schedq.services.queue.views import TicketView, ticket_view
+from schedq.services.sites import load_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
     """The site's live queue for staff: active tickets in policy order with positions, and stations."""
     settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
+        site = load_site(uow, site_id)
         tickets = active_tickets(uow, site_id)
         places = positions(tickets, now)
         ordered = sorted(tickets, key=lambda t: (places.get(t.id, 0), t.called_at or t.joined_at, t.id))

@@ -34,6 +34,7 @@ def expire_overdue_calls(uow: UnitOfWork, site: Site, now: datetime) -> int:
         )
     )
     for ticket in overdue:
+        assert ticket.called_at is not None  # selected as called at or before the limit
         deadline = ticket.called_at + limit
         apply_action(
             uow, ticket, Action.NO_SHOW, actor=SYSTEM, at=deadline, detail={"reason": "not started in time"}

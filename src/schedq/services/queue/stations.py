@@ -14,7 +14,7 @@ from schedq.domain.errors import Conflict
 from schedq.services.queue.locking import station_site_id
 from schedq.services.queue.no_shows import expire_overdue_calls
 from schedq.services.queue.visit_log import record_event
-from schedq.services.sites import lock_site
+from schedq.services.sites import load_station, lock_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def set_station_state(
     with uow:
         site = lock_site(uow, station_site_id(uow, station_id))
         expire_overdue_calls(uow, site, now)
-        station = uow.session.get(Station, station_id)
+        station = load_station(uow, station_id)
         current = station_ticket(uow, station.id)
         if state is StationState.CLOSED and current is not None:
             raise Conflict(

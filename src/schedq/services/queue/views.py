@@ -13,7 +13,7 @@ from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
 from schedq.services import estimates
 from schedq.services.queue.line import active_tickets, positions
-from schedq.services.sites import status_of
+from schedq.services.sites import load_site, status_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class TicketView:
     ahead: int | None
     allowed_actions: list[str]
     estimate: dict[str, Any] | None
-    promised: dict[str, float] | None
+    promised: dict[str, float | None] | None
     actual_wait_minutes: float | None
     appointment_reference: str | None
     contact_name: str | None
@@ -63,7 +63,7 @@ def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> dict[str, Any] | 
     if ticket.status is not TicketStatus.WAITING:
         return None
     uow.session.flush()
-    site = uow.session.get(Site, ticket.site_id)
+    site = load_site(uow, ticket.site_id)
     live = estimates.site_estimates(uow, site, now)
     if live.stale and ticket.id not in live.tickets:
         live = estimates.site_estimates(uow, site, now, stale_ok=False)
