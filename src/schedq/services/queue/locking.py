@@ -50,6 +50,7 @@ def fresh_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 
 def locked_ticket(uow: UnitOfWork, ticket_id: int, now: datetime) -> tuple[Site, Ticket]:
+    """How a ticket's use case begins: its site locked, overdue calls settled, the ticket as committed."""
     site = lock_site(uow, ticket_site_id(uow, ticket_id))
     expire_overdue_calls(uow, site, now)
     return site, fresh_ticket(uow, ticket_id)
