@@ -25,11 +25,13 @@ bp = Blueprint(
 )
 
 
-@bp.record_once
 def _install_demo_play(state: BlueprintSetupState) -> None:
     """SCHEDQ_DEMO_PLAY: the demo site plays a day."""
     assert isinstance(state.app, Flask)  # typed as Flask's framework-neutral base; registered on a Flask app
     demo_play.install(state.app)
+
+
+bp.record_once(_install_demo_play)
 
 
 # Scripts and styles come only from our own origin: no inline script, style or handler.
