@@ -40,9 +40,9 @@ def normal_phone(phone: str, *, country: str) -> str:
 
 
 def normal_email(email: str) -> str:
-    """`email` as email-validator normalises it, lower-cased; its syntax only is checked."""
+    """`email`, trimmed, as email-validator normalises it, lower-cased; its syntax only is checked."""
     try:
-        checked = validate_email(email, check_deliverability=False)
+        checked = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise InvalidInput("contact.email", str(error)) from None
     return checked.normalized.lower()
