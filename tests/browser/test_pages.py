@@ -241,3 +241,27 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(served, page
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_the_api_reference_renders_offline_under_the_pages_policy(served, chromium):
+    """Swagger UI from the packaged copy: every operation listed, nothing fetched from another origin."""
+    context = chromium.new_context()
+    page = context.new_page()
+    refused: list[str] = []
+    outside: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            refused.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text and "style" not in m.text
+            else None
+        ),
+    )
+    page.on("request", lambda r: None if r.url.startswith(served.base) else outside.append(r.url))
+    try:
+        page.goto(f"{served.base}/api/v1/docs")
+        expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+        assert page.locator(".opblock").count() > 20
+    finally:
+        context.close()
+    assert refused == [] and outside == []

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import WallTime, text
@@ -8,6 +8,11 @@ from schedq.api.fields import WallTime, text
 WEEKDAY = fields.Integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
 )
+
+
+def _known_country(value: str) -> None:
+    if value not in SUPPORTED_REGIONS:
+        raise ValidationError("not an ISO 3166 country code phone numbers are known for")
 
 
 def _limit(description: str) -> fields.Integer:
@@ -37,10 +42,11 @@ class SiteSettingsSchema(Schema):
         }
     )
     country = fields.String(
-        validate=validate.OneOf(sorted(SUPPORTED_REGIONS)),
+        validate=_known_country,
         metadata={
             "description": "ISO 3166 country whose numbering reads phone numbers given without +country code (default US)",
             "example": "US",
+            "pattern": "^[A-Z]{2}$",
         },
     )
     bookings_per_contact_per_day = _limit(
