@@ -74,12 +74,12 @@ BOOKING_WALL_TIME = time(20, 0)
 _PLAN, _COMPLETE, _ARRIVE = 0, 1, 2  # order of simultaneous events
 
 
-@dataclass(slots=True)
 def _phone(day: date, n: int) -> str:
     """A valid US number of its own for the day's n-th booked patient (a site keeps phones in E.164)."""
     return f"+1201{200 + day.timetuple().tm_yday:03d}{n:04d}"
 
 
+@dataclass(slots=True)
 class Patient:
     """One simulated patient: what they come for, when, and how long their service truly takes."""
 
