@@ -373,3 +373,22 @@ def test_address_counts_are_kept_hashed_and_only_while_their_window_lasts(client
     with database.session(write=False) as session:
         windows = [w for (w,) in session.query(RateCounter.window_start)]
     assert windows == [MONDAY_8AM + timedelta(hours=1)]
+
+
+@pytest.mark.usefixtures("backend")
+def test_concurrent_writers_never_count_past_the_limit(make_uow):
+    from concurrent.futures import ThreadPoolExecutor
+
+    counters = rate_limits.TableCounters()
+
+    def take(_: int) -> bool:
+        with make_uow() as uow:
+            ends = counters.take(
+                uow, key="booking:1:same", limit=10, window=timedelta(hours=1), now=MONDAY_8AM
+            )
+            uow.commit()
+            return ends is None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counted = list(pool.map(take, range(40)))
+    assert sum(counted) == 10
