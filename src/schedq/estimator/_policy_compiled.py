@@ -21,7 +21,7 @@ def _configure_numba_cache() -> None:
     fallback = numba_cache_dir(Path(__file__).parent)
     if fallback is not None:
         fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
-        numba.config.CACHE_DIR = str(fallback)
+        numba.config.CACHE_DIR = str(fallback)  # type: ignore[attr-defined]  # numba.config fills itself at run time
 
 
 _configure_numba_cache()  # before any @njit(cache=True): numba picks the cache's place when decorating
@@ -33,7 +33,7 @@ def _before(key_a: float, index_a: int, key_b: float, index_b: int) -> bool:
 
 
 @njit(cache=True)
-def _push(keys, cols, base, size, key, col):
+def _push(keys: np.ndarray, cols: np.ndarray, base: int, size: int, key: float, col: int) -> int:
     """Push (key, col) on the heap stored at keys[base:], cols[base:]; returns the new size."""
     pos = size
     while pos > 0:
@@ -50,7 +50,7 @@ def _push(keys, cols, base, size, key, col):
 
 
 @njit(cache=True)
-def _pop(keys, cols, base, size):
+def _pop(keys: np.ndarray, cols: np.ndarray, base: int, size: int) -> int:
     """Remove the top of the heap at keys[base:], cols[base:]; returns the new size."""
     size -= 1
     if size == 0:
@@ -80,32 +80,32 @@ def _pop(keys, cols, base, size):
 
 @njit(cache=True)
 def play(
-    arrival,
-    key_before,
-    key_due,
-    due_at,
-    service_minutes,
-    station_free_at,
-    open_starts,
-    open_ends,
-    class_of,
-    class_can_serve,
-    static_order,
-    static_key,
-    static_offsets,
-    leaves_at,
-    due_order,
-    due_key,
-    due_offsets,
-    dynamic_cols,
-    dynamic_offsets,
-    dynamic_due_order,
-    ghost_can_serve,
-    ghost_key,
-    reported,
-    calls,
-    ghost_calls,
-):
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    service_minutes: np.ndarray,
+    station_free_at: np.ndarray,
+    open_starts: np.ndarray,
+    open_ends: np.ndarray,
+    class_of: np.ndarray,
+    class_can_serve: np.ndarray,
+    static_order: np.ndarray,
+    static_key: np.ndarray,
+    static_offsets: np.ndarray,
+    leaves_at: np.ndarray,
+    due_order: np.ndarray,
+    due_key: np.ndarray,
+    due_offsets: np.ndarray,
+    dynamic_cols: np.ndarray,
+    dynamic_offsets: np.ndarray,
+    dynamic_due_order: np.ndarray,
+    ghost_can_serve: np.ndarray,
+    ghost_key: float,
+    reported: np.ndarray,
+    calls: np.ndarray,
+    ghost_calls: np.ndarray,
+) -> None:
     replications, n = arrival.shape
     s_count = station_free_at.shape[1]
     k_count = open_starts.shape[2]
@@ -298,7 +298,9 @@ def play(
 
 
 @njit(cache=True)
-def same_in_every_replication(arrival, key_before, key_due, due_at, first_act):
+def same_in_every_replication(
+    arrival: np.ndarray, key_before: np.ndarray, key_due: np.ndarray, due_at: np.ndarray, first_act: float
+) -> np.ndarray:
     """(N,) bool: the ticket is in the building by `first_act` with the same keys in every replication
     (the key once due only matters when it falls due)."""
     replications, n = arrival.shape
@@ -316,22 +318,22 @@ def same_in_every_replication(arrival, key_before, key_due, due_at, first_act):
 
 @njit(cache=True)
 def play_days(
-    arrival,
-    key_before,
-    key_due,
-    due_at,
-    code,
-    service,
-    probe_at,
-    row_day,
-    starts,
-    ends,
-    free_at,
-    skill_ok,
-    probe_ok,
-    walk_in_key,
-    call,
-):
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    code: np.ndarray,
+    service: np.ndarray,
+    probe_at: np.ndarray,
+    row_day: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    free_at: np.ndarray,
+    skill_ok: np.ndarray,
+    probe_ok: np.ndarray,
+    walk_in_key: float,
+    call: np.ndarray,
+) -> None:
     """The best-times event loop (`besttime._run`), one row (a replication of a day) after another.
 
     Columns are in arrival order per row; column `width - 1` is a sentinel

@@ -16,6 +16,7 @@ from .snapshot import (
     SiteSnapshot,
     StaffingBlock,
     StationState,
+    TicketKind,
     UpcomingAppointment,
     WaitingTicket,
 )
@@ -43,8 +44,9 @@ def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
         for i in range(stations)
     ]
     tickets = []
+    kinds: tuple[TicketKind, ...] = ("walk_in", "remote", "appointment")
     for i in range(waiting):
-        kind = ("walk_in", "remote", "appointment")[i % 3]
+        kind = kinds[i % 3]
         tickets.append(
             WaitingTicket(
                 ticket_id=i + 1,
@@ -118,14 +120,17 @@ def busy_site_days(stations: int = 8) -> tuple[list[DayPlan], FittedModel, SiteS
 def best_times_cpu_seconds(stations: int = 8, repeats: int = 3) -> float:
     """Median CPU seconds of one site's best times (a week, 200 replications) on `busy_site_days`."""
     plans, model, today = busy_site_days(stations)
-    run = lambda seed: best_times(  # noqa: E731
-        plans,
-        model,
-        service_code="DRAW",
-        replications=BEST_TIME_REPLICATIONS,
-        seed=seed,
-        today_snapshot=today,
-    )
+
+    def run(seed: int) -> None:
+        best_times(
+            plans,
+            model,
+            service_code="DRAW",
+            replications=BEST_TIME_REPLICATIONS,
+            seed=seed,
+            today_snapshot=today,
+        )
+
     run(0)  # warm up (compiling)
     timings = []
     for seed in range(repeats):
@@ -144,7 +149,9 @@ def cpu_per_estimate(
     model = FittedModel.from_defaults(SERVICE_DEFAULTS)
     services = sorted(SERVICE_DEFAULTS)
     estimate(snapshot, model, replications=replications)  # warm up (compiling)
-    whole, inputs, played = [], [], []
+    whole: list[float] = []
+    inputs: list[float] = []
+    played: list[float] = []
     for seed in range(repeats):
         start = time.process_time()
         result = estimate(
@@ -156,7 +163,7 @@ def cpu_per_estimate(
         simulation_setup(snapshot, model, replications=replications, seed=seed, newcomer_services=services)
         inputs.append(time.process_time() - start)
 
-    def median(values: list) -> float:
+    def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]
 
     return median(whole), median(inputs), int(median(played))

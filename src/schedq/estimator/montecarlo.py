@@ -22,9 +22,11 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from schedq.domain.policy import QueueEntry, rank
 
@@ -237,7 +239,9 @@ def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> Stati
     return StationPlan(skills=tuple(skills), open_intervals=tuple(intervals), current=current)
 
 
-def remaining_service(model: ServiceTimeModel, elapsed_minutes: float, u: np.ndarray) -> np.ndarray:
+def remaining_service(
+    model: ServiceTimeModel, elapsed_minutes: float, u: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Remaining minutes of a service already `elapsed_minutes` long, from uniforms `u`.
 
     Lognormal: the total duration conditioned on exceeding the elapsed time
@@ -310,8 +314,8 @@ def _build_queue(
     behind_line = max([now, *(t.joined_at for t in waiting)])
     ghost_rank = rank(QueueEntry(ticket_id=_GHOST_ID, service_code="", joined_at=behind_line), now)
 
-    before: list[tuple] = []
-    due: list[tuple] = []
+    before: list[tuple[int, datetime, int]] = []
+    due: list[tuple[int, datetime, int]] = []
     due_at: list[float] = []
     for t in waiting:
         entry = QueueEntry(
@@ -356,13 +360,9 @@ def _build_queue(
 
     absent = [j for j, t in enumerate(waiting) if not t.present]
     if absent:
+        expected_at = [waiting[j].expected_arrival_at for j in absent]
         expected = np.array(
-            [
-                _minutes(waiting[j].expected_arrival_at, now)
-                if waiting[j].expected_arrival_at is not None
-                else DEFAULT_TRAVEL_MINUTES
-                for j in absent
-            ]
+            [DEFAULT_TRAVEL_MINUTES if at is None else _minutes(at, now) for at in expected_at]
         )
         sd = np.maximum(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * np.maximum(expected, 0.0))
         u = waiting_arrival_rng.random((len(absent), r))
@@ -427,7 +427,8 @@ def _normal_above_rows(mean: np.ndarray, sd: np.ndarray, lower: np.ndarray, u: n
     """`normal_above` for several (mean, sd, lower), one per row of `u`: the same numbers, at once."""
     tail = np.array([norm_sf((b - m) / s) if math.isfinite(b) else 1.0 for m, s, b in zip(mean, sd, lower)])
     v = np.clip((1.0 - u) * tail[:, None], 1e-300, 1.0 - 2.0**-53)
-    return np.maximum(mean[:, None] - sd[:, None] * norm_ppf(v), lower[:, None])
+    drawn: np.ndarray = np.maximum(mean[:, None] - sd[:, None] * norm_ppf(v), lower[:, None])
+    return drawn
 
 
 def _service_draws(
@@ -564,12 +565,12 @@ def _station_free_at(
                 free[:, j] = remaining_service(service, elapsed, u[j])
     if together:
         slots = [j for j, _, _ in together]
-        elapsed = np.array([e for _, _, e in together])
-        lower = np.array([math.log(e) if e > 0.0 else -_INF for e in elapsed])
+        elapsed_minutes = np.array([e for _, _, e in together])
+        lower = np.array([math.log(e) if e > 0.0 else -_INF for _, _, e in together])
         mu = np.array([m.mu for _, m, _ in together])
         sigma = np.array([m.sigma for _, m, _ in together])
         log_total = _normal_above_rows(mu, sigma, lower, u[slots])
-        free[:, slots] = np.maximum(np.exp(log_total) - elapsed[:, None], 0.0).T
+        free[:, slots] = np.maximum(np.exp(log_total) - elapsed_minutes[:, None], 0.0).T
     return free
 
 
@@ -877,7 +878,7 @@ def estimate(
     else:
         call, ghost_call, ordered = _play_until_stable(setup.inputs, len(waiting), stop_when_stable)
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
-    history = {"thin_history": model.thin_history, "history_days": model.history_days}
+    history: dict[str, Any] = {"thin_history": model.thin_history, "history_days": model.history_days}
     serves = {code: plan.can_ever_serve(code) for code in {t.service_code for t in waiting}}
     ticket_waits = _summarise(
         call,

@@ -65,7 +65,7 @@ def column_quantiles(
     a[~np.isfinite(a)] = _NEVER
     b[~np.isfinite(b)] = _NEVER
     diff = b - a
-    out = a + diff * gamma
+    out: np.ndarray = a + diff * gamma
     upper = np.broadcast_to(gamma >= 0.5, out.shape)
     out[upper] = (b - diff * (1 - gamma))[upper]
     out[out >= _NEVER_READS_INF] = np.inf
