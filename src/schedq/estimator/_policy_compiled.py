@@ -1,9 +1,11 @@
-"""The compiled part of `policy_kernel.run_policy` (numba); see that module for the design.
+"""The compiled parts of `policy_kernel.run_policy` and of `besttime._run` (numba).
 
-Heaps compare (key, index) pairs, so a tie goes to the lower index exactly as
-numpy's argmin does in the reference loop. Imported on first use, not with
-the estimator package: compiling (or loading the cached machine code) takes
-seconds, and creating the app must stay cheap.
+See those modules for the design. Heaps and orders compare (key, index)
+pairs, and the station scan keeps the first of equal free times, so a tie
+goes to the lower index exactly as numpy's argmin does in the reference
+loops. Every work array is allocated once per call, not per replication.
+Imported on first use, not with the estimator package: compiling (or loading
+the cached machine code) takes seconds, and creating the app must stay cheap.
 """
 
 from __future__ import annotations

@@ -14,12 +14,18 @@ Why it is linear in the line: a replication never scans the line. Tickets
 present from the start whose key never changes ("static", most of a line) sit
 in one order per skill class (tickets that the same stations can serve),
 sorted once for all replications; a call from them is the head of that order.
-The other tickets (not arrived yet, appointments whose key switches when due,
-late check-ins) enter a small binary heap per class when they arrive and again
-when they fall due (an entry whose key is no longer current is dropped when it
-reaches the top). Stations sit in a heap ordered by (free time, index). A run
-stops once every reported ticket (those waiting now) and every ghost is
-called: later events cannot change a call that has happened.
+Tickets present from the start whose key switches when their appointment
+falls due ("switching", same keys in every replication) are in that order
+until due, then in a second per-class order by their key once due, which
+they enter in that order. The other tickets (not arrived yet, late
+check-ins, classes whose switching tickets would fall due out of key order)
+enter a small binary heap per class when they arrive and again when they
+fall due (an entry whose key is no longer current is dropped when it reaches
+the top). The station that acts is found by a scan of the stations' free
+times. A run stops once every reported ticket (those waiting now) and every
+ghost is called: later events cannot change a call that has happened.
+`PreparedPolicy` builds these orders once and plays replications in blocks
+(the estimate's stopping rule, docs/estimator.md "Speed").
 """
 
 from __future__ import annotations
