@@ -4,8 +4,36 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
-from schedq.api.errors import DatabaseUnavailableDoc, register_error_handlers
+from schedq.api.bodies import check_json_body
+from schedq.api.errors import (
+    DatabaseUnavailableDoc,
+    ErrorSchema,
+    SchemaExtrasDoc,
+    register_error_handlers,
+)
+from schedq.api.fields import MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: an id in a path, 1 to `MAX_ID`; anything else matches no route (404)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class SchedqApi(Api):
+    """flask-smorest's Api with schedq's error body; a 405 names the allowed methods in `Allow`."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):
+        payload, status, headers = super().handle_http_exception(error)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers = {**dict(headers or {}), "Allow": ", ".join(sorted(error.valid_methods))}
+        return payload, status, headers
 
 
 def init_app(app: Flask) -> Api:
@@ -15,9 +43,13 @@ def init_app(app: Flask) -> Api:
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
-    api = Api(
+    app.url_map.converters["id"] = IdConverter
+    api = SchedqApi(
         app,
-        spec_kwargs={"info": {"description": API_DESCRIPTION}, "extra_plugins": [DatabaseUnavailableDoc()]},
+        spec_kwargs={
+            "info": {"description": API_DESCRIPTION},
+            "extra_plugins": [DatabaseUnavailableDoc(), SchemaExtrasDoc()],
+        },
     )
     app.extensions["schedq.api"] = api
     api.spec.components.security_scheme(
@@ -25,6 +57,7 @@ def init_app(app: Flask) -> Api:
     )
     for blueprint in (sites, catalogue, appointments, queue, estimates):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.before_request(check_json_body)
     register_error_handlers(app)
     return api
 
@@ -35,4 +68,12 @@ Appointments, walk-in queue and wait-time estimates for collection sites.
 Staff, display and admin calls carry `Authorization: Bearer <API token>`.
 Patients manage their own appointment or ticket with the secret token they were
 given (`X-Patient-Token` header or `token` query parameter).
+
+Input rules (README: input rules): ids in paths and bodies are 1 to 2147483647
+(others: 404 in a path, 422 in a body); JSON bodies nest at most 32 levels
+(deeper: 400) and hold no lone surrogates or NUL characters (422); booleans are
+`true`/`false` and integers whole JSON numbers; text is trimmed, names are never
+blank, and no text holds control or bidirectional-control characters; dates lie
+between 2000-01-01 and 2099-12-31. Errors carry `code`, `status`, `message` and,
+for bad input, `errors` naming each field.
 """

@@ -26,7 +26,7 @@ blp = Blueprint("appointments", __name__, description="Appointment slots and boo
 PATIENT_TOKEN = auth.patient_token_doc("the manage token from the booking")
 
 
-@blp.route("/sites/<int:site_id>/slots")
+@blp.route("/sites/<id:site_id>/slots")
 class Slots(MethodView):
     @blp.arguments(SlotQueryArgsSchema, location="query")
     @blp.response(200, SlotListSchema)
@@ -58,7 +58,7 @@ def _slot_dict(slot: use.SlotView) -> dict:
     }
 
 
-@blp.route("/sites/<int:site_id>/appointments")
+@blp.route("/sites/<id:site_id>/appointments")
 class SiteAppointments(MethodView):
     @blp.arguments(AppointmentPostSchema)
     @blp.response(201, BookingSchema)

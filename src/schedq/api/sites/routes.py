@@ -44,7 +44,7 @@ class Sites(MethodView):
         return use.create_site(uow(), now=now(), **body)
 
 
-@blp.route("/sites/<int:site_id>")
+@blp.route("/sites/<id:site_id>")
 class SiteById(MethodView):
     @blp.response(200, SiteSchema)
     def get(self, site_id):
@@ -60,7 +60,7 @@ class SiteById(MethodView):
         return use.update_site(uow(), site_id=site_id, **body)
 
 
-@blp.route("/sites/<int:site_id>/hours")
+@blp.route("/sites/<id:site_id>/hours")
 class Hours(MethodView):
     @blp.arguments(HoursPutSchema)
     @blp.response(200, SiteSchema)
@@ -72,7 +72,7 @@ class Hours(MethodView):
         return use.set_hours(uow(), site_id=site_id, intervals=intervals)
 
 
-@blp.route("/sites/<int:site_id>/closures")
+@blp.route("/sites/<id:site_id>/closures")
 class Closures(MethodView):
     @blp.arguments(ClosureSchema)
     @blp.response(201, ClosureSchema)
@@ -85,7 +85,7 @@ class Closures(MethodView):
         return use.add_closure(uow(), site_id=site_id, day=body["day"], reason=body["reason"], today=today)
 
 
-@blp.route("/sites/<int:site_id>/closures/<string:day>")
+@blp.route("/sites/<id:site_id>/closures/<string:day>")
 class ClosureByDay(MethodView):
     @blp.response(204)
     @blp.doc(**auth.BEARER_DOC)
@@ -95,7 +95,7 @@ class ClosureByDay(MethodView):
         use.remove_closure(uow(), site_id=site_id, day=_parse_day(day))
 
 
-@blp.route("/sites/<int:site_id>/capacity-plan")
+@blp.route("/sites/<id:site_id>/capacity-plan")
 class CapacityPlan(MethodView):
     @blp.response(200, CapacityPlanViewSchema)
     def get(self, site_id):
@@ -112,7 +112,7 @@ class CapacityPlan(MethodView):
         return use.set_capacity_plan(uow(), site_id=site_id, slot_minutes=body["slot_minutes"], blocks=blocks)
 
 
-@blp.route("/sites/<int:site_id>/stations")
+@blp.route("/sites/<id:site_id>/stations")
 class Stations(MethodView):
     @blp.response(200, StationSchema(many=True))
     def get(self, site_id):
@@ -128,7 +128,7 @@ class Stations(MethodView):
         return use.create_station(uow(), site_id=site_id, name=body["name"], service_codes=body["services"])
 
 
-@blp.route("/stations/<int:station_id>")
+@blp.route("/stations/<id:station_id>")
 class StationById(MethodView):
     @blp.arguments(StationPatchSchema)
     @blp.response(200, StationSchema)
