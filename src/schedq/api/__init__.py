@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import MethodNotAllowed
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from schedq.api.bodies import check_json_body
 from schedq.api.errors import (
@@ -22,6 +22,25 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class ReferenceConverter(BaseConverter):
+    """`<reference:name>`: an appointment reference as patients type it (`K7MQ-4XT9`, `k7mq4xt9`)."""
+
+    regex = "[A-Za-z0-9-]{1,16}"
+
+
+class CodeConverter(BaseConverter):
+    """`<code:name>`: a service code (upper-case letters, digits and underscores)."""
+
+    regex = "[A-Z][A-Z0-9_]{0,15}"
+
+
+PATH_CONVERTERS = {"id": IdConverter, "reference": ReferenceConverter, "code": CodeConverter}
+
+
+def _pattern_doc(converter: BaseConverter) -> dict:
+    return {"type": "string", "pattern": f"^{converter.regex}$"}
 
 
 class SchedqApi(Api):
@@ -43,7 +62,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
-    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters.update(PATH_CONVERTERS)
     api = SchedqApi(
         app,
         spec_kwargs={
@@ -52,6 +71,8 @@ def init_app(app: Flask) -> Api:
         },
     )
     app.extensions["schedq.api"] = api
+    for converter in (ReferenceConverter, CodeConverter):
+        api.register_converter(converter, _pattern_doc)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )

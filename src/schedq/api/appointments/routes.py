@@ -91,7 +91,7 @@ class SiteAppointments(MethodView):
         return use.list_day(uow(write=False), site_id=site_id, day=args["date"])
 
 
-@blp.route("/appointments/<string:reference>")
+@blp.route("/appointments/<reference:reference>")
 class AppointmentByReference(MethodView):
     @blp.response(200, AppointmentSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
@@ -102,7 +102,7 @@ class AppointmentByReference(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/reschedule")
+@blp.route("/appointments/<reference:reference>/reschedule")
 class Reschedule(MethodView):
     @blp.arguments(ReschedulePostSchema)
     @blp.response(200, AppointmentSchema)
@@ -119,7 +119,7 @@ class Reschedule(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/cancel")
+@blp.route("/appointments/<reference:reference>/cancel")
 class Cancel(MethodView):
     @blp.response(200, AppointmentSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
@@ -130,7 +130,7 @@ class Cancel(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/calendar.ics")
+@blp.route("/appointments/<reference:reference>/calendar.ics")
 class CalendarFile(MethodView):
     @blp.response(200, content_type="text/calendar", description="an RFC 5545 calendar file")
     @blp.doc(parameters=[PATIENT_TOKEN])

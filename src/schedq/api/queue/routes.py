@@ -155,7 +155,7 @@ class KioskCheckIn(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/check-in")
+@blp.route("/appointments/<reference:reference>/check-in")
 class SelfCheckIn(MethodView):
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(

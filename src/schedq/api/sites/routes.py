@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import auth
+from schedq.api.fields import EARLIEST_DAY, LATEST_DAY
 from schedq.api.sites.schemas import (
     CapacityPlanSchema,
     CapacityPlanViewSchema,
@@ -88,7 +89,12 @@ class Closures(MethodView):
 @blp.route("/sites/<id:site_id>/closures/<string:day>")
 class ClosureByDay(MethodView):
     @blp.response(204)
-    @blp.doc(**auth.BEARER_DOC)
+    @blp.doc(
+        parameters=[
+            {"in": "path", "name": "day", "required": True, "schema": {"type": "string", "format": "date"}}
+        ],
+        **auth.BEARER_DOC,
+    )
     def delete(self, site_id, day):
         """Reopen a closed date (YYYY-MM-DD)"""
         auth.require_configure(site_id)
@@ -144,6 +150,9 @@ class StationById(MethodView):
 
 def _parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise InvalidInput("day", "must be a date YYYY-MM-DD") from error
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput("day", f"must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return day
