@@ -7,7 +7,7 @@ import pytest
 BOOKING = {
     "service": "DRAW",
     "starts_at": "2026-03-03T09:00:00-06:00",
-    "contact": {"name": "Ann", "phone": "+1 555 0100"},
+    "contact": {"name": "Ann", "phone": "+1 201 555 0100"},
 }
 HOURS = {"hours": [{"weekday": 0, "opens": "07:00", "closes": "12:00"}]}
 PLAN = {
@@ -265,7 +265,7 @@ CASES = [
         "/api/v1/sites/{site}/remote-tickets",
         {
             "service": "DRAW",
-            "contact": {"name": "\udfff", "phone": "+1 555 0100"},
+            "contact": {"name": "\udfff", "phone": "+1 201 555 0100"},
             "expected_arrival_at": "2026-03-02T08:30:00-06:00",
         },
         "contact.name",
@@ -492,7 +492,7 @@ def _book(client, site, **contact) -> dict:
 
 
 def test_reschedule_to_year_9999_names_the_field(client, site):
-    booked = _book(client, site, phone="+1 555 0100")
+    booked = _book(client, site, phone="+1 201 555 0100")
     answer = client.post(
         f"/api/v1/appointments/{booked['reference']}/reschedule",
         json={"starts_at": "9999-12-31T09:00:00-06:00"},
@@ -502,7 +502,7 @@ def test_reschedule_to_year_9999_names_the_field(client, site):
 
 
 def test_names_are_kept_trimmed(client, site):
-    booked = _book(client, site, name="  Ann Example  ", phone="+1 555 0100")
+    booked = _book(client, site, name="  Ann Example  ", phone="+1 201 555 0100")
     assert booked["contact_name"] == "Ann Example"
     renamed = client.patch(
         f"/api/v1/sites/{site.site_id}", json={"name": "  Riverside  "}, headers=site.headers("admin")

@@ -209,6 +209,7 @@ def staff_beside(app, rng, counts):
     from schedq.domain.enums import StationState
     from schedq.domain.errors import Conflict, InvalidInput, NotFound
     from schedq.services import queue, tickets
+    from schedq.services.rate_limits import TableCounters
 
     make = uow_of(app)
     actor = "staff:console"
@@ -259,9 +260,9 @@ def staff_beside(app, rng, counts):
                         now=now,
                         secret_key="x",
                         client_address=None,
-                        contact=Contact("Pat Remote", f"+1555{int(rng.integers(10**6, 10**7))}"),
+                        contact=Contact("Pat Remote", f"+1201{int(rng.integers(2 * 10**6, 10**7))}"),
                         expected_arrival_at=now + timedelta(minutes=10),
-                        limits=tickets.RemoteLimits(per_contact_per_day=5, per_address_per_hour=100),
+                        counters=TableCounters(),
                     )
                     tokens[view.id] = view.token
                 elif choice == "leave":

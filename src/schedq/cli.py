@@ -178,12 +178,15 @@ def serve_command(host: str, port: int, workers: int, play: bool) -> None:
 def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from schedq import access_log
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 8)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", access_log.gunicorn_logger_class())
 
         def load(self):
             return app

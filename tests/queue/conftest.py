@@ -8,6 +8,7 @@ import pytest
 
 from schedq.domain.enums import StationState
 from schedq.services import appointments, queue, tickets
+from schedq.services.rate_limits import TableCounters
 
 SECRET = "test-secret"
 STAFF = "staff:test"
@@ -36,7 +37,7 @@ class Q:
         service: str = "DRAW",
         *,
         name: str = "Remo Te",
-        phone: str | None = "+1 555 0100",
+        phone: str | None = "+1 201 555 0100",
         email: str | None = None,
         arrive_in_minutes: int = 20,
         address: str | None = "10.0.0.1",
@@ -48,7 +49,7 @@ class Q:
             contact=tickets.Contact(name, phone, email),
             expected_arrival_at=self.clock() + timedelta(minutes=arrive_in_minutes),
             client_address=address,
-            limits=tickets.RemoteLimits(per_contact_per_day=2, per_address_per_hour=10),
+            counters=TableCounters(),
             now=self.clock(),
             secret_key=SECRET,
         )
@@ -59,7 +60,7 @@ class Q:
         *,
         service: str = "DRAW",
         name: str = "Ann Booked",
-        phone: str = "+1 555 0199",
+        phone: str = "+1 201 555 0199",
         email: str | None = None,
     ):
         return appointments.book(

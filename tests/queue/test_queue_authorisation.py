@@ -63,7 +63,7 @@ def endpoints(site, w):
             f"/sites/{s}/remote-tickets",
             lambda: {
                 "service": "DRAW",
-                "contact": {"name": "R", "phone": f"+1 555 01{next(phone):02d}"},
+                "contact": {"name": "R", "phone": f"+1 201 555 01{next(phone):02d}"},
                 "expected_arrival_at": "2026-03-02T09:30:00-06:00",
             },
             PUBLIC(201),

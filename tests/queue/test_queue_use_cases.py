@@ -301,17 +301,17 @@ def test_self_check_in_needs_the_manage_token(q, clock, make_uow):
 
 
 def test_remote_joins_are_limited_per_contact(q):
-    q.remote(phone="+1 555 0101", address="10.0.0.1")
-    q.remote(phone="+1 (555) 0101", address="10.0.0.2")
+    q.remote(phone="+1 201 555 0101", address="10.0.0.1")
+    q.remote(phone="1 (201) 555-0101", address="10.0.0.2")
     with pytest.raises(TooManyRequests):
-        q.remote(phone="+1-555-0101", address="10.0.0.3")
+        q.remote(phone="011 1 201-555-0101", address="10.0.0.3")
 
 
 def test_remote_joins_are_limited_per_address(q):
     for n in range(10):
-        q.remote(phone=f"+1 555 02{n:02d}", address="10.0.0.7")
+        q.remote(phone=f"+1 201 555 02{n:02d}", address="10.0.0.7")
     with pytest.raises(TooManyRequests):
-        q.remote(phone="+1 555 0300", address="10.0.0.7")
+        q.remote(phone="+1 201 555 0300", address="10.0.0.7")
 
 
 def test_patient_leaves_the_line(q):

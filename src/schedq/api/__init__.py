@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_smorest import Api
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from schedq.api.bodies import check_json_body
 from schedq.api.errors import (
+    RETRY_AFTER_SECONDS,
     DatabaseUnavailableDoc,
     ErrorSchema,
     SchemaExtrasDoc,
     register_error_handlers,
 )
 from schedq.api.fields import MAX_ID
+
+API_PREFIX = "/api/"
 
 
 class IdConverter(IntegerConverter):
@@ -80,7 +83,23 @@ def init_app(app: Flask) -> Api:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)
+    app.after_request(_security_headers)
     return api
+
+
+def _security_headers(response: Response) -> Response:
+    """Headers every answer carries (README: API, caching and privacy).
+
+    API answers no cache may keep (`no-store`) unless the view named them
+    cacheable (`api/caching.py`): tokens and contacts live in those answers.
+    Every 429 says when to try again.
+    """
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path.startswith(API_PREFIX) and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 429:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
 
 
 API_DESCRIPTION = """\
@@ -89,6 +108,9 @@ Appointments, walk-in queue and wait-time estimates for collection sites.
 Staff, display and admin calls carry `Authorization: Bearer <API token>`.
 Patients manage their own appointment or ticket with the secret token they were
 given (`X-Patient-Token` header or `token` query parameter).
+
+Answers that are not public reads carry `Cache-Control: no-store`; a 429
+carries `Retry-After`.
 
 Input rules (README: input rules): ids in paths and bodies are 1 to 2147483647
 (others: 404 in a path, 422 in a body); JSON bodies nest at most 32 levels

@@ -35,6 +35,11 @@ SITE_SETTINGS = (
     "min_lead_minutes",
     "no_show_after_minutes",
     "walk_ins_during_closure",
+    "country",
+    "bookings_per_contact_per_day",
+    "bookings_per_address_per_hour",
+    "remote_joins_per_contact_per_day",
+    "remote_joins_per_address_per_hour",
 )
 
 

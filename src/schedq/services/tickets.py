@@ -7,22 +7,21 @@ handed out one at a time and codes stay unique under concurrent joins.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from schedq.db.models import Service, Site, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
-from schedq.domain.contact import Contact
+from schedq.domain.contact import Contact, normalised
 from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
-from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import estimates, queue
+from schedq.services import estimates, queue, rate_limits
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.sites import status_of, walk_in_service
@@ -30,12 +29,6 @@ from schedq.services.sites import status_of, walk_in_service
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteLimits:
-    per_contact_per_day: int
-    per_address_per_hour: int
 
 
 # Joining ------------------------------------------------------------------------------
@@ -71,17 +64,17 @@ def join_remote(
     contact: Contact,
     expected_arrival_at: datetime,
     client_address: str | None,
-    limits: RemoteLimits,
+    counters: rate_limits.Counters,
     now: datetime,
     secret_key: str,
 ) -> queue.TicketView:
     """ "Save my spot": the patient joins from afar and keeps their place while travelling.
 
     The ticket is not present until the patient (or staff) says they are here;
-    until then the call policy passes over it without moving it back.
+    until then the call policy passes over it without moving it back. The
+    site's limits hold (README: limits); the contact is kept in its one form
+    (`domain.contact`).
     """
-    phone = _normal_phone(contact.phone)
-    email = contact.email.strip().lower() if contact.email else None
     with uow:
         site = queue.lock(uow, site_id)
         queue.expire_overdue_calls(uow, site, now)
@@ -91,15 +84,13 @@ def join_remote(
             raise InvalidInput("expected_arrival_at", "is in the past")
         if expected_arrival_at > closes:
             raise InvalidInput("expected_arrival_at", "is after the site closes today")
-        _check_remote_limits(
-            uow, phone=phone, email=email, client_address=client_address, limits=limits, now=now
-        )
+        contact = normalised(contact, country=site.country)
+        _check_remote_limits(uow, site, contact, client_address=client_address, counters=counters, now=now)
         ticket = _new_ticket(uow, site, service, TicketKind.REMOTE, now=now, present=False)
         ticket.expected_arrival_at = expected_arrival_at
         ticket.contact_name = contact.name
-        ticket.contact_phone = phone
-        ticket.contact_email = email
-        ticket.client_address = client_address
+        ticket.contact_phone = contact.phone
+        ticket.contact_email = contact.email
         queue.record(
             uow,
             site_id=site.id,
@@ -185,57 +176,44 @@ def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
     return status.closes_at
 
 
-def _normal_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    return ("+" if phone.strip().startswith("+") else "") + digits
-
-
 def _check_remote_limits(
     uow: UnitOfWork,
+    site: Site,
+    contact: Contact,
     *,
-    phone: str | None,
-    email: str | None,
     client_address: str | None,
-    limits: RemoteLimits,
+    counters: rate_limits.Counters,
     now: datetime,
 ) -> None:
-    """At most N remote joins per contact per 24 hours and per client address per hour, at any site."""
+    """The site's limits on remote joins: per contact (at any site) a day, per client address (here) an hour."""
     same_contact = [
         c
         for c in (
-            Ticket.contact_phone == phone if phone else None,
-            Ticket.contact_email == email if email else None,
+            Ticket.contact_phone == contact.phone if contact.phone else None,
+            Ticket.contact_email == contact.email if contact.email else None,
         )
         if c is not None
     ]
-    if same_contact:
-        count = uow.session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.kind == TicketKind.REMOTE,
-                Ticket.joined_at > now - timedelta(days=1),
-                or_(*same_contact),
-            )
+    joined = uow.session.scalars(
+        select(Ticket.joined_at).where(
+            Ticket.kind == TicketKind.REMOTE,
+            Ticket.joined_at > now - rate_limits.CONTACT_WINDOW,
+            or_(*same_contact),
         )
-        if count >= limits.per_contact_per_day:
-            raise TooManyRequests(
-                f"at most {limits.per_contact_per_day} remote joins a day for the same contact"
-            )
-    if client_address:
-        count = uow.session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.kind == TicketKind.REMOTE,
-                Ticket.joined_at > now - timedelta(hours=1),
-                Ticket.client_address == client_address,
-            )
-        )
-        if count >= limits.per_address_per_hour:
-            raise TooManyRequests("too many remote joins from this address; try again later")
+    ).all()
+    rate_limits.refuse_contact_over_limit(
+        list(joined), per_day=site.remote_joins_per_contact_per_day, what="remote joins", now=now
+    )
+    rate_limits.take_address_hit(
+        counters,
+        uow,
+        kind="remote-join",
+        site_id=site.id,
+        address=client_address,
+        per_hour=site.remote_joins_per_address_per_hour,
+        what="remote joins",
+        now=now,
+    )
 
 
 def _new_ticket(

@@ -74,6 +74,11 @@ BOOKING_WALL_TIME = time(20, 0)
 _PLAN, _COMPLETE, _ARRIVE = 0, 1, 2  # order of simultaneous events
 
 
+def _phone(day: date, n: int) -> str:
+    """A valid US number of its own for the day's n-th booked patient (a site keeps phones in E.164)."""
+    return f"+1201{200 + day.timetuple().tm_yday:03d}{n:04d}"
+
+
 @dataclass(slots=True)
 class Patient:
     """One simulated patient: what they come for, when, and how long their service truly takes."""
@@ -330,9 +335,7 @@ class SimulatedDay:
                     site_id=self.world.site_id,
                     service_code=code,
                     starts_at=slot.starts_at,
-                    contact=appointments.Contact(
-                        f"Patient {self.day:%m%d}-{n}", f"+1555{self.day:%m%d}{n:04d}"
-                    ),
+                    contact=appointments.Contact(f"Patient {self.day:%m%d}-{n}", _phone(self.day, n)),
                     now=booked_at,
                     secret_key=SECRET_KEY,
                 )

@@ -12,7 +12,8 @@ patients ever reaches public HTML.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+import swagger_ui_bundle
+from flask import Blueprint, Response, abort, render_template, send_from_directory, url_for
 
 from schedq.domain.errors import NotFound
 from schedq.services import sites
@@ -40,6 +41,10 @@ def _page_headers(response: Response) -> Response:
     return response
 
 
+DOCS_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js"})
+DOCS_ASSET_MAX_AGE = 24 * 3600
+
+
 def _site_or_404(site_id: int):
     try:
         return sites.get_site(uow(write=False), site_id=site_id)
@@ -61,10 +66,24 @@ def display(site_id: int):
 
 @bp.get("/ticket/<id:ticket_id>")
 def ticket(ticket_id: int):
-    """A patient's ticket; the page reads the token from its own address and asks the API."""
+    """A patient's ticket; the page reads the token from its address's fragment (never sent here) and asks the API."""
     response = Response(render_template("web/ticket.html", ticket_id=ticket_id))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/api/v1/docs")
+def docs():
+    """The API reference: Swagger UI from the packaged swagger-ui-bundle, nothing from another origin."""
+    return render_template("web/docs.html", spec_url=url_for("api-docs.openapi_json"))
+
+
+@bp.get("/api/v1/docs/assets/<name>")
+def docs_asset(name: str):
+    """One file of the packaged Swagger UI (its version pinned by the swagger-ui-bundle package)."""
+    if name not in DOCS_ASSETS:
+        abort(404)
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=DOCS_ASSET_MAX_AGE)
 
 
 @bp.get("/staff/<id:site_id>")

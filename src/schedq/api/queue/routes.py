@@ -9,11 +9,12 @@ a staff or admin token of the site.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schedq.api import auth, caching
+from schedq.api.errors import RETRY_AFTER_HEADER
 from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
@@ -39,7 +40,7 @@ from schedq.api.queue.schemas import (
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
 from schedq.services import display, feedback, queue, tickets
-from schedq.web_context import ensure_model, now, uow
+from schedq.web_context import client_address, counters, ensure_model, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -110,7 +111,11 @@ class RemoteTickets(MethodView):
         schema=JoinRefusedSchema,
         description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)",
     )
-    @blp.alt_response(429, description="too many remote joins for this contact or address")
+    @blp.alt_response(
+        429,
+        description="too many remote joins for this contact or from this address (the site's limits); `Retry-After` says when to try again",
+        headers=RETRY_AFTER_HEADER,
+    )
     def post(self, body, site_id):
         """Save my spot: join the line from afar, then say "I'm here" on arrival"""
         ensure_model(site_id)
@@ -121,11 +126,8 @@ class RemoteTickets(MethodView):
             service_code=body["service"],
             contact=tickets.Contact(contact["name"], contact.get("phone"), contact.get("email")),
             expected_arrival_at=body["expected_arrival_at"],
-            client_address=request.remote_addr,
-            limits=tickets.RemoteLimits(
-                current_app.config["REMOTE_JOINS_PER_CONTACT_PER_DAY"],
-                current_app.config["REMOTE_JOINS_PER_ADDRESS_PER_HOUR"],
-            ),
+            client_address=client_address(),
+            counters=counters(),
             now=now(),
             secret_key=auth.secret_key(),
         )
