@@ -16,7 +16,7 @@ def _known_country(value: str) -> None:
 
 
 def _limit(description: str) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(1, 10_000), metadata={"description": description})
+    return integer(validate=validate.Range(1, 10_000), metadata={"description": description})
 
 
 class SiteSettingsSchema(Schema):
