@@ -53,7 +53,7 @@ CALLERS = ("anonymous", "staff", "admin", "patient")
 
 @dataclass
 class World:
-    """A site with a booking, a waiting ticket and a called one, and the secrets to reach them."""
+    """A site with a booking, a called ticket, a finished one with feedback and a remote one, and the secrets."""
 
     app: object
     bearer: dict[str, str]
@@ -114,6 +114,22 @@ def world(request, tmp_path):
     called = client.post(f"/api/v1/sites/{site_id}/tickets", json={"service": "DRAW"}, headers=kiosk).json
     client.post(f"/api/v1/stations/{station.id}/open", headers=kiosk)
     client.post(f"/api/v1/tickets/{called['id']}/call", json={"station_id": station.id}, headers=kiosk)
+    for action in ("start", "complete"):
+        client.post(f"/api/v1/tickets/{called['id']}/{action}", headers=kiosk)
+    client.post(
+        f"/api/v1/tickets/{called['id']}/feedback",
+        json={"rating": 4},
+        headers={"X-Patient-Token": called["token"]},
+    )
+    client.post(f"/api/v1/tickets/{waiting['id']}/call", json={"station_id": station.id}, headers=kiosk)
+    client.post(
+        f"/api/v1/sites/{site_id}/remote-tickets",
+        json={
+            "service": "DRAW",
+            "contact": {"name": "Remo Te", "phone": "+1 201 555 0100"},
+            "expected_arrival_at": "2026-03-02T08:30:00-06:00",
+        },
+    )
     logging.getLogger(app.name).setLevel(logging.CRITICAL)  # the 5xx a failure shows is reported below
     yield World(
         app=app,
