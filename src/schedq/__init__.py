@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import logging
 
     from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
 
     from schedq import access_log, api, cli, web
     from schedq import config as settings
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     values = settings.load(config)
     app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
     app.config.update(values)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless the app names another
     app.json.sort_keys = False
     database = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     app.extensions["schedq.database"] = database

@@ -108,9 +108,9 @@ def queue_group() -> None:
 @queue_group.command("sweep", help="Mark calls not started in time as no-shows, at every site.")
 @with_appcontext
 def queue_sweep() -> None:
-    from schedq.services import queue
+    from schedq.services.queue import no_shows
 
-    swept = queue.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
+    swept = no_shows.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
     click.echo(f"{sum(swept.values())} no-show(s) recorded")
 
 
@@ -159,7 +159,7 @@ def serve_command(host: str, port: int, workers: int, play: bool) -> None:
     from schedq import demo
     from schedq.web import demo_play
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app: a proxy typed as Flask
     if play:
         app.config["DEMO_PLAY"] = True
         demo_play.install(app)

@@ -375,9 +375,10 @@ def _bump_state_versions(session: Session, _context, _instances) -> None:
             elif isinstance(getattr(obj, "site", None), Site):  # attached through the relationship
                 sites.add(obj.site)
     with session.no_autoflush:
-        sites.update(session.get(Site, site_id) for site_id in site_ids)
+        loaded = (session.get(Site, site_id) for site_id in site_ids)
+        sites.update(site for site in loaded if site is not None)
     for site in sites:
-        if site is not None and site not in session.deleted:
+        if site not in session.deleted:
             site.state_version = (site.state_version or 0) + 1
 
 

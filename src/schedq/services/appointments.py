@@ -32,6 +32,7 @@ from schedq.services.sites import (
     closures_of,
     hours_of,
     load_site,
+    lock_site,
     plan_of,
 )
 
@@ -160,7 +161,7 @@ def _check_slot(
     )
     if ignore is not None:
         query = query.where(Appointment.id != ignore)
-    if uow.session.scalar(query) >= slot.seats:
+    if uow.session.execute(query).scalar_one() >= slot.seats:
         raise Unavailable("that slot is full; choose another")
 
 
@@ -295,7 +296,7 @@ def _replay(uow: UnitOfWork, scope: str, key: str, fingerprint: str, secret_key:
         return None
     if record.fingerprint != fingerprint:
         raise Conflict("this Idempotency-Key was used for a different booking")
-    appointment = uow.session.get(Appointment, record.response["appointment_id"])
+    appointment = uow.session.get_one(Appointment, record.response["appointment_id"])
     token = patient_token(secret_key, TOKEN_KIND, appointment.id, appointment.token_nonce)
     return Booking(appointment, token, replayed=True)
 
@@ -339,7 +340,7 @@ def reschedule(
         appointment = _owned(uow, reference, token, secret_key)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be rescheduled", allowed=[])
-        site = uow.lock_site(appointment.site_id)
+        site = lock_site(uow, appointment.site_id)
         if starts_at != appointment.starts_at:
             _check_slot(uow, site, starts_at, now, ignore=appointment.id)
             appointment.starts_at = starts_at

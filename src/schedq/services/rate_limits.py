@@ -78,12 +78,12 @@ class TableCounters:
         statement = insert(RateCounter).values(
             key=key, window_start=current.start, window_end=current.end, hits=1
         )
-        statement = statement.on_conflict_do_update(
+        counting = statement.on_conflict_do_update(
             index_elements=[RateCounter.key, RateCounter.window_start],
             set_={"hits": RateCounter.hits + 1},
             where=RateCounter.hits < limit,
         ).returning(RateCounter.hits)
-        counted = session.execute(statement).scalar_one_or_none()
+        counted = session.execute(counting).scalar_one_or_none()
         return None if counted is not None else current.end
 
 

@@ -21,10 +21,11 @@ from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import estimates, queue, rate_limits
+from schedq.services import estimates, rate_limits, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
-from schedq.services.sites import status_of, walk_in_service
+from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
+from schedq.services.sites import load_site, status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
@@ -36,15 +37,15 @@ EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
 
 def join_walk_in(
     uow: UnitOfWork, *, site_id: int, service_code: str, actor: str, now: datetime, secret_key: str
-) -> queue.TicketView:
+) -> views.TicketView:
     """A patient takes a ticket at the kiosk (or the front desk): present, in line from now."""
     with uow:
-        site = queue.lock(uow, site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         _check_joinable(uow, site, now)
         service = walk_in_service(uow, site, service_code)
         ticket = _new_ticket(uow, site, service, TicketKind.WALK_IN, now=now, present=True)
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -67,7 +68,7 @@ def join_remote(
     counters: rate_limits.Counters,
     now: datetime,
     secret_key: str,
-) -> queue.TicketView:
+) -> views.TicketView:
     """ "Save my spot": the patient joins from afar and keeps their place while travelling.
 
     The ticket is not present until the patient (or staff) says they are here;
@@ -76,8 +77,8 @@ def join_remote(
     (`domain.contact`).
     """
     with uow:
-        site = queue.lock(uow, site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         closes = _check_joinable(uow, site, now)
         service = walk_in_service(uow, site, service_code)
         if expected_arrival_at < now - EARLIEST_ARRIVAL_SLACK:
@@ -91,7 +92,7 @@ def join_remote(
         ticket.contact_name = contact.name
         ticket.contact_phone = contact.phone
         ticket.contact_email = contact.email
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -112,7 +113,7 @@ def check_in(
     actor: str,
     site_id: int | None = None,
     manage_token: str | None = None,
-) -> queue.TicketView:
+) -> views.TicketView:
     """Check an appointment in on its day: it joins the queue as a ticket of kind appointment.
 
     At the kiosk (`site_id` given) the reference must be for that site; the
@@ -128,19 +129,19 @@ def check_in(
             secret_key, APPOINTMENT_TOKEN_KIND, appointment.id, appointment.token_nonce, manage_token
         ):
             raise NotFound("no appointment with that reference")
-        site = queue.lock(uow, appointment.site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, appointment.site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         existing = uow.session.scalars(
             select(Ticket)
             .where(Ticket.appointment_id == appointment.id)
             .execution_options(populate_existing=True)
         ).one_or_none()
         if existing is not None:
-            return queue.view_now(uow, existing, site, now, token=_token(secret_key, existing))
+            return views.view_now(uow, existing, site, now, token=_token(secret_key, existing))
         uow.session.refresh(appointment)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be checked in", allowed=[])
-        tz = queue.tz_of(site)
+        tz = sites.tz_of(site)
         if schedule.local_day(appointment.starts_at, tz) != schedule.local_day(now, tz):
             raise Conflict("check-in opens on the day of the appointment", allowed=[])
         status = status_of(uow, site, now)
@@ -155,7 +156,7 @@ def check_in(
         ticket.policy_appointment_at = None if late else appointment.starts_at
         appointment.status = APPOINTMENT_STATUS[TicketStatus.WAITING]
         appointment.updated_at = now
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -220,7 +221,7 @@ def _new_ticket(
     uow: UnitOfWork, site: Site, service: Service, kind: TicketKind, *, now: datetime, present: bool
 ) -> Ticket:
     """A waiting ticket with the next display code of the site's day (the site lock is held)."""
-    day = queue.service_day(site, now)
+    day = sites.service_day(site, now)
     counter = uow.session.get(TicketCounter, (site.id, day, kind.prefix), populate_existing=True)
     if counter is None:
         counter = TicketCounter(site_id=site.id, service_day=day, prefix=kind.prefix, last_number=0)
@@ -247,7 +248,7 @@ def _new_ticket(
 
 def _commit_new(
     uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str
-) -> queue.TicketView:
+) -> views.TicketView:
     """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
 
     The estimate is made (once, shared) for the state the join left, so the
@@ -256,15 +257,15 @@ def _commit_new(
     """
     uow.commit()
     with UnitOfWork(uow.database, write=False) as reader:
-        joined = queue.fresh_ticket(reader, ticket.id)
-        result = queue.view_now(
-            reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined)
+        joined = locking.fresh_ticket(reader, ticket.id)
+        result = views.view_now(
+            reader, joined, load_site(reader, site.id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
     # Waits are measured from `wait_start` (an early appointment waits from its
     # time, not from check-in); the promise is kept on the same footing.
-    head_start = max((queue.wait_start(joined) - now).total_seconds() / 60, 0.0)
+    head_start = max((line.wait_start(joined) - now).total_seconds() / 60, 0.0)
     promise = {}
     for name in PROMISED:
         minutes = result.estimate[name]
@@ -310,15 +311,15 @@ def _check_owner(uow: UnitOfWork, ticket_id: int, token: str | None, secret_key:
 
 def get_ticket(
     uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
-) -> queue.TicketView:
+) -> views.TicketView:
     """Status, place in line and, once called, the station. `token=None` for staff."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site_id = queue.ticket_site_id(uow, ticket_id)
-    queue.settle(uow, site_id, now)
+        site_id = locking.ticket_site_id(uow, ticket_id)
+    no_shows.settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
-        return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
+        site = load_site(uow, site_id)
+        return views.view_now(uow, locking.fresh_ticket(uow, ticket_id), site, now)
 
 
 def ticket_state(
@@ -327,29 +328,29 @@ def ticket_state(
     """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site_id = queue.ticket_site_id(uow, ticket_id)
-    queue.settle(uow, site_id, now)
+        site_id = locking.ticket_site_id(uow, ticket_id)
+    no_shows.settle(uow, site_id, now)
     return estimates.public_state(uow, site_id=site_id, now=now)
 
 
-def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
+def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> views.TicketView:
     """The patient leaves the line (again: no change)."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site, ticket = queue.locked_ticket(uow, ticket_id, now)
+        site, ticket = locking.locked_ticket(uow, ticket_id, now)
         if ticket.status is TicketStatus.LEFT:
-            return queue.view(ticket, site)
-        queue.apply(uow, ticket, Action.LEAVE, actor="patient", at=now)
+            return views.ticket_view(ticket, site)
+        visit_log.apply_action(uow, ticket, Action.LEAVE, actor="patient", at=now)
         ticket.ended_at = now
         ticket.end_reason = "left the line"
         uow.commit()
-        return queue.view(ticket, site)
+        return views.ticket_view(ticket, site)
 
 
 def patient_present(
     uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime
-) -> queue.TicketView:
+) -> views.TicketView:
     """ "I'm here": the patient with a remote ticket has arrived."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-    return queue.mark_present(uow, ticket_id=ticket_id, actor="patient", now=now)
+    return corrections.mark_present(uow, ticket_id=ticket_id, actor="patient", now=now)

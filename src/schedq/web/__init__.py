@@ -13,7 +13,8 @@ patients ever reaches public HTML.
 from __future__ import annotations
 
 import swagger_ui_bundle
-from flask import Blueprint, Response, abort, render_template, send_from_directory, url_for
+from flask import Blueprint, Flask, Response, abort, render_template, send_from_directory, url_for
+from flask.blueprints import BlueprintSetupState
 
 from schedq.domain.errors import NotFound
 from schedq.services import sites
@@ -23,7 +24,16 @@ from schedq.web_context import uow
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
 )
-bp.record_once(lambda state: demo_play.install(state.app))  # SCHEDQ_DEMO_PLAY: the demo site plays a day
+
+
+def _install_demo_play(state: BlueprintSetupState) -> None:
+    """SCHEDQ_DEMO_PLAY: the demo site plays a day."""
+    assert isinstance(state.app, Flask)  # typed as Flask's framework-neutral base; registered on a Flask app
+    demo_play.install(state.app)
+
+
+bp.record_once(_install_demo_play)
+
 
 # Scripts and styles come only from our own origin: no inline script, style or handler.
 CONTENT_SECURITY_POLICY = (

@@ -39,7 +39,8 @@ from schedq.api.queue.schemas import (
 )
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
-from schedq.services import display, feedback, queue, tickets
+from schedq.services import display, feedback, tickets
+from schedq.services.queue import calling, closing, corrections, history, listing, locking, stations
 from schedq.web_context import client_address, counters, ensure_model, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
@@ -57,12 +58,12 @@ def _principal() -> Principal:
 
 def _staff_for_ticket(ticket_id: int) -> Principal:
     _principal()
-    return auth.require_staff(queue.site_of_ticket(uow(write=False), ticket_id=ticket_id))
+    return auth.require_staff(locking.site_of_ticket(uow(write=False), ticket_id=ticket_id))
 
 
 def _staff_for_station(station_id: int) -> Principal:
     _principal()
-    return auth.require_staff(queue.site_of_station(uow(write=False), station_id=station_id))
+    return auth.require_staff(locking.site_of_station(uow(write=False), station_id=station_id))
 
 
 def _staff_or_patient(ticket_id: int) -> str | None:
@@ -218,9 +219,7 @@ class Present(MethodView):
         """I'm here: a remote ticket becomes callable in the place it kept (ticket token, or staff)"""
         token = _staff_or_patient(ticket_id)
         if token is None:
-            return queue.mark_present(
-                uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now()
-            )
+            return corrections.mark_present(uow(), ticket_id=ticket_id, actor=_principal().actor, now=now())
         return tickets.patient_present(
             uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
         )
@@ -259,7 +258,7 @@ class CallTicket(MethodView):
     def post(self, body, ticket_id):
         """Call this ticket to a station, out of policy order (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.call_ticket(
+        return calling.call_ticket(
             uow(), ticket_id=ticket_id, station_id=body["station_id"], actor=principal.actor, now=now()
         )
 
@@ -282,12 +281,14 @@ def _ticket_action(name: str, use_case, summary: str):
     blp.route(f"/tickets/<id:ticket_id>/{name}", endpoint=Action.__name__)(Action)
 
 
-_ticket_action("recall", queue.recall, "Announce a called ticket again (staff)")
-_ticket_action("start", queue.start, "Start serving a called ticket (staff)")
-_ticket_action("complete", queue.complete, "Finish serving a ticket (staff)")
-_ticket_action("no-show", queue.mark_no_show, "Mark a called ticket a no-show (staff)")
+_ticket_action("recall", calling.recall, "Announce a called ticket again (staff)")
+_ticket_action("start", calling.start, "Start serving a called ticket (staff)")
+_ticket_action("complete", calling.complete, "Finish serving a ticket (staff)")
+_ticket_action("no-show", calling.mark_no_show, "Mark a called ticket a no-show (staff)")
 _ticket_action(
-    "requeue", queue.requeue, "Put a called or no-show ticket back in line, in its original place (staff)"
+    "requeue",
+    corrections.requeue,
+    "Put a called or no-show ticket back in line, in its original place (staff)",
 )
 
 
@@ -301,7 +302,7 @@ class CancelTicket(MethodView):
     def post(self, body, ticket_id):
         """Take a waiting ticket out of the line, with a reason (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.cancel(
+        return corrections.cancel(
             uow(), ticket_id=ticket_id, reason=body["reason"], actor=principal.actor, now=now()
         )
 
@@ -315,7 +316,7 @@ class TicketPriority(MethodView):
     def post(self, body, ticket_id):
         """Set or clear a waiting ticket's priority (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.set_priority(
+        return corrections.set_priority(
             uow(), ticket_id=ticket_id, priority=body["priority"], actor=principal.actor, now=now()
         )
 
@@ -327,7 +328,7 @@ class TicketEvents(MethodView):
     def get(self, ticket_id):
         """A ticket's history of visit events (staff)"""
         _staff_for_ticket(ticket_id)
-        return queue.ticket_events(uow(write=False), ticket_id=ticket_id, now=now())
+        return history.ticket_events(uow(write=False), ticket_id=ticket_id, now=now())
 
 
 # Staff: stations -----------------------------------------------------------------------
@@ -340,7 +341,7 @@ def _station_action(name: str, state: StationState, summary: str):
         @blp.doc(summary=summary, **auth.BEARER_DOC)
         def post(self, station_id):
             principal = _staff_for_station(station_id)
-            return queue.set_station_state(
+            return stations.set_station_state(
                 uow(), station_id=station_id, state=state, actor=principal.actor, now=now()
             )
 
@@ -365,7 +366,7 @@ class CallNext(MethodView):
     def post(self, station_id):
         """Call the next patient by the call policy (staff)"""
         principal = _staff_for_station(station_id)
-        return queue.call_next(uow(), station_id=station_id, actor=principal.actor, now=now())
+        return calling.call_next(uow(), station_id=station_id, actor=principal.actor, now=now())
 
 
 # Staff: the site's queue and day --------------------------------------------------------
@@ -380,7 +381,7 @@ class SiteQueue(MethodView):
         _principal()
         auth.require_staff(site_id)
         ensure_model(site_id)
-        return queue.list_queue(uow(write=False), site_id=site_id, now=now())
+        return listing.list_queue(uow(write=False), site_id=site_id, now=now())
 
 
 @blp.route("/sites/<id:site_id>/events")
@@ -391,7 +392,7 @@ class SiteEvents(MethodView):
     def get(self, args, site_id):
         """Every visit event of a local day (default today) (staff)"""
         auth.require_staff(site_id)
-        return queue.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
+        return history.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
 
 
 @blp.route("/sites/<id:site_id>/close-day")
@@ -403,7 +404,7 @@ class CloseDay(MethodView):
     def post(self, body, site_id):
         """Close the day: close out tickets left with a reason, close stations, stop joins (staff)"""
         principal = auth.require_staff(site_id)
-        return queue.close_day(
+        return closing.close_day(
             uow(), site_id=site_id, reason=body["reason"], actor=principal.actor, now=now()
         )
 
