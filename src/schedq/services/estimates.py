@@ -542,6 +542,9 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
+        if uow.session.get(Site, site_id) is None:
+            # Before the store keeps a lease for a site that is not there.
+            raise NotFound(f"no site {site_id}")
         if uow.sees_uncommitted or not model_is_stale(
             uow, site_id, now, max_age=timedelta(hours=max_age_hours)
         ):

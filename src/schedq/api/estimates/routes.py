@@ -20,7 +20,7 @@ from schedq.web_context import ensure_model, now, uow
 blp = Blueprint("estimates", __name__, description="Wait estimates and their accuracy")
 
 
-@blp.route("/sites/<int:site_id>/wait")
+@blp.route("/sites/<id:site_id>/wait")
 class SiteWait(MethodView):
     @blp.response(200, WaitSummarySchema)
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
@@ -33,7 +33,7 @@ class SiteWait(MethodView):
         return use.wait_summary(uow(write=False), site_id=site_id, now=now())
 
 
-@blp.route("/sites/<int:site_id>/best-times")
+@blp.route("/sites/<id:site_id>/best-times")
 class BestTimes(MethodView):
     @blp.arguments(BestTimesQueryArgsSchema, location="query")
     @blp.response(200, BestTimesSchema)
@@ -48,7 +48,7 @@ class BestTimes(MethodView):
         return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 
-@blp.route("/sites/<int:site_id>/accuracy")
+@blp.route("/sites/<id:site_id>/accuracy")
 class Accuracy(MethodView):
     @blp.arguments(AccuracyQueryArgsSchema, location="query")
     @blp.response(200, AccuracyRowSchema(many=True))
@@ -65,7 +65,7 @@ class Accuracy(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/model")
+@blp.route("/sites/<id:site_id>/model")
 class Model(MethodView):
     @blp.response(200, ModelSummarySchema)
     @blp.doc(**auth.BEARER_DOC)
@@ -75,7 +75,7 @@ class Model(MethodView):
         return use.model_summary(uow(write=False), site_id=site_id, now=now())
 
 
-@blp.route("/sites/<int:site_id>/model/refit")
+@blp.route("/sites/<id:site_id>/model/refit")
 class Refit(MethodView):
     @blp.response(200, ModelSummarySchema)
     @blp.doc(**auth.BEARER_DOC)
