@@ -31,7 +31,13 @@ import numpy.typing as npt
 from schedq.domain.policy import QueueEntry, rank
 
 from ._normal import norm_ppf, norm_sf, normal_above
-from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
+from .model import (
+    HALF_HOURS_PER_DAY,
+    PRIOR_LATE_OPENING_SHARE,
+    PRIOR_LONGEST_OPENING_DELAY_MINUTES,
+    FittedModel,
+    ServiceTimeModel,
+)
 from .policy_kernel import PolicyInputs, PreparedPolicy, run_policy
 from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
 from .result import SiteEstimate, WaitEstimate
@@ -621,18 +627,47 @@ def _open_periods(
     return starts_r, ends_r
 
 
+def opening_delay_draws(
+    history: np.ndarray, prior_weight: float, elapsed: float, size: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """`size` opening delays (minutes after the opening) longer than `elapsed` (when > 0), None if none can be.
+
+    The site's own delays (`history`, one per past opening) each count once,
+    the prior as `prior_weight` openings: on time but for a share
+    `PRIOR_LATE_OPENING_SHARE`, late by a delay spread evenly up to
+    `PRIOR_LONGEST_OPENING_DELAY_MINUTES`. Once `elapsed` minutes have gone by
+    unopened, only the delays longer than that remain of both, in proportion.
+    """
+    possible = history[history > elapsed] if elapsed > 0.0 else history
+    longest = PRIOR_LONGEST_OPENING_DELAY_MINUTES
+    if elapsed > 0.0:
+        prior_mass = prior_weight * PRIOR_LATE_OPENING_SHARE * max(longest - elapsed, 0.0) / longest
+    else:
+        prior_mass = prior_weight
+    if prior_mass <= 0.0:
+        return possible[rng.integers(possible.size, size=size)] if possible.size else None
+    own = possible[rng.integers(possible.size, size=size)] if possible.size else np.zeros(size)
+    from_prior = rng.random(size) * (prior_mass + possible.size) < prior_mass
+    lowest = max(elapsed, 0.0)
+    prior = lowest + (longest - lowest) * rng.random(size)
+    if elapsed <= 0.0:
+        prior = np.where(rng.random(size) < PRIOR_LATE_OPENING_SHARE, prior, 0.0)
+    return np.where(from_prior, prior, own)
+
+
 def opening_delays(
     snapshot: SiteSnapshot, model: FittedModel, plan: StationPlan, replications: int, rng: np.random.Generator
 ) -> list[LateStart]:
     """For each opening or reopening ahead today, or begun within the sign-in grace: when staff really start.
 
-    Drawn from the site's own past openings (`FittedModel.opening_delay_minutes`),
-    conditioned on not having started yet; none without that history. An
+    Drawn from the site's own past openings (`FittedModel.opening_delay_minutes`)
+    and the prior (`opening_delay_draws`), conditioned on not having started
+    yet; none without either. An
     opening ahead delays every station slot; one begun delays only the
     stations not open now, which the staffing rule expects by the grace's end.
     """
     history = np.asarray(model.opening_delay_minutes, dtype=float)
-    if history.size == 0 or snapshot.opening_intervals is None:
+    if (history.size == 0 and model.opening_delay_prior_weight <= 0.0) or snapshot.opening_intervals is None:
         return []
     found = []
     for opens, closes in snapshot.opening_intervals:
@@ -643,10 +678,10 @@ def opening_delays(
         nobody_open = not snapshot.stations
         if elapsed >= SIGN_IN_GRACE_MINUTES and not nobody_open:
             continue
-        possible = history[history > elapsed] if elapsed > 0.0 else history
-        if possible.size == 0:
+        delays = opening_delay_draws(history, model.opening_delay_prior_weight, elapsed, replications, rng)
+        if delays is None:
             continue
-        drawn = start + possible[rng.integers(possible.size, size=replications)]
+        drawn = start + delays
         if start > 0.0:
             found.append(LateStart(start, drawn, 0))
         elif elapsed < SIGN_IN_GRACE_MINUTES:
