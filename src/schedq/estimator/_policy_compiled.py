@@ -1,4 +1,4 @@
-"""The compiled parts of `policy_kernel.run_policy` and of `besttime._run` (numba).
+"""The compiled parts of `policy_kernel.run_policy` and of `besttime.play.run` (numba).
 
 See those modules for the design. Heaps and orders compare (key, index)
 pairs, and the station scan keeps the first of equal free times, so a tie
@@ -336,7 +336,7 @@ def play_days(
     walk_in_key: float,
     call: np.ndarray,
 ) -> None:
-    """The best-times event loop (`besttime._run`), one row (a replication of a day) after another.
+    """The best-times event loop (`besttime.play.run`), one row (a replication of a day) after another.
 
     Columns are in arrival order per row; column `width - 1` is a sentinel
     that never arrives. Each step the station free first acts (lowest index on

@@ -302,10 +302,11 @@ def _tiny_inputs() -> PolicyInputs:
 def warm_up() -> None:
     """Compile the kernels (or load them from the cache) now rather than on the first estimate:
     the call policy and the best-times loop."""
-    from . import besttime  # imported here: besttime imports this module through montecarlo
+    # Imported here: besttime imports this module through montecarlo.
+    from .besttime.play import warm_up as warm_up_best_times
 
     run_policy(_tiny_inputs())
-    besttime.warm_up()
+    warm_up_best_times()
 
 
 def warm_up_in_background() -> threading.Thread:
