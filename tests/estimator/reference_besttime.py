@@ -1,6 +1,6 @@
 """The best-times event loop as it was before it was compiled: numpy, vectorised across rows.
 
-Kept as the reference the compiled loop (`besttime.play.run`, `_policy_compiled.play_days`)
+Kept as the reference the compiled loop (`besttime.play.run`, `besttime._compiled.play_days`)
 must match exactly; see tests/estimator/test_besttime_kernel.py.
 """
 

@@ -62,6 +62,20 @@ def numba_cache_dir(package_dir: Path) -> Path | None:
         return Path(tempfile.gettempdir()) / f"schedq-numba-cache-{os.getuid()}"
 
 
+def use_numba_cache_dir(package_dir: Path) -> None:
+    """Point numba's cache at `numba_cache_dir(package_dir)` when that is not numba's own choice.
+
+    Called by each compiled module before its first `@njit(cache=True)`: numba picks the cache's
+    place when decorating.
+    """
+    import numba  # here: importing the estimator must not import numba
+
+    fallback = numba_cache_dir(package_dir)
+    if fallback is not None:
+        fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+        numba.config.CACHE_DIR = str(fallback)  # type: ignore[attr-defined]  # numba.config fills itself at run time
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyInputs:
     """Everything the call policy needs, as arrays; R replications, N tickets, S stations, G ghosts.

@@ -30,7 +30,7 @@ One idea a module:
 - `stations`: a future day's station slots and their open intervals from the capacity plan.
 - `today`: today's live snapshot as columns, station slots and first free times.
 - `days`: each open day's columns for every replication, with its own random streams.
-- `play`: the days stacked into one batch and played by the compiled loop
-  (`schedq.estimator._policy_compiled.play_days`); `warm_up`.
+- `play`: the days stacked into one batch and played by the compiled loop; `warm_up`.
+- `_compiled`: that loop, `play_days` (numba).
 - `waits`: `best_times` and its `HalfHourWait` rows, summarised from the probes' waits.
 """

@@ -96,7 +96,7 @@ def run(
     skill_ok: np.ndarray,
     probe_ok: np.ndarray,
 ) -> np.ndarray:
-    """The event loop, compiled (`_policy_compiled.play_days`): the probes' call times (rows x probes).
+    """The event loop, compiled (`_compiled.play_days`): the probes' call times (rows x probes).
 
     Each row plays on its own: the station that frees first acts; outside
     its open periods it goes off until its next one; otherwise it calls the
@@ -108,7 +108,7 @@ def run(
     step looks only at the columns from the first not yet called to the first
     not yet arrived.
     """
-    from .._policy_compiled import play_days  # imported on first use: compiling or loading it takes a while
+    from ._compiled import play_days  # imported on first use: compiling or loading it takes a while
 
     def floats(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.float64)
