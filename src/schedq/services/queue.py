@@ -80,6 +80,8 @@ class TicketView:
     contact_email: str | None
     token: str | None = None
     site_status: SiteStatus | None = None
+    # True: the estimate is the previous state's, served while another worker computes this one.
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,20 +358,20 @@ def wait_start(ticket: Ticket) -> datetime:
     return ticket.joined_at
 
 
-def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
-    """The wait range `ticket` can be promised now (waiting tickets only), from the live state.
+def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, Any] | None, bool]:
+    """The wait range `ticket` can be promised now (waiting tickets only), from the live state; and whether stale.
 
     The previous state's answer will do while another worker computes this one,
     unless it was made before the ticket joined.
     """
     if ticket.status is not TicketStatus.WAITING:
-        return None
+        return None, False
     uow.session.flush()
     site = uow.session.get(Site, ticket.site_id)
     live = estimates.site_estimates(uow, site, now)
     if live.stale and ticket.id not in live.tickets:
         live = estimates.site_estimates(uow, site, now, stale_ok=False)
-    return live.tickets.get(ticket.id)
+    return live.tickets.get(ticket.id), live.stale
 
 
 def view(
@@ -380,6 +382,7 @@ def view(
     estimate: dict[str, Any] | None = None,
     token: str | None = None,
     site_status: SiteStatus | None = None,
+    stale: bool = False,
 ) -> TicketView:
     promised = None
     if ticket.promised_p50_minutes is not None:
@@ -424,6 +427,7 @@ def view(
         or (ticket.appointment.contact_email if ticket.appointment else None),
         token=token,
         site_status=site_status,
+        stale=stale,
     )
 
 
@@ -443,10 +447,11 @@ def view_now(
         if ticket.status is TicketStatus.WAITING
         else None
     )
+    stale = False
     if estimate is None:
-        estimate = promise(uow, ticket, now)
+        estimate, stale = promise(uow, ticket, now)
     status = status_of(uow, site, now)
-    return view(ticket, site, position=place, estimate=estimate, token=token, site_status=status)
+    return view(ticket, site, position=place, estimate=estimate, token=token, site_status=status, stale=stale)
 
 
 # Stations ----------------------------------------------------------------------------

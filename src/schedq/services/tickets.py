@@ -22,7 +22,7 @@ from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import estimates, queue
+from schedq.services import public, queue
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.sites import status_of, walk_in_service
@@ -344,14 +344,20 @@ def get_ticket(
 
 
 def ticket_state(
-    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+    make_uow, *, ticket_id: int, token: str | None, secret_key: str, now: datetime, max_model_age_hours: int
 ) -> str:
-    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
-    with uow:
-        _check_owner(uow, ticket_id, token, secret_key)
-        site_id = queue.ticket_site_id(uow, ticket_id)
-    queue.settle(uow, site_id, now)
-    return estimates.public_state(uow, site_id=site_id, now=now)
+    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff).
+
+    The ticket's own row is read for the token check and its site; the rest is
+    the site's state (every change to a ticket moves its site's version).
+    """
+    with make_uow(write=False) as uow:
+        seen = public.ticket_look(uow, ticket_id)
+    if token is not None and not token_matches(secret_key, TOKEN_KIND, ticket_id, seen.token_nonce, token):
+        raise NotFound(f"no ticket {ticket_id}")
+    return public.site_read_state(
+        make_uow, site_id=seen.site_id, now=now, max_model_age_hours=max_model_age_hours, seen=seen.site
+    )
 
 
 def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:

@@ -38,8 +38,8 @@ from schedq.api.queue.schemas import (
 )
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
-from schedq.services import display, feedback, queue, tickets
-from schedq.web_context import ensure_model, now, uow
+from schedq.services import display, feedback, public, queue, tickets
+from schedq.web_context import ensure_model, model_max_age, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -187,12 +187,21 @@ class TicketById(MethodView):
     def get(self, ticket_id):
         """Your ticket: status, place in line, and the station once called (ticket token, or staff; ETag)"""
         token = _staff_or_patient(ticket_id)
+        at = now()
         state = tickets.ticket_state(
-            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+            uow,
+            ticket_id=ticket_id,
+            token=token,
+            secret_key=auth.secret_key(),
+            now=at,
+            max_model_age_hours=model_max_age(),
         )
-        caching.answer_from_state(state, cache_control=caching.PERSONAL)
-        return tickets.get_ticket(
-            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+        return caching.answer(
+            state,
+            cache_control=caching.PERSONAL,
+            build=lambda: tickets.get_ticket(
+                uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=at
+            ),
         )
 
 
@@ -426,8 +435,9 @@ class Display(MethodView):
     def get(self, site_id):
         """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
         auth.current_principal()  # a bad token is refused; no token is fine
-        ensure_model(site_id)
-        caching.answer_from_state(
-            display.feed_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.LOBBY
+        at = now()
+        return caching.answer(
+            public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
+            cache_control=caching.LOBBY,
+            build=lambda: display.display_feed(uow(write=False), site_id=site_id, now=at),
         )
-        return display.display_feed(uow(write=False), site_id=site_id, now=now())
