@@ -439,8 +439,12 @@ def view_now(
     *,
     token: str | None = None,
     estimate: dict[str, Any] | None = None,
+    with_estimate: bool = True,
 ) -> TicketView:
-    """The ticket's view with its current place in line, the site's status (and its estimate, unless already made)."""
+    """The ticket's view with its current place in line, the site's status (and its estimate, unless already made).
+
+    `with_estimate=False`: no estimate (one made later, outside the site's lock, completes it).
+    """
     uow.session.flush()
     place = (
         positions(active_tickets(uow, site.id), now).get(ticket.id)
@@ -448,10 +452,17 @@ def view_now(
         else None
     )
     stale = False
-    if estimate is None:
+    if estimate is None and with_estimate:
         estimate, stale = promise(uow, ticket, now)
     status = status_of(uow, site, now)
     return view(ticket, site, position=place, estimate=estimate, token=token, site_status=status, stale=stale)
+
+
+def view_committed(uow: UnitOfWork, ticket_id: int, now: datetime, *, token: str | None = None) -> TicketView:
+    """The ticket's view after a write committed, read afresh: its estimate is made (or found) outside the lock, shared."""
+    with UnitOfWork(uow.database, write=False) as reader:
+        ticket = fresh_ticket(reader, ticket_id)
+        return view_now(reader, ticket, reader.session.get(Site, ticket.site_id), now, token=token)
 
 
 # Stations ----------------------------------------------------------------------------
@@ -641,7 +652,7 @@ def requeue(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ti
         ticket.end_reason = None
         ticket.present = True
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)
 
 
 def cancel(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime, reason: str = "") -> TicketView:
@@ -661,7 +672,7 @@ def set_priority(uow: UnitOfWork, *, ticket_id: int, priority: bool, actor: str,
         apply(uow, ticket, Action.SET_PRIORITY, actor=actor, at=now, detail={"priority": priority})
         ticket.priority = priority
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)
 
 
 def mark_present(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> TicketView:
@@ -673,7 +684,7 @@ def mark_present(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) 
             apply(uow, ticket, Action.MARK_PRESENT, actor=actor, at=now)
             ticket.present = True
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)
 
 
 # Closing the day ------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from schedq.db.engine import Database
 from schedq.db.models import Service, Site, Ticket, TicketCounter
-from schedq.db.uow import UnitOfWork
+from schedq.db.uow import UnitOfWork, in_shared_transaction
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
 from schedq.domain.contact import Contact
@@ -145,7 +146,8 @@ def check_in(
             .execution_options(populate_existing=True)
         ).one_or_none()
         if existing is not None:
-            return queue.view_now(uow, existing, site, now, token=_token(secret_key, existing))
+            uow.commit()  # overdue calls expired above; the view is made once the lock is released
+            return queue.view_committed(uow, existing.id, now, token=_token(secret_key, existing))
         uow.session.refresh(appointment)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be checked in", allowed=[])
@@ -272,15 +274,30 @@ def _commit_new(
 ) -> queue.TicketView:
     """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
 
-    The estimate is made (once, shared) for the state the join left, so the
-    patient's first look at the ticket finds it made; a second short write keeps
-    it as the promise unless one is kept already. The answer shows the promise kept.
+    Inside a keyed request's one transaction (`db.uow.shared_transaction`) the
+    site stays locked until the request's answer is stored with the work: the
+    answer then comes without its estimate, and the API completes it with
+    `promise_after_join` once that transaction has committed.
     """
     uow.commit()
-    with UnitOfWork(uow.database, write=False) as reader:
-        joined = queue.fresh_ticket(reader, ticket.id)
+    if in_shared_transaction(uow.database):
+        return queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), with_estimate=False)
+    return promise_after_join(uow.database, ticket_id=ticket.id, now=now, secret_key=secret_key)
+
+
+def promise_after_join(
+    database: Database, *, ticket_id: int, now: datetime, secret_key: str
+) -> queue.TicketView:
+    """The new ticket's view with its estimate, the estimate kept as its promise (unless one is kept already).
+
+    The estimate is made (once, shared) for the state the join left, so the
+    patient's first look at the ticket finds it made; a second short write keeps
+    it as the promise. The answer shows the promise kept.
+    """
+    with UnitOfWork(database, write=False) as reader:
+        joined = queue.fresh_ticket(reader, ticket_id)
         result = queue.view_now(
-            reader, joined, reader.session.get(Site, site.id), now, token=_token(secret_key, joined)
+            reader, joined, reader.session.get(Site, joined.site_id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
@@ -292,15 +309,15 @@ def _commit_new(
         minutes = result.estimate[name]
         promise[name] = None if minutes is None else max(minutes - head_start, 0.0)
     columns = [getattr(Ticket, f"promised_{name}") for name in PROMISED]
-    with UnitOfWork(uow.database) as writer:
+    with UnitOfWork(database) as writer:
         # A Core UPDATE: the promise is no part of the site's state, so its version stays.
         writer.session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket.id, Ticket.promised_p50_minutes.is_(None))
+            .where(Ticket.id == ticket_id, Ticket.promised_p50_minutes.is_(None))
             .values({f"promised_{name}": value for name, value in promise.items()})
             .execution_options(synchronize_session=False)
         )
-        kept = writer.session.execute(select(*columns).where(Ticket.id == ticket.id)).one()
+        kept = writer.session.execute(select(*columns).where(Ticket.id == ticket_id)).one()
         writer.commit()
     return replace(
         result, promised=None if kept.promised_p50_minutes is None else dict(zip(PROMISED, kept, strict=True))

@@ -39,7 +39,7 @@ from schedq.api.queue.schemas import (
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
 from schedq.services import display, feedback, public, queue, tickets
-from schedq.web_context import ensure_model, model_max_age, now, uow
+from schedq.web_context import database, ensure_model, model_max_age, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -64,6 +64,14 @@ def _staff_for_station(station_id: int) -> Principal:
     return auth.require_staff(queue.site_of_station(uow(write=False), station_id=station_id))
 
 
+def _promise_after_join(body: dict) -> dict:
+    """A keyed join's answer, completed with its estimate once the join has committed (api/idempotency.py)."""
+    joined = tickets.promise_after_join(
+        database(), ticket_id=body["id"], now=now(), secret_key=auth.secret_key()
+    )
+    return TicketCreatedSchema().dump(joined)
+
+
 def _staff_or_patient(ticket_id: int) -> str | None:
     """None when a staff token of the ticket's site calls; else the patient token (401 if absent)."""
     if request.headers.get("Authorization"):
@@ -77,7 +85,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 
 @blp.route("/sites/<int:site_id>/tickets")
 class WalkIns(MethodView):
-    @idempotent(blp, token_of=tickets.ticket_token)
+    @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(
@@ -102,7 +110,7 @@ class WalkIns(MethodView):
 
 @blp.route("/sites/<int:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
-    @idempotent(blp, token_of=tickets.ticket_token)
+    @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(
