@@ -259,6 +259,24 @@ class TestReads:
         kiosk_join(client, site)
         assert client.get(url).json["waiting"] == 1
 
+    def test_tickets_of_one_site_each_show_their_own_place_as_the_line_moves(self, client, site):
+        joined = [kiosk_join(client, site) for _ in range(3)]
+
+        def places() -> list:
+            return [
+                client.get(f"{API}/tickets/{t['id']}", headers={"X-Patient-Token": t["token"]}).json[
+                    "position"
+                ]
+                for t in joined
+            ]
+
+        assert places() == [1, 2, 3]
+        station = site.station_ids["Station 1"]
+        staff = site.headers("staff")
+        assert client.post(f"{API}/stations/{station}/open", headers=staff).status_code == 200
+        assert client.post(f"{API}/stations/{station}/call-next", headers=staff).status_code == 200
+        assert places() == [None, 1, 2]
+
     def test_if_none_match_is_answered_304_without_estimator_work(self, client, site, estimator_runs, clock):
         ticket = kiosk_join(client, site)
         for url, headers in public_reads(site, ticket):

@@ -16,12 +16,13 @@ are kept like the rest, behind the owner check each request makes first.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Response, after_this_request, current_app, request
 from flask_smorest.exceptions import NotModified
 
@@ -44,30 +45,19 @@ class Bodies:
     """Answers built in this process, by ETag, up to `max_bytes` (least recently used dropped first)."""
 
     def __init__(self, max_bytes: int = BODIES_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._kept: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
-        self._bytes = 0
+        self._kept: LRUCache[str, tuple[bytes, str]] = LRUCache(
+            max_bytes, getsizeof=lambda kept: len(kept[0])
+        )
         self._lock = threading.Lock()
 
     def get(self, etag: str) -> tuple[bytes, str] | None:
         with self._lock:
-            found = self._kept.get(etag)
-            if found is not None:
-                self._kept.move_to_end(etag)
-            return found
+            return self._kept.get(etag)
 
     def put(self, etag: str, body: bytes, mimetype: str) -> None:
-        if len(body) > self.max_bytes:
-            return
         with self._lock:
-            old = self._kept.pop(etag, None)
-            if old is not None:
-                self._bytes -= len(old[0])
-            self._kept[etag] = (body, mimetype)
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes:
-                _, (dropped, _) = self._kept.popitem(last=False)
-                self._bytes -= len(dropped)
+            with contextlib.suppress(ValueError):  # larger than the whole cache: not kept
+                self._kept[etag] = (body, mimetype)
 
 
 def bodies() -> Bodies:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from schedq.db.models import Site, SiteDay, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
@@ -290,16 +290,19 @@ def expire_overdue_calls(uow: UnitOfWork, site: Site, now: datetime) -> int:
 def settle(uow: UnitOfWork, site_id: int, now: datetime) -> None:
     """Before a read: apply overdue no-shows in a short write transaction of their own, if any."""
     with UnitOfWork(uow.database, write=False) as probe:
-        site = probe.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
-        limit = now - timedelta(minutes=site.no_show_after_minutes)
-        due = probe.session.scalar(
-            select(Ticket.id)
-            .where(Ticket.site_id == site_id, Ticket.status == TicketStatus.CALLED, Ticket.called_at <= limit)
-            .limit(1)
+        # One statement, nothing loaded: most reads find nothing due.
+        oldest_call = (
+            select(func.min(Ticket.called_at))
+            .where(Ticket.site_id == Site.id, Ticket.status == TicketStatus.CALLED)
+            .scalar_subquery()
         )
-    if due is None:
+        row = probe.session.execute(
+            select(Site.no_show_after_minutes, oldest_call).where(Site.id == site_id)
+        ).one_or_none()
+    if row is None:
+        raise NotFound(f"no site {site_id}")
+    no_show_after_minutes, oldest_call_at = row
+    if oldest_call_at is None or oldest_call_at > now - timedelta(minutes=no_show_after_minutes):
         return
     with UnitOfWork(uow.database, write=True) as writer:
         expire_overdue_calls(writer, lock(writer, site_id), now)
@@ -374,9 +377,48 @@ def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, A
     return live.tickets.get(ticket.id), live.stale
 
 
+@dataclass(frozen=True, slots=True)
+class SitePart:
+    """What every ticket's view takes from its site at one instant: places in line, estimates and status."""
+
+    site_id: int
+    timezone: str
+    positions: dict[int, int]
+    estimates: dict[int, dict[str, Any]]
+    status: SiteStatus
+    stale: bool  # the estimates are the previous state's (see `estimates.Estimates`)
+
+
+def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
+    uow.session.flush()
+    live = estimates.site_estimates(uow, site, now)
+    return SitePart(
+        site_id=site.id,
+        timezone=site.timezone,
+        positions=positions(active_tickets(uow, site.id), now),
+        estimates=live.tickets,
+        status=status_of(uow, site, now),
+        stale=live.stale,
+    )
+
+
+def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> TicketView:
+    """The ticket's view with its site's part (`site_part`) at the same instant."""
+    waiting = ticket.status is TicketStatus.WAITING
+    return view(
+        ticket,
+        part,
+        position=part.positions.get(ticket.id) if waiting else None,
+        estimate=part.estimates.get(ticket.id) if waiting else None,
+        token=token,
+        site_status=part.status,
+        stale=part.stale,
+    )
+
+
 def view(
     ticket: Ticket,
-    site: Site,
+    site: Site | SitePart,
     *,
     position: int | None = None,
     estimate: dict[str, Any] | None = None,

@@ -8,9 +8,12 @@ handed out one at a time and codes stay unique under concurrent joins.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from cachetools import LRUCache
 from sqlalchemy import func, or_, select, update
 
 from schedq.db.engine import Database
@@ -348,16 +351,64 @@ def _check_owner(uow: UnitOfWork, ticket_id: int, token: str | None, secret_key:
 
 
 def get_ticket(
-    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    ticket_id: int,
+    token: str | None,
+    secret_key: str,
+    now: datetime,
+    state: str | None = None,
 ) -> queue.TicketView:
-    """Status, place in line and, once called, the station. `token=None` for staff."""
+    """Status, place in line and, once called, the station. `token=None` for staff.
+
+    `state`: the name of the site's state just read (`public.site_read_state`).
+    The site's part of the view (places in line, estimates, status) is then the
+    one this process made for that state, if any, so that every ticket of a site
+    does not rebuild it: only the ticket's own row is read.
+    """
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
         site_id = queue.ticket_site_id(uow, ticket_id)
     queue.settle(uow, site_id, now)
     with uow:
-        site = uow.session.get(Site, site_id)
-        return queue.view_now(uow, queue.fresh_ticket(uow, ticket_id), site, now)
+        ticket = queue.fresh_ticket(uow, ticket_id)
+        part = None if state is None else _site_parts.get(uow.database, site_id, state)
+        if part is None:
+            part = queue.site_part(uow, uow.session.get(Site, site_id), now)
+            if state is not None and not part.stale:
+                _site_parts.put(uow.database, site_id, state, part)
+        if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
+            # The previous state's estimates, made before this ticket joined: make this state's.
+            return queue.view_now(uow, ticket, uow.session.get(Site, site_id), now)
+        return queue.view_with(ticket, part)
+
+
+SITE_PARTS_KEPT = 4096
+"""Site parts of ticket views one process keeps per database: a few states of every site of a chain."""
+
+
+class _SiteParts:
+    """The site parts of ticket views this process made, by database, site and state (least recently used dropped)."""
+
+    def __init__(self, per_database: int = SITE_PARTS_KEPT) -> None:
+        self.per_database = per_database
+        self._kept: weakref.WeakKeyDictionary[Database, LRUCache] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, database: Database, site_id: int, state: str) -> queue.SitePart | None:
+        with self._lock:
+            kept = self._kept.get(database)
+            return None if kept is None else kept.get((site_id, state))
+
+    def put(self, database: Database, site_id: int, state: str, part: queue.SitePart) -> None:
+        with self._lock:
+            kept = self._kept.get(database)
+            if kept is None:
+                kept = self._kept[database] = LRUCache(self.per_database)
+            kept[(site_id, state)] = part
+
+
+_site_parts = _SiteParts()
 
 
 def ticket_state(

@@ -208,7 +208,12 @@ class TicketById(MethodView):
             state,
             cache_control=caching.PERSONAL,
             build=lambda: tickets.get_ticket(
-                uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=at
+                uow(write=False),
+                ticket_id=ticket_id,
+                token=token,
+                secret_key=auth.secret_key(),
+                now=at,
+                state=state,
             ),
         )
 
