@@ -10,7 +10,7 @@ history (`services.estimates.refit`) and frozen; `heldout` further open days are
 played and, at every join (walk-in at the kiosk or appointment check-in), each
 predictor is asked how long the joining patient will wait. The realised wait is
 the one the queue service records at the call (`actual_wait_minutes`, counted
-from `queue.wait_start`: an appointment checked in early waits from its time).
+from `line.wait_start`: an appointment checked in early waits from its time).
 
 Predictors (minutes until called; for an early appointment, less its head start):
 - schedq: the range the service itself promised at the join (learned model);
@@ -348,7 +348,8 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
     from schedq.db.uow import UnitOfWork
     from schedq.domain.enums import StationState
     from schedq.domain.schedule import PlanBlock, WeeklyInterval
-    from schedq.services import queue, sites, tickets
+    from schedq.services import sites, tickets
+    from schedq.services.queue import calling, stations
 
     class Clock:
         def __init__(self, at):
@@ -393,12 +394,12 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
             slot_minutes=15,
             blocks=[PlanBlock(d, wall(7), wall(19), 8, 0) for d in range(7)],
         )
-        stations = [
+        station_ids = [
             sites.create_station(uow(), site_id=site.id, name=f"S{i}", service_codes=["DRAW", "UDS"]).id
             for i in range(8)
         ]
-        for station_id in stations:
-            queue.set_station_state(
+        for station_id in station_ids:
+            stations.set_station_state(
                 uow(), station_id=station_id, state=StationState.OPEN, actor="s", now=clock()
             )
         for i in range(68):
@@ -411,9 +412,9 @@ def time_site_estimate(requests: int = 25) -> dict[str, float]:
                 now=clock(),
                 secret_key="speed",
             )
-        for station_id in stations:
-            called = queue.call_next(uow(), station_id=station_id, actor="s", now=clock())
-            queue.start(uow(), ticket_id=called.id, actor="s", now=clock())
+        for station_id in station_ids:
+            called = calling.call_next(uow(), station_id=station_id, actor="s", now=clock())
+            calling.start(uow(), ticket_id=called.id, actor="s", now=clock())
         client = app.test_client()
 
         def median_get(path: str, *, move: bool) -> float:

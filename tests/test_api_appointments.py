@@ -7,7 +7,7 @@ from icalendar import Calendar
 BODY = {
     "service": "DRAW",
     "starts_at": "2026-03-03T09:00:00-06:00",
-    "contact": {"name": "Ann Example", "phone": "+1 555 0100"},
+    "contact": {"name": "Ann Example", "phone": "+1 201 555 0100"},
 }
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 SECRET = "test-secret"
 TUESDAY_9AM = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 09:00 CST
-CONTACT = use.Contact("Ann Example", phone="+1 555 0100")
+CONTACT = use.Contact("Ann Example", phone="+1 201 555 0100")
 
 
 def book(make_uow, clock, site, starts_at=TUESDAY_9AM, key=None, contact=CONTACT, service="DRAW"):
@@ -211,7 +211,7 @@ def test_concurrent_bookings_for_the_last_seat_book_exactly_one(make_uow, clock,
     def attempt(n: int) -> None:
         barrier.wait()
         try:
-            book(make_uow, clock, site, contact=use.Contact(f"Patient {n}", phone=f"+1 555 01{n:02d}"))
+            book(make_uow, clock, site, contact=use.Contact(f"Patient {n}", phone=f"+1 201 555 01{n:02d}"))
             result = "booked"
         except Unavailable:
             result = "full"
@@ -250,7 +250,7 @@ def test_concurrent_retries_with_one_key_book_once(make_uow, clock, site):
 
 def test_concurrent_retries_taking_the_last_seat_all_get_the_booking(make_uow, clock, site):
     """50 retries of one keyed booking race for a slot's last seat: every one gets that booking."""
-    book(make_uow, clock, site, contact=use.Contact("First Patient", phone="+1 555 0199"))
+    book(make_uow, clock, site, contact=use.Contact("First Patient", phone="+1 201 555 0199"))
     retries = 50
     barrier = threading.Barrier(retries)
     outcomes: list[str] = []

@@ -7,7 +7,7 @@ import pytest
 BOOKING = {
     "service": "DRAW",
     "starts_at": "2026-03-03T09:00:00-06:00",
-    "contact": {"name": "Ann", "phone": "+1 555 0100"},
+    "contact": {"name": "Ann", "phone": "+1 201 555 0100"},
 }
 HOURS = {"hours": [{"weekday": 0, "opens": "07:00", "closes": "12:00"}]}
 PLAN = {

@@ -43,7 +43,7 @@ def test_a_keyed_write_while_the_database_is_down_is_a_503_with_retry_after(unre
         "/api/v1/sites/1/remote-tickets",
         json={
             "service": "DRAW",
-            "contact": {"name": "Ann Example", "phone": "+1 555 0100"},
+            "contact": {"name": "Ann Example", "phone": "+1 201 555 0100"},
             "expected_arrival_at": "2030-03-02T08:30:00-06:00",
         },
         headers={"Idempotency-Key": "down-1"},

@@ -101,7 +101,7 @@ def test_concurrent_retries_of_a_join_make_one_ticket(app, site):
 def remote_join(client, site, key, address):
     body = {
         "service": "DRAW",
-        "contact": {"name": "Ann Example", "phone": "+1 555 0100"},
+        "contact": {"name": "Ann Example", "phone": "+1 201 555 0100"},
         "expected_arrival_at": "2026-03-02T08:30:00-06:00",
     }
     return client.post(

@@ -208,7 +208,9 @@ def staff_beside(app, rng, counts):
     from schedq.domain.contact import Contact
     from schedq.domain.enums import StationState
     from schedq.domain.errors import Conflict, InvalidInput, NotFound
-    from schedq.services import queue, tickets
+    from schedq.services import tickets
+    from schedq.services.queue import calling, corrections, line, stations
+    from schedq.services.rate_limits import TableCounters
 
     make = uow_of(app)
     actor = "staff:console"
@@ -217,8 +219,8 @@ def staff_beside(app, rng, counts):
     def act(now: datetime) -> None:
         for _ in range(int(rng.integers(0, 3))):
             with make(write=False) as uow:
-                active = [(t.id, t.status.value) for t in queue.active_tickets(uow, 1)]
-                stations = list(uow.session.scalars(select(Station.id).where(Station.site_id == 1)))
+                active = [(t.id, t.status.value) for t in line.active_tickets(uow, 1)]
+                station_ids = list(uow.session.scalars(select(Station.id).where(Station.site_id == 1)))
                 finished = list(uow.session.scalars(select(Ticket.id).where(Ticket.status == "no_show")))
 
             def pick(status: str, active: list[tuple[int, str]] = active) -> list[int]:
@@ -244,7 +246,7 @@ def staff_beside(app, rng, counts):
                     ]
                 )
             )
-            station = int(rng.choice(stations))
+            station = int(rng.choice(station_ids))
             try:
                 if choice == "join":
                     view = tickets.join_walk_in(
@@ -259,9 +261,9 @@ def staff_beside(app, rng, counts):
                         now=now,
                         secret_key="x",
                         client_address=None,
-                        contact=Contact("Pat Remote", f"+1555{int(rng.integers(10**6, 10**7))}"),
+                        contact=Contact("Pat Remote", f"+1201{int(rng.integers(2 * 10**6, 10**7))}"),
                         expected_arrival_at=now + timedelta(minutes=10),
-                        limits=tickets.RemoteLimits(per_contact_per_day=5, per_address_per_hour=100),
+                        counters=TableCounters(),
                     )
                     tokens[view.id] = view.token
                 elif choice == "leave":
@@ -271,10 +273,10 @@ def staff_beside(app, rng, counts):
                     mine_id = int(rng.choice(mine))
                     tickets.leave(make(), ticket_id=mine_id, token=tokens[mine_id], secret_key="x", now=now)
                 elif choice == "call_next":
-                    queue.call_next(make(), station_id=station, actor=actor, now=now)
+                    calling.call_next(make(), station_id=station, actor=actor, now=now)
                 elif choice == "call_ticket":
                     if pick("waiting"):
-                        queue.call_ticket(
+                        calling.call_ticket(
                             make(),
                             ticket_id=int(rng.choice(pick("waiting"))),
                             station_id=station,
@@ -294,12 +296,12 @@ def staff_beside(app, rng, counts):
                     if not candidates:
                         continue
                     use_case = {
-                        "start": queue.start,
-                        "complete": queue.complete,
-                        "no_show": queue.mark_no_show,
-                        "requeue": queue.requeue,
-                        "cancel": queue.cancel,
-                        "recall": queue.recall,
+                        "start": calling.start,
+                        "complete": calling.complete,
+                        "no_show": calling.mark_no_show,
+                        "requeue": corrections.requeue,
+                        "cancel": corrections.cancel,
+                        "recall": calling.recall,
                     }[choice]
                     use_case(make(), ticket_id=int(rng.choice(candidates)), actor=actor, now=now)
                 else:
@@ -308,7 +310,7 @@ def staff_beside(app, rng, counts):
                         "pause": StationState.PAUSED,
                         "close": StationState.CLOSED,
                     }[choice]
-                    queue.set_station_state(make(), station_id=station, state=state, actor=actor, now=now)
+                    stations.set_station_state(make(), station_id=station, state=state, actor=actor, now=now)
             except (Conflict, NotFound, InvalidInput):
                 counts["refused"] += 1
                 continue

@@ -14,23 +14,40 @@ if TYPE_CHECKING:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides defaults and SCHEDQ_* environment variables."""
-    from flask import Flask
+    import logging
 
-    from schedq import api, cli, web
+    from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
+
+    from schedq import access_log, api, cli, web
     from schedq import config as settings
     from schedq.db.engine import Database
 
     values = settings.load(config)
     app = Flask(__name__, instance_path=values["INSTANCE_DIR"])
     app.config.update(values)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless the app names another
     app.json.sort_keys = False
     database = Database(values["DATABASE_URL"], **values.get("ENGINE_OPTIONS", {}))
     app.extensions["schedq.database"] = database
+    from schedq.services import rate_limits
+
     if values.get("REDIS_URL"):
         from schedq.services import estimate_store
 
         prefix = estimate_store.redis_prefix(values["REDIS_PREFIX"], values["DATABASE_URL"])
         estimate_store.use(database, estimate_store.RedisEstimateStore(values["REDIS_URL"], prefix=prefix))
+        app.extensions["schedq.counters"] = rate_limits.RedisCounters(values["REDIS_URL"], prefix=prefix)
+    else:
+        app.extensions["schedq.counters"] = rate_limits.TableCounters()
+    hops = int(values["TRUSTED_PROXY_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Believe this many proxies' X-Forwarded-For/-Proto/-Host, no more: the client
+        # address the per-address limits count is the one the nearest trusted proxy saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    access_log.install(logging.getLogger("werkzeug"))
     api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)

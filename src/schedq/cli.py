@@ -108,9 +108,9 @@ def queue_group() -> None:
 @queue_group.command("sweep", help="Mark calls not started in time as no-shows, at every site.")
 @with_appcontext
 def queue_sweep() -> None:
-    from schedq.services import queue
+    from schedq.services.queue import no_shows
 
-    swept = queue.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
+    swept = no_shows.sweep_all(uow(write=False), now=(current_app.config.get("CLOCK") or _utcnow)())
     click.echo(f"{sum(swept.values())} no-show(s) recorded")
 
 
@@ -159,7 +159,7 @@ def serve_command(host: str, port: int, workers: int, play: bool) -> None:
     from schedq import demo
     from schedq.web import demo_play
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app: a proxy typed as Flask
     if play:
         app.config["DEMO_PLAY"] = True
         demo_play.install(app)
@@ -178,12 +178,15 @@ def serve_command(host: str, port: int, workers: int, play: bool) -> None:
 def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from schedq import access_log
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 8)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("logger_class", access_log.gunicorn_logger_class())
 
         def load(self):
             return app

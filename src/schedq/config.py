@@ -19,8 +19,7 @@ _ENV_PARSERS: dict[str, type] = {
     "DEMO_PLAY_SPEED": float,
     "MODEL_MAX_AGE_HOURS": int,
     "MAX_CONTENT_LENGTH": int,
-    "REMOTE_JOINS_PER_CONTACT_PER_DAY": int,
-    "REMOTE_JOINS_PER_ADDRESS_PER_HOUR": int,
+    "TRUSTED_PROXY_HOPS": int,
     "ESTIMATOR_WARM_UP": bool,
 }
 
@@ -44,8 +43,8 @@ class Config:
     DEMO_PLAY_SPEED = 20.0  # simulated minutes per real minute
     MODEL_MAX_AGE_HOURS = 24
     MAX_CONTENT_LENGTH = 64 * 1024
-    REMOTE_JOINS_PER_CONTACT_PER_DAY = 2
-    REMOTE_JOINS_PER_ADDRESS_PER_HOUR = 10
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (README: configuration).
+    TRUSTED_PROXY_HOPS = 0
     ESTIMATOR_WARM_UP = True  # compile the estimator's kernel in a background thread at start-up
 
     API_TITLE = "schedq"
@@ -53,8 +52,7 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # /api/v1/docs is served by schedq.web from the packaged Swagger UI (swagger-ui-bundle), not a CDN.
     JSON_SORT_KEYS = False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from schedq.domain.enums import Role
 from schedq.domain.schedule import PlanBlock, WeeklyInterval, local_day, zone
 from schedq.services import access, sites
 
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     dict(
         code="DRAW",
         name="Blood draw",

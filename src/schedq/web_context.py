@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, request
 
 from schedq.db.engine import Database
 from schedq.db.uow import UnitOfWork
+from schedq.services.rate_limits import Counters
 
 
 def database() -> Database:
     return current_app.extensions["schedq.database"]
+
+
+def counters() -> Counters:
+    """Where the per-address limits count (README: limits)."""
+    return current_app.extensions["schedq.counters"]
+
+
+def client_address() -> str | None:
+    """The client's address: the peer, or what the trusted proxies say (SCHEDQ_TRUSTED_PROXY_HOPS)."""
+    return request.remote_addr
 
 
 def uow(*, write: bool = True) -> UnitOfWork:

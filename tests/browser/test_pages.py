@@ -32,7 +32,7 @@ def test_a_call_made_in_the_console_shows_on_the_display_within_2_seconds_and_th
     ticket = served.walk_in()
     display = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
     ticket_page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
     )
     expect(ticket_page.locator("#status-title")).to_have_text("You are in line")
     console = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
@@ -66,7 +66,7 @@ def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_with
         f"/sites/{served.site_id}/remote-tickets",
         {
             "service": "DRAW",
-            "contact": {"name": "Rosalind Example", "phone": "+1 555 0100"},
+            "contact": {"name": "Rosalind Example", "phone": "+1 201 555 0100"},
             "expected_arrival_at": served.in_minutes(20),
         },
     )
@@ -94,7 +94,7 @@ def test_the_ticket_page_follows_its_ticket_through_called_and_done(served, page
     station_id = served.open_station("Station 1")
     ticket = served.walk_in()
     page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
     )
 
     expect(page.locator("#code")).to_have_text(ticket["code"])
@@ -126,7 +126,7 @@ def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
         served.walk_in()
     ticket = served.walk_in()
     page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
     )
 
     expect(page.locator("#status-detail")).to_have_text("You are number 5 in line: 4 ahead of you.")
@@ -141,7 +141,7 @@ def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
 def test_leaving_the_line_from_the_ticket_page(served, pages):
     ticket = served.walk_in()
     page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}?token={ticket['token']}", width=390, height=844, mobile=True
+        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
     )
 
     page.get_by_role("button", name="Leave the line").click()
@@ -157,7 +157,7 @@ def test_leaving_the_line_from_the_ticket_page(served, pages):
 def test_a_wrong_ticket_link_says_so(served, pages):
     ticket = served.walk_in()
     page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}?token=not-the-token", width=390, height=844, mobile=True
+        f"{served.base}/ticket/{ticket['id']}#token=not-the-token", width=390, height=844, mobile=True
     )
     expect(page.locator("#status-title")).to_contain_text("This ticket link is not valid")
 
@@ -223,7 +223,7 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(served, page
         page = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
     elif page_name == "ticket":
         page = pages.open(
-            f"{served.base}/ticket/{waiting['id']}?token={waiting['token']}",
+            f"{served.base}/ticket/{waiting['id']}#token={waiting['token']}",
             width=390,
             height=844,
             mobile=True,
@@ -241,3 +241,27 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(served, page
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_the_api_reference_renders_offline_under_the_pages_policy(served, chromium):
+    """Swagger UI from the packaged copy: every operation listed, nothing fetched from another origin."""
+    context = chromium.new_context()
+    page = context.new_page()
+    refused: list[str] = []
+    outside: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            refused.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text and "style" not in m.text
+            else None
+        ),
+    )
+    page.on("request", lambda r: None if r.url.startswith(served.base) else outside.append(r.url))
+    try:
+        page.goto(f"{served.base}/api/v1/docs")
+        expect(page.locator(".opblock").first).to_be_visible(timeout=15_000)
+        assert page.locator(".opblock").count() > 20
+    finally:
+        context.close()
+    assert refused == [] and outside == []

@@ -22,9 +22,9 @@ def test_snapshot_holds_open_stations_their_patients_and_the_line(q, make_uow, s
     first, second, third = q.walk_in(), q.walk_in(), q.walk_in("UDS")
     called = q.call_next("Station 1")
     clock.advance(minutes=2)
-    from schedq.services import queue
+    from schedq.services.queue import calling
 
-    q.act(queue.start, called.id)
+    q.act(calling.start, called.id)
     clock.advance(minutes=3)
     snap = snapshot(make_uow, site, clock)
     assert {s.station_id for s in snap.stations} == {
@@ -80,7 +80,7 @@ def test_same_state_gives_the_same_answer(q, make_uow, site, clock):
 
 
 def test_refit_learns_service_times_from_the_sites_own_history(q, make_uow, site, clock):
-    from schedq.services import queue
+    from schedq.services.queue import calling
 
     q.open("Station 1")
     for visit in range(30):
@@ -88,9 +88,9 @@ def test_refit_learns_service_times_from_the_sites_own_history(q, make_uow, site
             clock.advance(hours=1)
         ticket = q.walk_in()
         q.call_next("Station 1")
-        q.act(queue.start, ticket.id)
+        q.act(calling.start, ticket.id)
         clock.advance(minutes=12)
-        q.act(queue.complete, ticket.id)
+        q.act(calling.complete, ticket.id)
     clock.set(clock() + timedelta(days=1))
     estimates.refit(make_uow(), site_id=site.site_id, now=clock())
     summary = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())
@@ -183,19 +183,19 @@ def test_accuracy_and_model_are_for_staff(client, site):
 
 
 def test_the_range_promised_at_joining_is_kept_and_scored_when_called(q, make_uow, site, clock):
-    from schedq.services import queue
+    from schedq.services.queue import calling
 
     q.open("Station 1")
     busy = q.walk_in()
     q.call_next("Station 1")
-    q.act(queue.start, busy.id)
+    q.act(calling.start, busy.id)
     joined = q.walk_in()
     assert joined.estimate["p10_minutes"] <= joined.estimate["p90_minutes"]
     assert joined.promised == {
         k: joined.estimate[k] for k in ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
     }
     clock.advance(minutes=7)
-    q.act(queue.complete, busy.id)
+    q.act(calling.complete, busy.id)
     q.call_next("Station 1")
     assert q.ticket(joined.id).actual_wait_minutes == pytest.approx(7)
     rows = estimates.accuracy_report(
@@ -210,14 +210,14 @@ def test_the_range_promised_at_joining_is_kept_and_scored_when_called(q, make_uo
 
 
 def test_early_appointment_is_promised_from_its_appointment_time(q, make_uow, site, clock):
-    from schedq.services import queue
+    from schedq.services.queue import calling
 
     booked = q.book(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 09:00
     clock.set(datetime(2026, 3, 2, 14, 40, tzinfo=UTC))
     q.open("Station 1")
     first = q.walk_in()
     q.call_next("Station 1")
-    q.act(queue.start, first.id)
+    q.act(calling.start, first.id)
     for _ in range(4):
         q.walk_in()
     ticket = q.check_in(booked.appointment.reference)  # 20 minutes early, behind a line of walk-ins
@@ -247,7 +247,7 @@ def test_best_times_need_a_walk_in_service_offered_here(client, site):
 
 
 def test_every_change_to_the_line_moves_the_site_version(q, make_uow, site, clock):
-    from schedq.services import queue
+    from schedq.services.queue import calling
 
     def version() -> int:
         with make_uow(write=False) as uow:
@@ -260,7 +260,7 @@ def test_every_change_to_the_line_moves_the_site_version(q, make_uow, site, cloc
     seen.append(version())
     q.call_next("Station 1")
     seen.append(version())
-    q.act(queue.start, ticket.id)
+    q.act(calling.start, ticket.id)
     seen.append(version())
     q.book(datetime(2026, 3, 3, 16, 0, tzinfo=UTC))
     seen.append(version())

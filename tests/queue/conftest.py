@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from schedq.domain.enums import StationState
-from schedq.services import appointments, queue, tickets
+from schedq.services import appointments, tickets
+from schedq.services.queue import calling, listing, stations, views
+from schedq.services.rate_limits import TableCounters
 
 SECRET = "test-secret"
 STAFF = "staff:test"
@@ -21,7 +23,7 @@ class Q:
         self.site_id = site.site_id
         self.stations = site.station_ids
 
-    def walk_in(self, service: str = "DRAW", *, site_id: int | None = None) -> queue.TicketView:
+    def walk_in(self, service: str = "DRAW", *, site_id: int | None = None) -> views.TicketView:
         return tickets.join_walk_in(
             self.make_uow(),
             site_id=site_id or self.site_id,
@@ -36,11 +38,11 @@ class Q:
         service: str = "DRAW",
         *,
         name: str = "Remo Te",
-        phone: str | None = "+1 555 0100",
+        phone: str | None = "+1 201 555 0100",
         email: str | None = None,
         arrive_in_minutes: int = 20,
         address: str | None = "10.0.0.1",
-    ) -> queue.TicketView:
+    ) -> views.TicketView:
         return tickets.join_remote(
             self.make_uow(),
             site_id=self.site_id,
@@ -48,7 +50,7 @@ class Q:
             contact=tickets.Contact(name, phone, email),
             expected_arrival_at=self.clock() + timedelta(minutes=arrive_in_minutes),
             client_address=address,
-            limits=tickets.RemoteLimits(per_contact_per_day=2, per_address_per_hour=10),
+            counters=TableCounters(),
             now=self.clock(),
             secret_key=SECRET,
         )
@@ -59,7 +61,7 @@ class Q:
         *,
         service: str = "DRAW",
         name: str = "Ann Booked",
-        phone: str = "+1 555 0199",
+        phone: str = "+1 201 555 0199",
         email: str | None = None,
     ):
         return appointments.book(
@@ -72,7 +74,7 @@ class Q:
             secret_key=SECRET,
         )
 
-    def check_in(self, reference: str) -> queue.TicketView:
+    def check_in(self, reference: str) -> views.TicketView:
         return tickets.check_in(
             self.make_uow(),
             reference=reference,
@@ -84,7 +86,7 @@ class Q:
 
     def open(self, *names: str) -> None:
         for name in names or self.stations:
-            queue.set_station_state(
+            stations.set_station_state(
                 self.make_uow(),
                 station_id=self.stations[name],
                 state=StationState.OPEN,
@@ -92,18 +94,18 @@ class Q:
                 now=self.clock(),
             )
 
-    def call_next(self, station: str = "Station 1") -> queue.TicketView:
-        return queue.call_next(
+    def call_next(self, station: str = "Station 1") -> views.TicketView:
+        return calling.call_next(
             self.make_uow(), station_id=self.stations[station], actor=STAFF, now=self.clock()
         )
 
-    def act(self, use_case, ticket_id: int, **kwargs) -> queue.TicketView:
+    def act(self, use_case, ticket_id: int, **kwargs) -> views.TicketView:
         return use_case(self.make_uow(), ticket_id=ticket_id, actor=STAFF, now=self.clock(), **kwargs)
 
-    def queue(self) -> queue.QueueView:
-        return queue.list_queue(self.make_uow(write=False), site_id=self.site_id, now=self.clock())
+    def queue(self) -> listing.QueueView:
+        return listing.list_queue(self.make_uow(write=False), site_id=self.site_id, now=self.clock())
 
-    def ticket(self, ticket_id: int) -> queue.TicketView:
+    def ticket(self, ticket_id: int) -> views.TicketView:
         return tickets.get_ticket(
             self.make_uow(write=False), ticket_id=ticket_id, token=None, secret_key=SECRET, now=self.clock()
         )

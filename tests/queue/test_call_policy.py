@@ -67,10 +67,67 @@ def test_absent_tickets_are_passed_over_without_losing_their_place(queue, statio
         )
 
 
-@given(entries())
-def test_tiers_come_in_order_due_priority_walk_in_early(queue):
-    tiers = [tier(e) for e in call_order(queue, NOW)]
-    assert tiers == sorted(tiers)
+# The order README.md ("The call policy") writes down, as data: each kind of waiting ticket, how to
+# make one, and what orders tickets within the kind. Nothing here asks the policy for its own tiers.
+DOCUMENTED_ORDER = (
+    "due appointment",  # 1. checked-in appointments that are due (time <= now), earliest appointment first
+    "priority",  # 2. priority tickets, in order of joining
+    "walk-in",  # 3. walk-ins, remote tickets and late check-ins, in order of joining
+    "early appointment",  # 4. early appointments, only when nobody else fits, earliest appointment first
+)
+
+
+def documented(kind: str, ticket_id: int, joined_min: int, appointment_min: int) -> QueueEntry:
+    """A present DRAW ticket of `kind`; times in minutes from NOW (joined_min <= 0)."""
+    joined_at = NOW + timedelta(minutes=joined_min)
+    if kind == "due appointment":
+        due = NOW + timedelta(minutes=-abs(appointment_min))
+        return QueueEntry(ticket_id, "DRAW", joined_at, appointment_at=due)
+    if kind == "priority":
+        return QueueEntry(ticket_id, "DRAW", joined_at, priority=True)
+    if kind == "walk-in":  # a late check-in is one too: it carries no appointment time
+        return QueueEntry(ticket_id, "DRAW", joined_at)
+    early = NOW + timedelta(minutes=abs(appointment_min) + 1)
+    return QueueEntry(ticket_id, "DRAW", joined_at, appointment_at=early)
+
+
+def documented_key(kind: str, entry: QueueEntry) -> tuple[int, datetime, int]:
+    within = entry.appointment_at if kind.endswith("appointment") else entry.joined_at
+    assert within is not None
+    return (DOCUMENTED_ORDER.index(kind), within, entry.ticket_id)
+
+
+def calls(line: list[QueueEntry]) -> list[int]:
+    """The ticket ids one station that does everything calls, one after another, at NOW."""
+    left, called = list(line), []
+    while (chosen := choose_next(left, skills=frozenset(SERVICES), now=NOW)) is not None:
+        called.append(chosen.ticket_id)
+        left.remove(chosen)
+    return called
+
+
+documented_lines = st.lists(
+    st.tuples(st.sampled_from(DOCUMENTED_ORDER), st.integers(-240, 0), st.integers(0, 240)),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(documented_lines, st.randoms())
+def test_stations_call_in_the_documented_order(drawn, random):
+    ids = random.sample(range(1, 1000), len(drawn))
+    kinds = {ticket_id: kind for ticket_id, (kind, *_) in zip(ids, drawn)}
+    line = [documented(kind, ticket_id, *times) for ticket_id, (kind, *times) in zip(ids, drawn)]
+    expected = sorted(line, key=lambda e: documented_key(kinds[e.ticket_id], e))
+    assert calls(line) == [e.ticket_id for e in expected]
+
+
+def test_each_documented_kind_goes_before_the_next_whatever_the_times():
+    # The later kind joined earlier and has the smaller ticket id: only the order of the kinds can
+    # put the earlier kind first.
+    for first, second in zip(DOCUMENTED_ORDER, DOCUMENTED_ORDER[1:]):
+        line = [documented(first, 2, joined_min=-1, appointment_min=1), documented(second, 1, -200, 200)]
+        assert calls(line) == [2, 1], f"{first} goes before {second}"
 
 
 @given(entries())

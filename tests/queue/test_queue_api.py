@@ -15,7 +15,7 @@ def kiosk_join(client, site, service="DRAW", role="display"):
     )
 
 
-def remote_join(client, site, phone="+1 555 0100", name="Remo Te"):
+def remote_join(client, site, phone="+1 201 555 0100", name="Remo Te"):
     body = {
         "service": "DRAW",
         "contact": {"name": name, "phone": phone},
@@ -127,7 +127,7 @@ def test_kiosk_and_self_check_in_of_an_appointment(client, site, clock):
     body = {
         "service": "DRAW",
         "starts_at": "2026-03-02T09:00:00-06:00",
-        "contact": {"name": "Ann", "phone": "+1 555 0100"},
+        "contact": {"name": "Ann", "phone": "+1 201 555 0100"},
     }
     booked = client.post(f"{API}/sites/{site.site_id}/appointments", json=body).json
     clock.advance(minutes=50)

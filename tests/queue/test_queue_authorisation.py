@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from schedq.services import queue
+from schedq.services.queue import corrections
 from tests.conftest import MONDAY_8AM
 
 API = "/api/v1"
@@ -46,7 +46,7 @@ def world(q, clock):
     mine = q.remote()
     other = q.walk_in()
     cancelled = q.walk_in()
-    q.act(queue.cancel, cancelled.id)
+    q.act(corrections.cancel, cancelled.id)
     clock.advance(minutes=50)
     return dict(
         mine=mine, other=other, cancelled=cancelled, appointment=appointment, station=q.stations["Station 2"]
@@ -63,7 +63,7 @@ def endpoints(site, w):
             f"/sites/{s}/remote-tickets",
             lambda: {
                 "service": "DRAW",
-                "contact": {"name": "R", "phone": f"+1 555 01{next(phone):02d}"},
+                "contact": {"name": "R", "phone": f"+1 201 555 01{next(phone):02d}"},
                 "expected_arrival_at": "2026-03-02T09:30:00-06:00",
             },
             PUBLIC(201),

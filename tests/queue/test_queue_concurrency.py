@@ -10,7 +10,8 @@ import pytest
 
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import StationState
-from schedq.services import queue, sites, tickets
+from schedq.services import sites, tickets
+from schedq.services.queue import calling, corrections, stations
 from tests.queue.conftest import SECRET, STAFF
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -42,9 +43,9 @@ def test_eight_stations_calling_at_once_get_the_first_eight_distinct_tickets(q, 
     for _ in range(12):
         joined.append(q.walk_in("DRAW"))
         clock.advance(minutes=1)
-    q.act(queue.set_priority, joined[-1].id, priority=True)
+    q.act(corrections.set_priority, joined[-1].id, priority=True)
     for station_id in station_ids:
-        queue.set_station_state(
+        stations.set_station_state(
             q.make_uow(), station_id=station_id, state=StationState.OPEN, actor=STAFF, now=clock()
         )
     expected = [t.id for t in q.queue().tickets[:STATIONS]]
@@ -52,7 +53,7 @@ def test_eight_stations_calling_at_once_get_the_first_eight_distinct_tickets(q, 
     called = _all_at_once(
         STATIONS,
         lambda i: (
-            queue.call_next(UnitOfWork(database), station_id=station_ids[i], actor=STAFF, now=clock()).id
+            calling.call_next(UnitOfWork(database), station_id=station_ids[i], actor=STAFF, now=clock()).id
         ),
     )
 

@@ -9,7 +9,8 @@ import pytest
 from schedq.db.models import Appointment, SiteDay, VisitEvent
 from schedq.domain.enums import StationState
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
-from schedq.services import queue, tickets
+from schedq.services import tickets
+from schedq.services.queue import calling, closing, corrections, history, no_shows, stations
 from tests.conftest import MONDAY_8AM
 from tests.queue.conftest import SECRET, STAFF
 
@@ -86,14 +87,14 @@ def test_call_next_follows_the_policy_tiers(q, clock):
     booked = q.check_in(appointment.reference)  # 08:50, due at 09:00
     later_walk_in = q.walk_in()
     priority = q.walk_in()
-    q.act(queue.set_priority, priority.id, priority=True)
+    q.act(corrections.set_priority, priority.id, priority=True)
     q.open("Station 1")
     called = []
     for _ in range(4):
         ticket = q.call_next()
         called.append(ticket.id)
-        q.act(queue.start, ticket.id)
-        q.act(queue.complete, ticket.id)
+        q.act(calling.start, ticket.id)
+        q.act(calling.complete, ticket.id)
         clock.advance(minutes=1)
     assert called == [priority.id, early_walk_in.id, later_walk_in.id, booked.id]
 
@@ -137,8 +138,8 @@ def test_absent_remote_ticket_is_passed_over_and_keeps_its_place(q, clock):
     second = q.walk_in()
     q.open("Station 1")
     assert q.call_next().id == walk_in.id
-    q.act(queue.start, walk_in.id)
-    q.act(queue.complete, walk_in.id)
+    q.act(calling.start, walk_in.id)
+    q.act(calling.complete, walk_in.id)
     tickets.patient_present(
         q.make_uow(), ticket_id=remote.id, token=remote.token, secret_key=SECRET, now=clock()
     )
@@ -151,7 +152,7 @@ def test_paused_or_closed_station_cannot_call(q):
     with pytest.raises(Conflict, match="closed"):
         q.call_next()
     q.open("Station 1")
-    queue.set_station_state(
+    stations.set_station_state(
         q.make_uow(),
         station_id=q.stations["Station 1"],
         state=StationState.PAUSED,
@@ -167,7 +168,7 @@ def test_closing_a_station_with_a_called_ticket_is_refused(q):
     q.open("Station 1")
     q.call_next()
     with pytest.raises(Conflict, match="still has A001"):
-        queue.set_station_state(
+        stations.set_station_state(
             q.make_uow(),
             station_id=q.stations["Station 1"],
             state=StationState.CLOSED,
@@ -179,7 +180,7 @@ def test_closing_a_station_with_a_called_ticket_is_refused(q):
 def test_an_action_the_status_does_not_allow_names_the_allowed_ones(q):
     ticket = q.walk_in()
     with pytest.raises(Conflict) as error:
-        q.act(queue.start, ticket.id)
+        q.act(calling.start, ticket.id)
     assert error.value.allowed == ["call", "cancel", "leave", "set_priority", "mark_present"]
 
 
@@ -192,7 +193,7 @@ def test_call_then_auto_no_show_after_the_site_minutes(q, clock):
     clock.advance(minutes=2)
     seen = q.ticket(ticket.id)
     assert seen.status == "no_show"
-    events = queue.ticket_events(q.make_uow(write=False), ticket_id=ticket.id, now=clock())
+    events = history.ticket_events(q.make_uow(write=False), ticket_id=ticket.id, now=clock())
     assert [(e.action, e.actor, e.at) for e in events][-1] == (
         "no_show",
         "system",
@@ -205,7 +206,7 @@ def test_recall_restarts_the_no_show_clock(q, clock):
     q.open("Station 1")
     q.call_next()
     clock.advance(minutes=8)
-    q.act(queue.recall, ticket.id)
+    q.act(calling.recall, ticket.id)
     clock.advance(minutes=8)
     assert q.ticket(ticket.id).status == "called"
 
@@ -215,7 +216,7 @@ def test_sweep_marks_overdue_calls_at_every_site(q, clock, make_uow):
     q.open("Station 1")
     q.call_next()
     clock.advance(minutes=30)
-    assert queue.sweep_all(make_uow(write=False), now=clock()) == {q.site_id: 1, q.site.other_site_id: 0}
+    assert no_shows.sweep_all(make_uow(write=False), now=clock()) == {q.site_id: 1, q.site.other_site_id: 0}
 
 
 def test_requeue_keeps_the_original_place(q, clock):
@@ -224,8 +225,8 @@ def test_requeue_keeps_the_original_place(q, clock):
     second = q.walk_in()
     q.open("Station 1")
     q.call_next()
-    q.act(queue.mark_no_show, first.id)
-    back = q.act(queue.requeue, first.id)
+    q.act(calling.mark_no_show, first.id)
+    back = q.act(corrections.requeue, first.id)
     assert back.status == "waiting" and back.position == 1
     assert q.ticket(second.id).position == 2
 
@@ -260,9 +261,9 @@ def test_appointment_status_follows_its_ticket(q, clock, make_uow):
     q.open("Station 1")
     q.call_next()
     assert status() == "called"
-    q.act(queue.start, ticket.id)
+    q.act(calling.start, ticket.id)
     assert status() == "in_service"
-    q.act(queue.complete, ticket.id)
+    q.act(calling.complete, ticket.id)
     assert status() == "done"
 
 
@@ -301,17 +302,17 @@ def test_self_check_in_needs_the_manage_token(q, clock, make_uow):
 
 
 def test_remote_joins_are_limited_per_contact(q):
-    q.remote(phone="+1 555 0101", address="10.0.0.1")
-    q.remote(phone="+1 (555) 0101", address="10.0.0.2")
+    q.remote(phone="+1 201 555 0101", address="10.0.0.1")
+    q.remote(phone="1 (201) 555-0101", address="10.0.0.2")
     with pytest.raises(TooManyRequests):
-        q.remote(phone="+1-555-0101", address="10.0.0.3")
+        q.remote(phone="011 1 201-555-0101", address="10.0.0.3")
 
 
 def test_remote_joins_are_limited_per_address(q):
     for n in range(10):
-        q.remote(phone=f"+1 555 02{n:02d}", address="10.0.0.7")
+        q.remote(phone=f"+1 201 555 02{n:02d}", address="10.0.0.7")
     with pytest.raises(TooManyRequests):
-        q.remote(phone="+1 555 0300", address="10.0.0.7")
+        q.remote(phone="+1 201 555 0300", address="10.0.0.7")
 
 
 def test_patient_leaves_the_line(q):
@@ -336,7 +337,7 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
     q.open("Station 1")
     called = q.call_next()
     left_over = q.walk_in()
-    result = queue.close_day(
+    result = closing.close_day(
         make_uow(), site_id=q.site_id, reason="site closed early", actor=STAFF, now=q.clock()
     )
     assert {t.id for t in result.closed_out} == {called.id, left_over.id}
@@ -350,7 +351,7 @@ def test_close_day_closes_out_waiting_tickets_with_a_reason(q, make_uow):
 
 def test_check_in_after_the_day_is_closed_is_refused(q, make_uow):
     appointment = q.book(MONDAY_8AM + timedelta(hours=1))
-    queue.close_day(make_uow(), site_id=q.site_id, reason="closed early", actor=STAFF, now=q.clock())
+    closing.close_day(make_uow(), site_id=q.site_id, reason="closed early", actor=STAFF, now=q.clock())
     with pytest.raises(Conflict, match="Closed for the day"):
         q.check_in(appointment.reference)
 
@@ -359,18 +360,18 @@ def test_close_day_is_refused_while_someone_is_in_service(q, make_uow):
     ticket = q.walk_in()
     q.open("Station 1")
     q.call_next()
-    q.act(queue.start, ticket.id)
+    q.act(calling.start, ticket.id)
     with pytest.raises(Conflict, match="in service"):
-        queue.close_day(make_uow(), site_id=q.site_id, reason="end", actor=STAFF, now=q.clock())
+        closing.close_day(make_uow(), site_id=q.site_id, reason="end", actor=STAFF, now=q.clock())
 
 
 def test_every_change_is_an_event_and_nothing_is_deleted(q, make_uow, clock):
     ticket = q.walk_in()
     q.open("Station 1")
     q.call_next()
-    q.act(queue.start, ticket.id)
-    q.act(queue.complete, ticket.id)
-    events = queue.day_events(make_uow(write=False), site_id=q.site_id, day=None, now=clock())
+    q.act(calling.start, ticket.id)
+    q.act(calling.complete, ticket.id)
+    events = history.day_events(make_uow(write=False), site_id=q.site_id, day=None, now=clock())
     assert [e.action for e in events] == ["join", "station_open", "call", "start", "complete"]
     assert [e.to_status for e in events if e.ticket_id] == ["waiting", "called", "in_service", "done"]
     assert all(e.actor for e in events)
@@ -382,7 +383,7 @@ def test_queue_lists_positions_in_policy_order(q, clock):
     first = q.walk_in()
     clock.advance(minutes=1)
     second = q.walk_in()
-    q.act(queue.set_priority, second.id, priority=True)
+    q.act(corrections.set_priority, second.id, priority=True)
     listing = q.queue()
     assert [(t.id, t.position) for t in listing.tickets] == [(second.id, 1), (first.id, 2)]
     assert listing.waiting == 2 and listing.estimate["service"] == "DRAW"
@@ -394,8 +395,8 @@ def test_display_shows_only_todays_calls(q, make_uow, clock):
     q.open("Station 1")
     first = q.walk_in()
     q.call_next("Station 1")
-    q.act(queue.start, first.id)
-    q.act(queue.complete, first.id)
+    q.act(calling.start, first.id)
+    q.act(calling.complete, first.id)
     clock.advance(days=1)
     feed = display.display_feed(make_uow(write=False), site_id=q.site_id, now=clock())
     assert feed.recent_calls == []

@@ -17,7 +17,7 @@ TUESDAY_6_30 = datetime(2026, 3, 3, 12, 30, tzinfo=UTC)
 def remote_join_at(client, site, arrival):
     body = {
         "service": "DRAW",
-        "contact": {"name": "Remo Te", "phone": "+1 555 0100"},
+        "contact": {"name": "Remo Te", "phone": "+1 201 555 0100"},
         "expected_arrival_at": arrival,
     }
     return client.post(f"{API}/sites/{site.site_id}/remote-tickets", json=body)
@@ -28,7 +28,7 @@ def wait(client, site):
 
 
 def book(client, site, starts_at):
-    body = {"service": "DRAW", "starts_at": starts_at, "contact": {"name": "Ann", "phone": "+1 555 0100"}}
+    body = {"service": "DRAW", "starts_at": starts_at, "contact": {"name": "Ann", "phone": "+1 201 555 0100"}}
     answer = client.post(f"{API}/sites/{site.site_id}/appointments", json=body)
     assert answer.status_code == 201, answer.json
     return answer.json

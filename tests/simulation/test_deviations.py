@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks import results, wait_accuracy
 from schedq.estimator import StaffingBlock
-from schedq.services import queue
+from schedq.services.queue import history
 from schedq.simulation import scenario
 from schedq.simulation.scenario import DayDeviations
 from schedq.simulation.world import actual_staffing
@@ -85,7 +85,7 @@ def test_a_late_opening_really_opens_the_first_station_late(world):
     sim = world.day(day)
     outcomes = sim.run()
 
-    events = queue.day_events(
+    events = history.day_events(
         world.uow(write=False), site_id=world.site_id, day=day, now=outcomes[-1].completed_at
     )
     first_open = min(e.at for e in events if e.action == "station_open")

@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import time
 
 from schedq.domain.enums import TicketStatus
-from schedq.services import queue
+from schedq.services.queue import history
 
 from .conftest import MONDAY, make_world
 
@@ -32,7 +32,7 @@ def test_no_station_serves_two_patients_at_once(world):
 def test_the_day_leaves_its_events_in_the_audit_trail(world):
     outcomes = world.day(MONDAY).run()
 
-    events = queue.day_events(
+    events = history.day_events(
         world.uow(write=False), site_id=world.site_id, day=MONDAY, now=outcomes[-1].completed_at
     )
     actions = defaultdict(int)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g, request
 from flask_smorest import abort
 
@@ -9,7 +11,7 @@ from schedq.domain.access import Principal
 from schedq.services import access
 from schedq.web_context import uow
 
-BEARER_DOC = {"security": [{"bearerAuth": []}]}
+BEARER_DOC: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 PATIENT_TOKEN_HEADER = "X-Patient-Token"
 
 

@@ -83,7 +83,7 @@ def answer(state: str, *, cache_control: str, build: Callable[[], Any]) -> Any:
             response.set_etag(etag)
             response.headers["Cache-Control"] = cache_control
         if response.status_code == 200 and keep[0]:
-            bodies().put(etag, response.get_data(), response.mimetype)
+            bodies().put(etag, response.get_data(), response.mimetype or "application/json")
         return response
 
     if request.if_none_match.contains(etag):

@@ -27,6 +27,9 @@ from schedq.domain.errors import (
 STATUS_OF = {InvalidInput: 422, NotFound: 404, Conflict: 409, TooManyRequests: 429}
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 2
+RETRY_AFTER_HEADER = {
+    "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+}
 
 
 def error_body(status: int, message: str, **extra) -> dict:
@@ -58,21 +61,30 @@ class DatabaseUnavailableDoc(BasePlugin):
             operation.setdefault("responses", {})["503"] = {"$ref": f"#/components/responses/{self.RESPONSE}"}
 
 
+def _nested(field: str, messages: list[str]) -> dict:
+    """`{"contact": {"phone": [...]}}` for the field `contact.phone`, as marshmallow names nested fields."""
+    head, _, rest = field.partition(".")
+    return {head: _nested(rest, messages) if rest else messages}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
         extra: dict = {}
+        headers: dict[str, str] = {}
         if isinstance(error, InvalidInput):
             location = "query" if request.method in ("GET", "DELETE") else "json"
-            extra["errors"] = {location: {error.field: [error.message]}}
+            extra["errors"] = {location: _nested(error.field, [error.message])}
         if isinstance(error, Conflict) and error.allowed is not None:
             extra["allowed_actions"] = error.allowed
         if isinstance(error, SiteClosed):
             # Declared as JoinRefusedSchema on the join and check-in endpoints.
             extra["messages"] = dict(error.status.messages)
             extra["site_status"] = SiteStatusSchema().dump(error.status)
-        return jsonify(error_body(status, error.message, **extra)), status
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after_seconds)
+        return jsonify(error_body(status, error.message, **extra)), status, headers
 
     def _database_unavailable(error: Exception):
         app.logger.warning("database unavailable: %s", error.__class__.__name__)

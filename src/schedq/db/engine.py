@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -32,8 +35,27 @@ class Database:
         self.engine.dispose()
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create an embedded database's file readable by its owner only (0600), before SQLite does.
+
+    SQLite gives its -wal and -shm files the mode of the database file, so they are 0600 too.
+    A file that exists already is left as it is.
+    """
+    if not url.startswith("sqlite"):
+        return
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+
+
 def make_engine(url: str, **options) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         options.setdefault("connect_args", {}).update(
             {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )

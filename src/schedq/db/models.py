@@ -59,6 +59,13 @@ class Site(Base):
     no_show_after_minutes: Mapped[int] = mapped_column(default=10)
     # Walk-ins may join during a midday closure, their wait counted from reopening (README).
     walk_ins_during_closure: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # ISO 3166 region for phone numbers written without a country code (README: contacts).
+    country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
+    # Limits on anonymous writes (README: limits): per contact at any site, per client address here.
+    bookings_per_contact_per_day: Mapped[int] = mapped_column(default=3, server_default="3")
+    bookings_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
+    remote_joins_per_contact_per_day: Mapped[int] = mapped_column(default=2, server_default="2")
+    remote_joins_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.
@@ -191,7 +198,11 @@ class Appointment(Base):
     site: Mapped[Site] = relationship(lazy="selectin")
     service: Mapped[Service] = relationship(lazy="selectin")
 
-    __table_args__ = (Index("ix_appointments_site_starts", "site_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_appointments_site_starts", "site_id", "starts_at"),
+        Index("ix_appointments_contact_phone", "contact_phone"),
+        Index("ix_appointments_contact_email", "contact_email"),
+    )
 
 
 class IdempotencyRecord(Base):
@@ -264,7 +275,6 @@ class Ticket(Base):
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    client_address: Mapped[str | None] = mapped_column(String(64))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     called_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
@@ -286,6 +296,8 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "service_day", "code"),
         Index("ix_tickets_site_status", "site_id", "status"),
+        Index("ix_tickets_contact_phone", "contact_phone"),
+        Index("ix_tickets_contact_email", "contact_email"),
     )
 
 
@@ -363,9 +375,10 @@ def _bump_state_versions(session: Session, _context, _instances) -> None:
             elif isinstance(getattr(obj, "site", None), Site):  # attached through the relationship
                 sites.add(obj.site)
     with session.no_autoflush:
-        sites.update(session.get(Site, site_id) for site_id in site_ids)
+        loaded = (session.get(Site, site_id) for site_id in site_ids)
+        sites.update(site for site in loaded if site is not None)
     for site in sites:
-        if site is not None and site not in session.deleted:
+        if site not in session.deleted:
             site.state_version = (site.state_version or 0) + 1
 
 
@@ -386,3 +399,14 @@ class SharedEstimate(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lease_key: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
+
+
+class RateCounter(Base):
+    """Hits of one rate-limit key in one fixed window, shared by every worker (`services.rate_limits`)."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(index=True)
+    hits: Mapped[int]

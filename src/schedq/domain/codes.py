@@ -24,7 +24,7 @@ def normalise_reference(text: str) -> str:
 
 
 def display_code(prefix: str, number: int) -> str:
-    """Ticket display code: prefix and a three-digit number (`A042`), wider past 999."""
+    """Ticket display code: prefix and a number of at least three digits (`A042`), wider past 999 (`A1000`)."""
     return f"{prefix}{number:03d}"
 
 

@@ -49,4 +49,8 @@ class Unavailable(Conflict):
 
 
 class TooManyRequests(DomainError):
-    """A rate limit held (HTTP 429)."""
+    """A rate limit held (HTTP 429, with `Retry-After`: whole seconds until the limit lets a request in)."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(int(retry_after_seconds), 1)

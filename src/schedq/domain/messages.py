@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 LANGUAGES = ("en", "es")
 
@@ -97,11 +98,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-def catalogue(language: str) -> Callable[..., str]:
+class Say(Protocol):
+    """A catalogue's sentence `key`, its placeholders filled from `values`."""
+
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+def catalogue(language: str) -> Say:
     """`say(key, **values)`: the catalogue's sentence `key` in `language` (English when unknown)."""
     text = CATALOGUE[language if language in CATALOGUE else LANGUAGES[0]]
 
-    def say(key: str, **values: object) -> str:
+    def say(key: str, /, **values: object) -> str:
         return text[key].format(**values)
 
     return say
@@ -164,6 +171,6 @@ def _range(
     return say(prefix + "hours", lo=lo, hi=hi)
 
 
-def messages(p10_minutes: float, p90_minutes: float, **options) -> dict[str, str]:
+def messages(p10_minutes: float, p90_minutes: float, **options: Any) -> dict[str, str]:
     """The message in every language schedq speaks."""
     return {lang: wait_message(p10_minutes, p90_minutes, language=lang, **options) for lang in LANGUAGES}

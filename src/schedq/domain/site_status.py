@@ -101,7 +101,6 @@ def site_status(
     intervals = schedule.opening_intervals(today, hours, tz, closed_days)
     closes_at = intervals[-1][1] if intervals else None
     cutoff_at = closes_at - timedelta(minutes=walk_in_cutoff_minutes) if closes_at else None
-    base = dict(at=now, timezone=tz.key, closes_at=closes_at)
 
     def after_today(state: SiteState, reason: str | None = None) -> SiteStatus:
         opening = _next_opening(today, hours, tz, closed_days)
@@ -111,7 +110,9 @@ def site_status(
             state = SiteState.OPENS_LATER
         return _status(
             state,
-            **base,
+            at=now,
+            timezone=tz.key,
+            closes_at=closes_at,
             next_opening_at=opening,
             closure_reason=reason,
             tz=tz,
@@ -126,10 +127,13 @@ def site_status(
         return after_today(SiteState.OPENS_TOMORROW)
     if closed_by_staff:
         return after_today(SiteState.CLOSED_BY_STAFF)
+    assert cutoff_at is not None  # set whenever closes_at is
     if now >= cutoff_at:
         return _status(
             SiteState.NO_MORE_WALK_INS,
-            **base,
+            at=now,
+            timezone=tz.key,
+            closes_at=closes_at,
             next_opening_at=_next_opening(today, hours, tz, closed_days),
             cutoff_at=cutoff_at,
             tz=tz,
@@ -141,7 +145,9 @@ def site_status(
         stops = cutoff_at if walk_ins_during_closure else min(current[1], cutoff_at)
         return _status(
             SiteState.OPEN,
-            **base,
+            at=now,
+            timezone=tz.key,
+            closes_at=closes_at,
             walk_ins_until=stops,
             cutoff_at=cutoff_at,
             tz=tz,
@@ -152,7 +158,9 @@ def site_status(
     if opening == intervals[0][0]:
         return _status(
             SiteState.OPENS_TODAY,
-            **base,
+            at=now,
+            timezone=tz.key,
+            closes_at=closes_at,
             next_opening_at=opening,
             cutoff_at=cutoff_at,
             tz=tz,
@@ -161,7 +169,9 @@ def site_status(
         )
     return _status(
         SiteState.MIDDAY_BREAK,
-        **base,
+        at=now,
+        timezone=tz.key,
+        closes_at=closes_at,
         reopens_at=opening,
         next_opening_at=opening,
         cutoff_at=cutoff_at,
@@ -266,7 +276,9 @@ def _words(
     return f"{first} {opening}"
 
 
-def _opening_words(say, *, language: str, tz: ZoneInfo, at: datetime, opening: datetime | None) -> str:
+def _opening_words(
+    say: messages.Say, *, language: str, tz: ZoneInfo, at: datetime, opening: datetime | None
+) -> str:
     if opening is None:
         return say("status_no_hours")
     days_ahead = (schedule.local_day(opening, tz) - schedule.local_day(at, tz)).days

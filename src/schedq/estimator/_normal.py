@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 _A = (
     -3.969683028665376e01,
@@ -47,7 +48,7 @@ def norm_sf(x: float) -> float:
     return 0.5 * math.erfc(x / math.sqrt(2.0))
 
 
-def _tail(q: np.ndarray) -> np.ndarray:
+def _tail(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     c, d = _C, _D
     num = ((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]
     den = (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0
@@ -75,7 +76,7 @@ def norm_ppf(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def normal_above(mean: float, sd: float, lower: float, u: np.ndarray) -> np.ndarray:
+def normal_above(mean: float, sd: float, lower: float, u: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Map uniforms `u` in [0, 1) to draws of N(mean, sd) conditioned on exceeding `lower`.
 
     Inverse CDF on the upper tail: with a = (lower - mean) / sd and

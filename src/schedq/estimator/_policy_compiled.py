@@ -21,7 +21,7 @@ def _configure_numba_cache() -> None:
     fallback = numba_cache_dir(Path(__file__).parent)
     if fallback is not None:
         fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
-        numba.config.CACHE_DIR = str(fallback)
+        numba.config.CACHE_DIR = str(fallback)  # type: ignore[attr-defined]  # numba.config fills itself at run time
 
 
 _configure_numba_cache()  # before any @njit(cache=True): numba picks the cache's place when decorating
@@ -33,7 +33,7 @@ def _before(key_a: float, index_a: int, key_b: float, index_b: int) -> bool:
 
 
 @njit(cache=True)
-def _push(keys, cols, base, size, key, col):
+def _push(keys: np.ndarray, cols: np.ndarray, base: int, size: int, key: float, col: int) -> int:
     """Push (key, col) on the heap stored at keys[base:], cols[base:]; returns the new size."""
     pos = size
     while pos > 0:
@@ -50,7 +50,7 @@ def _push(keys, cols, base, size, key, col):
 
 
 @njit(cache=True)
-def _pop(keys, cols, base, size):
+def _pop(keys: np.ndarray, cols: np.ndarray, base: int, size: int) -> int:
     """Remove the top of the heap at keys[base:], cols[base:]; returns the new size."""
     size -= 1
     if size == 0:
@@ -79,7 +79,7 @@ def _pop(keys, cols, base, size):
 
 
 @njit(cache=True)
-def _station_moved_later(heap, free):
+def _station_moved_later(heap: np.ndarray, free: np.ndarray) -> None:
     """The top station's free time grew: sift it down the (free time, station) heap."""
     size = heap.shape[0]
     station = heap[0]
@@ -102,28 +102,28 @@ def _station_moved_later(heap, free):
 
 @njit(cache=True)
 def play(
-    arrival,
-    key_before,
-    key_due,
-    due_at,
-    service_minutes,
-    station_free_at,
-    open_starts,
-    open_ends,
-    class_of,
-    class_can_serve,
-    static_order,
-    static_key,
-    static_offsets,
-    dynamic_cols,
-    dynamic_offsets,
-    due_order,
-    ghost_can_serve,
-    ghost_key,
-    reported,
-    calls,
-    ghost_calls,
-):
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    service_minutes: np.ndarray,
+    station_free_at: np.ndarray,
+    open_starts: np.ndarray,
+    open_ends: np.ndarray,
+    class_of: np.ndarray,
+    class_can_serve: np.ndarray,
+    static_order: np.ndarray,
+    static_key: np.ndarray,
+    static_offsets: np.ndarray,
+    dynamic_cols: np.ndarray,
+    dynamic_offsets: np.ndarray,
+    due_order: np.ndarray,
+    ghost_can_serve: np.ndarray,
+    ghost_key: float,
+    reported: np.ndarray,
+    calls: np.ndarray,
+    ghost_calls: np.ndarray,
+) -> None:
     replications, n = arrival.shape
     s_count = station_free_at.shape[1]
     k_count = open_starts.shape[2]

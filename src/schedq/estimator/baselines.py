@@ -13,12 +13,12 @@ from datetime import datetime
 from schedq.domain.policy import QueueEntry, rank
 
 from .model import FittedModel
-from .snapshot import SiteSnapshot
+from .snapshot import SiteSnapshot, WaitingTicket
 
 _NEWCOMER_ID = 2**63 - 1
 
 
-def _entry(ticket) -> QueueEntry:
+def _entry(ticket: WaitingTicket) -> QueueEntry:
     return QueueEntry(
         ticket_id=ticket.ticket_id,
         service_code=ticket.service_code,

@@ -15,6 +15,7 @@ from .snapshot import (
     SiteSnapshot,
     StaffingBlock,
     StationState,
+    TicketKind,
     UpcomingAppointment,
     WaitingTicket,
 )
@@ -42,8 +43,9 @@ def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
         for i in range(stations)
     ]
     tickets = []
+    kinds: tuple[TicketKind, ...] = ("walk_in", "remote", "appointment")
     for i in range(waiting):
-        kind = ("walk_in", "remote", "appointment")[i % 3]
+        kind = kinds[i % 3]
         tickets.append(
             WaitingTicket(
                 ticket_id=i + 1,

@@ -98,6 +98,7 @@ class DayPlan:
         """The opening intervals cut at the walk-in cut-off."""
         if not self.opening_intervals:
             return []
+        assert self.closes_at is not None  # the day has opening intervals
         cutoff = self.closes_at - timedelta(minutes=self.walk_in_cutoff_minutes)
         return [(a, min(b, cutoff)) for a, b in sorted(self.opening_intervals) if min(b, cutoff) > a]
 
@@ -168,7 +169,7 @@ def _minutes(t: datetime, origin: datetime) -> float:
     return (t - origin).total_seconds() / 60.0
 
 
-def _key(rank_tuple: tuple, origin: datetime) -> float:
+def _key(rank_tuple: tuple[int, datetime, int], origin: datetime) -> float:
     tier, instant, _ = rank_tuple
     return int(tier) * _TIER_SPAN + _minutes(instant, origin)
 
@@ -201,6 +202,7 @@ def _half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | 
         return []
     opens = min(a for a, _ in day.opening_intervals)
     closes = day.closes_at
+    assert closes is not None  # the day has opening intervals
     walk_ins = day.walk_in_intervals()
     midnight = datetime.combine(day.local_date, datetime.min.time(), tzinfo=tz).astimezone(UTC)
     halves = []
@@ -272,7 +274,13 @@ def _walk_ins(
     """Poisson walk-in arrivals per half hour (uniform inside it) and their services; (R, N) padded with inf."""
     open_halves = [h for h in halves if h.walk_in_start is not None]
     rates = np.array([model.walk_in_rate_at(weekday, h.local_half_hour) for h in open_halves])
-    spans = np.array([h.walk_in_end - h.walk_in_start for h in open_halves])
+    spans = np.array(
+        [
+            h.walk_in_end - h.walk_in_start
+            for h in open_halves
+            if h.walk_in_start is not None and h.walk_in_end is not None
+        ]
+    )
     lam = rates * spans / 60.0  # uniform within the half hour: only the part still open counts
     for h, expected in zip(open_halves, lam):
         h.expected = float(expected)
@@ -350,7 +358,7 @@ def _live_state(
     r: int,
     rng: np.random.Generator,
     known: set[str],
-):
+) -> tuple[tuple[np.ndarray, ...], list[frozenset[str]], list[tuple[tuple[float, float], ...]], np.ndarray]:
     """Today's waiting tickets as columns, the station slots from the live stations, first free times."""
     now = snapshot.now
     waiting = [t for t in snapshot.waiting if t.ticket_id not in snapshot.called_ticket_ids]
@@ -420,7 +428,9 @@ def _build_day(
     halves = _half_hours(day, tz, origin, now)
     arrival, code = _walk_ins(halves, model, day.weekday, codes, r, count_rng, mix_rng)
     walk_key = _walk_in_key() + arrival
-    columns = [(arrival, walk_key, walk_key, np.full(arrival.shape, _INF), code)]
+    columns: list[tuple[np.ndarray, ...]] = [
+        (arrival, walk_key, walk_key, np.full(arrival.shape, _INF), code)
+    ]
     if snapshot is not None:
         upcoming = replace(
             day,
@@ -449,7 +459,7 @@ def _build_day(
     probe_at = np.full((r, len(halves)), _INF)
     for i, h in enumerate(halves):
         u = probe_rng.random(r)
-        if h.walk_in_start is not None:
+        if h.walk_in_start is not None and h.walk_in_end is not None:
             probe_at[:, i] = h.walk_in_start + u * (h.walk_in_end - h.walk_in_start)
     return _Day(
         arrival=arrival,
@@ -466,7 +476,7 @@ def _build_day(
     )
 
 
-def _pad(parts: list[np.ndarray], width: int, fill) -> np.ndarray:
+def _pad(parts: list[np.ndarray], width: int, fill: float) -> np.ndarray:
     """Stack per-day (R, n_i) arrays into (sum R, width), padding columns with `fill`."""
     return np.concatenate(
         [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=fill) for p in parts], axis=0
@@ -532,19 +542,19 @@ _ARRIVAL, _KEY_BEFORE, _KEY_DUE, _DUE_AT, _CODE = range(5)
 
 def _run(
     *,
-    arrival,
-    key_before,
-    key_due,
-    due_at,
-    code,
-    service,
-    probe_at,
-    row_day,
-    starts,
-    ends,
-    free,
-    skill_ok,
-    probe_ok,
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    code: np.ndarray,
+    service: np.ndarray,
+    probe_at: np.ndarray,
+    row_day: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    free: np.ndarray,
+    skill_ok: np.ndarray,
+    probe_ok: np.ndarray,
 ) -> np.ndarray:
     """The event loop: each step, in every row, the station that frees first acts.
 
@@ -583,7 +593,8 @@ def _run(
     # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
     probe_order = np.argsort(probe_at, axis=1, kind="stable")
     probes = np.pad(np.take_along_axis(probe_at, probe_order, axis=1), ((0, 0), (0, 1)), constant_values=_INF)
-    n_probes = np.where(probe_ok.any(axis=1)[row_day], np.isfinite(probe_at).sum(axis=1), 0)
+    # numpy's stubs type any(axis=...) as maybe a scalar; on a 2-D array it is a 1-D array.
+    n_probes = np.where(probe_ok.any(axis=1)[row_day], np.isfinite(probe_at).sum(axis=1), 0)  # type: ignore[index]
     next_probe = np.zeros(n_rows, dtype=np.intp)
     row_id = np.arange(n_rows)
     lo = np.zeros(n_rows, dtype=np.intp)
@@ -781,6 +792,7 @@ def best_times(
     for (d, b), wait in zip(built, waits):
         can_serve = any(service_code in skills and iv for skills, iv in zip(b.slot_skills, b.open_intervals))
         p10, p50, p90, mean = _summarise(wait)
+        assert d.closes_at is not None  # a day with half hours has opening intervals
         closes_in = _minutes(d.closes_at, origin)
         call_p90 = _quantiles(wait + b.probe_at, [0.9])[0]
         for i, h in enumerate(b.halves):

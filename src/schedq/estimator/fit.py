@@ -146,7 +146,7 @@ def fit(
             [
                 _minutes(r.joined_at - r.appointment_at)
                 for r in appointments
-                if not r.no_show and r.joined_at is not None
+                if not r.no_show and r.joined_at is not None and r.appointment_at is not None
             ],
             dtype=float,
         ),
@@ -186,8 +186,8 @@ def fit(
     days = np.array(days_per_weekday, dtype=float)[:, None]
     rates = np.divide(counts, days * 0.5, out=np.zeros_like(counts), where=days > 0)
     if prior_walk_in_rate_per_hour is not None:
-        prior = np.asarray(prior_walk_in_rate_per_hour, dtype=float)
-        rates = (days * rates + PRIOR_WEEKS * prior) / (days + PRIOR_WEEKS)
+        prior_rates = np.asarray(prior_walk_in_rate_per_hour, dtype=float)
+        rates = (days * rates + PRIOR_WEEKS * prior_rates) / (days + PRIOR_WEEKS)
 
     prior_share = 1.0 / len(service_defaults) if service_defaults else 0.0
     mix_codes = sorted(set(service_defaults) | set(walk_in_services))

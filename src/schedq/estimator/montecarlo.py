@@ -22,9 +22,11 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from schedq.domain.policy import QueueEntry, rank
 
@@ -236,7 +238,9 @@ def station_plan(snapshot: SiteSnapshot, known_services: Iterable[str]) -> Stati
     return StationPlan(skills=tuple(skills), open_intervals=tuple(intervals), current=current)
 
 
-def remaining_service(model: ServiceTimeModel, elapsed_minutes: float, u: np.ndarray) -> np.ndarray:
+def remaining_service(
+    model: ServiceTimeModel, elapsed_minutes: float, u: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Remaining minutes of a service already `elapsed_minutes` long, from uniforms `u`.
 
     Lognormal: the total duration conditioned on exceeding the elapsed time
@@ -301,8 +305,8 @@ def _build_queue(
     behind_line = max([now, *(t.joined_at for t in waiting)])
     ghost_rank = rank(QueueEntry(ticket_id=_GHOST_ID, service_code="", joined_at=behind_line), now)
 
-    before: list[tuple] = []
-    due: list[tuple] = []
+    before: list[tuple[int, datetime, int]] = []
+    due: list[tuple[int, datetime, int]] = []
     due_at: list[float] = []
     for t in waiting:
         entry = QueueEntry(
@@ -760,7 +764,7 @@ def estimate(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
-    history = {"thin_history": model.thin_history, "history_days": model.history_days}
+    history: dict[str, Any] = {"thin_history": model.thin_history, "history_days": model.history_days}
     ticket_waits = _summarise(
         call, closes_in=closes_in, can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history
     )

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from schedq.db.models import Appointment, IdempotencyRecord, Site
@@ -23,14 +23,16 @@ from schedq.domain.codes import (
     patient_token,
     token_matches,
 )
-from schedq.domain.contact import Contact
+from schedq.domain.contact import Contact, normalised
 from schedq.domain.enums import AppointmentStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
+from schedq.services import rate_limits
 from schedq.services.sites import (
     bookable_service,
     closures_of,
     hours_of,
     load_site,
+    lock_site,
     plan_of,
 )
 
@@ -159,7 +161,7 @@ def _check_slot(
     )
     if ignore is not None:
         query = query.where(Appointment.id != ignore)
-    if uow.session.scalar(query) >= slot.seats:
+    if uow.session.execute(query).scalar_one() >= slot.seats:
         raise Unavailable("that slot is full; choose another")
 
 
@@ -174,8 +176,15 @@ def book(
     secret_key: str,
     idempotency_key: str | None = None,
     caller: str = "",
+    client_address: str | None = None,
+    counters: rate_limits.Counters | None = None,
 ) -> Booking:
-    """Book a seat; a retry with the same idempotency key from the same caller returns the first booking."""
+    """Book a seat; a retry with the same idempotency key from the same caller returns the first booking.
+
+    The site's limits hold (README: limits): bookings per contact (at any site)
+    a day and, when `counters` are given, per client address (here) an hour. The
+    contact is kept in its one form (`domain.contact`).
+    """
     scope = f"book:{site_id}:{hashlib.sha256(caller.encode()).hexdigest()[:32]}"
     fingerprint = _fingerprint(site_id, service_code, starts_at, contact)
     with uow:
@@ -190,6 +199,8 @@ def book(
                 return replay
         service = bookable_service(uow, site, service_code)
         _check_slot(uow, site, starts_at, now)
+        contact = normalised(contact, country=site.country)
+        _check_booking_limits(uow, site, contact, client_address=client_address, counters=counters, now=now)
         appointment = Appointment(
             site=site,
             service=service,
@@ -230,6 +241,46 @@ def book(
         )
 
 
+def _check_booking_limits(
+    uow: UnitOfWork,
+    site: Site,
+    contact: Contact,
+    *,
+    client_address: str | None,
+    counters: rate_limits.Counters | None,
+    now: datetime,
+) -> None:
+    same_contact = [
+        c
+        for c in (
+            Appointment.contact_phone == contact.phone if contact.phone else None,
+            Appointment.contact_email == contact.email if contact.email else None,
+        )
+        if c is not None
+    ]
+    booked = uow.session.scalars(
+        select(Appointment.created_at).where(
+            Appointment.created_at > now - rate_limits.CONTACT_WINDOW,
+            Appointment.status != AppointmentStatus.CANCELLED,
+            or_(*same_contact),
+        )
+    ).all()
+    rate_limits.refuse_contact_over_limit(
+        list(booked), per_day=site.bookings_per_contact_per_day, what="bookings", now=now
+    )
+    if counters is not None:
+        rate_limits.take_address_hit(
+            counters,
+            uow,
+            kind="booking",
+            site_id=site.id,
+            address=client_address,
+            per_hour=site.bookings_per_address_per_hour,
+            what="bookings",
+            now=now,
+        )
+
+
 def _fingerprint(site_id: int, service_code: str, starts_at: datetime, contact: Contact) -> str:
     payload = json.dumps(
         [site_id, service_code, starts_at.isoformat(), contact.name, contact.phone, contact.email]
@@ -245,7 +296,7 @@ def _replay(uow: UnitOfWork, scope: str, key: str, fingerprint: str, secret_key:
         return None
     if record.fingerprint != fingerprint:
         raise Conflict("this Idempotency-Key was used for a different booking")
-    appointment = uow.session.get(Appointment, record.response["appointment_id"])
+    appointment = uow.session.get_one(Appointment, record.response["appointment_id"])
     token = patient_token(secret_key, TOKEN_KIND, appointment.id, appointment.token_nonce)
     return Booking(appointment, token, replayed=True)
 
@@ -289,7 +340,7 @@ def reschedule(
         appointment = _owned(uow, reference, token, secret_key)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be rescheduled", allowed=[])
-        site = uow.lock_site(appointment.site_id)
+        site = lock_site(uow, appointment.site_id)
         if starts_at != appointment.starts_at:
             _check_slot(uow, site, starts_at, now, ignore=appointment.id)
             appointment.starts_at = starts_at

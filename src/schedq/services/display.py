@@ -21,7 +21,8 @@ from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import Action
-from schedq.services import estimates, queue
+from schedq.services import estimates
+from schedq.services.queue import line, no_shows
 from schedq.services.sites import load_site
 
 RECENT_CALLS = 10
@@ -67,20 +68,26 @@ def _start_of_day(site: Site, now: datetime) -> datetime:
 
 
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
-    queue.settle(uow, site_id, now)
+    no_shows.settle(uow, site_id, now)
     with uow:
         site = load_site(uow, site_id)
-        tickets = queue.active_tickets(uow, site_id)
+        tickets = line.active_tickets(uow, site_id)
         stations = {s.id: s for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:
             rows = sorted(
                 (t for t in tickets if t.status is status), key=lambda t: (t.called_at, t.id), reverse=True
             )
-            return [
-                CalledView(t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone)
-                for t in rows
-            ]
+            shown = []
+            for t in rows:
+                # A called or in-service ticket always has its station and its call time.
+                assert t.station_id is not None and t.called_at is not None
+                shown.append(
+                    CalledView(
+                        t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone
+                    )
+                )
+            return shown
 
         recent = uow.session.execute(
             select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)

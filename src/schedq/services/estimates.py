@@ -76,7 +76,7 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
         busy_with = None
         if busy is not None:
             # A called patient is walking over: their service starts about now.
-            started = busy.started_at if busy.status is TicketStatus.IN_SERVICE else now
+            started = (busy.started_at if busy.status is TicketStatus.IN_SERVICE else None) or now
             busy_with = estimator.InService(busy.id, busy.service.code, min(started, now))
         stations.append(estimator.StationState(station.id, station.skills, busy_with))
     waiting = tuple(
@@ -146,11 +146,11 @@ def open_station_counts(
             .order_by(VisitEvent.at, VisitEvent.id)
         )
     )
-    first_from = {}
+    first_from: dict[int | None, str | None] = {}
     for station_id, _, from_status, _ in events:
         first_from.setdefault(station_id, from_status)
     # A station's state at `since` is what its first event today changed from, else its state now.
-    is_open = {
+    is_open: dict[int | None, bool] = {
         station.id: first_from[station.id] == StationState.OPEN.value
         if station.id in first_from
         else station.state is StationState.OPEN
@@ -297,7 +297,7 @@ def refit(
             except IntegrityError:
                 # A concurrent request stored the site's first model a moment ago: overwrite that one.
                 uow.rollback()
-                stored = uow.session.get(EstimatorModelRecord, site_id)
+                stored = uow.session.get_one(EstimatorModelRecord, site_id)
         stored.fitted_at = now
         stored.visit_count = len(records)
         stored.model = model.to_dict()
@@ -650,7 +650,7 @@ def accuracy_report(
         if service_code is not None:
             query = query.where(Service.code == service_code)
         rows = uow.session.execute(query).all()
-    by_service: dict[str | None, list] = {None: rows}
+    by_service: dict[str | None, list[Any]] = {None: list(rows)}
     for row in rows:
         by_service.setdefault(row[0], []).append(row)
     return [
@@ -710,7 +710,15 @@ def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str
     def minutes(value: float | None) -> float | None:
         return None if value is None or value == float("inf") else round(value, 1)
 
-    told = wait.open_for_walk_ins and wait.p90 is not None
+    message = None
+    if wait.open_for_walk_ins and wait.p10 is not None and wait.p90 is not None:
+        message = messages(
+            wait.p10,
+            wait.p90,
+            runs_past_close=wait.runs_past_close,
+            no_station_can_serve=wait.no_station_can_serve,
+            newcomer=True,
+        )
     return {
         "starts_at": wait.starts_at,
         "ends_at": wait.ends_at,
@@ -723,15 +731,7 @@ def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str
         "expected_walk_ins": round(wait.expected_walk_ins, 2),
         "thin_history": wait.thin_history,
         "history_days": wait.history_days,
-        "message": messages(
-            wait.p10,
-            wait.p90,
-            runs_past_close=wait.runs_past_close,
-            no_station_can_serve=wait.no_station_can_serve,
-            newcomer=True,
-        )
-        if told
-        else None,
+        "message": message,
     }
 
 
@@ -806,8 +806,15 @@ def _compute_best_times(
         seed=site.id,
         today_snapshot=snapshot,
     )
-    open_ones = [h for h in half_hours if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")]
-    best = sorted(sorted(open_ones, key=lambda h: (round(h.p90), h.starts_at))[:3], key=lambda h: h.starts_at)
+    ranked = sorted(
+        (
+            (round(h.p90), h.starts_at, h)
+            for h in half_hours
+            if h.open_for_walk_ins and h.p90 is not None and h.p90 != float("inf")
+        ),
+        key=lambda ranked_one: ranked_one[:2],
+    )
+    best = sorted((h for *_, h in ranked[:3]), key=lambda h: h.starts_at)
     return {
         "site_id": site.id,
         "timezone": site.timezone,

@@ -12,7 +12,8 @@ from schedq.db.models import Feedback, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput
-from schedq.services import queue
+from schedq.services import sites
+from schedq.services.queue import locking, visit_log
 from schedq.services.tickets import _check_owner
 
 MAX_COMMENT_LENGTH = 2000
@@ -47,7 +48,7 @@ def leave_feedback(
         raise InvalidInput("comment", f"must be at most {MAX_COMMENT_LENGTH} characters")
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site, ticket = queue.locked_ticket(uow, ticket_id, now)
+        site, ticket = locking.locked_ticket(uow, ticket_id, now)
         if ticket.status is not TicketStatus.DONE:
             raise Conflict("feedback opens once the visit is done", allowed=[])
         if uow.session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket_id)) is not None:
@@ -56,7 +57,7 @@ def leave_feedback(
             site_id=site.id, ticket_id=ticket.id, rating=rating, comment=comment, created_at=now
         )
         uow.session.add(feedback)
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -74,7 +75,7 @@ def leave_feedback(
 
 def list_feedback(uow: UnitOfWork, *, site_id: int) -> list[FeedbackView]:
     with uow:
-        site = queue.lock_free_site(uow, site_id)
+        site = sites.load_site(uow, site_id)
         rows = uow.session.execute(
             select(Feedback, Ticket)
             .join(Ticket, Ticket.id == Feedback.ticket_id)

@@ -23,7 +23,8 @@ from schedq.db.models import EstimatorModelRecord, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.errors import NotFound
-from schedq.services import estimates, queue
+from schedq.services import estimates
+from schedq.services.queue import no_shows
 
 MakeUow = Callable[..., UnitOfWork]
 
@@ -118,7 +119,7 @@ def site_read_state(
         estimates.fresh_model(make_uow, site_id=site_id, now=now, max_age_hours=max_model_age_hours)
         seen = None
     if seen is None or seen.call_overdue(now):
-        queue.settle(make_uow(write=False), site_id, now)
+        no_shows.settle(make_uow(write=False), site_id, now)
         with make_uow(write=False) as uow:
             seen = look(uow, site_id)
     if best_times:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,11 @@ SITE_SETTINGS = (
     "min_lead_minutes",
     "no_show_after_minutes",
     "walk_ins_during_closure",
+    "country",
+    "bookings_per_contact_per_day",
+    "bookings_per_address_per_hour",
+    "remote_joins_per_contact_per_day",
+    "remote_joins_per_address_per_hour",
 )
 
 
@@ -48,6 +54,23 @@ def load_site(uow: UnitOfWork, site_id: int) -> Site:
     if site is None:
         raise NotFound(f"no site {site_id}")
     return site
+
+
+def lock_site(uow: UnitOfWork, site_id: int) -> Site:
+    """The site, its row locked until the transaction ends: queue decisions at one site go one at a time."""
+    site = uow.lock_site(site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site
+
+
+def tz_of(site: Site) -> ZoneInfo:
+    return schedule.zone(site.timezone)
+
+
+def service_day(site: Site, now: datetime) -> date:
+    """The site's local day at `now`."""
+    return schedule.local_day(now, tz_of(site))
 
 
 def list_sites(uow: UnitOfWork) -> list[Site]:

@@ -7,39 +7,33 @@ handed out one at a time and codes stay unique under concurrent joins.
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cachetools import LRUCache
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from schedq.db.engine import Database
 from schedq.db.models import Service, Site, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork, in_shared_transaction
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
-from schedq.domain.contact import Contact
+from schedq.domain.contact import Contact, normalised
 from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
-from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed, TooManyRequests
+from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import public, queue
+from schedq.services import public, rate_limits, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
-from schedq.services.sites import status_of, walk_in_service
+from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
+from schedq.services.sites import load_site, status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteLimits:
-    per_contact_per_day: int
-    per_address_per_hour: int
 
 
 # Joining ------------------------------------------------------------------------------
@@ -47,15 +41,15 @@ class RemoteLimits:
 
 def join_walk_in(
     uow: UnitOfWork, *, site_id: int, service_code: str, actor: str, now: datetime, secret_key: str
-) -> queue.TicketView:
+) -> views.TicketView:
     """A patient takes a ticket at the kiosk (or the front desk): present, in line from now."""
     with uow:
-        site = queue.lock(uow, site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         _check_joinable(uow, site, now)
         service = walk_in_service(uow, site, service_code)
         ticket = _new_ticket(uow, site, service, TicketKind.WALK_IN, now=now, present=True)
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -75,36 +69,34 @@ def join_remote(
     contact: Contact,
     expected_arrival_at: datetime,
     client_address: str | None,
-    limits: RemoteLimits,
+    counters: rate_limits.Counters,
     now: datetime,
     secret_key: str,
-) -> queue.TicketView:
+) -> views.TicketView:
     """ "Save my spot": the patient joins from afar and keeps their place while travelling.
 
     The ticket is not present until the patient (or staff) says they are here;
-    until then the call policy passes over it without moving it back.
+    until then the call policy passes over it without moving it back. The
+    site's limits hold (README: limits); the contact is kept in its one form
+    (`domain.contact`).
     """
-    phone = _normal_phone(contact.phone)
-    email = contact.email.strip().lower() if contact.email else None
     with uow:
-        site = queue.lock(uow, site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         closes = _check_joinable(uow, site, now)
         service = walk_in_service(uow, site, service_code)
         if expected_arrival_at < now - EARLIEST_ARRIVAL_SLACK:
             raise InvalidInput("expected_arrival_at", "is in the past")
         if expected_arrival_at > closes:
             raise InvalidInput("expected_arrival_at", "is after the site closes today")
-        _check_remote_limits(
-            uow, phone=phone, email=email, client_address=client_address, limits=limits, now=now
-        )
+        contact = normalised(contact, country=site.country)
+        _check_remote_limits(uow, site, contact, client_address=client_address, counters=counters, now=now)
         ticket = _new_ticket(uow, site, service, TicketKind.REMOTE, now=now, present=False)
         ticket.expected_arrival_at = expected_arrival_at
         ticket.contact_name = contact.name
-        ticket.contact_phone = phone
-        ticket.contact_email = email
-        ticket.client_address = client_address
-        queue.record(
+        ticket.contact_phone = contact.phone
+        ticket.contact_email = contact.email
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -125,7 +117,7 @@ def check_in(
     actor: str,
     site_id: int | None = None,
     manage_token: str | None = None,
-) -> queue.TicketView:
+) -> views.TicketView:
     """Check an appointment in on its day: it joins the queue as a ticket of kind appointment.
 
     At the kiosk (`site_id` given) the reference must be for that site; the
@@ -141,8 +133,8 @@ def check_in(
             secret_key, APPOINTMENT_TOKEN_KIND, appointment.id, appointment.token_nonce, manage_token
         ):
             raise NotFound("no appointment with that reference")
-        site = queue.lock(uow, appointment.site_id)
-        queue.expire_overdue_calls(uow, site, now)
+        site = sites.lock_site(uow, appointment.site_id)
+        no_shows.expire_overdue_calls(uow, site, now)
         existing = uow.session.scalars(
             select(Ticket)
             .where(Ticket.appointment_id == appointment.id)
@@ -150,11 +142,11 @@ def check_in(
         ).one_or_none()
         if existing is not None:
             uow.commit()  # overdue calls expired above; the view is made once the lock is released
-            return queue.view_committed(uow, existing.id, now, token=_token(secret_key, existing))
+            return views.view_committed(uow, existing.id, now, token=_token(secret_key, existing))
         uow.session.refresh(appointment)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be checked in", allowed=[])
-        tz = queue.tz_of(site)
+        tz = sites.tz_of(site)
         if schedule.local_day(appointment.starts_at, tz) != schedule.local_day(now, tz):
             raise Conflict("check-in opens on the day of the appointment", allowed=[])
         status = status_of(uow, site, now)
@@ -169,7 +161,7 @@ def check_in(
         ticket.policy_appointment_at = None if late else appointment.starts_at
         appointment.status = APPOINTMENT_STATUS[TicketStatus.WAITING]
         appointment.updated_at = now
-        queue.record(
+        visit_log.record_event(
             uow,
             site_id=site.id,
             at=now,
@@ -190,64 +182,51 @@ def _check_joinable(uow: UnitOfWork, site: Site, now: datetime) -> datetime:
     return status.closes_at
 
 
-def _normal_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    return ("+" if phone.strip().startswith("+") else "") + digits
-
-
 def _check_remote_limits(
     uow: UnitOfWork,
+    site: Site,
+    contact: Contact,
     *,
-    phone: str | None,
-    email: str | None,
     client_address: str | None,
-    limits: RemoteLimits,
+    counters: rate_limits.Counters,
     now: datetime,
 ) -> None:
-    """At most N remote joins per contact per 24 hours and per client address per hour, at any site."""
+    """The site's limits on remote joins: per contact (at any site) a day, per client address (here) an hour."""
     same_contact = [
         c
         for c in (
-            Ticket.contact_phone == phone if phone else None,
-            Ticket.contact_email == email if email else None,
+            Ticket.contact_phone == contact.phone if contact.phone else None,
+            Ticket.contact_email == contact.email if contact.email else None,
         )
         if c is not None
     ]
-    if same_contact:
-        count = uow.session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.kind == TicketKind.REMOTE,
-                Ticket.joined_at > now - timedelta(days=1),
-                or_(*same_contact),
-            )
+    joined = uow.session.scalars(
+        select(Ticket.joined_at).where(
+            Ticket.kind == TicketKind.REMOTE,
+            Ticket.joined_at > now - rate_limits.CONTACT_WINDOW,
+            or_(*same_contact),
         )
-        if count >= limits.per_contact_per_day:
-            raise TooManyRequests(
-                f"at most {limits.per_contact_per_day} remote joins a day for the same contact"
-            )
-    if client_address:
-        count = uow.session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.kind == TicketKind.REMOTE,
-                Ticket.joined_at > now - timedelta(hours=1),
-                Ticket.client_address == client_address,
-            )
-        )
-        if count >= limits.per_address_per_hour:
-            raise TooManyRequests("too many remote joins from this address; try again later")
+    ).all()
+    rate_limits.refuse_contact_over_limit(
+        list(joined), per_day=site.remote_joins_per_contact_per_day, what="remote joins", now=now
+    )
+    rate_limits.take_address_hit(
+        counters,
+        uow,
+        kind="remote-join",
+        site_id=site.id,
+        address=client_address,
+        per_hour=site.remote_joins_per_address_per_hour,
+        what="remote joins",
+        now=now,
+    )
 
 
 def _new_ticket(
     uow: UnitOfWork, site: Site, service: Service, kind: TicketKind, *, now: datetime, present: bool
 ) -> Ticket:
     """A waiting ticket with the next display code of the site's day (the site lock is held)."""
-    day = queue.service_day(site, now)
+    day = sites.service_day(site, now)
     counter = uow.session.get(TicketCounter, (site.id, day, kind.prefix), populate_existing=True)
     if counter is None:
         counter = TicketCounter(site_id=site.id, service_day=day, prefix=kind.prefix, last_number=0)
@@ -274,7 +253,7 @@ def _new_ticket(
 
 def _commit_new(
     uow: UnitOfWork, site: Site, ticket: Ticket, now: datetime, secret_key: str
-) -> queue.TicketView:
+) -> views.TicketView:
     """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
 
     Inside a keyed request's one transaction (`db.uow.shared_transaction`) the
@@ -284,13 +263,13 @@ def _commit_new(
     """
     uow.commit()
     if in_shared_transaction(uow.database):
-        return queue.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), with_estimate=False)
+        return views.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), with_estimate=False)
     return promise_after_join(uow.database, ticket_id=ticket.id, now=now, secret_key=secret_key)
 
 
 def promise_after_join(
     database: Database, *, ticket_id: int, now: datetime, secret_key: str
-) -> queue.TicketView:
+) -> views.TicketView:
     """The new ticket's view with its estimate, the estimate kept as its promise (unless one is kept already).
 
     The estimate is made (once, shared) for the state the join left, so the
@@ -298,15 +277,15 @@ def promise_after_join(
     it as the promise. The answer shows the promise kept.
     """
     with UnitOfWork(database, write=False) as reader:
-        joined = queue.fresh_ticket(reader, ticket_id)
-        result = queue.view_now(
-            reader, joined, reader.session.get(Site, joined.site_id), now, token=_token(secret_key, joined)
+        joined = locking.fresh_ticket(reader, ticket_id)
+        result = views.view_now(
+            reader, joined, load_site(reader, joined.site_id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
     # Waits are measured from `wait_start` (an early appointment waits from its
     # time, not from check-in); the promise is kept on the same footing.
-    head_start = max((queue.wait_start(joined) - now).total_seconds() / 60, 0.0)
+    head_start = max((line.wait_start(joined) - now).total_seconds() / 60, 0.0)
     promise = {}
     for name in PROMISED:
         minutes = result.estimate[name]
@@ -358,7 +337,7 @@ def get_ticket(
     secret_key: str,
     now: datetime,
     state: str | None = None,
-) -> queue.TicketView:
+) -> views.TicketView:
     """Status, place in line and, once called, the station. `token=None` for staff.
 
     `state`: the name of the site's state just read (`public.site_read_state`).
@@ -368,19 +347,19 @@ def get_ticket(
     """
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site_id = queue.ticket_site_id(uow, ticket_id)
-    queue.settle(uow, site_id, now)
+        site_id = locking.ticket_site_id(uow, ticket_id)
+    no_shows.settle(uow, site_id, now)
     with uow:
-        ticket = queue.fresh_ticket(uow, ticket_id)
+        ticket = locking.fresh_ticket(uow, ticket_id)
         part = None if state is None else _site_parts.get(uow.database, site_id, state)
         if part is None:
-            part = queue.site_part(uow, uow.session.get(Site, site_id), now)
+            part = views.site_part(uow, load_site(uow, site_id), now)
             if state is not None and not part.stale:
                 _site_parts.put(uow.database, site_id, state, part)
         if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
             # The previous state's estimates, made before this ticket joined: make this state's.
-            return queue.view_now(uow, ticket, uow.session.get(Site, site_id), now)
-        return queue.view_with(ticket, part)
+            return views.view_now(uow, ticket, load_site(uow, site_id), now)
+        return views.view_with(ticket, part)
 
 
 SITE_PARTS_KEPT = 4096
@@ -395,12 +374,12 @@ class _SiteParts:
         self._kept: weakref.WeakKeyDictionary[Database, LRUCache] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self, database: Database, site_id: int, state: str) -> queue.SitePart | None:
+    def get(self, database: Database, site_id: int, state: str) -> views.SitePart | None:
         with self._lock:
             kept = self._kept.get(database)
             return None if kept is None else kept.get((site_id, state))
 
-    def put(self, database: Database, site_id: int, state: str, part: queue.SitePart) -> None:
+    def put(self, database: Database, site_id: int, state: str, part: views.SitePart) -> None:
         with self._lock:
             kept = self._kept.get(database)
             if kept is None:
@@ -428,24 +407,24 @@ def ticket_state(
     )
 
 
-def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> queue.TicketView:
+def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> views.TicketView:
     """The patient leaves the line (again: no change)."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-        site, ticket = queue.locked_ticket(uow, ticket_id, now)
+        site, ticket = locking.locked_ticket(uow, ticket_id, now)
         if ticket.status is TicketStatus.LEFT:
-            return queue.view(ticket, site)
-        queue.apply(uow, ticket, Action.LEAVE, actor="patient", at=now)
+            return views.ticket_view(ticket, site)
+        visit_log.apply_action(uow, ticket, Action.LEAVE, actor="patient", at=now)
         ticket.ended_at = now
         ticket.end_reason = "left the line"
         uow.commit()
-        return queue.view(ticket, site)
+        return views.ticket_view(ticket, site)
 
 
 def patient_present(
     uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime
-) -> queue.TicketView:
+) -> views.TicketView:
     """ "I'm here": the patient with a remote ticket has arrived."""
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
-    return queue.mark_present(uow, ticket_id=ticket_id, actor="patient", now=now)
+    return corrections.mark_present(uow, ticket_id=ticket_id, actor="patient", now=now)

@@ -20,10 +20,10 @@ evening before (`appointments.book`), then plays events in time order:
   `actual_staffing`; a station to be paused finishes its patient first; the
   most skilled stations are the ones kept open (the estimator's rule); after
   the last block the open stations serve the line out;
-- a free open station calls the next patient (`queue.call_next`), starts at
-  once (`queue.start`) and completes after the patient's TRUE service time,
-  drawn from the scenario's lognormal (`queue.complete`);
-- once nobody is left, staff close the day (`queue.close_day`).
+- a free open station calls the next patient (`calling.call_next`), starts at
+  once (`calling.start`) and completes after the patient's TRUE service time,
+  drawn from the scenario's lognormal (`calling.complete`);
+- once nobody is left, staff close the day (`closing.close_day`).
 
 The world is not alone (the live demo's staff console and API act beside it):
 before each event it re-reads the site's line, open stations and who is at
@@ -55,13 +55,14 @@ from sqlalchemy import func, select
 
 from schedq import estimator
 from schedq.db.engine import Database
-from schedq.db.models import Appointment, Service, Site, Station, Ticket, VisitEvent
+from schedq.db.models import Appointment, Service, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
 from schedq.domain.errors import Conflict, NotFound
 from schedq.domain.tickets import ACTIVE
-from schedq.services import appointments, estimates, queue, sites, tickets
+from schedq.services import appointments, estimates, sites, tickets
+from schedq.services.queue import calling, closing, line, stations, views
 
 from .scenario import DayDeviations, Scenario
 
@@ -72,6 +73,11 @@ BOOKING_WALL_TIME = time(20, 0)
 """Appointments are booked at this local time the evening before their day."""
 
 _PLAN, _COMPLETE, _ARRIVE = 0, 1, 2  # order of simultaneous events
+
+
+def _phone(day: date, n: int) -> str:
+    """A valid US number of its own for the day's n-th booked patient (a site keeps phones in E.164)."""
+    return f"+1201{200 + day.timetuple().tm_yday:03d}{n:04d}"
 
 
 @dataclass(slots=True)
@@ -126,7 +132,7 @@ class Visit:
     number: int  # a later visit at the same station supersedes this one
 
 
-JoinHook = Callable[["SimulatedDay", Patient, queue.TicketView, datetime], None]
+JoinHook = Callable[["SimulatedDay", Patient, views.TicketView, datetime], None]
 
 
 class SiteWorld:
@@ -178,11 +184,11 @@ class SiteWorld:
             self.uow(), site_id=site.id, slot_minutes=s.slot_minutes, blocks=s.plan_blocks()
         )
         created = []
-        for index, spec in enumerate(s.stations):
+        for index, station_spec in enumerate(s.stations):
             station = sites.create_station(
-                self.uow(), site_id=site.id, name=spec.name, service_codes=spec.services
+                self.uow(), site_id=site.id, name=station_spec.name, service_codes=station_spec.services
             )
-            created.append((-len(spec.services), index, station.id, frozenset(spec.services)))
+            created.append((-len(station_spec.services), index, station.id, frozenset(station_spec.services)))
         self.station_ids = [station_id for *_, station_id, _ in sorted(created)]
         self.skills = {station_id: skills for *_, station_id, skills in created}
         return site.id
@@ -217,7 +223,8 @@ class SiteWorld:
 
     def open_days(self, first: date, count: int) -> list[date]:
         """The next `count` days the site opens, from `first` on."""
-        days, day = [], first
+        days: list[date] = []
+        day = first
         while len(days) < count:
             if self.is_open(day):
                 days.append(day)
@@ -262,7 +269,7 @@ class SimulatedDay:
         self.refusals: list[Refusal] = []
         self.station_log: list[tuple[datetime, int, StationState]] = []  # (when, station id, new state)
         with world.uow(write=False) as uow:
-            site = uow.session.get(Site, world.site_id)
+            site = sites.load_site(uow, world.site_id)
             self.blocks = estimates.staffing_blocks(site, day)  # the plan
             self.closes_at = schedule.closing_time(
                 day, sites.hours_of(site), world.tz, sites.closures_of(site)
@@ -330,9 +337,7 @@ class SimulatedDay:
                     site_id=self.world.site_id,
                     service_code=code,
                     starts_at=slot.starts_at,
-                    contact=appointments.Contact(
-                        f"Patient {self.day:%m%d}-{n}", f"+1555{self.day:%m%d}{n:04d}"
-                    ),
+                    contact=appointments.Contact(f"Patient {self.day:%m%d}-{n}", _phone(self.day, n)),
                     now=booked_at,
                     secret_key=SECRET_KEY,
                 )
@@ -406,11 +411,10 @@ class SimulatedDay:
                 count = int(self.rng.poisson(rate * minutes / 60))
                 for offset in np.sort(self.rng.uniform(0, minutes, count)):
                     code = self._pick(s.walk_in_mix)
-                    patient = Patient(
-                        "walk_in", code, at + timedelta(minutes=float(offset)), self._duration(code)
-                    )
+                    arrives_at = at + timedelta(minutes=float(offset))
+                    patient = Patient("walk_in", code, arrives_at, self._duration(code))
                     self.patients.append(patient)
-                    self._push(patient.arrives_at, _ARRIVE, "arrive", patient)
+                    self._push(arrives_at, _ARRIVE, "arrive", patient)
             at = end
 
     def _schedule_plan(self) -> None:
@@ -429,7 +433,8 @@ class SimulatedDay:
     def _forget_before(self, instant: datetime) -> None:
         """Drop what was due before `instant`: those patients came (or not) before the world looked,
         and of each other kind of event only the latest still holds (the plan's current block)."""
-        kept, latest = [], {}
+        kept = []
+        latest: dict[str, tuple[datetime, int, int, str, Any]] = {}
         for event in self.events:
             at, _, _, kind, payload = event
             if at >= instant:
@@ -569,7 +574,7 @@ class SimulatedDay:
         """Close the day (Conflict while someone is still in service: try again once they are done)."""
         if not self.closed:
             at = max(self.now, self.closes_at) if self.closes_at else self.now
-            queue.close_day(
+            closing.close_day(
                 self.world.uow(), site_id=self.world.site_id, reason="end of day", actor=STAFF, now=at
             )
             self.now = at
@@ -590,7 +595,7 @@ class SimulatedDay:
                     self._set_state(station_id, StationState.PAUSED)
 
     def _set_state(self, station_id: int, state: StationState) -> None:
-        queue.set_station_state(
+        stations.set_station_state(
             self.world.uow(), station_id=station_id, state=state, actor=STAFF, now=self.now
         )
         self.station_log.append((self.now, station_id, state))
@@ -611,6 +616,7 @@ class SimulatedDay:
                     secret_key=SECRET_KEY,
                 )
             else:
+                assert patient.reference is not None  # an appointment patient was booked the evening before
                 view = tickets.check_in(
                     self.world.uow(),
                     reference=patient.reference,
@@ -648,7 +654,7 @@ class SimulatedDay:
         if self._still(visit, TicketStatus.IN_SERVICE) is None:
             return
         try:
-            queue.complete(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+            calling.complete(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
         except (Conflict, NotFound):
             pass  # staff got there first, between the look and the act
         self._let_go(visit)
@@ -662,7 +668,7 @@ class SimulatedDay:
             if not any(code in skills for code in self.waiting.values()):
                 continue
             try:
-                called = queue.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
+                called = calling.call_next(self.world.uow(), station_id=station_id, actor=STAFF, now=self.now)
             except NotFound:
                 continue
             except Conflict:
@@ -680,7 +686,7 @@ class SimulatedDay:
         if code is None:
             return
         try:
-            queue.start(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
+            calling.start(self.world.uow(), ticket_id=visit.ticket_id, actor=STAFF, now=self.now)
         except (Conflict, NotFound):
             self._let_go(visit)
             return
@@ -715,7 +721,7 @@ class SimulatedDay:
     def snapshot(self, at: datetime | None = None) -> estimator.SiteSnapshot:
         """The estimator's snapshot of the live state, as the service builds it."""
         with self.world.uow(write=False) as uow:
-            site = uow.session.get(Site, self.world.site_id)
+            site = sites.load_site(uow, self.world.site_id)
             return estimates.build_snapshot(uow, site, at or self.now)
 
     def outcomes(self) -> list[Outcome]:
@@ -733,7 +739,7 @@ class SimulatedDay:
                     service_code=t.service.code,
                     status=t.status.value,
                     joined_at=t.joined_at,
-                    wait_start=queue.wait_start(t),
+                    wait_start=line.wait_start(t),
                     called_at=t.called_at,
                     started_at=t.started_at,
                     completed_at=t.completed_at,

@@ -12,7 +12,9 @@ patients ever reaches public HTML.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+import swagger_ui_bundle
+from flask import Blueprint, Flask, Response, abort, render_template, send_from_directory, url_for
+from flask.blueprints import BlueprintSetupState
 
 from schedq.domain.errors import NotFound
 from schedq.services import sites
@@ -22,7 +24,16 @@ from schedq.web_context import uow
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web"
 )
-bp.record_once(lambda state: demo_play.install(state.app))  # SCHEDQ_DEMO_PLAY: the demo site plays a day
+
+
+def _install_demo_play(state: BlueprintSetupState) -> None:
+    """SCHEDQ_DEMO_PLAY: the demo site plays a day."""
+    assert isinstance(state.app, Flask)  # typed as Flask's framework-neutral base; registered on a Flask app
+    demo_play.install(state.app)
+
+
+bp.record_once(_install_demo_play)
+
 
 # Scripts and styles come only from our own origin: no inline script, style or handler.
 CONTENT_SECURITY_POLICY = (
@@ -38,6 +49,10 @@ def _page_headers(response: Response) -> Response:
     # The ticket page carries the patient's secret in its address: never pass it on.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
+
+
+DOCS_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js"})
+DOCS_ASSET_MAX_AGE = 24 * 3600
 
 
 def _site_or_404(site_id: int):
@@ -61,10 +76,24 @@ def display(site_id: int):
 
 @bp.get("/ticket/<int:ticket_id>")
 def ticket(ticket_id: int):
-    """A patient's ticket; the page reads the token from its own address and asks the API."""
+    """A patient's ticket; the page reads the token from its address's fragment (never sent here) and asks the API."""
     response = Response(render_template("web/ticket.html", ticket_id=ticket_id))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/api/v1/docs")
+def docs():
+    """The API reference: Swagger UI from the packaged swagger-ui-bundle, nothing from another origin."""
+    return render_template("web/docs.html", spec_url=url_for("api-docs.openapi_json"))
+
+
+@bp.get("/api/v1/docs/assets/<name>")
+def docs_asset(name: str):
+    """One file of the packaged Swagger UI (its version pinned by the swagger-ui-bundle package)."""
+    if name not in DOCS_ASSETS:
+        abort(404)
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=DOCS_ASSET_MAX_AGE)
 
 
 @bp.get("/staff/<int:site_id>")

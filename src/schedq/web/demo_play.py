@@ -228,18 +228,18 @@ def _close_out_earlier_days(world, today: date, now: datetime) -> None:
     """Tickets still active from an earlier demo day (its close never ran) end; today's are left alone."""
     from schedq.domain.enums import TicketStatus
     from schedq.domain.errors import Conflict, NotFound
-    from schedq.services import queue
+    from schedq.services.queue import calling, corrections, line
     from schedq.simulation.world import STAFF
 
     with world.uow(write=False) as uow:
-        left = [(t.id, t.status) for t in queue.active_tickets(uow, world.site_id) if t.service_day < today]
-    finish = {TicketStatus.IN_SERVICE: queue.complete, TicketStatus.CALLED: queue.mark_no_show}
+        left = [(t.id, t.status) for t in line.active_tickets(uow, world.site_id) if t.service_day < today]
+    finish = {TicketStatus.IN_SERVICE: calling.complete, TicketStatus.CALLED: calling.mark_no_show}
     for ticket_id, status in left:
         try:
             if status in finish:
                 finish[status](world.uow(), ticket_id=ticket_id, actor=STAFF, now=now)
             else:
-                queue.cancel(
+                corrections.cancel(
                     world.uow(), ticket_id=ticket_id, actor=STAFF, now=now, reason="the demo day ended"
                 )
         except (Conflict, NotFound):

@@ -16,10 +16,11 @@ from schedq.api.appointments.schemas import (
     SlotListSchema,
     SlotQueryArgsSchema,
 )
+from schedq.api.errors import RETRY_AFTER_HEADER
 from schedq.api.idempotency import HEADER_DOC, caller, idempotency_key
 from schedq.services import appointments as use
 from schedq.services.sites import get_site
-from schedq.web_context import now, uow
+from schedq.web_context import client_address, counters, now, uow
 
 blp = Blueprint("appointments", __name__, description="Appointment slots and bookings")
 
@@ -64,6 +65,11 @@ class SiteAppointments(MethodView):
     @blp.response(201, BookingSchema)
     @blp.doc(parameters=[HEADER_DOC])
     @blp.alt_response(409, description="the slot is full")
+    @blp.alt_response(
+        429,
+        description="too many bookings for this contact or from this address (the site's limits); `Retry-After` says when to try again",
+        headers=RETRY_AFTER_HEADER,
+    )
     def post(self, body, site_id):
         """Book an appointment; keep the manage token from the answer"""
         key = idempotency_key()
@@ -78,6 +84,8 @@ class SiteAppointments(MethodView):
             secret_key=auth.secret_key(),
             idempotency_key=key,
             caller=caller(),
+            client_address=client_address(),
+            counters=counters(),
         )
         headers = {"Idempotent-Replayed": "true"} if booking.replayed else {}
         return booking, 201, headers

@@ -3,6 +3,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schedq.api.fields import LocalDateTime, text
+from schedq.domain.contact import normal_email
+from schedq.domain.errors import InvalidInput
 
 
 class SlotQueryArgsSchema(Schema):
@@ -27,15 +29,29 @@ class SlotListSchema(Schema):
     slots = fields.List(fields.Nested(SlotSchema))
 
 
+def _email_syntax(value: str) -> None:
+    try:
+        normal_email(value)
+    except InvalidInput as error:
+        raise ValidationError(error.message) from None
+
+
 class ContactSchema(Schema):
     name = text(120, required=True)
     phone = fields.String(
-        validate=[
-            validate.Length(max=32),
-            validate.Regexp(r"^\+?[0-9 ().-]{6,32}$", error="not a phone number"),
-        ]
+        validate=validate.Length(max=32),
+        metadata={
+            "description": "any common way of writing it; without +country code it is read as a number of the site's country. Kept in E.164 (+12015550123)",
+            "example": "+1 201 555 0123",
+        },
     )
-    email = fields.Email(validate=validate.Length(max=254))
+    email = fields.String(
+        validate=[validate.Length(max=254), _email_syntax],
+        metadata={
+            "description": "checked for syntax only; kept normalised and lower-cased",
+            "format": "email",
+        },
+    )
 
     @validates_schema
     def _reachable(self, data, **kwargs):

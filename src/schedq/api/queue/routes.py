@@ -9,11 +9,12 @@ a staff or admin token of the site.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schedq.api import auth, caching
+from schedq.api.errors import RETRY_AFTER_HEADER
 from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
@@ -38,8 +39,9 @@ from schedq.api.queue.schemas import (
 )
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
-from schedq.services import display, feedback, public, queue, tickets
-from schedq.web_context import database, ensure_model, model_max_age, now, uow
+from schedq.services import display, feedback, public, tickets
+from schedq.services.queue import calling, closing, corrections, history, listing, locking, stations
+from schedq.web_context import client_address, counters, database, ensure_model, model_max_age, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -56,12 +58,12 @@ def _principal() -> Principal:
 
 def _staff_for_ticket(ticket_id: int) -> Principal:
     _principal()
-    return auth.require_staff(queue.site_of_ticket(uow(write=False), ticket_id=ticket_id))
+    return auth.require_staff(locking.site_of_ticket(uow(write=False), ticket_id=ticket_id))
 
 
 def _staff_for_station(station_id: int) -> Principal:
     _principal()
-    return auth.require_staff(queue.site_of_station(uow(write=False), station_id=station_id))
+    return auth.require_staff(locking.site_of_station(uow(write=False), station_id=station_id))
 
 
 def _promise_after_join(body: dict) -> dict:
@@ -118,7 +120,11 @@ class RemoteTickets(MethodView):
         schema=JoinRefusedSchema,
         description="the site's status does not take walk-ins now (closed, midday break, past the cut-off, day closed)",
     )
-    @blp.alt_response(429, description="too many remote joins for this contact or address")
+    @blp.alt_response(
+        429,
+        description="too many remote joins for this contact or from this address (the site's limits); `Retry-After` says when to try again",
+        headers=RETRY_AFTER_HEADER,
+    )
     def post(self, body, site_id):
         """Save my spot: join the line from afar, then say "I'm here" on arrival"""
         ensure_model(site_id)
@@ -129,11 +135,8 @@ class RemoteTickets(MethodView):
             service_code=body["service"],
             contact=tickets.Contact(contact["name"], contact.get("phone"), contact.get("email")),
             expected_arrival_at=body["expected_arrival_at"],
-            client_address=request.remote_addr,
-            limits=tickets.RemoteLimits(
-                current_app.config["REMOTE_JOINS_PER_CONTACT_PER_DAY"],
-                current_app.config["REMOTE_JOINS_PER_ADDRESS_PER_HOUR"],
-            ),
+            client_address=client_address(),
+            counters=counters(),
             now=now(),
             secret_key=auth.secret_key(),
         )
@@ -238,9 +241,7 @@ class Present(MethodView):
         """I'm here: a remote ticket becomes callable in the place it kept (ticket token, or staff)"""
         token = _staff_or_patient(ticket_id)
         if token is None:
-            return queue.mark_present(
-                uow(), ticket_id=ticket_id, actor=auth.current_principal().actor, now=now()
-            )
+            return corrections.mark_present(uow(), ticket_id=ticket_id, actor=_principal().actor, now=now())
         return tickets.patient_present(
             uow(), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
         )
@@ -279,7 +280,7 @@ class CallTicket(MethodView):
     def post(self, body, ticket_id):
         """Call this ticket to a station, out of policy order (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.call_ticket(
+        return calling.call_ticket(
             uow(), ticket_id=ticket_id, station_id=body["station_id"], actor=principal.actor, now=now()
         )
 
@@ -302,12 +303,14 @@ def _ticket_action(name: str, use_case, summary: str):
     blp.route(f"/tickets/<int:ticket_id>/{name}", endpoint=Action.__name__)(Action)
 
 
-_ticket_action("recall", queue.recall, "Announce a called ticket again (staff)")
-_ticket_action("start", queue.start, "Start serving a called ticket (staff)")
-_ticket_action("complete", queue.complete, "Finish serving a ticket (staff)")
-_ticket_action("no-show", queue.mark_no_show, "Mark a called ticket a no-show (staff)")
+_ticket_action("recall", calling.recall, "Announce a called ticket again (staff)")
+_ticket_action("start", calling.start, "Start serving a called ticket (staff)")
+_ticket_action("complete", calling.complete, "Finish serving a ticket (staff)")
+_ticket_action("no-show", calling.mark_no_show, "Mark a called ticket a no-show (staff)")
 _ticket_action(
-    "requeue", queue.requeue, "Put a called or no-show ticket back in line, in its original place (staff)"
+    "requeue",
+    corrections.requeue,
+    "Put a called or no-show ticket back in line, in its original place (staff)",
 )
 
 
@@ -321,7 +324,7 @@ class CancelTicket(MethodView):
     def post(self, body, ticket_id):
         """Take a waiting ticket out of the line, with a reason (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.cancel(
+        return corrections.cancel(
             uow(), ticket_id=ticket_id, reason=body["reason"], actor=principal.actor, now=now()
         )
 
@@ -335,7 +338,7 @@ class TicketPriority(MethodView):
     def post(self, body, ticket_id):
         """Set or clear a waiting ticket's priority (staff)"""
         principal = _staff_for_ticket(ticket_id)
-        return queue.set_priority(
+        return corrections.set_priority(
             uow(), ticket_id=ticket_id, priority=body["priority"], actor=principal.actor, now=now()
         )
 
@@ -347,7 +350,7 @@ class TicketEvents(MethodView):
     def get(self, ticket_id):
         """A ticket's history of visit events (staff)"""
         _staff_for_ticket(ticket_id)
-        return queue.ticket_events(uow(write=False), ticket_id=ticket_id, now=now())
+        return history.ticket_events(uow(write=False), ticket_id=ticket_id, now=now())
 
 
 # Staff: stations -----------------------------------------------------------------------
@@ -360,7 +363,7 @@ def _station_action(name: str, state: StationState, summary: str):
         @blp.doc(summary=summary, **auth.BEARER_DOC)
         def post(self, station_id):
             principal = _staff_for_station(station_id)
-            return queue.set_station_state(
+            return stations.set_station_state(
                 uow(), station_id=station_id, state=state, actor=principal.actor, now=now()
             )
 
@@ -385,7 +388,7 @@ class CallNext(MethodView):
     def post(self, station_id):
         """Call the next patient by the call policy (staff)"""
         principal = _staff_for_station(station_id)
-        return queue.call_next(uow(), station_id=station_id, actor=principal.actor, now=now())
+        return calling.call_next(uow(), station_id=station_id, actor=principal.actor, now=now())
 
 
 # Staff: the site's queue and day --------------------------------------------------------
@@ -400,7 +403,7 @@ class SiteQueue(MethodView):
         _principal()
         auth.require_staff(site_id)
         ensure_model(site_id)
-        return queue.list_queue(uow(write=False), site_id=site_id, now=now())
+        return listing.list_queue(uow(write=False), site_id=site_id, now=now())
 
 
 @blp.route("/sites/<int:site_id>/events")
@@ -411,7 +414,7 @@ class SiteEvents(MethodView):
     def get(self, args, site_id):
         """Every visit event of a local day (default today) (staff)"""
         auth.require_staff(site_id)
-        return queue.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
+        return history.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
 
 
 @blp.route("/sites/<int:site_id>/close-day")
@@ -423,7 +426,7 @@ class CloseDay(MethodView):
     def post(self, body, site_id):
         """Close the day: close out tickets left with a reason, close stations, stop joins (staff)"""
         principal = auth.require_staff(site_id)
-        return queue.close_day(
+        return closing.close_day(
             uow(), site_id=site_id, reason=body["reason"], actor=principal.actor, now=now()
         )
 

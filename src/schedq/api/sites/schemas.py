@@ -1,12 +1,22 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import WallTime, text
 
 WEEKDAY = fields.Integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
 )
+
+
+def _known_country(value: str) -> None:
+    if value not in SUPPORTED_REGIONS:
+        raise ValidationError("not an ISO 3166 country code phone numbers are known for")
+
+
+def _limit(description: str) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(1, 10_000), metadata={"description": description})
 
 
 class SiteSettingsSchema(Schema):
@@ -30,6 +40,26 @@ class SiteSettingsSchema(Schema):
         metadata={
             "description": "walk-ins may join during a midday closure, their wait counted from reopening (default false: refused until it ends)"
         }
+    )
+    country = fields.String(
+        validate=_known_country,
+        metadata={
+            "description": "ISO 3166 country whose numbering reads phone numbers given without +country code (default US)",
+            "example": "US",
+            "pattern": "^[A-Z]{2}$",
+        },
+    )
+    bookings_per_contact_per_day = _limit(
+        "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"
+    )
+    bookings_per_address_per_hour = _limit(
+        "bookings one client address may make at this site in an hour (default 10)"
+    )
+    remote_joins_per_contact_per_day = _limit(
+        '"save my spot" joins one phone or email may make in 24 hours, at any site (default 2)'
+    )
+    remote_joins_per_address_per_hour = _limit(
+        '"save my spot" joins one client address may make at this site in an hour (default 10)'
     )
 
 

@@ -1,11 +1,17 @@
 // The patient's ticket page, phone first: polls the ticket every 2.5 s with the
 // ticket token from the page address, explains the range, and lets the patient leave.
+// The token rides in the address's fragment (#token=…), which browsers never send, so
+// it reaches no server or proxy log; an older link's ?token= is moved there at once.
 "use strict";
 
 (() => {
   const { api, poll, setText, message, explain, describeError, ApiError } = schedq;
   const ticketId = document.body.dataset.ticketId;
-  const token = new URLSearchParams(window.location.search).get("token") || "";
+  const fromQuery = new URLSearchParams(window.location.search).get("token");
+  const token = new URLSearchParams(window.location.hash.slice(1)).get("token") || fromQuery || "";
+  if (fromQuery) {
+    window.history.replaceState(null, "", `${window.location.pathname}#token=${encodeURIComponent(token)}`);
+  }
   const patient = { "X-Patient-Token": token };
 
   const STRINGS = {

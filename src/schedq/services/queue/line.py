@@ -1,0 +1,53 @@
+"""The line: a site's active tickets, and the waiting ones in the call policy's order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from schedq.db.models import Ticket
+from schedq.db.uow import UnitOfWork
+from schedq.domain.enums import TicketStatus
+from schedq.domain.policy import QueueEntry, call_order
+from schedq.domain.tickets import ACTIVE
+
+
+def active_tickets(uow: UnitOfWork, site_id: int) -> list[Ticket]:
+    return list(
+        uow.session.scalars(
+            select(Ticket)
+            .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
+            .order_by(Ticket.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def entry(ticket: Ticket) -> QueueEntry:
+    return QueueEntry(
+        ticket_id=ticket.id,
+        service_code=ticket.service.code,
+        joined_at=ticket.joined_at,
+        present=ticket.present,
+        priority=ticket.priority,
+        appointment_at=ticket.policy_appointment_at,
+    )
+
+
+def positions(tickets: list[Ticket], now: datetime) -> dict[int, int]:
+    """1-based place of each waiting ticket in the policy's order at `now` (absent remote tickets keep theirs)."""
+    waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING]
+    return {e.ticket_id: index for index, e in enumerate(call_order(waiting, now), start=1)}
+
+
+def wait_start(ticket: Ticket) -> datetime:
+    """When the wait that counts began: joining, or the appointment time when checked in early.
+
+    An appointment checked in on time or early waits from its appointment time
+    (being called before it is no wait at all); late beyond the grace minutes,
+    it waits from check-in like a walk-in.
+    """
+    if ticket.policy_appointment_at is not None:
+        return max(ticket.joined_at, ticket.policy_appointment_at)
+    return ticket.joined_at

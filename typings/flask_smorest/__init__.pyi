@@ -1,0 +1,6 @@
+# flask-smorest ships no type information. This partial stub states the one fact the code's
+# types rely on: `abort` raises (an HTTPException) and never returns. Everything else is Any.
+from typing import Any, NoReturn
+
+def abort(http_status_code: int, exc: Exception | None = None, **kwargs: Any) -> NoReturn: ...
+def __getattr__(name: str) -> Any: ...
