@@ -387,7 +387,8 @@ class Recorder:
         self.worker_timeouts = 0
         self.load_averages: list[float] = []  # the machine's 1-minute load at each phase's end
         self.best_times_warmed_seconds: float | None = None
-        self.best_times_renewals: list[str] = []  # phases during which best times' 5-minute instant moved on
+        # Where best times' 5-minute instant moved on after the warm-up began: "warm-up" or a phase's name.
+        self.best_times_renewals: list[str] = []
 
     def ok(self, phase: str, endpoint: str, started: float, status: int) -> None:
         record = self.records[(phase, endpoint)]
@@ -858,7 +859,10 @@ async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: 
         print(f"  {name}: done", flush=True)
 
     try:
+        warming_from = best_times_instant()
         recorder.best_times_warmed_seconds = await warm_best_times(base, seeded)
+        if best_times_instant() != warming_from:
+            recorder.best_times_renewals.append("warm-up")
         await asyncio.sleep(settings.warmup_seconds)
         await phase(WRITES_ONLY, None)
         for endpoint, name in PHASE_A.items():
@@ -1010,10 +1014,10 @@ def conditions(recorder: Recorder, cost: Costs, sites_count: int, cores: int) ->
             write_cost += f", database {cost.database_ms_per_write:.1f} ms CPU"
         lines.append(write_cost)
     if recorder.best_times_warmed_seconds is not None:
-        renewed = ", ".join(recorder.best_times_renewals) or "none"
+        renewed = ", ".join(recorder.best_times_renewals) or "nowhere"
         lines.append(
             f"- best times warmed for every site in {recorder.best_times_warmed_seconds:.0f} s before the phases; "
-            f"phases during which their 5-minute instant moved on (every site's best times made again on their next read): {renewed}"
+            f"their 5-minute instant moved on during: {renewed} (sites warmed before that are made again on their next read)"
         )
     if recorder.load_averages:
         lines.append(
