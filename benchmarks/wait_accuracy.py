@@ -51,6 +51,18 @@ schedq-true given the day's ACTUAL staffing from the join on
 the join (`time_band`), per deviation of the day, and overall. Joins the
 service refused while the site was closed are not scored; they are counted
 (with how many waited for the reopening and how many went home).
+
+Coverage is printed twice. Plain: the wait lies inside the promised 10–90
+range. Ties shared (`tie_aware`): many waits are exactly 0 (a station free at
+the join) and many promises put most of their mass there too (a range 0–0),
+so the predictive distribution is mixed, with an atom at 0; a wait at an atom
+counts as inside with the share of the atom's probability lying between the
+10th and 90th percentiles (the randomised PIT of Czado, Gneiting and Held
+2009, averaged), past p90 with the share above the 90th. A range 0–0 holding
+a wait of 0 is then 80–89 % inside, not 100 %, as a calibrated 10–90 range
+should be. The targets judge coverage on the plain figure, and on the
+tie-aware one only where the plain one is above 85 % and ties explain the
+excess (the tie-aware figure is in range); past p90 on the plain figure.
 """
 
 from __future__ import annotations
@@ -532,6 +544,19 @@ BANDS = (
 )
 BAND_MIN_JOINS = 50
 DAY_SECTION = "# The day as it really goes"
+TIES_NOTE = (
+    "Coverage is given twice. Plain: the wait lies inside the promised 10–90 range. Ties shared: a wait "
+    "that equals an atom of the promise's distribution (nearly always 0: a station free at the join, so "
+    "called at once, when most replications say the same and the range is 0–0) counts as inside with the "
+    "share of the atom's probability lying between the 10th and 90th percentiles, and as past p90 with the "
+    "share above it (the randomised PIT of Czado, Gneiting and Held 2009, averaged over the draw). A range "
+    "0–0 holding a wait of 0 then counts 80–89 % inside, not 100 %: for a mixed distribution that is what a "
+    "calibrated 10–90 range holds, so plain coverage above 85 % in bands full of zero waits (the hospital's "
+    "last hour, 92 % of waits 0) says nothing about the range being too wide. The targets judge coverage on "
+    "the plain figure, and on the tie-aware one only where the plain one is above 85 % and the tie-aware one "
+    "is in range (the excess is ties at atoms); past p90 on the plain figure. The draws are those behind each "
+    "range (same snapshot, model, replications and seed)."
+)
 ACCURACY_SECTION = "# Wait-estimate accuracy benchmark"
 
 
@@ -568,6 +593,26 @@ class ScoredJoin:
     deviations: tuple[str, ...]  # the day's deviations ("as planned" when none)
     actual_minutes: float
     predictions: dict[str, tuple[float, float, float]]  # predictor -> (p10, p50, p90)
+    ties_shared: dict[str, tuple[float, float]]  # predictor -> (P inside 10–90, P past p90), `tie_aware`
+
+
+def tie_aware(actual: float, waits: np.ndarray) -> tuple[float, float]:
+    """(chance inside the 10–90 range, chance past the 90th percentile) of `actual` under the predictive
+    sample `waits`, a tie at an atom shared by the atom's probability (randomised PIT, averaged).
+
+    With F(a-) and F(a) the sample's shares below and at most `actual`, the PIT is uniform on
+    [F(a-), F(a)]; without an atom there it is F(a), inside when 0.1 <= F(a) <= 0.9."""
+    below, upto = float(np.mean(waits < actual)), float(np.mean(waits <= actual))
+    if upto <= below:
+        return float(0.1 <= upto <= 0.9), float(upto > 0.9)
+    width = upto - below
+    return max(min(upto, 0.9) - max(below, 0.1), 0.0) / width, max(upto - max(below, 0.9), 0.0) / width
+
+
+def promised_waits(call_minutes: np.ndarray, head_start: float) -> np.ndarray:
+    """The predictive sample of the wait as promised: call times (minutes after the snapshot) counted from
+    `wait_start` (an early appointment's head start off, never below 0)."""
+    return np.maximum(call_minutes - head_start, 0.0)
 
 
 @dataclass
@@ -588,6 +633,16 @@ class DayRun:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # what the wall time would be on an idle core
 
+    def ties_shared(self, joins: list[ScoredJoin]) -> dict[str, tuple[float, float]]:
+        """Per predictor: (coverage, past p90) with ties at atoms shared (`tie_aware`)."""
+        return {
+            name: (
+                float(np.mean([j.ties_shared[name][0] for j in joins])),
+                float(np.mean([j.ties_shared[name][1] for j in joins])),
+            )
+            for name in DAY_PREDICTORS
+        }
+
     def scores(self, joins: list[ScoredJoin]) -> dict[str, AccuracyScore]:
         out = {}
         for name in DAY_PREDICTORS:
@@ -603,7 +658,7 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
 
     from schedq.db import migrate
     from schedq.db.engine import Database
-    from schedq.db.models import Ticket
+    from schedq.db.models import Service, Site, Ticket
     from schedq.domain.policy import is_late_check_in
     from schedq.services import estimates
     from schedq.simulation import scenario as scenarios
@@ -631,7 +686,12 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
             world.uow(), site_id=world.site_id, now=refit_at, history_days=(heldout_first - FIRST_DAY).days
         )
         true_model = scenario.true_model(fitted_at=refit_at)
-        pending: dict[int, tuple[str, dict[str, tuple[float, float, float]]]] = {}
+        with world.uow(write=False) as uow:
+            site = uow.session.get(Site, world.site_id)
+            model = estimates.current_model(uow, site)
+            walk_in = set(uow.session.scalars(select(Service.code).where(Service.walk_in_allowed.is_(True))))
+            walk_in_codes = sorted({code for station in site.stations for code in station.skills} & walk_in)
+        pending: dict[int, tuple[str, dict[str, tuple[float, float, float]], dict[str, np.ndarray]]] = {}
 
         def on_join(sim, patient, view, now) -> None:
             at = estimates.resolution(now)
@@ -641,18 +701,27 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
             ):
                 head_start = max((view.appointment_at - now).total_seconds() / 60, 0.0)
             promised = view.promised or {}
-            snapshot = sim.snapshot(at)
+            planned = sim.snapshot(at)
             staffing = sim.actual_staffing_from(at)
             snapshot = replace(
-                snapshot,
+                planned,
                 staffing=staffing,
                 staffing_is_actual=True,
-                opening_intervals=_staffed_intervals(snapshot.opening_intervals, staffing),
+                opening_intervals=_staffed_intervals(planned.opening_intervals, staffing),
             )
             truth = estimator.estimate(
                 snapshot, true_model, replications=settings.true_replications, seed=world.site_id
             ).tickets[view.id]
             band = time_band(now, sim.intervals, cutoff_minutes=scenario.walk_in_cutoff_minutes)
+            samples = {
+                # The very draws behind each range: same snapshot, model, replications and seed.
+                "schedq": _ticket_calls(
+                    planned, model, view.id, _replications(), world.site_id, walk_in_codes
+                ),
+                "schedq-true": _ticket_calls(
+                    snapshot, true_model, view.id, settings.true_replications, world.site_id, None
+                ),
+            }
             pending[view.id] = (
                 band,
                 {
@@ -663,6 +732,7 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
                         _after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)
                     ),
                 },
+                {name: promised_waits(calls, head_start) for name, calls in samples.items()},
             )
 
         for day in heldout:
@@ -682,8 +752,9 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
                 entry = pending.pop(o.ticket_id, None)
                 if entry is None or o.actual_wait_minutes is None:
                     continue
-                band, predictions = entry
-                run.joins.append(ScoredJoin(band, tags, o.actual_wait_minutes, predictions))
+                band, predictions, samples = entry
+                ties = {name: tie_aware(o.actual_wait_minutes, waits) for name, waits in samples.items()}
+                run.joins.append(ScoredJoin(band, tags, o.actual_wait_minutes, predictions, ties))
         with world.uow(write=False) as uow:
             run.joins_on_closed_dates = (
                 uow.session.scalar(
@@ -700,6 +771,24 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
     return run
 
 
+def _ticket_calls(snapshot, model, ticket_id: int, replications: int, seed: int, newcomers) -> np.ndarray:
+    """One ticket's call times (minutes after the snapshot) in each replication of `estimate`'s run."""
+    from schedq.estimator.montecarlo import simulate_call_times
+
+    if newcomers is None:
+        newcomers = sorted(
+            set(model.services).union(
+                *(s.skills for s in snapshot.stations),
+                *(b.added_station_skills or () for b in snapshot.staffing),
+            )
+        )
+    calls, _, _, waiting = simulate_call_times(
+        snapshot, model, replications=replications, seed=seed, newcomer_services=newcomers
+    )
+    column = next(i for i, t in enumerate(waiting) if t.ticket_id == ticket_id)
+    return calls[:, column]
+
+
 def _staffed_intervals(intervals, staffing) -> tuple[tuple[datetime, datetime], ...] | None:
     """The opening intervals widened by the actual staffing's blocks: staff late to a closure really call
     into it, and the reference that knows the actual staffing knows that too."""
@@ -714,43 +803,45 @@ def _staffed_intervals(intervals, staffing) -> tuple[tuple[datetime, datetime], 
     return tuple((start, end) for start, end in merged)
 
 
-def _score_cells(s: dict[str, AccuracyScore]) -> str:
+def _score_cells(run: DayRun, joins: list[ScoredJoin]) -> str:
+    s, ties = run.scores(joins), run.ties_shared(joins)
     return " | ".join(
-        f"{_fmt(s[p].mae_minutes)} | {_fmt(s[p].coverage, '{:.1%}')} | {_fmt(s[p].past_p90, '{:.1%}')}"
+        f"{_fmt(s[p].mae_minutes)} | {_fmt(s[p].coverage, '{:.1%}')} | {_fmt(ties[p][0], '{:.1%}')} | "
+        f"{_fmt(s[p].past_p90, '{:.1%}')} | {_fmt(ties[p][1], '{:.1%}')}"
         for p in DAY_PREDICTORS
     )
 
 
 def day_tables(runs: list[DayRun]) -> str:
     columns = (
-        "joins | schedq MAE min | schedq in 10–90 | schedq past p90 | "
-        "true-staffing MAE min | true-staffing in 10–90 | true-staffing past p90 |"
+        "joins | schedq MAE min | schedq in 10–90 | schedq in 10–90, ties shared | schedq past p90 | "
+        "schedq past p90, ties shared | true-staffing MAE min | true-staffing in 10–90 | "
+        "true-staffing in 10–90, ties shared | true-staffing past p90 | true-staffing past p90, ties shared |"
     )
     lines = [
-        "By time band of the join:",
+        "By time band of the join (ties shared: a wait at an atom of the promise, mostly 0, counts by the "
+        "atom's share inside the range; see the module's docstring):",
         "",
         "| scenario | band | " + columns,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|" + "---:|" * 11,
     ]
     for run in runs:
         for band in (*BANDS, "overall"):
             joins = run.joins if band == "overall" else [j for j in run.joins if j.band == band]
             if joins:
-                lines.append(f"| {run.name} | {band} | {len(joins)} | {_score_cells(run.scores(joins))} |")
+                lines.append(f"| {run.name} | {band} | {len(joins)} | {_score_cells(run, joins)} |")
     lines += [
         "",
         "By deviation of the day (a day may have several):",
         "",
         "| scenario | deviation | days | " + columns,
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|" + "---:|" * 11,
     ]
     for run in runs:
         for tag, days in sorted(run.day_deviations.items()):
             joins = [j for j in run.joins if tag in j.deviations]
             if joins:
-                lines.append(
-                    f"| {run.name} | {tag} | {days} | {len(joins)} | {_score_cells(run.scores(joins))} |"
-                )
+                lines.append(f"| {run.name} | {tag} | {days} | {len(joins)} | {_score_cells(run, joins)} |")
     lines.append("")
     for run in runs:
         closed = ", ".join(d.isoformat() for d in run.closed_dates) or "none"
@@ -777,9 +868,18 @@ def day_targets(runs: list[DayRun]) -> tuple[str, bool]:
                     )
                 continue
             mine = run.scores(joins)["schedq"]
+            shared, shared_past = run.ties_shared(joins)["schedq"]
+            in_range = 0.75 <= mine.coverage <= 0.85
+            ties_explain = mine.coverage > 0.85 and 0.75 <= shared <= 0.85
+            judged = f"coverage {mine.coverage:.1%}, ties shared {shared:.1%}" + (
+                " (the excess is ties at atoms: judged on ties shared)" if ties_explain else ""
+            )
             checks += [
-                (f"{band}: coverage {mine.coverage:.1%} (75–85 %)", 0.75 <= mine.coverage <= 0.85),
-                (f"{band}: past p90 {mine.past_p90:.1%} (≤ 15 %)", mine.past_p90 <= 0.15),
+                (f"{band}: {judged} (75–85 %)", in_range or ties_explain),
+                (
+                    f"{band}: past p90 {mine.past_p90:.1%}, ties shared {shared_past:.1%} (≤ 15 %)",
+                    mine.past_p90 <= 0.15,
+                ),
             ]
         if run.joins:
             s = run.scores(run.joins)
@@ -831,6 +931,8 @@ def main_day(args, settings: Settings) -> int:
             f"{', '.join(f'{n} {h}' for n, h in jobs)}, seed {settings.seed}, {_replications()} replications per promise "
             f"(schedq), {settings.true_replications} per true-staffing estimate (schedq-true given the day's actual "
             "staffing from the join on).",
+            "",
+            TIES_NOTE,
             "",
             day_tables(runs),
             "",

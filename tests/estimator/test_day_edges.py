@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schedq.estimator import (
     FittedModel,
@@ -18,8 +20,13 @@ from schedq.estimator import (
 )
 from schedq.estimator.besttime import DayPlan, best_times
 from schedq.estimator.fit import closure_overrun, opening_delay
-from schedq.estimator.model import HALF_HOURS_PER_DAY, prior_walk_in_profile
-from schedq.estimator.montecarlo import station_plan
+from schedq.estimator.model import (
+    HALF_HOURS_PER_DAY,
+    PRIOR_LONGEST_OPENING_DELAY_MINUTES,
+    PRIOR_OPENINGS,
+    prior_walk_in_profile,
+)
+from schedq.estimator.montecarlo import opening_delay_draws, station_plan
 
 from .builders import exponential_model, idle, line, walk_in
 
@@ -248,6 +255,67 @@ def test_fit_learns_how_long_after_opening_the_first_call_comes():
     assert opening_delay(records, [at(7), tomorrow]) == (12.0,)
     model = fit(records, service_defaults={"DRAW": 8.0}, opening_starts=[at(7)])
     assert FittedModel.from_dict(model.to_dict()).opening_delay_minutes == (12.0,)
+
+
+def thin_history(minutes: tuple[float, ...]) -> FittedModel:
+    """A site whose few past openings are `minutes`, leaning on the prior of opening delays (as fitted)."""
+    return replace(late_opener(minutes), opening_delay_prior_weight=PRIOR_OPENINGS)
+
+
+def test_three_on_time_openings_do_not_promise_an_on_time_opening_for_sure():
+    snapshot = site(at(6, 50), 0, line(1))
+    own_only = estimate(snapshot, late_opener((0.0, 0.0, 0.0)), replications=2000, seed=1).tickets[1]
+    with_prior = estimate(snapshot, thin_history((0.0, 0.0, 0.0)), replications=2000, seed=1).tickets[1]
+    assert own_only.p50 == own_only.p90 == 10.0
+    assert with_prior.p50 == 10.0  # most openings are on time,
+    assert 15.0 < with_prior.p90 <= 10.0 + PRIOR_LONGEST_OPENING_DELAY_MINUTES  # but the range allows late
+
+
+def test_nobody_open_in_the_grace_and_no_late_opening_seen_yet_waits_for_the_prior_delay():
+    snapshot = site(at(7, 5), 0, line(1))
+    own_only = estimate(snapshot, late_opener((0.0, 0.0, 0.0)), replications=2000, seed=1).tickets[1]
+    with_prior = estimate(snapshot, thin_history((0.0, 0.0, 0.0)), replications=2000, seed=1).tickets[1]
+    assert own_only.p10 == own_only.p90 == 10.0  # the grace's end, whatever has been seen
+    # Late by 5 to 30 minutes: called 0 to 25 minutes from 07:05, spread evenly.
+    assert with_prior.p10 < 5.0 and 10.0 < with_prior.p50 < 15.0 and 20.0 < with_prior.p90 <= 25.0
+
+
+def test_a_sites_own_late_openings_outweigh_the_prior_as_they_add_up():
+    snapshot = site(at(7, 5), 0, line(1))
+    few = estimate(snapshot, thin_history((20.0,) * 2), replications=2000, seed=1).tickets[1]
+    many = estimate(snapshot, thin_history((20.0,) * 40), replications=2000, seed=1).tickets[1]
+    assert few.p10 < 10.0  # two late openings weigh about as much as the prior's late ones
+    assert many.p10 == many.p50 == 15.0  # forty make the site's own 20 minutes the rule: 07:20
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    history=st.lists(st.floats(0.0, 60.0), max_size=12),
+    weight=st.sampled_from([0.0, 1.0, PRIOR_OPENINGS]),
+    elapsed=st.floats(0.0, 45.0),
+)
+def test_opening_delays_drawn_are_longer_than_the_time_gone_by_and_come_from_history_or_prior(
+    history, weight, elapsed
+):
+    own = np.asarray(history)
+    drawn = opening_delay_draws(own, weight, elapsed, 300, np.random.default_rng(0))
+    longer = own[own > elapsed] if elapsed > 0.0 else own
+    if drawn is None:
+        assert longer.size == 0 and (weight == 0.0 or elapsed >= PRIOR_LONGEST_OPENING_DELAY_MINUTES)
+        return
+    if elapsed > 0.0:
+        assert (drawn > elapsed).all() or (drawn[drawn <= elapsed] == elapsed).all()
+    from_history = np.isin(drawn, longer)
+    assert (drawn[~from_history] <= PRIOR_LONGEST_OPENING_DELAY_MINUTES).all()
+    if weight == 0.0:
+        assert from_history.all()
+
+
+def test_fit_gives_opening_delays_the_prior_and_keeps_it():
+    model = fit([], service_defaults={"DRAW": 8.0})
+    assert model.opening_delay_prior_weight == PRIOR_OPENINGS
+    assert FittedModel.from_dict(model.to_dict()).opening_delay_prior_weight == PRIOR_OPENINGS
+    assert FittedModel.from_defaults({"DRAW": 8.0}).opening_delay_prior_weight == PRIOR_OPENINGS
 
 
 # Walk-ins still to come -----------------------------------------------------------------

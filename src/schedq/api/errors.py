@@ -8,7 +8,9 @@ written, and the same request can be sent again.
 from __future__ import annotations
 
 from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask, jsonify, request
+from marshmallow import Schema, fields
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -34,6 +36,34 @@ RETRY_AFTER_HEADER = {
 
 def error_body(status: int, message: str, **extra) -> dict:
     return {"code": status, "status": HTTP_STATUS_CODES.get(status, ""), "message": message, **extra}
+
+
+class ErrorSchema(Schema):
+    """Every error answer: 4xx and 5xx (README: API)."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "the status's name"})
+    message = fields.String(metadata={"description": "what went wrong, in English"})
+    errors = fields.Dict(
+        metadata={
+            "description": "bad input: per location (`json`, `query`, `headers`), each field's messages, e.g. "
+            '`{"json": {"hours": {"1": {"opens": ["…"]}}}}`'
+        }
+    )
+    allowed_actions = fields.List(
+        fields.String(),
+        metadata={"description": "a 409 for a ticket action its status does not allow: the actions it does"},
+    )
+
+
+class SchemaExtrasDoc(BasePlugin):
+    """Adds a schema class's `OPENAPI_EXTRA` (rules across fields, e.g. `anyOf`) to its OpenAPI schema."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        if schema is None:
+            return None
+        return dict(getattr(resolve_schema_cls(schema), "OPENAPI_EXTRA", None) or {}) or None
 
 
 class DatabaseUnavailableDoc(BasePlugin):

@@ -56,7 +56,7 @@ HEADER_DOC = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[\\x20-\\x7e]+$"},
     "description": "a retry with the same key and body returns the first answer and changes nothing",
 }
 
@@ -68,6 +68,8 @@ def idempotency_key() -> str | None:
     key = request.headers.get(HEADER)
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InvalidInput(HEADER, f"must be 1 to {MAX_KEY_LENGTH} characters")
+    if key is not None and not (key.isascii() and key.isprintable()):
+        raise InvalidInput(HEADER, "must be printable ASCII")
     return key
 
 

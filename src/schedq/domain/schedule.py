@@ -47,6 +47,15 @@ class Slot:
     seats: int
 
 
+NOT_SITE_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+"""Names the zone database holds that are no place: the host's own zone, a placeholder, a template."""
+
+
+def is_site_zone(name: str) -> bool:
+    """`name` is an IANA zone a site can be in (README: input rules)."""
+    return name in _known_zones()
+
+
 def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
     """The IANA zone `name`, or InvalidInput naming `field`."""
     if not name or name not in _known_zones():
@@ -63,7 +72,11 @@ _ZONES: frozenset[str] | None = None
 def _known_zones() -> frozenset[str]:
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
+        _ZONES = frozenset(
+            name
+            for name in available_timezones()
+            if name not in NOT_SITE_ZONES and not name.startswith(("posix/", "right/"))
+        )
     return _ZONES
 
 

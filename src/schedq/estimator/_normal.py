@@ -58,21 +58,19 @@ def _tail(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def norm_ppf(p: np.ndarray) -> np.ndarray:
     """Standard normal quantile function, elementwise, for p in (0, 1)."""
     p = np.asarray(p, dtype=float)
-    out = np.empty_like(p)
+    # The central formula for every element (most are central), then the tails over it.
+    q = p - 0.5
+    r = q * q
+    a, b = _A, _B
+    num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+    den = ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0
+    out = np.asarray(num / den, dtype=float)
     low = p < _P_LOW
     high = p > 1.0 - _P_LOW
-    mid = ~(low | high)
     if low.any():
         out[low] = _tail(np.sqrt(-2.0 * np.log(p[low])))
     if high.any():
         out[high] = -_tail(np.sqrt(-2.0 * np.log1p(-p[high])))
-    if mid.any():
-        q = p[mid] - 0.5
-        r = q * q
-        a, b = _A, _B
-        num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-        den = ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0
-        out[mid] = num / den
     return out
 
 

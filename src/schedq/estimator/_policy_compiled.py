@@ -1,9 +1,11 @@
-"""The compiled part of `policy_kernel.run_policy` (numba); see that module for the design.
+"""The compiled parts of `policy_kernel.run_policy` and of `besttime._run` (numba).
 
-Heaps compare (key, index) pairs, so a tie goes to the lower index exactly as
-numpy's argmin does in the reference loop. Imported on first use, not with
-the estimator package: compiling (or loading the cached machine code) takes
-seconds, and creating the app must stay cheap.
+See those modules for the design. Heaps and orders compare (key, index)
+pairs, and the station scan keeps the first of equal free times, so a tie
+goes to the lower index exactly as numpy's argmin does in the reference
+loops. Every work array is allocated once per call, not per replication.
+Imported on first use, not with the estimator package: compiling (or loading
+the cached machine code) takes seconds, and creating the app must stay cheap.
 """
 
 from __future__ import annotations
@@ -79,28 +81,6 @@ def _pop(keys: np.ndarray, cols: np.ndarray, base: int, size: int) -> int:
 
 
 @njit(cache=True)
-def _station_moved_later(heap: np.ndarray, free: np.ndarray) -> None:
-    """The top station's free time grew: sift it down the (free time, station) heap."""
-    size = heap.shape[0]
-    station = heap[0]
-    at = free[station]
-    pos = 0
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        right = child + 1
-        if right < size and _before(free[heap[right]], heap[right], free[heap[child]], heap[child]):
-            child = right
-        if _before(free[heap[child]], heap[child], at, station):
-            heap[pos] = heap[child]
-            pos = child
-        else:
-            break
-    heap[pos] = station
-
-
-@njit(cache=True)
 def play(
     arrival: np.ndarray,
     key_before: np.ndarray,
@@ -115,9 +95,13 @@ def play(
     static_order: np.ndarray,
     static_key: np.ndarray,
     static_offsets: np.ndarray,
+    leaves_at: np.ndarray,
+    due_order: np.ndarray,
+    due_key: np.ndarray,
+    due_offsets: np.ndarray,
     dynamic_cols: np.ndarray,
     dynamic_offsets: np.ndarray,
-    due_order: np.ndarray,
+    dynamic_due_order: np.ndarray,
     ghost_can_serve: np.ndarray,
     ghost_key: float,
     reported: np.ndarray,
@@ -130,23 +114,40 @@ def play(
     n_classes = class_can_serve.shape[1]
     n_ghosts = ghost_can_serve.shape[1]
     n_dynamic = dynamic_cols.shape[0]
-    n_due = due_order.shape[0]
+    n_due = dynamic_due_order.shape[0]
     inf = np.inf
 
+    # Work arrays, allocated once for all replications.
     called = np.zeros(n, dtype=np.bool_)
     arrived = np.zeros(n, dtype=np.bool_)
     is_due = np.zeros(n, dtype=np.bool_)
     free = np.empty(s_count)
     period = np.zeros(s_count, dtype=np.int64)
     static_next = np.empty(n_classes, dtype=np.int64)
-    by_arrival = np.empty(n_dynamic, dtype=np.int64)  # dynamic tickets by class, then arrival
+    due_next = np.empty(
+        n_classes, dtype=np.int64
+    )  # first switching ticket not called, in its class's due order
+    due_front = np.empty(n_classes, dtype=np.int64)  # first not yet due
+    coming_cols = np.empty(n_dynamic, dtype=np.int64)  # per class: tickets still to arrive, by arrival
+    coming_at = np.empty(n_dynamic)
     arrival_next = np.empty(n_classes, dtype=np.int64)
+    arrival_end = np.empty(n_classes, dtype=np.int64)
     heap_keys = np.empty(2 * n_dynamic)  # each dynamic ticket is pushed at most twice
     heap_cols = np.empty(2 * n_dynamic, dtype=np.int64)
     heap_size = np.zeros(n_classes, dtype=np.int64)
     ghost_waiting = np.empty(n_ghosts, dtype=np.bool_)
+    serves = np.empty((s_count, n_classes), dtype=np.int64)  # per station: the classes it serves
+    serves_count = np.zeros(s_count, dtype=np.int64)
+    for s in range(s_count):
+        for c in range(n_classes):
+            if class_can_serve[s, c]:
+                serves[s, serves_count[s]] = c
+                serves_count[s] += 1
 
     for r in range(replications):
+        arr = arrival[r]
+        kb = key_before[r]
+        kd = key_due[r]
         called[:] = False
         arrived[:] = False
         is_due[:] = False
@@ -154,28 +155,59 @@ def play(
         heap_size[:] = 0
         ghost_waiting[:] = True
         ghosts_left = n_ghosts
-        for c in range(n_classes):
-            static_next[c] = static_offsets[c]
-            lo, hi = dynamic_offsets[c], dynamic_offsets[c + 1]
-            arrival_next[c] = lo
-            if hi > lo:
-                members = dynamic_cols[lo:hi]
-                times = np.empty(hi - lo)
-                for i in range(hi - lo):
-                    times[i] = arrival[r, members[i]]
-                by_arrival[lo:hi] = members[np.argsort(times)]
-        reported_left = 0
-        for j in range(n):
-            if reported[j] and arrival[r, j] < inf:
-                reported_left += 1
+        first_act = inf
         for s in range(s_count):
             free[s] = station_free_at[r, s]
-        stations = np.argsort(free, kind="mergesort")  # a sorted array is a heap; ties by index
-        due_next = 0
+            first_act = min(first_act, free[s])
+        # Dynamic tickets in the building when the first station acts enter their class's heap
+        # now; the others still to come are sorted by arrival (inf: never, left out).
+        for c in range(n_classes):
+            static_next[c] = static_offsets[c]
+            due_next[c] = due_offsets[c]
+            due_front[c] = due_offsets[c]
+            lo, hi = dynamic_offsets[c], dynamic_offsets[c + 1]
+            base = 2 * lo
+            m = lo
+            for i in range(lo, hi):
+                j = dynamic_cols[i]
+                if arr[j] <= first_act:
+                    arrived[j] = True
+                    heap_size[c] = _push(heap_keys, heap_cols, base, heap_size[c], kb[j], j)
+                elif arr[j] < inf:
+                    coming_cols[m] = j
+                    coming_at[m] = arr[j]
+                    m += 1
+            if m - lo > 32:
+                order = np.argsort(coming_at[lo:m])
+                coming_cols[lo:m] = coming_cols[lo:m][order]
+                coming_at[lo:m] = coming_at[lo:m][order]
+            else:  # a few: insertion sort, no allocation
+                for i in range(lo + 1, m):
+                    at, j = coming_at[i], coming_cols[i]
+                    p = i
+                    while p > lo and coming_at[p - 1] > at:
+                        coming_at[p] = coming_at[p - 1]
+                        coming_cols[p] = coming_cols[p - 1]
+                        p -= 1
+                    coming_at[p] = at
+                    coming_cols[p] = j
+            arrival_next[c] = lo
+            arrival_end[c] = m
+        reported_left = 0
+        for j in range(n):
+            if reported[j] and arr[j] < inf:
+                reported_left += 1
+        dynamic_due_next = 0
 
         while True:
-            s = stations[0]
-            t = free[s]
+            # The station free first acts (lowest index on a tie): a scan of a few tens of
+            # stations beats a heap, whose branches the processor cannot predict.
+            s = 0
+            t = free[0]
+            for q in range(1, s_count):
+                if free[q] < t:
+                    t = free[q]
+                    s = q
             if not t < inf or (reported_left == 0 and ghosts_left == 0):
                 break
             # Open periods: a station outside one goes off until its next start.
@@ -186,48 +218,57 @@ def play(
             next_start = open_starts[r, s, k] if k < k_count else inf
             if not next_start <= t:
                 free[s] = next_start
-                _station_moved_later(stations, free)
                 continue
             # Appointments falling due switch key: re-enter them with the due key.
-            while due_next < n_due and due_at[due_order[due_next]] <= t:
-                j = due_order[due_next]
+            while dynamic_due_next < n_due and due_at[dynamic_due_order[dynamic_due_next]] <= t:
+                j = dynamic_due_order[dynamic_due_next]
                 is_due[j] = True
                 if arrived[j] and not called[j]:
                     c = class_of[j]
-                    heap_size[c] = _push(
-                        heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], key_due[r, j], j
-                    )
-                due_next += 1
+                    heap_size[c] = _push(heap_keys, heap_cols, 2 * dynamic_offsets[c], heap_size[c], kd[j], j)
+                dynamic_due_next += 1
             # The best eligible ticket among the classes this station serves.
             best_key, best_col, best_class, best_is_static = inf, n, -1, False
             next_arrival = inf
-            for c in range(n_classes):
-                if not class_can_serve[s, c]:
-                    continue
+            for ci in range(serves_count[s]):
+                c = serves[s, ci]
                 base = 2 * dynamic_offsets[c]
-                p, end = arrival_next[c], dynamic_offsets[c + 1]
-                while p < end and arrival[r, by_arrival[p]] <= t:
-                    j = by_arrival[p]
+                p, end = arrival_next[c], arrival_end[c]
+                while p < end and coming_at[p] <= t:
+                    j = coming_cols[p]
                     arrived[j] = True
-                    key = key_due[r, j] if is_due[j] else key_before[r, j]
+                    key = kd[j] if is_due[j] else kb[j]
                     heap_size[c] = _push(heap_keys, heap_cols, base, heap_size[c], key, j)
                     p += 1
                 arrival_next[c] = p
-                if p < end and arrival[r, by_arrival[p]] < next_arrival:
-                    next_arrival = arrival[r, by_arrival[p]]
-                head = static_next[c]
-                if head < static_offsets[c + 1] and _before(
-                    static_key[head], static_order[head], best_key, best_col
-                ):
+                if p < end and coming_at[p] < next_arrival:
+                    next_arrival = coming_at[p]
+                # Static order: skip tickets called or fallen due (neither ever comes back).
+                head, end = static_next[c], static_offsets[c + 1]
+                while head < end and (called[static_order[head]] or leaves_at[static_order[head]] <= t):
+                    head += 1
+                static_next[c] = head
+                if head < end and _before(static_key[head], static_order[head], best_key, best_col):
                     best_key, best_col, best_class, best_is_static = (
                         static_key[head],
                         static_order[head],
                         c,
                         True,
                     )
+                # Due order: switching tickets fall due in it in key order, so those due are a prefix.
+                front, end = due_front[c], due_offsets[c + 1]
+                while front < end and due_at[due_order[front]] <= t:
+                    front += 1
+                due_front[c] = front
+                head = due_next[c]
+                while head < front and called[due_order[head]]:
+                    head += 1
+                due_next[c] = head
+                if head < front and _before(due_key[head], due_order[head], best_key, best_col):
+                    best_key, best_col, best_class, best_is_static = due_key[head], due_order[head], c, True
                 while heap_size[c] > 0:  # drop entries of called tickets and superseded keys
                     j = heap_cols[base]
-                    current = key_due[r, j] if is_due[j] else key_before[r, j]
+                    current = kd[j] if is_due[j] else kb[j]
                     if called[j] or heap_keys[base] != current:
                         heap_size[c] = _pop(heap_keys, heap_cols, base, heap_size[c])
                     else:
@@ -248,9 +289,7 @@ def play(
             if best_key < inf:
                 calls[r, best_col] = t
                 called[best_col] = True
-                if best_is_static:
-                    static_next[best_class] += 1
-                else:
+                if not best_is_static:  # a static or switching ticket is skipped when next looked at
                     base = 2 * dynamic_offsets[best_class]
                     heap_size[best_class] = _pop(heap_keys, heap_cols, base, heap_size[best_class])
                 if reported[best_col]:
@@ -258,4 +297,139 @@ def play(
                 free[s] = t + service_minutes[r, best_col]
             else:
                 free[s] = next_arrival  # idle until the next ticket it could serve arrives
-            _station_moved_later(stations, free)
+
+
+@njit(cache=True)
+def same_in_every_replication(
+    arrival: np.ndarray, key_before: np.ndarray, key_due: np.ndarray, due_at: np.ndarray, first_act: float
+) -> np.ndarray:
+    """(N,) bool: the ticket is in the building by `first_act` with the same keys in every replication
+    (the key once due only matters when it falls due)."""
+    replications, n = arrival.shape
+    out = np.ones(n, dtype=np.bool_)
+    for r in range(replications):
+        for j in range(n):
+            if out[j] and (
+                not arrival[r, j] <= first_act
+                or key_before[r, j] != key_before[0, j]
+                or (due_at[j] < np.inf and key_due[r, j] != key_due[0, j])
+            ):
+                out[j] = False
+    return out
+
+
+@njit(cache=True)
+def play_days(
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    code: np.ndarray,
+    service: np.ndarray,
+    probe_at: np.ndarray,
+    row_day: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    free_at: np.ndarray,
+    skill_ok: np.ndarray,
+    probe_ok: np.ndarray,
+    walk_in_key: float,
+    call: np.ndarray,
+) -> None:
+    """The best-times event loop (`besttime._run`), one row (a replication of a day) after another.
+
+    Columns are in arrival order per row; column `width - 1` is a sentinel
+    that never arrives. Each step the station free first acts (lowest index on
+    a tie); outside its open periods it goes off until its next start; else it
+    calls the lowest key among arrived, uncalled tickets it can serve (lowest
+    column on a tie), reaching on the way every probe that has arrived and
+    that nobody eligible is ranked ahead of; with nobody eligible it idles
+    until the next ticket it could serve or the next probe arrives. A row
+    stops once its probes are all reached. Writes `call` (rows x probes).
+    """
+    n_rows, width = arrival.shape
+    last_col = width - 1
+    n_slots = free_at.shape[1]
+    k_max = starts.shape[2]
+    n_probe_cols = probe_at.shape[1]
+    inf = np.inf
+    kb = np.empty(width)
+    kd = np.empty(width)
+    free = np.empty(n_slots)
+    probes = np.empty(n_probe_cols + 1)
+    for i in range(n_rows):
+        d = row_day[i]
+        arr = arrival[i]
+        due = due_at[i]
+        codes = code[i]
+        for j in range(width):
+            if arr[j] < inf:
+                kb[j] = key_before[i, j]
+                kd[j] = key_due[i, j]
+            else:  # a no-show is never called
+                kb[j] = inf
+                kd[j] = inf
+        for s in range(n_slots):
+            free[s] = free_at[i, s]
+        # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order.
+        order = np.argsort(probe_at[i], kind="mergesort")
+        n_probes = 0
+        for g in range(n_probe_cols):
+            probes[g] = probe_at[i, order[g]]
+            if probe_at[i, g] < inf:
+                n_probes += 1
+        probes[n_probe_cols] = inf
+        any_probe_station = False
+        for s in range(n_slots):
+            if probe_ok[d, s]:
+                any_probe_station = True
+        if not any_probe_station:
+            n_probes = 0
+        next_probe = 0
+        lo = 0
+        hi = 0
+        while True:
+            s = 0
+            t = free[0]
+            for q in range(1, n_slots):
+                if free[q] < t:
+                    t = free[q]
+                    s = q
+            if not t < inf or next_probe >= n_probes:
+                break
+            k = 0
+            while k < k_max and ends[d, s, k] <= t:
+                k += 1
+            k = min(k, k_max - 1)
+            next_start = starts[d, s, k]
+            if not next_start <= t:
+                free[s] = next_start
+                continue
+            while hi < last_col and arr[hi] <= t:
+                hi += 1
+            best = inf
+            best_col = -1
+            for j in range(lo, hi):
+                if arr[j] <= t and skill_ok[d, s, codes[j]]:
+                    key = kd[j] if due[j] <= t else kb[j]
+                    if key < best:
+                        best = key
+                        best_col = j
+            if probe_ok[d, s]:
+                while probes[next_probe] <= t and best > walk_in_key + probes[next_probe]:
+                    call[i, order[next_probe]] = t
+                    next_probe += 1
+            if best < inf:
+                kb[best_col] = inf
+                kd[best_col] = inf
+                free[s] = t + service[i, best_col]
+            else:
+                later = inf
+                for j in range(hi, width):
+                    if arr[j] > t and kb[j] < inf and skill_ok[d, s, codes[j]]:
+                        later = arr[j]
+                        break
+                probe_next = probes[next_probe] if probe_ok[d, s] else inf
+                free[s] = min(later, probe_next)
+            while lo < hi and not kb[lo] < inf:
+                lo += 1

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from .model import FittedModel
-from .montecarlo import estimate
+from .besttime import BookedAppointment, DayPlan, best_times
+from .model import FittedModel, prior_walk_in_profile
+from .montecarlo import estimate, simulation_setup
 from .snapshot import (
     InService,
     SiteSnapshot,
@@ -74,6 +75,109 @@ def busy_site(waiting: int = 60, stations: int = 8) -> SiteSnapshot:
         upcoming_appointments=upcoming,
         staffing=staffing,
     )
+
+
+BEST_TIME_DAYS = 7
+BEST_TIME_REPLICATIONS = 200
+"""What the service asks `best_times` for (the rest of today and six more days, 200 replications)."""
+
+
+def busy_site_days(stations: int = 8) -> tuple[list[DayPlan], FittedModel, SiteSnapshot]:
+    """`busy_site()`'s week for `best_times`: open 07:00–17:00 UTC with its staffing dip each day, walk-ins
+    at 80 % of the plan's capacity, eight booked appointments a day, and today's live snapshot."""
+    today = busy_site(stations=stations)
+    day0 = today.now.replace(hour=0, minute=0)
+    codes = list(SERVICE_DEFAULTS)
+    plans = []
+    for n in range(BEST_TIME_DAYS):
+        midnight = day0 + timedelta(days=n)
+
+        def at(hours: float, midnight: datetime = midnight) -> datetime:
+            return midnight + timedelta(hours=hours)
+
+        plans.append(
+            DayPlan(
+                local_date=midnight.date(),
+                opening_intervals=((at(7), at(17)),),
+                staffing=(
+                    StaffingBlock(at(7), at(11), stations),
+                    StaffingBlock(at(11), at(12), stations // 2),
+                    StaffingBlock(at(12), at(17), stations),
+                ),
+                station_skills=tuple(s.skills for s in today.stations),
+                appointments=tuple(BookedAppointment(at(8 + k), codes[k % len(codes)]) for k in range(8)),
+                walk_in_cutoff_minutes=30,
+            )
+        )
+    mean = sum(SERVICE_DEFAULTS.values()) / len(SERVICE_DEFAULTS)
+    planned = [[float(stations) if 14 <= h < 34 else 0.0 for h in range(48)] for _ in range(7)]
+    model = FittedModel.from_defaults(
+        SERVICE_DEFAULTS, walk_in_rate_per_hour=prior_walk_in_profile(planned, mean, 0.8)
+    )
+    return plans, model, today
+
+
+def best_times_cpu_seconds(stations: int = 8, repeats: int = 3) -> float:
+    """Median CPU seconds of one site's best times (a week, 200 replications) on `busy_site_days`."""
+    plans, model, today = busy_site_days(stations)
+
+    def run(seed: int) -> None:
+        best_times(
+            plans,
+            model,
+            service_code="DRAW",
+            replications=BEST_TIME_REPLICATIONS,
+            seed=seed,
+            today_snapshot=today,
+        )
+
+    run(0)  # warm up (compiling)
+    timings = []
+    for seed in range(repeats):
+        start = time.process_time()
+        run(seed)
+        timings.append(time.process_time() - start)
+    return sorted(timings)[len(timings) // 2]
+
+
+def cpu_per_estimate(
+    stations: int, waiting: int, replications: int = 1000, repeats: int = 5, *, stop_when_stable: bool = True
+) -> tuple[float, float, int]:
+    """On `busy_site(waiting, stations)`: median CPU seconds (`time.process_time`) of a cold `estimate`,
+    median CPU seconds of drawing its inputs (`simulation_setup`), and the replications it played."""
+    snapshot = busy_site(waiting, stations)
+    model = FittedModel.from_defaults(SERVICE_DEFAULTS)
+    services = sorted(SERVICE_DEFAULTS)
+    estimate(snapshot, model, replications=replications)  # warm up (compiling)
+    whole: list[float] = []
+    inputs: list[float] = []
+    played: list[float] = []
+    for seed in range(repeats):
+        start = time.process_time()
+        result = estimate(
+            snapshot, model, replications=replications, seed=seed, stop_when_stable=stop_when_stable
+        )
+        whole.append(time.process_time() - start)
+        played.append(result.replications)
+        start = time.process_time()
+        simulation_setup(snapshot, model, replications=replications, seed=seed, newcomer_services=services)
+        inputs.append(time.process_time() - start)
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    return median(whole), median(inputs), int(median(played))
+
+
+def cpu_reference_operation(repeats: int = 7) -> float:
+    """Median CPU seconds of a fixed numpy operation (sorting 10⁶ floats): the yardstick of a run."""
+    values = np.random.default_rng(0).random(1_000_000)
+    timings = []
+    for _ in range(repeats):
+        start = time.process_time()
+        np.sort(values)
+        timings.append(time.process_time() - start)
+    return sorted(timings)[len(timings) // 2]
 
 
 def time_estimate(

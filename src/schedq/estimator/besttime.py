@@ -43,6 +43,7 @@ from .montecarlo import (
     remaining_service,
     station_plan,
 )
+from .quantiles import column_quantiles
 from .snapshot import SiteSnapshot, StaffingBlock
 
 _INF = math.inf
@@ -288,10 +289,12 @@ def _walk_ins(
         return np.full((r, 0), _INF), np.zeros((r, 0), dtype=np.intp)
     counts = count_rng.poisson(np.maximum(lam, 0.0), size=(r, len(open_halves)))
     n = int(counts.sum(axis=1).max())
-    cum = counts.cumsum(axis=1)
-    which = (cum[:, :, None] <= np.arange(n)[None, None, :]).sum(
-        axis=1
-    )  # (R, N) half hour of the k-th arrival
+    # (R, N) half hour of each row's k-th arrival; len(open_halves) past the row's last arrival.
+    which = np.full((r, n), len(open_halves))
+    per_row = counts.sum(axis=1)
+    row_of = np.repeat(np.arange(r), per_row)
+    column_of = np.arange(row_of.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    which[row_of, column_of] = np.repeat(np.tile(np.arange(len(open_halves)), r), counts.ravel())
     real = which < len(open_halves)
     which = np.minimum(which, len(open_halves) - 1)
     starts = np.array([h.walk_in_start for h in open_halves])
@@ -485,6 +488,20 @@ def _pad(parts: list[np.ndarray], width: int, fill: float) -> np.ndarray:
 
 def _simulate(days: list[_Day], codes: dict[str, int], probe_service: str) -> list[np.ndarray]:
     """Per day, the probes' waits in minutes, shape (replications, half hours); inf: never called."""
+    arrays = _run_arrays(days, codes, probe_service)
+    call = _run(**arrays)
+    probe_at = arrays["probe_at"]
+    wait = np.where(np.isfinite(probe_at), call - np.where(np.isfinite(probe_at), probe_at, 0.0), _INF)
+    out, row = [], 0
+    for d in days:
+        r, h = d.probe_at.shape
+        out.append(wait[row : row + r, :h])
+        row += r
+    return out
+
+
+def _run_arrays(days: list[_Day], codes: dict[str, int], probe_service: str) -> dict[str, np.ndarray]:
+    """The days' columns stacked into the arrays `_run` plays (rows: replications of each day)."""
     n_days = len(days)
     row_day = np.repeat(np.arange(n_days), [d.arrival.shape[0] for d in days])
     n = max(d.arrival.shape[1] for d in days)
@@ -513,31 +530,21 @@ def _simulate(days: list[_Day], codes: dict[str, int], probe_service: str) -> li
     probe_ok = skill_ok[:, :, codes[probe_service]] & np.isfinite(starts[:, :, 0])
     free = _pad([d.free for d in days], s_count, _INF)
 
-    call = _run(
-        arrival=arrival,
-        key_before=key_before,
-        key_due=key_due,
-        due_at=due_at,
-        code=code,
-        service=service,
-        probe_at=probe_at,
-        row_day=row_day,
-        starts=starts,
-        ends=ends,
-        free=free,
-        skill_ok=skill_ok,
-        probe_ok=probe_ok,
-    )
-    wait = np.where(np.isfinite(probe_at), call - np.where(np.isfinite(probe_at), probe_at, 0.0), _INF)
-    out, row = [], 0
-    for d in days:
-        r, h = d.probe_at.shape
-        out.append(wait[row : row + r, :h])
-        row += r
-    return out
-
-
-_ARRIVAL, _KEY_BEFORE, _KEY_DUE, _DUE_AT, _CODE = range(5)
+    return {
+        "arrival": arrival,
+        "key_before": key_before,
+        "key_due": key_due,
+        "due_at": due_at,
+        "code": code,
+        "service": service,
+        "probe_at": probe_at,
+        "row_day": row_day,
+        "starts": starts,
+        "ends": ends,
+        "free": free,
+        "skill_ok": skill_ok,
+        "probe_ok": probe_ok,
+    }
 
 
 def _run(
@@ -556,157 +563,67 @@ def _run(
     skill_ok: np.ndarray,
     probe_ok: np.ndarray,
 ) -> np.ndarray:
-    """The event loop: each step, in every row, the station that frees first acts.
+    """The event loop, compiled (`_policy_compiled.play_days`): the probes' call times (rows x probes).
 
-    A station outside its open periods goes off until its next one; otherwise
-    it calls the lowest key among arrived, uncalled tickets it can serve, and
-    is busy for that ticket's service; with nobody eligible it idles until the
-    next such ticket or probe arrives. A probe is reached the first time a
-    station with its skill acts after it arrived and finds nobody ranked ahead.
-    Rows stop once all their probes are reached; finished rows are dropped
-    from the arrays as they accumulate.
-
-    Columns are in arrival order per row. A called ticket (and a no-show) has
-    infinite keys. `lo` is each row's first column not called, `hi` its first
-    column not arrived; a step looks only at columns lo..max(hi - lo) of its
-    row, gathered at once from one packed array.
+    Each row plays on its own: the station that frees first acts; outside
+    its open periods it goes off until its next one; otherwise it calls the
+    lowest key among arrived, uncalled tickets it can serve, and is busy for
+    that ticket's service; with nobody eligible it idles until the next such
+    ticket or probe arrives. A probe is reached the first time a station with
+    its skill acts after it arrived and finds nobody ranked ahead. A row stops
+    once all its probes are reached. Columns are in arrival order per row; a
+    step looks only at the columns from the first not yet called to the first
+    not yet arrived.
     """
-    n_rows, width = arrival.shape
-    last_col = width - 1
-    k_max = starts.shape[2]
-    n_slots, n_codes = skill_ok.shape[1], skill_ok.shape[2]
-    no_show = ~np.isfinite(arrival)
-    packed = np.stack(
-        [
-            arrival,
-            np.where(no_show, _INF, key_before),
-            np.where(no_show, _INF, key_due),
-            due_at,
-            code.astype(float),
-        ],
-        axis=-1,
-    )
-    skill_flat = skill_ok.ravel()
-    walk_in_key = _walk_in_key()
+    from ._policy_compiled import play_days  # imported on first use: compiling or loading it takes a while
+
+    def floats(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
     call = np.full(probe_at.shape, _INF)
-    # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order:
-    # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
-    probe_order = np.argsort(probe_at, axis=1, kind="stable")
-    probes = np.pad(np.take_along_axis(probe_at, probe_order, axis=1), ((0, 0), (0, 1)), constant_values=_INF)
-    # numpy's stubs type any(axis=...) as maybe a scalar; on a 2-D array it is a 1-D array.
-    n_probes = np.where(probe_ok.any(axis=1)[row_day], np.isfinite(probe_at).sum(axis=1), 0)  # type: ignore[index]
-    next_probe = np.zeros(n_rows, dtype=np.intp)
-    row_id = np.arange(n_rows)
-    lo = np.zeros(n_rows, dtype=np.intp)
-    hi = np.zeros(n_rows, dtype=np.intp)
-
-    while True:
-        rows = np.arange(packed.shape[0])
-        s = free.argmin(axis=1)
-        t = free[rows, s]
-        active = np.isfinite(t) & (next_probe < n_probes)
-        n_active = int(active.sum())
-        if n_active == 0:
-            break
-        if n_active <= packed.shape[0] // 2:
-            keep = np.flatnonzero(active)
-            (packed, service, probes, probe_order, n_probes, next_probe, free, lo, hi, row_day, row_id) = (
-                x[keep]
-                for x in (
-                    packed,
-                    service,
-                    probes,
-                    probe_order,
-                    n_probes,
-                    next_probe,
-                    free,
-                    lo,
-                    hi,
-                    row_day,
-                    row_id,
-                )
-            )
-            s, t, active = s[keep], t[keep], active[keep]
-            rows = np.arange(keep.size)
-        k = np.minimum((ends[row_day, s] <= t[:, None]).sum(axis=1), k_max - 1)
-        next_start = starts[row_day, s, k]
-        is_open = next_start <= t
-        closed = active & ~is_open
-        if closed.any():
-            free[rows[closed], s[closed]] = next_start[closed]
-        go = active & is_open
-        if not go.any():
-            continue
-
-        arr = packed[..., _ARRIVAL]
-        while True:  # t only grows, so each row's arrived prefix only grows
-            more = go & (arr[rows, hi] <= t)
-            if not more.any():
-                break
-            hi = np.minimum(hi + more, last_col)
-        w = int((hi - lo)[go].max()) + 1  # every arrived ticket not called, and the next arrival
-        flat = np.minimum(lo[:, None] + np.arange(w), last_col) + (rows * width)[:, None]
-        win = packed.reshape(-1, 5).take(flat, axis=0)  # (rows, w, 5)
-        a_w = win[..., _ARRIVAL]
-        tc = t[:, None]
-        can = skill_flat.take(((row_day * n_slots + s) * n_codes)[:, None] + win[..., _CODE].astype(np.intp))
-        key = np.where(win[..., _DUE_AT] <= tc, win[..., _KEY_DUE], win[..., _KEY_BEFORE])
-        masked = np.where(can & (a_w <= tc), key, _INF)
-        jw = masked.argmin(axis=1)
-        best = masked[rows, jw]
-
-        station_probe = go & probe_ok[row_day, s]
-        while True:
-            probe = probes[rows, next_probe]
-            reach = station_probe & (probe <= t) & (best > walk_in_key + probe)
-            if not reach.any():
-                break
-            rr = rows[reach]
-            call[row_id[rr], probe_order[rr, next_probe[rr]]] = t[rr]
-            next_probe = next_probe + reach
-
-        calls = go & np.isfinite(best)
-        if calls.any():
-            rc, jc = rows[calls], jw[calls]
-            col = flat[rc, jc]
-            cells = packed.reshape(-1, 5)
-            cells[col, _KEY_BEFORE] = _INF
-            cells[col, _KEY_DUE] = _INF
-            win[rc, jc, _KEY_BEFORE] = _INF
-            free[rc, s[calls]] = t[calls] + service.take(col)
-        idle = go & ~np.isfinite(best)
-        if idle.any():
-            ri, si = rows[idle], s[idle]
-            ti = t[ri, None]
-            waiting = can[ri] & np.isfinite(win[ri, :, _KEY_BEFORE]) & (a_w[ri] > ti)
-            later = np.where(waiting, a_w[ri], _INF).min(axis=1)
-            # A station that cannot serve everybody may find its next patient beyond the window.
-            beyond = ~np.isfinite(later) & (lo[ri] + w <= last_col)
-            if beyond.any():
-                rb, sb = ri[beyond], si[beyond]
-                cells = packed[rb]
-                can_all = skill_flat.take(
-                    ((row_day[rb] * n_slots + sb) * n_codes)[:, None] + cells[..., _CODE].astype(np.intp)
-                )
-                later[beyond] = np.where(
-                    can_all & np.isfinite(cells[..., _KEY_BEFORE]) & (cells[..., _ARRIVAL] > t[rb, None]),
-                    cells[..., _ARRIVAL],
-                    _INF,
-                ).min(axis=1)
-            # An idle station has reached every probe already here: the next one is still to come.
-            probe_next = np.where(station_probe[ri], probes[ri, next_probe[ri]], _INF)
-            free[ri, si] = np.minimum(later, probe_next)
-        # Slide each row's window past the tickets already called.
-        undone = np.isfinite(win[..., _KEY_BEFORE])
-        lo = np.minimum(lo + np.where(undone.any(axis=1), undone.argmax(axis=1), w), hi)
+    play_days(
+        floats(arrival),
+        floats(key_before),
+        floats(key_due),
+        floats(due_at),
+        np.ascontiguousarray(code, dtype=np.int64),
+        floats(service),
+        floats(probe_at),
+        np.ascontiguousarray(row_day, dtype=np.int64),
+        floats(starts),
+        floats(ends),
+        floats(free),
+        np.ascontiguousarray(skill_ok, dtype=np.bool_),
+        np.ascontiguousarray(probe_ok, dtype=np.bool_),
+        float(_walk_in_key()),
+        call,
+    )
     return call
+
+
+def warm_up() -> None:
+    """Compile the best-times loop (or load it from the cache) now rather than on the first request."""
+    one = np.array([[0.0, _INF]])
+    _run(
+        arrival=one,
+        key_before=one,
+        key_due=one,
+        due_at=np.full((1, 2), _INF),
+        code=np.zeros((1, 2), dtype=np.intp),
+        service=np.array([[4.0, 0.0]]),
+        probe_at=np.array([[1.0]]),
+        row_day=np.zeros(1, dtype=np.intp),
+        starts=np.array([[[0.0, _INF]]]),
+        ends=np.array([[[60.0, _INF]]]),
+        free=np.zeros((1, 1)),
+        skill_ok=np.ones((1, 1, 1), dtype=bool),
+        probe_ok=np.ones((1, 1), dtype=bool),
+    )
 
 
 def _quantiles(minutes: np.ndarray, q: Sequence[float]) -> np.ndarray:
     """Quantiles per column; "never called" (inf) stands in as a huge value, then reads inf."""
-    out = np.quantile(np.where(np.isfinite(minutes), minutes, 1e15), q, axis=0)
-    out[out >= 1e14] = _INF
-    return out
+    return column_quantiles(minutes, q)
 
 
 def _summarise(wait: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -716,33 +633,19 @@ def _summarise(wait: np.ndarray) -> tuple[np.ndarray, ...]:
     return p10, p50, p90, mean
 
 
-def best_times(
+def _build_days(
     days: Sequence[DayPlan],
     model: FittedModel,
-    *,
     service_code: str,
-    tz: str | ZoneInfo = "UTC",
-    replications: int = 200,
-    seed: int | np.random.Generator = 0,
-    today_snapshot: SiteSnapshot | None = None,
-) -> list[HalfHourWait]:
-    """Expected wait of a `service_code` walk-in arriving in each half hour of `days`.
-
-    `days` are local days of the site in zone `tz` (usually the rest of today
-    and the next six). With `today_snapshot`, the day whose `local_date` is
-    the snapshot's local date starts from that state at `snapshot.now`: its
-    waiting tickets, stations open now (in service since when) and upcoming
-    appointments replace the day plan's stations and bookings, the plan's
-    `staffing` (else the snapshot's) applies from the end of the current
-    block, and only half hours ending after now are reported. Other days start
-    empty at their first opening. Same inputs and integer seed give identical
-    results; each day has its own random streams, so changing one day's plan
-    leaves the others' figures unchanged.
-    """
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    zone: ZoneInfo,
+    replications: int,
+    seed: int | np.random.Generator,
+    today_snapshot: SiteSnapshot | None,
+) -> tuple[list[tuple[DayPlan, _Day]], dict[str, int], datetime | None]:
+    """Draw each open day's columns (see `best_times`); also the service codes' indexes and the origin."""
     plans = [d for d in days if d.opening_intervals]
     if not plans:
-        return []
+        return [], {}, None
     today = today_snapshot.now.astimezone(zone).date() if today_snapshot is not None else None
     origin = (
         today_snapshot.now
@@ -783,7 +686,34 @@ def best_times(
                 ),
             )
         )
-    built = [(d, b) for d, b in built if b.halves]
+    return [(d, b) for d, b in built if b.halves], codes, origin
+
+
+def best_times(
+    days: Sequence[DayPlan],
+    model: FittedModel,
+    *,
+    service_code: str,
+    tz: str | ZoneInfo = "UTC",
+    replications: int = 200,
+    seed: int | np.random.Generator = 0,
+    today_snapshot: SiteSnapshot | None = None,
+) -> list[HalfHourWait]:
+    """Expected wait of a `service_code` walk-in arriving in each half hour of `days`.
+
+    `days` are local days of the site in zone `tz` (usually the rest of today
+    and the next six). With `today_snapshot`, the day whose `local_date` is
+    the snapshot's local date starts from that state at `snapshot.now`: its
+    waiting tickets, stations open now (in service since when) and upcoming
+    appointments replace the day plan's stations and bookings, the plan's
+    `staffing` (else the snapshot's) applies from the end of the current
+    block, and only half hours ending after now are reported. Other days start
+    empty at their first opening. Same inputs and integer seed give identical
+    results; each day has its own random streams, so changing one day's plan
+    leaves the others' figures unchanged.
+    """
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    built, codes, origin = _build_days(days, model, service_code, zone, replications, seed, today_snapshot)
     if not built:
         return []
     waits = _simulate([b for _, b in built], codes, service_code)
@@ -792,7 +722,7 @@ def best_times(
     for (d, b), wait in zip(built, waits):
         can_serve = any(service_code in skills and iv for skills, iv in zip(b.slot_skills, b.open_intervals))
         p10, p50, p90, mean = _summarise(wait)
-        assert d.closes_at is not None  # a day with half hours has opening intervals
+        assert d.closes_at is not None and origin is not None  # a day with half hours has opening intervals
         closes_in = _minutes(d.closes_at, origin)
         call_p90 = _quantiles(wait + b.probe_at, [0.9])[0]
         for i, h in enumerate(b.halves):

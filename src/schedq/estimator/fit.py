@@ -24,6 +24,7 @@ from .model import (
     DEFAULT_NO_SHOW_RATE,
     FALLBACK_SERVICE_MINUTES,
     HALF_HOURS_PER_DAY,
+    PRIOR_OPENINGS,
     PRIOR_WEEKS,
     FittedModel,
     LatenessModel,
@@ -206,6 +207,7 @@ def fit(
         history_days=max((period[1] - period[0]).days + 1, 0),
         closure_overrun_minutes=closure_overrun(records, closure_starts),
         opening_delay_minutes=opening_delay(records, opening_starts),
+        opening_delay_prior_weight=PRIOR_OPENINGS,
     )
 
 

@@ -28,6 +28,12 @@ PRIOR_LOAD_FRACTION = 0.5
 """The stated prior arrival profile: this fraction of the planned walk-in capacity per half hour."""
 PRIOR_WEEKS = 2.0
 """The prior arrival profile counts as this many observed weeks of each weekday."""
+PRIOR_OPENINGS = 10.0
+"""The prior of opening delays counts as this many openings (two weeks of weekday mornings)."""
+PRIOR_LATE_OPENING_SHARE = 0.25
+"""The prior: one opening in four starts late, by a delay spread evenly up to
+`PRIOR_LONGEST_OPENING_DELAY_MINUTES` (twice the sign-in grace); the others on time."""
+PRIOR_LONGEST_OPENING_DELAY_MINUTES = 30.0
 
 
 def prior_walk_in_profile(
@@ -128,6 +134,9 @@ class FittedModel:
     """Past closures: how many minutes staff kept calling after each began (0: on time); fit.py."""
     opening_delay_minutes: tuple[float, ...] = ()
     """Past openings with someone waiting: minutes from opening to the first call; fit.py."""
+    opening_delay_prior_weight: float = 0.0
+    """How many openings the prior of opening delays counts as (`PRIOR_OPENINGS` once fitted or from
+    the defaults; 0: the site's own openings alone); docs/estimator.md."""
 
     @classmethod
     def from_defaults(
@@ -149,6 +158,7 @@ class FittedModel:
             walk_in_rate_per_hour=walk_in_rate_per_hour or _flat_rates(),
             walk_in_service_mix=dict.fromkeys(service_defaults, share),
             fitted_at=fitted_at,
+            opening_delay_prior_weight=PRIOR_OPENINGS,
         )
 
     @property
@@ -199,6 +209,7 @@ class FittedModel:
             "history_days": self.history_days,
             "closure_overrun_minutes": list(self.closure_overrun_minutes),
             "opening_delay_minutes": list(self.opening_delay_minutes),
+            "opening_delay_prior_weight": self.opening_delay_prior_weight,
         }
 
     @classmethod
@@ -228,4 +239,5 @@ class FittedModel:
             history_days=int(data["history_days"]),
             closure_overrun_minutes=tuple(float(x) for x in data.get("closure_overrun_minutes", ())),
             opening_delay_minutes=tuple(float(x) for x in data.get("opening_delay_minutes", ())),
+            opening_delay_prior_weight=float(data.get("opening_delay_prior_weight", 0.0)),
         )

@@ -30,9 +30,16 @@ import numpy.typing as npt
 
 from schedq.domain.policy import QueueEntry, rank
 
-from ._normal import norm_sf, normal_above
-from .model import HALF_HOURS_PER_DAY, FittedModel, ServiceTimeModel
-from .policy_kernel import PolicyInputs, run_policy
+from ._normal import norm_ppf, norm_sf, normal_above
+from .model import (
+    HALF_HOURS_PER_DAY,
+    PRIOR_LATE_OPENING_SHARE,
+    PRIOR_LONGEST_OPENING_DELAY_MINUTES,
+    FittedModel,
+    ServiceTimeModel,
+)
+from .policy_kernel import PolicyInputs, PreparedPolicy, run_policy
+from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
 from .result import SiteEstimate, WaitEstimate
 from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
 
@@ -296,7 +303,15 @@ def _build_queue(
     replications: int,
     waiting: Sequence[WaitingTicket],
     rngs: Sequence[np.random.Generator],
+    future: _FutureWalkIns | None = None,
 ) -> _Queue:
+    """The queue's columns: waiting tickets, upcoming appointments, then `future` walk-ins if given.
+
+    Arrays are allocated once at their full width and filled by column
+    groups; draws are taken in the same order and amounts as one call per
+    ticket would take them (a generator's `random((k, r))` is k successive
+    `random(r)`), so the numbers do not depend on the batching.
+    """
     now = snapshot.now
     upcoming = sorted(snapshot.upcoming_appointments, key=lambda a: (a.appointment_at, str(a.appointment_id)))
     next_id = max([t.ticket_id for t in waiting] + [0]) + 1
@@ -337,58 +352,116 @@ def _build_queue(
     ghost_ord = ordinal[ghost_rank]
 
     n_wait, n = len(waiting), len(waiting) + len(upcoming)
+    width = n + (future.arrival.shape[1] if future is not None else 0)
     waiting_service_rng, upcoming_service_rng, waiting_arrival_rng, upcoming_arrival_rng = rngs
     r = replications
-    key_before = np.empty((r, n))
-    key_before[:] = np.array([ordinal[k] for k in before]) if n else 0.0
-    key_due = np.array([ordinal[k] for k in due], dtype=float)
-    due_at_arr = np.array(due_at, dtype=float)
-    arrival = np.zeros((r, n))
+    services = [t.service_code for t in waiting] + [a.service_code for a in upcoming]
+    key_before = np.empty((r, width))
+    key_before[:, :n] = np.array([ordinal[k] for k in before]) if n else 0.0
+    key_due = np.empty((r, width))
+    key_due[:, :n] = np.array([ordinal[k] for k in due]) if n else 0.0
+    due_at_arr = np.full(width, _INF)
+    due_at_arr[:n] = due_at
+    arrival = np.zeros((r, width))
 
-    for j, t in enumerate(waiting):
-        if t.present:
-            continue
-        expected = (
-            _minutes(t.expected_arrival_at, now)
-            if t.expected_arrival_at is not None
-            else DEFAULT_TRAVEL_MINUTES
+    absent = [j for j, t in enumerate(waiting) if not t.present]
+    if absent:
+        expected_at = [waiting[j].expected_arrival_at for j in absent]
+        expected = np.array(
+            [DEFAULT_TRAVEL_MINUTES if at is None else _minutes(at, now) for at in expected_at]
         )
-        sd = max(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * max(expected, 0.0))
-        arrival[:, j] = _arrival_after_now(expected, sd, waiting_arrival_rng.random(r))
+        sd = np.maximum(MIN_TRAVEL_SD_MINUTES, TRAVEL_SD_FRACTION * np.maximum(expected, 0.0))
+        u = waiting_arrival_rng.random((len(absent), r))
+        arrival[:, absent] = _normal_above_rows(expected, sd, np.zeros(len(absent)), u).T
 
     late = model.lateness
-    key_due_rn = np.broadcast_to(key_due, (r, n)).copy()
-    for i, a in enumerate(upcoming):
-        j = n_wait + i
-        appt = _minutes(a.appointment_at, now)
+    if upcoming:
+        appt = np.array([_minutes(a.appointment_at, now) for a in upcoming])
         # Not checked in by now: condition both the no-show chance and the arrival on that.
-        lower = -appt  # the offset that would have them arrive exactly now
+        lower = -appt  # the offsets that would have them arrive exactly now
         sd = max(late.sd_minutes, 1e-9)
-        still_coming = (1.0 - model.no_show_rate) * norm_sf((lower - late.mean_minutes) / sd)
-        p_no_show = model.no_show_rate / (model.no_show_rate + still_coming) if still_coming > 0 else 1.0
-        u_show, u_when = upcoming_arrival_rng.random(r), upcoming_arrival_rng.random(r)
-        offset = normal_above(late.mean_minutes, late.sd_minutes, lower, u_when)
-        arrival[:, j] = np.where(u_show < p_no_show, _INF, appt + offset)
+        p_no_show = np.ones(len(upcoming))
+        for i, low in enumerate(lower.tolist()):
+            still_coming = (1.0 - model.no_show_rate) * norm_sf((low - late.mean_minutes) / sd)
+            if still_coming > 0:
+                p_no_show[i] = model.no_show_rate / (model.no_show_rate + still_coming)
+        u = upcoming_arrival_rng.random((len(upcoming), 2, r))  # per appointment: show, then when
+        if late.sd_minutes > 0.0:
+            offset = _normal_above_rows(
+                np.full(len(upcoming), late.mean_minutes),
+                np.full(len(upcoming), late.sd_minutes),
+                lower,
+                u[:, 1],
+            )
+        else:
+            offset = np.stack(
+                [normal_above(late.mean_minutes, late.sd_minutes, b, w) for b, w in zip(lower, u[:, 1])]
+            )
+        came = np.where(u[:, 0] < p_no_show[:, None], _INF, appt[:, None] + offset)  # (upcoming, r)
+        arrival[:, n_wait:n] = came.T
         # Beyond the grace minutes (is_late_check_in) it joins the walk-in tier at its
         # check-in time: after everyone in line now and any newcomer, in arrival order.
-        is_late = (offset > snapshot.grace_minutes) & np.isfinite(arrival[:, j])
-        x = arrival[is_late, j]
-        key_before[is_late, j] = key_due_rn[is_late, j] = behind_line_key(ghost_ord, x)
+        is_late = ((offset > snapshot.grace_minutes) & np.isfinite(came)).T
+        for block in (key_before[:, n_wait:n], key_due[:, n_wait:n]):
+            block[is_late] = behind_line_key(ghost_ord, came.T[is_late])
 
-    service_minutes = np.empty((n, r))
-    for j, code in enumerate([t.service_code for t in waiting] + [a.service_code for a in upcoming]):
-        service_minutes[j] = model.service_model(code).sample(
-            waiting_service_rng if j < n_wait else upcoming_service_rng, r
-        )
+    service_minutes = np.empty((width, r))
+    service_minutes[:n_wait] = _service_draws(model, services[:n_wait], waiting_service_rng, r)
+    service_minutes[n_wait:n] = _service_draws(model, services[n_wait:], upcoming_service_rng, r)
+    if future is not None:
+        # Walk-ins still to come: walk-in tier at their joining, behind the newcomer.
+        x = future.arrival
+        finite = np.isfinite(x)
+        key = np.where(finite, behind_line_key(ghost_ord, np.where(finite, x, 0.0)), _INF)
+        arrival[:, n:] = x
+        key_before[:, n:] = key
+        key_due[:, n:] = key
+        service_minutes[n:] = future.service_minutes.T
+        services = services + future.service
     return _Queue(
-        service=[t.service_code for t in waiting] + [a.service_code for a in upcoming],
+        service=services,
         arrival=arrival,
         key_before=key_before,
-        key_due=key_due_rn,
+        key_due=key_due,
         due_at=due_at_arr,
         service_minutes=np.ascontiguousarray(service_minutes.T),
         ghost_key=ghost_ord,
     )
+
+
+def _normal_above_rows(mean: np.ndarray, sd: np.ndarray, lower: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """`normal_above` for several (mean, sd, lower), one per row of `u`: the same numbers, at once."""
+    tail = np.array([norm_sf((b - m) / s) if math.isfinite(b) else 1.0 for m, s, b in zip(mean, sd, lower)])
+    v = np.clip((1.0 - u) * tail[:, None], 1e-300, 1.0 - 2.0**-53)
+    drawn: np.ndarray = np.maximum(mean[:, None] - sd[:, None] * norm_ppf(v), lower[:, None])
+    return drawn
+
+
+def _service_draws(
+    model: FittedModel, services: Sequence[str], rng: np.random.Generator, r: int
+) -> np.ndarray:
+    """(len(services), r) fresh service minutes, the numbers `ServiceTimeModel.sample` gives one
+    service after another: consecutive lognormal services share one normal draw, as do exponential ones."""
+    out = np.empty((len(services), r))
+    models = [model.service_model(code) for code in services]
+    start = 0
+    while start < len(models):
+        kind = models[start].kind
+        end = start
+        while end < len(models) and models[end].kind == kind:
+            end += 1
+        if kind == "exponential":
+            scale = np.array([math.exp(m.mu) for m in models[start:end]])
+            out[start:end] = scale[:, None] * rng.standard_exponential((end - start, r))
+        else:
+            mu = np.array([m.mu for m in models[start:end]])
+            sigma = np.array([m.sigma for m in models[start:end]])
+            z = rng.standard_normal((end - start, r))
+            z *= sigma[:, None]
+            z += mu[:, None]
+            np.exp(z, out=out[start:end])
+        start = end
+    return out
 
 
 def can_be_passed(ticket: WaitingTicket, now: datetime) -> bool:
@@ -476,23 +549,6 @@ def _future_walk_ins(
     )
 
 
-def _with_future_walk_ins(q: _Queue, future: _FutureWalkIns) -> _Queue:
-    """The queue with the future walk-ins appended: walk-in tier at their joining, behind the newcomer."""
-    x = future.arrival
-    finite = np.isfinite(x)
-    x_or_0 = np.where(finite, x, 0.0)
-    key = np.where(finite, behind_line_key(q.ghost_key, x_or_0), _INF)
-    return _Queue(
-        service=q.service + future.service,
-        arrival=np.hstack([q.arrival, x]),
-        key_before=np.hstack([q.key_before, key]),
-        key_due=np.hstack([q.key_due, key]),
-        due_at=np.concatenate([q.due_at, np.full(x.shape[1], _INF)]),
-        service_minutes=np.ascontiguousarray(np.hstack([q.service_minutes, future.service_minutes])),
-        ghost_key=q.ghost_key,
-    )
-
-
 def _station_free_at(
     plan: StationPlan,
     snapshot: SiteSnapshot,
@@ -502,11 +558,25 @@ def _station_free_at(
 ) -> np.ndarray:
     """When each station slot is first free (replications x slots): busy ones finish their patient first."""
     free = np.zeros((replications, len(plan.skills)))
+    # Drawn for every station so the streams stay aligned (one call: the same numbers).
+    u = station_rng.random((len(plan.current), replications))
+    together = []  # lognormal ones, all at once
     for j, station in enumerate(plan.current):
-        u = station_rng.random(replications)  # drawn for every station so the streams stay aligned
         if station.busy_with is not None:
             elapsed = max(_minutes(snapshot.now, station.busy_with.started_at), 0.0)
-            free[:, j] = remaining_service(model.service_model(station.busy_with.service_code), elapsed, u)
+            service = model.service_model(station.busy_with.service_code)
+            if service.kind == "lognormal" and service.sigma > 0.0:
+                together.append((j, service, elapsed))
+            else:
+                free[:, j] = remaining_service(service, elapsed, u[j])
+    if together:
+        slots = [j for j, _, _ in together]
+        elapsed_minutes = np.array([e for _, _, e in together])
+        lower = np.array([math.log(e) if e > 0.0 else -_INF for _, _, e in together])
+        mu = np.array([m.mu for _, m, _ in together])
+        sigma = np.array([m.sigma for _, m, _ in together])
+        log_total = _normal_above_rows(mu, sigma, lower, u[slots])
+        free[:, slots] = np.maximum(np.exp(log_total) - elapsed_minutes[:, None], 0.0).T
     return free
 
 
@@ -557,18 +627,47 @@ def _open_periods(
     return starts_r, ends_r
 
 
+def opening_delay_draws(
+    history: np.ndarray, prior_weight: float, elapsed: float, size: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """`size` opening delays (minutes after the opening) longer than `elapsed` (when > 0), None if none can be.
+
+    The site's own delays (`history`, one per past opening) each count once,
+    the prior as `prior_weight` openings: on time but for a share
+    `PRIOR_LATE_OPENING_SHARE`, late by a delay spread evenly up to
+    `PRIOR_LONGEST_OPENING_DELAY_MINUTES`. Once `elapsed` minutes have gone by
+    unopened, only the delays longer than that remain of both, in proportion.
+    """
+    possible = history[history > elapsed] if elapsed > 0.0 else history
+    longest = PRIOR_LONGEST_OPENING_DELAY_MINUTES
+    if elapsed > 0.0:
+        prior_mass = prior_weight * PRIOR_LATE_OPENING_SHARE * max(longest - elapsed, 0.0) / longest
+    else:
+        prior_mass = prior_weight
+    if prior_mass <= 0.0:
+        return possible[rng.integers(possible.size, size=size)] if possible.size else None
+    own = possible[rng.integers(possible.size, size=size)] if possible.size else np.zeros(size)
+    from_prior = rng.random(size) * (prior_mass + possible.size) < prior_mass
+    lowest = max(elapsed, 0.0)
+    prior = lowest + (longest - lowest) * rng.random(size)
+    if elapsed <= 0.0:
+        prior = np.where(rng.random(size) < PRIOR_LATE_OPENING_SHARE, prior, 0.0)
+    return np.where(from_prior, prior, own)
+
+
 def opening_delays(
     snapshot: SiteSnapshot, model: FittedModel, plan: StationPlan, replications: int, rng: np.random.Generator
 ) -> list[LateStart]:
     """For each opening or reopening ahead today, or begun within the sign-in grace: when staff really start.
 
-    Drawn from the site's own past openings (`FittedModel.opening_delay_minutes`),
-    conditioned on not having started yet; none without that history. An
+    Drawn from the site's own past openings (`FittedModel.opening_delay_minutes`)
+    and the prior (`opening_delay_draws`), conditioned on not having started
+    yet; none without either. An
     opening ahead delays every station slot; one begun delays only the
     stations not open now, which the staffing rule expects by the grace's end.
     """
     history = np.asarray(model.opening_delay_minutes, dtype=float)
-    if history.size == 0 or snapshot.opening_intervals is None:
+    if (history.size == 0 and model.opening_delay_prior_weight <= 0.0) or snapshot.opening_intervals is None:
         return []
     found = []
     for opens, closes in snapshot.opening_intervals:
@@ -579,10 +678,10 @@ def opening_delays(
         nobody_open = not snapshot.stations
         if elapsed >= SIGN_IN_GRACE_MINUTES and not nobody_open:
             continue
-        possible = history[history > elapsed] if elapsed > 0.0 else history
-        if possible.size == 0:
+        delays = opening_delay_draws(history, model.opening_delay_prior_weight, elapsed, replications, rng)
+        if delays is None:
             continue
-        drawn = start + possible[rng.integers(possible.size, size=replications)]
+        drawn = start + delays
         if start > 0.0:
             found.append(LateStart(start, drawn, 0))
         elif elapsed < SIGN_IN_GRACE_MINUTES:
@@ -613,10 +712,11 @@ def closure_overruns(
 
 
 def _can_serve(station_skills: Sequence[frozenset[str]], services: Sequence[str]) -> np.ndarray:
-    """(stations, services) bool: which station can do which service."""
-    return np.array([[code in skills for code in services] for skills in station_skills], dtype=bool).reshape(
-        len(station_skills), len(services)
-    )
+    """(stations, services) bool: which station can do which service (a column per ticket, so per code first)."""
+    codes = sorted(set(services))
+    column = {code: i for i, code in enumerate(codes)}
+    by_code = np.array([[code in skills for code in codes] for skills in station_skills], dtype=bool)
+    return by_code.reshape(len(station_skills), len(codes))[:, [column[c] for c in services]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,10 +749,11 @@ def simulation_setup(
     if not plan.skills:
         return SimulationSetup(None, plan, waiting, list(newcomer_services))
     *queue_rngs, station_rng, future_rng, overrun_rng, opening_rng = _rng_streams(seed)
-    queue = _build_queue(snapshot, model, replications, waiting, queue_rngs)
+    future = None
     if any(can_be_passed(t, snapshot.now) for t in waiting):
         # Only then can a walk-in joining later change anyone's call time.
-        queue = _with_future_walk_ins(queue, _future_walk_ins(snapshot, model, replications, future_rng))
+        future = _future_walk_ins(snapshot, model, replications, future_rng)
+    queue = _build_queue(snapshot, model, replications, waiting, queue_rngs, future)
     free_at = _station_free_at(plan, snapshot, model, replications, station_rng)
     open_starts, open_ends = _open_periods(
         plan,
@@ -703,6 +804,49 @@ def simulate_call_times(
     return calls.tickets[:, :n_wait], calls.ghosts, setup.plan, setup.waiting
 
 
+STABLE_FLOOR = 500
+STABLE_FLOOR_SHARE = 0.5
+"""The stopping rule plays at least max(500, half the replications asked for) (all, when 500 or fewer
+are asked for) ..."""
+STABLE_BLOCKS = 4
+"""... then the rest in blocks of a quarter of those asked for, checking after each."""
+
+
+def _play_until_stable(
+    inputs: PolicyInputs, n_wait: int, stop_when_stable: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Call times of the waiting tickets and the newcomers, replications played until stable.
+
+    The inputs are drawn for every replication asked for, so a run that
+    goes to the end gives exactly what one without the rule gives; after
+    the floor (`STABLE_FLOOR`, `STABLE_FLOOR_SHARE`) and after each block, the run stops when
+    `quantiles_stable` holds for every waiting ticket and newcomer. Also
+    returns the columns (tickets, then newcomers) sorted for the percentiles,
+    None when every replication was played without the rule. See
+    docs/estimator.md, "Speed".
+    """
+    r = inputs.arrival.shape[0]
+    floor = max(STABLE_FLOOR, int(r * STABLE_FLOOR_SHARE))
+    if not stop_when_stable or r <= floor:
+        calls = run_policy(inputs)
+        return calls.tickets[:, :n_wait], calls.ghosts, None
+    stops = [floor]
+    while stops[-1] < r:
+        stops.append(min(stops[-1] + r // STABLE_BLOCKS, r))
+    prepared = PreparedPolicy(inputs)
+    tickets, ghosts, ordered, done = [], [], None, 0
+    for stop in stops:
+        calls = prepared.play(done, stop)
+        tickets.append(calls.tickets[:, :n_wait])
+        ghosts.append(calls.ghosts)
+        block = np.hstack([tickets[-1], ghosts[-1]])
+        ordered = sorted_columns(block) if ordered is None else merge_sorted(ordered, block)
+        done = stop
+        if stop < r and quantiles_stable(ordered, [0.1, 0.5, 0.9]):
+            break
+    return np.vstack(tickets), np.vstack(ghosts), ordered
+
+
 def _summarise(
     minutes: np.ndarray,
     *,
@@ -710,32 +854,27 @@ def _summarise(
     can_serve: Sequence[bool],
     thin_history: bool = False,
     history_days: int | None = None,
+    ordered: np.ndarray | None = None,
 ) -> list[WaitEstimate]:
-    """One estimate per column of `minutes` (replications x patients)."""
+    """One estimate per column of `minutes` (replications x patients); `ordered`: its sorted columns, if at hand."""
     if minutes.shape[1] == 0:
         return []
-    finite = np.isfinite(minutes)
     # Quantiles of columns holding "never called" (inf): inf stands in as a huge finite value.
-    capped = np.where(finite, minutes, 1e15)
-    quantiles = np.quantile(capped, [0.1, 0.5, 0.9], axis=0)
-    quantiles[quantiles >= 1e14] = _INF
-    means = np.where(finite.all(axis=0), capped.mean(axis=0), _INF)
-    out = []
-    for i in range(minutes.shape[1]):
-        p10, p50, p90 = (float(x) for x in quantiles[:, i])
-        out.append(
-            WaitEstimate(
-                p10=p10,
-                p50=p50,
-                p90=p90,
-                mean=float(means[i]),
-                runs_past_close=closes_in is not None and p90 > closes_in,
-                no_station_can_serve=not can_serve[i],
-                thin_history=thin_history,
-                history_days=history_days,
-            )
+    quantiles = column_quantiles(minutes, [0.1, 0.5, 0.9], ordered=ordered)
+    means = np.where(np.isfinite(minutes).all(axis=0), minutes.mean(axis=0), _INF)
+    return [
+        WaitEstimate(
+            p10=p10,
+            p50=p50,
+            p90=p90,
+            mean=mean,
+            runs_past_close=closes_in is not None and p90 > closes_in,
+            no_station_can_serve=not serves,
+            thin_history=thin_history,
+            history_days=history_days,
         )
-    return out
+        for (p10, p50, p90), mean, serves in zip(quantiles.T.tolist(), means.tolist(), can_serve)
+    ]
 
 
 def estimate(
@@ -745,6 +884,7 @@ def estimate(
     replications: int = 1000,
     seed: int | np.random.Generator = 0,
     newcomer_services: Iterable[str] | None = None,
+    stop_when_stable: bool = True,
 ) -> SiteEstimate:
     """Wait until called for every waiting ticket and for a present walk-in joining now.
 
@@ -753,6 +893,8 @@ def estimate(
     station that can do its service would reach it, last in the walk-in tier;
     they take no station, so they do not affect one another or the line.
     Same snapshot, model and integer seed give identical results.
+    `stop_when_stable`: play the replications in blocks and stop once the
+    percentiles are pinned down (`_play_until_stable`); False plays them all.
     """
     if newcomer_services is None:
         found = set(model.services)
@@ -760,13 +902,25 @@ def estimate(
         found.update(*(b.added_station_skills or () for b in snapshot.staffing))
         newcomer_services = sorted(found)
     newcomer_services = list(newcomer_services)
-    call, ghost_call, plan, waiting = simulate_call_times(
+    setup = simulation_setup(
         snapshot, model, replications=replications, seed=seed, newcomer_services=newcomer_services
     )
+    plan, waiting = setup.plan, setup.waiting
+    ordered = None
+    if setup.inputs is None:
+        call = np.full((replications, len(waiting)), _INF)
+        ghost_call = np.full((replications, len(newcomer_services)), _INF)
+    else:
+        call, ghost_call, ordered = _play_until_stable(setup.inputs, len(waiting), stop_when_stable)
     closes_in = _minutes(snapshot.closes_at, snapshot.now) if snapshot.closes_at is not None else None
     history: dict[str, Any] = {"thin_history": model.thin_history, "history_days": model.history_days}
+    serves = {code: plan.can_ever_serve(code) for code in {t.service_code for t in waiting}}
     ticket_waits = _summarise(
-        call, closes_in=closes_in, can_serve=[plan.can_ever_serve(t.service_code) for t in waiting], **history
+        call,
+        closes_in=closes_in,
+        can_serve=[serves[t.service_code] for t in waiting],
+        ordered=None if ordered is None else ordered[: len(waiting)],
+        **history,
     )
     tickets = {ticket.ticket_id: wait for ticket, wait in zip(waiting, ticket_waits)}
     for ticket in snapshot.waiting:
@@ -776,6 +930,7 @@ def estimate(
         ghost_call,
         closes_in=closes_in,
         can_serve=[plan.can_ever_serve(code) for code in newcomer_services],
+        ordered=None if ordered is None else ordered[len(waiting) :],
         **history,
     )
     newcomer = dict(zip(newcomer_services, newcomer_waits))
@@ -784,4 +939,5 @@ def estimate(
         newcomer=newcomer,
         people_waiting=len(waiting),
         stations_open=len(snapshot.stations),
+        replications=call.shape[0],
     )

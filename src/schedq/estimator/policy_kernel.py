@@ -14,12 +14,18 @@ Why it is linear in the line: a replication never scans the line. Tickets
 present from the start whose key never changes ("static", most of a line) sit
 in one order per skill class (tickets that the same stations can serve),
 sorted once for all replications; a call from them is the head of that order.
-The other tickets (not arrived yet, appointments whose key switches when due,
-late check-ins) enter a small binary heap per class when they arrive and again
-when they fall due (an entry whose key is no longer current is dropped when it
-reaches the top). Stations sit in a heap ordered by (free time, index). A run
-stops once every reported ticket (those waiting now) and every ghost is
-called: later events cannot change a call that has happened.
+Tickets present from the start whose key switches when their appointment
+falls due ("switching", same keys in every replication) are in that order
+until due, then in a second per-class order by their key once due, which
+they enter in that order. The other tickets (not arrived yet, late
+check-ins, classes whose switching tickets would fall due out of key order)
+enter a small binary heap per class when they arrive and again when they
+fall due (an entry whose key is no longer current is dropped when it reaches
+the top). The station that acts is found by a scan of the stations' free
+times. A run stops once every reported ticket (those waiting now) and every
+ghost is called: later events cannot change a call that has happened.
+`PreparedPolicy` builds these orders once and plays replications in blocks
+(the estimate's stopping rule, docs/estimator.md "Speed").
 """
 
 from __future__ import annotations
@@ -92,101 +98,184 @@ class PolicyCalls:
 
 @dataclass(frozen=True, slots=True)
 class _SkillClasses:
-    """Tickets grouped by which stations can serve them, and split into static and dynamic."""
+    """Tickets grouped by which stations can serve them, and split into static, switching and dynamic."""
 
     class_of: np.ndarray  # (N,) class index of each ticket
     class_can_serve: np.ndarray  # (S, C) bool
-    static_order: np.ndarray  # static tickets by class, then key, then column
+    static_order: np.ndarray  # static and switching tickets by class, then key (before due), then column
     static_key: np.ndarray  # their keys
-    static_offsets: np.ndarray  # (C + 1,) class c's static tickets are static_order[off[c]:off[c+1]]
+    static_offsets: np.ndarray  # (C + 1,) class c's are static_order[off[c]:off[c+1]]
+    leaves_at: np.ndarray  # (N,) when a ticket leaves the static order (its due time if switching; else inf)
+    due_order: np.ndarray  # switching tickets by class, then key once due, then column
+    due_key: np.ndarray  # their keys once due
+    due_offsets: np.ndarray  # (C + 1,)
     dynamic_cols: np.ndarray  # dynamic tickets by class, then column
     dynamic_offsets: np.ndarray  # (C + 1,)
-    due_order: np.ndarray  # dynamic tickets whose key switches, by due time
+    dynamic_due_order: np.ndarray  # dynamic tickets whose key switches, by due time
 
 
 def _skill_classes(inputs: PolicyInputs) -> _SkillClasses:
+    from ._policy_compiled import same_in_every_replication
+
     n = inputs.arrival.shape[1]
     columns = np.arange(n)
-    if n:
+    s_count = inputs.can_serve.shape[0]
+    if n and s_count <= 62:  # each ticket's stations as the bits of one integer: unique integers are quick
+        bits = inputs.can_serve.T.astype(np.int64) @ (np.int64(1) << np.arange(s_count, dtype=np.int64))
+        _, first, class_of = np.unique(bits, return_index=True, return_inverse=True)
+        patterns = inputs.can_serve.T[first]
+    elif n:
         patterns, class_of = np.unique(inputs.can_serve.T, axis=0, return_inverse=True)
         class_of = class_of.reshape(n)
     else:
-        patterns, class_of = np.zeros((0, inputs.can_serve.shape[0]), dtype=bool), np.zeros(0, dtype=np.int64)
+        patterns, class_of = np.zeros((0, s_count), dtype=bool), np.zeros(0, dtype=np.int64)
     n_classes = patterns.shape[0]
-    # Static: in the building before any station acts, with a key that is the same in every
-    # replication and never switches. The rest is followed per replication.
+    # Fixed: in the building before any station acts, with keys that are the same in every
+    # replication. Static: fixed, and the key never switches. Switching: fixed, with a key that
+    # switches when due, in a class where falling due goes in the order of the keys once due (as
+    # appointments do): such a ticket is in the static order until due, then in its class's due
+    # order, both walked with a pointer. The rest is followed per replication (dynamic).
     first_act = inputs.station_free_at.min() if inputs.station_free_at.size else 0.0
-    there_from_start = (inputs.arrival <= first_act).all(axis=0)
-    same_key = (inputs.key_before == inputs.key_before[:1]).all(axis=0)
-    never_switches = ~np.isfinite(inputs.due_at) | (inputs.key_due == inputs.key_before).all(axis=0)
-    static = there_from_start & same_key & never_switches
-    static_cols = columns[static]
-    static_key = inputs.key_before[0, static_cols] if static_cols.size else np.zeros(0)
-    order = np.lexsort((static_cols, static_key, class_of[static_cols]))
-    static_order = static_cols[order]
-    dynamic_cols = columns[~static]
+    fixed = same_in_every_replication(
+        np.ascontiguousarray(inputs.arrival, dtype=np.float64),
+        np.ascontiguousarray(inputs.key_before, dtype=np.float64),
+        np.ascontiguousarray(inputs.key_due, dtype=np.float64),
+        np.ascontiguousarray(inputs.due_at, dtype=np.float64),
+        float(first_act),
+    )
+    key_before, key_due = inputs.key_before[0], inputs.key_due[0]
+    never_switches = ~np.isfinite(inputs.due_at) | (key_due == key_before)
+    static = fixed & never_switches
+    switching = fixed & ~never_switches
+    switching_cols = columns[switching]
+    due_sorted = switching_cols[
+        np.lexsort((switching_cols, key_due[switching_cols], class_of[switching_cols]))
+    ]
+    due_times = inputs.due_at[due_sorted]
+    same_class = class_of[due_sorted][1:] == class_of[due_sorted][:-1]
+    out_of_order = np.unique(class_of[due_sorted][1:][same_class & (due_times[1:] < due_times[:-1])])
+    if out_of_order.size:  # falling due out of key order in these classes: followed per replication
+        switching &= ~np.isin(class_of, out_of_order)
+        due_sorted = due_sorted[~np.isin(class_of[due_sorted], out_of_order)]
+    in_order = columns[static | switching]
+    order = np.lexsort((in_order, key_before[in_order], class_of[in_order]))
+    static_order = in_order[order]
+    leaves_at = np.where(switching, inputs.due_at, np.inf)
+    dynamic_cols = columns[~(static | switching)]
     dynamic_cols = dynamic_cols[np.argsort(class_of[dynamic_cols], kind="stable")]
-    switching = dynamic_cols[np.isfinite(inputs.due_at[dynamic_cols])]
-    due_order = switching[np.argsort(inputs.due_at[switching], kind="stable")]
+    dynamic_switching = dynamic_cols[np.isfinite(inputs.due_at[dynamic_cols])]
+    dynamic_due_order = dynamic_switching[np.argsort(inputs.due_at[dynamic_switching], kind="stable")]
 
     def offsets(cols: np.ndarray) -> np.ndarray:
         counts = np.bincount(class_of[cols], minlength=n_classes)
         return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
+    def ints(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.int64)
+
+    def floats(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
     return _SkillClasses(
-        class_of=np.ascontiguousarray(class_of, dtype=np.int64),
+        class_of=ints(class_of),
         class_can_serve=np.ascontiguousarray(patterns.T, dtype=np.bool_),
-        static_order=np.ascontiguousarray(static_order, dtype=np.int64),
-        static_key=np.ascontiguousarray(static_key[order], dtype=np.float64),
+        static_order=ints(static_order),
+        static_key=floats(key_before[static_order]),
         static_offsets=offsets(static_order),
-        dynamic_cols=np.ascontiguousarray(dynamic_cols, dtype=np.int64),
+        leaves_at=floats(leaves_at),
+        due_order=ints(due_sorted),
+        due_key=floats(key_due[due_sorted]),
+        due_offsets=offsets(due_sorted),
+        dynamic_cols=ints(dynamic_cols),
         dynamic_offsets=offsets(dynamic_cols),
-        due_order=np.ascontiguousarray(due_order, dtype=np.int64),
+        dynamic_due_order=ints(dynamic_due_order),
     )
 
 
 def run_policy(inputs: PolicyInputs) -> PolicyCalls:
     """Play the call policy in every replication; see the module docstring for the rules."""
-    r, n = inputs.arrival.shape
-    s_count, g = inputs.ghost_can_serve.shape
-    calls = np.full((r, n), np.inf)
-    ghost_calls = np.full((r, g), np.inf)
-    if r == 0 or s_count == 0 or (n == 0 and g == 0):
+    return PreparedPolicy(inputs).play(0, inputs.arrival.shape[0])
+
+
+class PreparedPolicy:
+    """The kernel's arrays built once (skill classes, contiguous copies), to play replications in blocks.
+
+    A replication plays on its own, so playing rows start..stop - 1 gives
+    exactly those rows of `run_policy`; the static and switching orders are
+    found over all rows, and hold for any of them.
+    """
+
+    def __init__(self, inputs: PolicyInputs) -> None:
+        self.inputs = inputs
+        r, n = inputs.arrival.shape
+        s_count, g = inputs.ghost_can_serve.shape
+        self._nothing_to_play = r == 0 or s_count == 0 or (n == 0 and g == 0)
+        if self._nothing_to_play:
+            return
+
+        def floats(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.float64)
+
+        def flags(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.bool_)
+
+        classes = _skill_classes(inputs)
+        per_row = (
+            inputs.arrival,
+            inputs.key_before,
+            inputs.key_due,
+            inputs.service_minutes,
+            inputs.station_free_at,
+            inputs.open_starts,
+            inputs.open_ends,
+        )
+        self._per_row = [floats(a) for a in per_row]
+        self._due_at = floats(inputs.due_at)
+        self._shared = (
+            classes.class_of,
+            classes.class_can_serve,
+            classes.static_order,
+            classes.static_key,
+            classes.static_offsets,
+            classes.leaves_at,
+            classes.due_order,
+            classes.due_key,
+            classes.due_offsets,
+            classes.dynamic_cols,
+            classes.dynamic_offsets,
+            classes.dynamic_due_order,
+            flags(inputs.ghost_can_serve),
+            float(inputs.ghost_key),
+            flags(inputs.reported),
+        )
+
+    def play(self, start: int, stop: int) -> PolicyCalls:
+        """Call times of replications start..stop - 1."""
+        n = self.inputs.arrival.shape[1]
+        g = self.inputs.ghost_can_serve.shape[1]
+        calls = np.full((stop - start, n), np.inf)
+        ghost_calls = np.full((stop - start, g), np.inf)
+        if self._nothing_to_play or stop <= start:
+            return PolicyCalls(calls, ghost_calls)
+        from ._policy_compiled import play  # imported on first use: compiling or loading it takes a while
+
+        arrival, key_before, key_due, service, free_at, open_starts, open_ends = (
+            a[start:stop] for a in self._per_row
+        )
+        play(
+            arrival,
+            key_before,
+            key_due,
+            self._due_at,
+            service,
+            free_at,
+            open_starts,
+            open_ends,
+            *self._shared,
+            calls,
+            ghost_calls,
+        )
         return PolicyCalls(calls, ghost_calls)
-    from ._policy_compiled import play  # imported on first use: compiling or loading it takes a while
-
-    classes = _skill_classes(inputs)
-
-    def floats(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a, dtype=np.float64)
-
-    def flags(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(a, dtype=np.bool_)
-
-    play(
-        floats(inputs.arrival),
-        floats(inputs.key_before),
-        floats(inputs.key_due),
-        floats(inputs.due_at),
-        floats(inputs.service_minutes),
-        floats(inputs.station_free_at),
-        floats(inputs.open_starts),
-        floats(inputs.open_ends),
-        classes.class_of,
-        classes.class_can_serve,
-        classes.static_order,
-        classes.static_key,
-        classes.static_offsets,
-        classes.dynamic_cols,
-        classes.dynamic_offsets,
-        classes.due_order,
-        flags(inputs.ghost_can_serve),
-        float(inputs.ghost_key),
-        flags(inputs.reported),
-        calls,
-        ghost_calls,
-    )
-    return PolicyCalls(calls, ghost_calls)
 
 
 _warm_up_lock = threading.Lock()
@@ -211,8 +300,12 @@ def _tiny_inputs() -> PolicyInputs:
 
 
 def warm_up() -> None:
-    """Compile the kernel (or load it from the cache) now rather than on the first estimate."""
+    """Compile the kernels (or load them from the cache) now rather than on the first estimate:
+    the call policy and the best-times loop."""
+    from . import besttime  # imported here: besttime imports this module through montecarlo
+
     run_policy(_tiny_inputs())
+    besttime.warm_up()
 
 
 def warm_up_in_background() -> threading.Thread:

@@ -36,3 +36,5 @@ class SiteEstimate:
     newcomer: dict[str, WaitEstimate]
     people_waiting: int
     stations_open: int
+    replications: int = 0
+    """Replications played: the stopping rule may end before the number asked for (docs/estimator.md, "Speed")."""

@@ -337,11 +337,6 @@ def model_fitted_at(uow: UnitOfWork, site_id: int) -> datetime | None:
     )
 
 
-def model_is_stale(uow: UnitOfWork, site_id: int, now: datetime, *, max_age: timedelta) -> bool:
-    fitted_at = model_fitted_at(uow, site_id)
-    return fitted_at is None or now - fitted_at > max_age
-
-
 # Estimates ---------------------------------------------------------------------------
 
 
@@ -547,6 +542,9 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
+        if uow.session.scalar(select(Site.id).where(Site.id == site_id)) is None:
+            # Before the store keeps a lease for a site that is not there.
+            raise NotFound(f"no site {site_id}")
         if uow.sees_uncommitted:
             return
         fitted_at = model_fitted_at(uow, site_id)

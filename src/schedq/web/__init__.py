@@ -68,13 +68,13 @@ def index():
     return render_template("web/index.html", sites=sites.list_sites(uow(write=False)))
 
 
-@bp.get("/display/<int:site_id>")
+@bp.get("/display/<id:site_id>")
 def display(site_id: int):
     """The lobby screen of a site (public)."""
     return render_template("web/display.html", site=_site_or_404(site_id))
 
 
-@bp.get("/ticket/<int:ticket_id>")
+@bp.get("/ticket/<id:ticket_id>")
 def ticket(ticket_id: int):
     """A patient's ticket; the page reads the token from its address's fragment (never sent here) and asks the API."""
     response = Response(render_template("web/ticket.html", ticket_id=ticket_id))
@@ -96,7 +96,7 @@ def docs_asset(name: str):
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=DOCS_ASSET_MAX_AGE)
 
 
-@bp.get("/staff/<int:site_id>")
+@bp.get("/staff/<id:site_id>")
 def staff(site_id: int):
     """The staff console of a site; the staff token is typed in and kept in the tab's sessionStorage."""
     response = Response(render_template("web/staff.html", site=_site_or_404(site_id)))

@@ -27,7 +27,7 @@ blp = Blueprint("appointments", __name__, description="Appointment slots and boo
 PATIENT_TOKEN = auth.patient_token_doc("the manage token from the booking")
 
 
-@blp.route("/sites/<int:site_id>/slots")
+@blp.route("/sites/<id:site_id>/slots")
 class Slots(MethodView):
     @blp.arguments(SlotQueryArgsSchema, location="query")
     @blp.response(200, SlotListSchema)
@@ -59,7 +59,7 @@ def _slot_dict(slot: use.SlotView) -> dict:
     }
 
 
-@blp.route("/sites/<int:site_id>/appointments")
+@blp.route("/sites/<id:site_id>/appointments")
 class SiteAppointments(MethodView):
     @blp.arguments(AppointmentPostSchema)
     @blp.response(201, BookingSchema)
@@ -99,7 +99,7 @@ class SiteAppointments(MethodView):
         return use.list_day(uow(write=False), site_id=site_id, day=args["date"])
 
 
-@blp.route("/appointments/<string:reference>")
+@blp.route("/appointments/<reference:reference>")
 class AppointmentByReference(MethodView):
     @blp.response(200, AppointmentSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
@@ -110,7 +110,7 @@ class AppointmentByReference(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/reschedule")
+@blp.route("/appointments/<reference:reference>/reschedule")
 class Reschedule(MethodView):
     @blp.arguments(ReschedulePostSchema)
     @blp.response(200, AppointmentSchema)
@@ -127,7 +127,7 @@ class Reschedule(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/cancel")
+@blp.route("/appointments/<reference:reference>/cancel")
 class Cancel(MethodView):
     @blp.response(200, AppointmentSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
@@ -138,7 +138,7 @@ class Cancel(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/calendar.ics")
+@blp.route("/appointments/<reference:reference>/calendar.ics")
 class CalendarFile(MethodView):
     @blp.response(200, content_type="text/calendar", description="an RFC 5545 calendar file")
     @blp.doc(parameters=[PATIENT_TOKEN])

@@ -2,17 +2,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schedq.api.fields import LocalDateTime, text
+from schedq.api.fields import Code, Day, Instant, LocalDateTime, name_text
 from schedq.domain.contact import normal_email
 from schedq.domain.errors import InvalidInput
 
 
 class SlotQueryArgsSchema(Schema):
-    service = fields.String(
-        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
-    )
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "first local date"})
-    to = fields.Date(metadata={"description": "last local date (default: from)"})
+    service = Code(required=True, metadata={"example": "DRAW"})
+    from_ = Day(required=True, data_key="from", metadata={"description": "first local date"})
+    to = Day(metadata={"description": "last local date (default: from)"})
 
 
 class SlotSchema(Schema):
@@ -37,7 +35,11 @@ def _email_syntax(value: str) -> None:
 
 
 class ContactSchema(Schema):
-    name = text(120, required=True)
+    """How to reach the patient: a name, and a phone number or an email (or both)."""
+
+    OPENAPI_EXTRA = {"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}
+
+    name = name_text(120, required=True)
     phone = fields.String(
         validate=validate.Length(max=32),
         metadata={
@@ -60,13 +62,13 @@ class ContactSchema(Schema):
 
 
 class AppointmentPostSchema(Schema):
-    service = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "slot start, with its offset"})
+    service = Code(required=True, metadata={"example": "DRAW"})
+    starts_at = Instant(required=True, metadata={"description": "slot start, with its offset"})
     contact = fields.Nested(ContactSchema, required=True)
 
 
 class ReschedulePostSchema(Schema):
-    starts_at = fields.AwareDateTime(required=True)
+    starts_at = Instant(required=True, metadata={"description": "the new slot's start, with its offset"})
 
 
 class AppointmentSchema(Schema):
@@ -80,8 +82,8 @@ class AppointmentSchema(Schema):
     starts_at = LocalDateTime()
     status = fields.String()
     contact_name = fields.String()
-    contact_phone = fields.String()
-    contact_email = fields.String()
+    contact_phone = fields.String(allow_none=True)
+    contact_email = fields.String(allow_none=True)
 
 
 class BookingSchema(AppointmentSchema):
@@ -91,4 +93,4 @@ class BookingSchema(AppointmentSchema):
 
 
 class DayQueryArgsSchema(Schema):
-    date = fields.Date(required=True)
+    date = Day(required=True, metadata={"description": "local date"})

@@ -33,7 +33,7 @@ class Services(MethodView):
         return use.create_service(uow(), **body)
 
 
-@blp.route("/services/<string:code>")
+@blp.route("/services/<code:code>")
 class ServiceByCode(MethodView):
     @blp.arguments(ServicePatchSchema)
     @blp.response(200, ServiceSchema)

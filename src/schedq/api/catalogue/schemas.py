@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schedq.api.fields import text
+from schedq.api.fields import Number, StrictBoolean, name_text, text
 
 
 class ServiceFieldsSchema(Schema):
-    name = text(120, metadata={"description": "plain-language name patients see"})
-    preparation = text(2000, metadata={"description": "how to prepare, e.g. fasting"})
-    default_minutes = fields.Float(
+    name = name_text(120, metadata={"description": "plain-language name patients see"})
+    preparation = text(2000, multiline=True, metadata={"description": "how to prepare, e.g. fasting"})
+    default_minutes = Number(
         validate=validate.Range(min=0.5, max=480),
         metadata={"description": "typical minutes of service before history exists"},
     )
-    bookable = fields.Boolean()
-    walk_in_allowed = fields.Boolean()
+    bookable = StrictBoolean()
+    walk_in_allowed = StrictBoolean()
 
 
 class ServicePostSchema(ServiceFieldsSchema):
@@ -24,8 +24,8 @@ class ServicePostSchema(ServiceFieldsSchema):
             validate.Regexp(r"^[A-Z][A-Z0-9_]*$", error="upper-case letters, digits and underscores"),
         ],
     )
-    name = text(120, required=True)
-    default_minutes = fields.Float(required=True, validate=validate.Range(min=0.5, max=480))
+    name = name_text(120, required=True, metadata={"description": "plain-language name patients see"})
+    default_minutes = Number(required=True, validate=validate.Range(min=0.5, max=480))
 
 
 class ServicePatchSchema(ServiceFieldsSchema):

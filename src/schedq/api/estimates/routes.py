@@ -21,7 +21,7 @@ from schedq.web_context import model_max_age, now, uow
 blp = Blueprint("estimates", __name__, description="Wait estimates and their accuracy")
 
 
-@blp.route("/sites/<int:site_id>/wait")
+@blp.route("/sites/<id:site_id>/wait")
 class SiteWait(MethodView):
     @blp.response(200, WaitSummarySchema)
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
@@ -35,7 +35,7 @@ class SiteWait(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/best-times")
+@blp.route("/sites/<id:site_id>/best-times")
 class BestTimes(MethodView):
     @blp.arguments(BestTimesQueryArgsSchema, location="query")
     @blp.response(200, BestTimesSchema)
@@ -54,7 +54,7 @@ class BestTimes(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/accuracy")
+@blp.route("/sites/<id:site_id>/accuracy")
 class Accuracy(MethodView):
     @blp.arguments(AccuracyQueryArgsSchema, location="query")
     @blp.response(200, AccuracyRowSchema(many=True))
@@ -71,7 +71,7 @@ class Accuracy(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/model")
+@blp.route("/sites/<id:site_id>/model")
 class Model(MethodView):
     @blp.response(200, ModelSummarySchema)
     @blp.doc(**auth.BEARER_DOC)
@@ -81,7 +81,7 @@ class Model(MethodView):
         return use.model_summary(uow(write=False), site_id=site_id, now=now())
 
 
-@blp.route("/sites/<int:site_id>/model/refit")
+@blp.route("/sites/<id:site_id>/model/refit")
 class Refit(MethodView):
     @blp.response(200, ModelSummarySchema)
     @blp.doc(**auth.BEARER_DOC)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from schedq.api.fields import LocalDateTime
+from schedq.api.fields import Code, Day, LocalDateTime
 from schedq.domain.site_status import SiteState
 
 
@@ -123,9 +123,9 @@ class WaitSummarySchema(Schema):
 
 
 class AccuracyQueryArgsSchema(Schema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
-    service = fields.String(validate=validate.Length(min=1, max=16))
+    from_ = Day(required=True, data_key="from", metadata={"description": "first local date"})
+    to = Day(required=True, metadata={"description": "last local date"})
+    service = Code()
 
 
 class AccuracyRowSchema(Schema):
@@ -174,9 +174,7 @@ class ModelSummarySchema(Schema):
 
 
 class BestTimesQueryArgsSchema(Schema):
-    service = fields.String(
-        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
-    )
+    service = Code(required=True, metadata={"example": "DRAW"})
 
 
 class HalfHourSchema(Schema):

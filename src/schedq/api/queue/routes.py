@@ -85,7 +85,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 # Joining ------------------------------------------------------------------------------
 
 
-@blp.route("/sites/<int:site_id>/tickets")
+@blp.route("/sites/<id:site_id>/tickets")
 class WalkIns(MethodView):
     @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(WalkInPostSchema)
@@ -110,7 +110,7 @@ class WalkIns(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/remote-tickets")
+@blp.route("/sites/<id:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
     @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(RemotePostSchema)
@@ -142,7 +142,7 @@ class RemoteTickets(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/check-ins")
+@blp.route("/sites/<id:site_id>/check-ins")
 class KioskCheckIn(MethodView):
     @blp.arguments(CheckInPostSchema)
     @blp.response(201, TicketCreatedSchema)
@@ -166,7 +166,7 @@ class KioskCheckIn(MethodView):
         )
 
 
-@blp.route("/appointments/<string:reference>/check-in")
+@blp.route("/appointments/<reference:reference>/check-in")
 class SelfCheckIn(MethodView):
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(
@@ -190,7 +190,7 @@ class SelfCheckIn(MethodView):
 # The patient's ticket ----------------------------------------------------------------
 
 
-@blp.route("/tickets/<int:ticket_id>")
+@blp.route("/tickets/<id:ticket_id>")
 class TicketById(MethodView):
     @blp.response(200, TicketSchema)
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
@@ -221,7 +221,7 @@ class TicketById(MethodView):
         )
 
 
-@blp.route("/tickets/<int:ticket_id>/leave")
+@blp.route("/tickets/<id:ticket_id>/leave")
 class Leave(MethodView):
     @idempotent(blp)
     @blp.response(200, TicketSchema)
@@ -233,7 +233,7 @@ class Leave(MethodView):
         )
 
 
-@blp.route("/tickets/<int:ticket_id>/present")
+@blp.route("/tickets/<id:ticket_id>/present")
 class Present(MethodView):
     @blp.response(200, TicketSchema)
     @blp.doc(parameters=[PATIENT_TOKEN], **auth.BEARER_DOC)
@@ -247,7 +247,7 @@ class Present(MethodView):
         )
 
 
-@blp.route("/tickets/<int:ticket_id>/feedback")
+@blp.route("/tickets/<id:ticket_id>/feedback")
 class TicketFeedback(MethodView):
     @idempotent(blp)
     @blp.arguments(FeedbackPostSchema)
@@ -270,7 +270,7 @@ class TicketFeedback(MethodView):
 # Staff: tickets ------------------------------------------------------------------------
 
 
-@blp.route("/tickets/<int:ticket_id>/call")
+@blp.route("/tickets/<id:ticket_id>/call")
 class CallTicket(MethodView):
     @idempotent(blp)
     @blp.arguments(CallTicketPostSchema)
@@ -300,7 +300,7 @@ def _ticket_action(name: str, use_case, summary: str):
             return use_case(uow(), ticket_id=ticket_id, actor=principal.actor, now=now())
 
     Action.__name__ = f"Ticket{name.title().replace('-', '')}"
-    blp.route(f"/tickets/<int:ticket_id>/{name}", endpoint=Action.__name__)(Action)
+    blp.route(f"/tickets/<id:ticket_id>/{name}", endpoint=Action.__name__)(Action)
 
 
 _ticket_action("recall", calling.recall, "Announce a called ticket again (staff)")
@@ -314,7 +314,7 @@ _ticket_action(
 )
 
 
-@blp.route("/tickets/<int:ticket_id>/cancel")
+@blp.route("/tickets/<id:ticket_id>/cancel")
 class CancelTicket(MethodView):
     @idempotent(blp)
     @blp.arguments(CancelPostSchema)
@@ -329,7 +329,7 @@ class CancelTicket(MethodView):
         )
 
 
-@blp.route("/tickets/<int:ticket_id>/priority")
+@blp.route("/tickets/<id:ticket_id>/priority")
 class TicketPriority(MethodView):
     @blp.arguments(PriorityPostSchema)
     @blp.response(200, StaffTicketSchema)
@@ -343,7 +343,7 @@ class TicketPriority(MethodView):
         )
 
 
-@blp.route("/tickets/<int:ticket_id>/events")
+@blp.route("/tickets/<id:ticket_id>/events")
 class TicketEvents(MethodView):
     @blp.response(200, EventSchema(many=True))
     @blp.doc(**auth.BEARER_DOC)
@@ -368,7 +368,7 @@ def _station_action(name: str, state: StationState, summary: str):
             )
 
     Action.__name__ = f"Station{name.title()}"
-    blp.route(f"/stations/<int:station_id>/{name}", endpoint=Action.__name__)(Action)
+    blp.route(f"/stations/<id:station_id>/{name}", endpoint=Action.__name__)(Action)
 
 
 _station_action("open", StationState.OPEN, "Open a station: it is offered tickets (staff)")
@@ -378,7 +378,7 @@ _station_action(
 _station_action("close", StationState.CLOSED, "Close a station (staff; refused while it has a patient)")
 
 
-@blp.route("/stations/<int:station_id>/call-next")
+@blp.route("/stations/<id:station_id>/call-next")
 class CallNext(MethodView):
     @idempotent(blp)
     @blp.response(200, StaffTicketSchema)
@@ -394,7 +394,7 @@ class CallNext(MethodView):
 # Staff: the site's queue and day --------------------------------------------------------
 
 
-@blp.route("/sites/<int:site_id>/queue")
+@blp.route("/sites/<id:site_id>/queue")
 class SiteQueue(MethodView):
     @blp.response(200, QueueSchema)
     @blp.doc(**auth.BEARER_DOC)
@@ -406,7 +406,7 @@ class SiteQueue(MethodView):
         return listing.list_queue(uow(write=False), site_id=site_id, now=now())
 
 
-@blp.route("/sites/<int:site_id>/events")
+@blp.route("/sites/<id:site_id>/events")
 class SiteEvents(MethodView):
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True))
@@ -417,7 +417,7 @@ class SiteEvents(MethodView):
         return history.day_events(uow(write=False), site_id=site_id, day=args.get("date"), now=now())
 
 
-@blp.route("/sites/<int:site_id>/close-day")
+@blp.route("/sites/<id:site_id>/close-day")
 class CloseDay(MethodView):
     @blp.arguments(CloseDayPostSchema)
     @blp.response(200, CloseDaySchema)
@@ -431,7 +431,7 @@ class CloseDay(MethodView):
         )
 
 
-@blp.route("/sites/<int:site_id>/feedback")
+@blp.route("/sites/<id:site_id>/feedback")
 class SiteFeedback(MethodView):
     @blp.response(200, FeedbackSchema(many=True))
     @blp.doc(**auth.BEARER_DOC)
@@ -444,7 +444,7 @@ class SiteFeedback(MethodView):
 # Display -------------------------------------------------------------------------------
 
 
-@blp.route("/sites/<int:site_id>/display")
+@blp.route("/sites/<id:site_id>/display")
 class Display(MethodView):
     @blp.response(200, DisplaySchema)
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)

@@ -9,30 +9,31 @@ from schedq.api.estimates.schemas import (
     PromiseSchema,
     SiteStatusSchema,
 )
-from schedq.api.fields import LocalDateTime, text
+from schedq.api.fields import Code, Day, Instant, LocalDateTime, StrictBoolean, ident, integer, text
 
 ZONE = "timezone"
 
 
 class WalkInPostSchema(Schema):
-    service = fields.String(
-        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
-    )
+    service = Code(required=True, metadata={"example": "DRAW"})
 
 
 class RemotePostSchema(Schema):
-    service = fields.String(
-        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "DRAW"}
-    )
+    service = Code(required=True, metadata={"example": "DRAW"})
     contact = fields.Nested(ContactSchema, required=True)
-    expected_arrival_at = fields.AwareDateTime(
+    expected_arrival_at = Instant(
         required=True, metadata={"description": "when you expect to arrive, with its offset"}
     )
 
 
 class CheckInPostSchema(Schema):
     reference = fields.String(
-        required=True, validate=validate.Length(min=1, max=16), metadata={"example": "K7MQ-4XT9"}
+        required=True,
+        validate=[
+            validate.Length(min=1, max=16),
+            validate.Regexp(r"^[A-Za-z0-9-]+$", error="letters, digits and dashes"),
+        ],
+        metadata={"example": "K7MQ-4XT9"},
     )
 
 
@@ -113,7 +114,7 @@ class QueueSchema(Schema):
 
 
 class CallTicketPostSchema(Schema):
-    station_id = fields.Integer(required=True)
+    station_id = ident(required=True)
 
 
 class CancelPostSchema(Schema):
@@ -121,7 +122,7 @@ class CancelPostSchema(Schema):
 
 
 class PriorityPostSchema(Schema):
-    priority = fields.Boolean(required=True)
+    priority = StrictBoolean(required=True)
 
 
 class CloseDayPostSchema(Schema):
@@ -151,7 +152,7 @@ class EventSchema(Schema):
 
 
 class EventQueryArgsSchema(Schema):
-    date = fields.Date(metadata={"description": "local date (default: today)"})
+    date = Day(metadata={"description": "local date (default: today)"})
 
 
 class CalledSchema(Schema):
@@ -197,8 +198,8 @@ class DisplaySchema(Schema):
 
 
 class FeedbackPostSchema(Schema):
-    rating = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
-    comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
+    rating = integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = text(2000, multiline=True, allow_none=True)
 
 
 class FeedbackSchema(Schema):

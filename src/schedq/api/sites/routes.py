@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import auth
+from schedq.api.fields import EARLIEST_DAY, LATEST_DAY
 from schedq.api.sites.schemas import (
     CapacityPlanSchema,
     CapacityPlanViewSchema,
@@ -44,7 +45,7 @@ class Sites(MethodView):
         return use.create_site(uow(), now=now(), **body)
 
 
-@blp.route("/sites/<int:site_id>")
+@blp.route("/sites/<id:site_id>")
 class SiteById(MethodView):
     @blp.response(200, SiteSchema)
     def get(self, site_id):
@@ -60,7 +61,7 @@ class SiteById(MethodView):
         return use.update_site(uow(), site_id=site_id, **body)
 
 
-@blp.route("/sites/<int:site_id>/hours")
+@blp.route("/sites/<id:site_id>/hours")
 class Hours(MethodView):
     @blp.arguments(HoursPutSchema)
     @blp.response(200, SiteSchema)
@@ -72,7 +73,7 @@ class Hours(MethodView):
         return use.set_hours(uow(), site_id=site_id, intervals=intervals)
 
 
-@blp.route("/sites/<int:site_id>/closures")
+@blp.route("/sites/<id:site_id>/closures")
 class Closures(MethodView):
     @blp.arguments(ClosureSchema)
     @blp.response(201, ClosureSchema)
@@ -85,17 +86,22 @@ class Closures(MethodView):
         return use.add_closure(uow(), site_id=site_id, day=body["day"], reason=body["reason"], today=today)
 
 
-@blp.route("/sites/<int:site_id>/closures/<string:day>")
+@blp.route("/sites/<id:site_id>/closures/<string:day>")
 class ClosureByDay(MethodView):
     @blp.response(204)
-    @blp.doc(**auth.BEARER_DOC)
+    @blp.doc(
+        parameters=[
+            {"in": "path", "name": "day", "required": True, "schema": {"type": "string", "format": "date"}}
+        ],
+        **auth.BEARER_DOC,
+    )
     def delete(self, site_id, day):
         """Reopen a closed date (YYYY-MM-DD)"""
         auth.require_configure(site_id)
         use.remove_closure(uow(), site_id=site_id, day=_parse_day(day))
 
 
-@blp.route("/sites/<int:site_id>/capacity-plan")
+@blp.route("/sites/<id:site_id>/capacity-plan")
 class CapacityPlan(MethodView):
     @blp.response(200, CapacityPlanViewSchema)
     def get(self, site_id):
@@ -112,7 +118,7 @@ class CapacityPlan(MethodView):
         return use.set_capacity_plan(uow(), site_id=site_id, slot_minutes=body["slot_minutes"], blocks=blocks)
 
 
-@blp.route("/sites/<int:site_id>/stations")
+@blp.route("/sites/<id:site_id>/stations")
 class Stations(MethodView):
     @blp.response(200, StationSchema(many=True))
     def get(self, site_id):
@@ -128,7 +134,7 @@ class Stations(MethodView):
         return use.create_station(uow(), site_id=site_id, name=body["name"], service_codes=body["services"])
 
 
-@blp.route("/stations/<int:station_id>")
+@blp.route("/stations/<id:station_id>")
 class StationById(MethodView):
     @blp.arguments(StationPatchSchema)
     @blp.response(200, StationSchema)
@@ -144,6 +150,9 @@ class StationById(MethodView):
 
 def _parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as error:
         raise InvalidInput("day", "must be a date YYYY-MM-DD") from error
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput("day", f"must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return day

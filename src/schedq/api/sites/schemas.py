@@ -3,9 +3,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
-from schedq.api.fields import WallTime, text
+from schedq.api.fields import Code, Day, StrictBoolean, TimeZone, WallTime, integer, name_text, text
 
-WEEKDAY = fields.Integer(
+WEEKDAY = integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
 )
 
@@ -16,27 +16,27 @@ def _known_country(value: str) -> None:
 
 
 def _limit(description: str) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(1, 10_000), metadata={"description": description})
+    return integer(validate=validate.Range(1, 10_000), metadata={"description": description})
 
 
 class SiteSettingsSchema(Schema):
-    name = text(120)
+    name = name_text(120)
     address = text(300)
-    timezone = text(64, metadata={"example": "America/Chicago"})
-    grace_minutes = fields.Integer(validate=validate.Range(0, 120))
-    walk_in_cutoff_minutes = fields.Integer(
+    timezone = TimeZone()
+    grace_minutes = integer(validate=validate.Range(0, 120))
+    walk_in_cutoff_minutes = integer(
         validate=validate.Range(0, 240),
         metadata={"description": "walk-ins stop joining this many minutes before closing"},
     )
-    sla_minutes = fields.Integer(validate=validate.Range(1, 240))
-    sla_percent = fields.Integer(validate=validate.Range(1, 100))
-    booking_horizon_days = fields.Integer(validate=validate.Range(1, 365))
-    min_lead_minutes = fields.Integer(validate=validate.Range(0, 7 * 24 * 60))
-    no_show_after_minutes = fields.Integer(
+    sla_minutes = integer(validate=validate.Range(1, 240))
+    sla_percent = integer(validate=validate.Range(1, 100))
+    booking_horizon_days = integer(validate=validate.Range(1, 365))
+    min_lead_minutes = integer(validate=validate.Range(0, 7 * 24 * 60))
+    no_show_after_minutes = integer(
         validate=validate.Range(1, 120),
         metadata={"description": "a called patient who has not started after this long is marked no-show"},
     )
-    walk_ins_during_closure = fields.Boolean(
+    walk_ins_during_closure = StrictBoolean(
         metadata={
             "description": "walk-ins may join during a midday closure, their wait counted from reopening (default false: refused until it ends)"
         }
@@ -71,8 +71,8 @@ class SitePostSchema(SiteSettingsSchema):
             validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="lower-case letters, digits and dashes"),
         ],
     )
-    name = text(120, required=True)
-    timezone = text(64, required=True, metadata={"example": "America/Chicago"})
+    name = name_text(120, required=True)
+    timezone = TimeZone(required=True)
 
 
 class SitePatchSchema(SiteSettingsSchema):
@@ -90,7 +90,7 @@ class HoursPutSchema(Schema):
 
 
 class ClosureSchema(Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     reason = text(200, load_default="")
 
 
@@ -98,12 +98,12 @@ class CapacityBlockSchema(Schema):
     weekday = WEEKDAY
     starts = WallTime(required=True)
     ends = WallTime(required=True)
-    stations = fields.Integer(
+    stations = integer(
         required=True,
         validate=validate.Range(min=1, max=200),
         metadata={"description": "planned open stations"},
     )
-    seats_per_slot = fields.Integer(
+    seats_per_slot = integer(
         required=True,
         validate=validate.Range(min=0, max=200),
         metadata={"description": "appointment seats in each slot (0: walk-ins only)"},
@@ -111,7 +111,7 @@ class CapacityBlockSchema(Schema):
 
 
 class CapacityPlanSchema(Schema):
-    slot_minutes = fields.Integer(required=True, validate=validate.Range(5, 240))
+    slot_minutes = integer(required=True, validate=validate.Range(5, 240))
     blocks = fields.List(fields.Nested(CapacityBlockSchema), required=True, validate=validate.Length(max=200))
 
 
@@ -121,9 +121,9 @@ class CapacityPlanViewSchema(Schema):
 
 
 class StationPostSchema(Schema):
-    name = text(60, required=True)
+    name = name_text(60, required=True)
     services = fields.List(
-        fields.String(validate=validate.Length(max=16)),
+        Code(),
         required=True,
         validate=validate.Length(min=1, max=50),
         metadata={"description": "service codes this station can do"},
@@ -131,10 +131,8 @@ class StationPostSchema(Schema):
 
 
 class StationPatchSchema(Schema):
-    name = text(60)
-    services = fields.List(
-        fields.String(validate=validate.Length(max=16)), validate=validate.Length(min=1, max=50)
-    )
+    name = name_text(60)
+    services = fields.List(Code(), validate=validate.Length(min=1, max=50))
 
 
 class ServiceCodeSchema(Schema):

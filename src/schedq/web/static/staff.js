@@ -197,7 +197,7 @@
       el("td", {}, t.position ?? "—"),
       el("th", { scope: "row" }, el("span", { class: "code" }, t.code), t.priority ? el("span", { class: "badge priority" }, "priority") : null,
         el("span", { class: "small muted block" }, KIND_WORDS[t.kind] || t.kind)),
-      el("td", {}, patient),
+      el("td", {}, el("bdi", {}, patient)), // isolated: a name stored with bidi controls cannot reorder the row
       el("td", {}, t.service_name),
       el("td", {}, status.join(", ")),
       el("td", {}, range),
