@@ -60,6 +60,8 @@ class DisplayFeed:
     status: SiteStatus | None = None
     estimate: dict[str, Any] | None = None
     stale: bool = False  # the estimate is the previous state's (see `estimates.Estimates`)
+    estimate_as_of: datetime | None = None  # the instant the estimate was made for
+    estimate_age_seconds: float = 0.0  # `estimates.Estimates.served_age_seconds`
 
 
 def _start_of_day(site: Site, now: datetime) -> datetime:
@@ -118,4 +120,6 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             status=live.status,
             estimate=estimates.headline(live, site),
             stale=live.stale,
+            estimate_as_of=live.at,
+            estimate_age_seconds=live.served_age_seconds,
         )

@@ -355,6 +355,11 @@ class Estimates:
     stale: bool = False
     age_seconds: float = 0.0
 
+    @property
+    def served_age_seconds(self) -> float:
+        """The age the API states: 0 for this state's answer, else how long ago the previous state's was computed."""
+        return round(self.age_seconds, 1) if self.stale else 0.0
+
 
 def estimate_view(
     wait: estimator.WaitEstimate, *, newcomer: bool = False, status: SiteStatus | None = None
@@ -579,6 +584,8 @@ class WaitSummary:
     stations_open: int
     services: list[dict[str, Any]]
     stale: bool = False  # built from the previous state's estimate (see `Estimates`)
+    estimate_as_of: datetime | None = None  # the instant the estimates were made for
+    estimate_age_seconds: float = 0.0  # `Estimates.served_age_seconds`
 
 
 def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
@@ -607,6 +614,8 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
                 for code, view in sorted(estimates.newcomer.items())
             ],
             stale=estimates.stale,
+            estimate_as_of=estimates.at,
+            estimate_age_seconds=estimates.served_age_seconds,
         )
 
 

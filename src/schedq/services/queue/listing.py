@@ -45,7 +45,14 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
             timezone=site.timezone,
             waiting=len(places),
             tickets=[
-                ticket_view(t, site, position=places.get(t.id), estimate=live.tickets.get(t.id))
+                ticket_view(
+                    t,
+                    site,
+                    position=places.get(t.id),
+                    estimate=live.tickets.get(t.id),
+                    estimate_as_of=live.at if t.id in live.tickets else None,
+                    estimate_age_seconds=live.served_age_seconds if t.id in live.tickets else 0.0,
+                )
                 for t in ordered
             ],
             stations=[station_view(s, by_station.get(s.id)) for s in site.stations],
