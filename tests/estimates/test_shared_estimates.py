@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from schedq import estimator
 from schedq.db.engine import Database
 from schedq.services import estimate_store
-from schedq.services.estimates import REPLICATIONS
+from schedq.services.estimates.live import REPLICATIONS
 from tests.conftest import IN_CI
 
 API = "/api/v1"

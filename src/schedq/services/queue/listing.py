@@ -8,7 +8,8 @@ from typing import Any
 
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
-from schedq.services import estimates
+from schedq.services.estimates.live import site_estimates
+from schedq.services.estimates.views import headline
 from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.no_shows import settle
 from schedq.services.queue.stations import StationView, station_view
@@ -39,7 +40,7 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
             for t in tickets
             if t.station_id is not None and t.status is not TicketStatus.WAITING
         }
-        live = estimates.site_estimates(uow, site, now)
+        live = site_estimates(uow, site, now)
         return QueueView(
             site_id=site_id,
             timezone=site.timezone,
@@ -56,5 +57,5 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
                 for t in ordered
             ],
             stations=[station_view(s, by_station.get(s.id)) for s in site.stations],
-            estimate=estimates.headline(live, site),
+            estimate=headline(live, site),
         )

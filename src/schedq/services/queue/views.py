@@ -11,7 +11,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
-from schedq.services import estimates
+from schedq.services.estimates.live import Estimates, site_estimates
 from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.locking import fresh_ticket
 from schedq.services.sites import load_site, status_of
@@ -56,7 +56,7 @@ class TicketView:
     # True: the estimate is the previous state's, served while another worker computes this one.
     stale: bool = False
     estimate_as_of: datetime | None = None  # the instant the estimate was made for (None: no estimate)
-    estimate_age_seconds: float = 0.0  # `estimates.Estimates.served_age_seconds`
+    estimate_age_seconds: float = 0.0  # `estimates.live.Estimates.served_age_seconds`
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +68,14 @@ class SitePart:
     positions: dict[int, int]
     estimates: dict[int, dict[str, Any]]
     status: SiteStatus
-    stale: bool  # the estimates are the previous state's (see `estimates.Estimates`)
+    stale: bool  # the estimates are the previous state's (see `estimates.live.Estimates`)
     estimates_at: datetime  # the instant the estimates were made for
-    age_seconds: float  # `estimates.Estimates.served_age_seconds`
+    age_seconds: float  # `estimates.live.Estimates.served_age_seconds`
 
 
 def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     uow.session.flush()
-    live = estimates.site_estimates(uow, site, now)
+    live = site_estimates(uow, site, now)
     return SitePart(
         site_id=site.id,
         timezone=site.timezone,
@@ -105,9 +105,7 @@ def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> Ti
     )
 
 
-def promise(
-    uow: UnitOfWork, ticket: Ticket, now: datetime
-) -> tuple[dict[str, Any] | None, estimates.Estimates | None]:
+def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, Any] | None, Estimates | None]:
     """The wait range `ticket` can be promised now (waiting tickets only), from the live state; and the estimates it came from.
 
     The previous state's answer will do while another worker computes this one,
@@ -117,9 +115,9 @@ def promise(
         return None, None
     uow.session.flush()
     site = load_site(uow, ticket.site_id)
-    live = estimates.site_estimates(uow, site, now)
+    live = site_estimates(uow, site, now)
     if live.stale and ticket.id not in live.tickets:
-        live = estimates.site_estimates(uow, site, now, stale_ok=False)
+        live = site_estimates(uow, site, now, stale_ok=False)
     return live.tickets.get(ticket.id), live
 
 
