@@ -77,7 +77,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import Role
 from schedq.domain.schedule import PlanBlock, WeeklyInterval
 from schedq.services import access, sites
-from schedq.services.estimates import BEST_TIME_RESOLUTION
+from schedq.services.estimates.best_times import BEST_TIME_RESOLUTION
 
 ADMIN_URL = os.environ.get("SCHEDQ_LOAD_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SCHEDQ = shutil.which("schedq", path=str(Path(sys.executable).parent)) or "schedq"

@@ -295,7 +295,7 @@ CIW_SITE = dict(
 
 
 def run_ciw(settings: Settings) -> Observations:
-    from schedq.services.estimates import REPLICATIONS
+    from schedq.services.estimates.live import REPLICATIONS
     from schedq.simulation.ciw_adapter import (
         SERVICE,
         CiwSite,
@@ -1060,7 +1060,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _replications() -> int:
-    from schedq.services.estimates import REPLICATIONS
+    from schedq.services.estimates.live import REPLICATIONS
 
     return REPLICATIONS
 

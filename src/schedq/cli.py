@@ -123,11 +123,12 @@ def model_group() -> None:
 @click.option("--site", "site_id", type=int, help="site id; default: every site")
 @with_appcontext
 def model_refit(site_id: int | None) -> None:
-    from schedq.services import estimates, sites
+    from schedq.services import sites
+    from schedq.services.estimates.models import refit
 
     targets = [site_id] if site_id is not None else [s.id for s in sites.list_sites(uow(write=False))]
     for target in targets:
-        stored = estimates.refit(uow(), site_id=target, now=_utcnow())
+        stored = refit(uow(), site_id=target, now=_utcnow())
         click.echo(f"site {target}: refit from {stored.visit_count} visits")
 
 

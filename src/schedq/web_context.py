@@ -42,6 +42,6 @@ def model_max_age() -> int:
 
 def ensure_model(site_id: int) -> None:
     """Refit the site's wait model first when it is missing or stale."""
-    from schedq.services.estimates import fresh_model
+    from schedq.services.estimates.models import fresh_model
 
     fresh_model(uow, site_id=site_id, now=now(), max_age_hours=model_max_age())

@@ -7,14 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from schedq.db.models import Ticket
-from schedq.services import estimates, sites
+from schedq.services import sites
+from schedq.services.estimates import live
+from schedq.services.estimates.accuracy import accuracy_report
+from schedq.services.estimates.models import fresh_model, model_summary, refit
+from schedq.services.estimates.snapshot import build_snapshot
+from schedq.services.estimates.wait import wait_summary
 
 pytestmark = pytest.mark.usefixtures("backend")
 
 
 def snapshot(make_uow, site, clock):
     with make_uow(write=False) as uow:
-        return estimates.build_snapshot(uow, sites.load_site(uow, site.site_id), clock())
+        return build_snapshot(uow, sites.load_site(uow, site.site_id), clock())
 
 
 def test_snapshot_holds_open_stations_their_patients_and_the_line(q, make_uow, site, clock):
@@ -55,11 +60,11 @@ def test_snapshot_counts_todays_booked_appointments_not_yet_arrived(q, make_uow,
 def test_newcomer_wait_grows_with_the_line(q, make_uow, site, clock):
     q.open("Station 1")
     with make_uow(write=False) as uow:
-        empty = estimates.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
+        empty = live.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
     for _ in range(6):
         q.walk_in()
     with make_uow(write=False) as uow:
-        busy = estimates.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
+        busy = live.site_estimates(uow, sites.load_site(uow, site.site_id), clock(), replications=300)
     assert busy.newcomer["DRAW"]["p50_minutes"] > empty.newcomer["DRAW"]["p50_minutes"] + 15
     assert busy.people_waiting == 6
 
@@ -72,7 +77,7 @@ def test_same_state_gives_the_same_answer(q, make_uow, site, clock):
     for _ in range(2):
         with make_uow(write=False) as uow:
             results.append(
-                estimates.compute_site_estimates(
+                live.compute_site_estimates(
                     uow, sites.load_site(uow, site.site_id), clock(), replications=300
                 )
             )
@@ -92,33 +97,27 @@ def test_refit_learns_service_times_from_the_sites_own_history(q, make_uow, site
         clock.advance(minutes=12)
         q.act(calling.complete, ticket.id)
     clock.set(clock() + timedelta(days=1))
-    estimates.refit(make_uow(), site_id=site.site_id, now=clock())
-    summary = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())
+    refit(make_uow(), site_id=site.site_id, now=clock())
+    summary = model_summary(make_uow(write=False), site_id=site.site_id, now=clock())
     draw = next(s for s in summary["services"] if s["service"] == "DRAW")
     assert draw["observations"] == 30
     assert 8 < draw["median_minutes"] < 12  # 30 visits of 12 minutes, shrunk toward the 6-minute default
 
 
 def test_a_stale_model_is_refit_before_estimating(make_uow, site, clock):
-    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
-    fitted = estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
+    fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    fitted = model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
     clock.advance(hours=2)
-    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
-    assert (
-        estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
-        == fitted
-    )
+    fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    assert model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == fitted
     clock.advance(hours=30)
-    estimates.fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
-    assert (
-        estimates.model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"]
-        == clock()
-    )
+    fresh_model(make_uow, site_id=site.site_id, now=clock(), max_age_hours=24)
+    assert model_summary(make_uow(write=False), site_id=site.site_id, now=clock())["fitted_at"] == clock()
 
 
 def test_walk_ins_close_at_the_cut_off_and_the_summary_says_so(make_uow, site, clock):
     clock.set(datetime(2026, 3, 2, 22, 45, tzinfo=UTC))  # 16:45, cut-off 16:30
-    summary = estimates.wait_summary(make_uow(write=False), site_id=site.site_id, now=clock())
+    summary = wait_summary(make_uow(write=False), site_id=site.site_id, now=clock())
     assert summary.walk_ins_open is False
     assert "16:30" in summary.walk_ins_message["en"]
 
@@ -140,7 +139,7 @@ def test_accuracy_report_scores_promises_per_service(make_uow, site, clock):
         uow.commit()
     rows = {
         r.service: r.score
-        for r in estimates.accuracy_report(
+        for r in accuracy_report(
             make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2)
         )
     }
@@ -198,7 +197,7 @@ def test_the_range_promised_at_joining_is_kept_and_scored_when_called(q, make_uo
     q.act(calling.complete, busy.id)
     q.call_next("Station 1")
     assert q.ticket(joined.id).actual_wait_minutes == pytest.approx(7)
-    rows = estimates.accuracy_report(
+    rows = accuracy_report(
         make_uow(write=False), site_id=site.site_id, first_day=date(2026, 3, 2), last_day=date(2026, 3, 2)
     )
     overall = next(r.score for r in rows if r.service is None)
@@ -271,12 +270,12 @@ def test_a_repeated_state_is_served_without_reading_the_line_again(q, make_uow, 
     q.open("Station 1")
     q.walk_in()
     built = []
-    original = estimates.build_snapshot
-    monkeypatch.setattr(estimates, "build_snapshot", lambda *a, **k: built.append(1) or original(*a, **k))
+    original = live.build_snapshot
+    monkeypatch.setattr(live, "build_snapshot", lambda *a, **k: built.append(1) or original(*a, **k))
 
     def estimate(at):
         with make_uow(write=False) as uow:
-            return estimates.site_estimates(uow, sites.load_site(uow, site.site_id), at)
+            return live.site_estimates(uow, sites.load_site(uow, site.site_id), at)
 
     first = estimate(clock())
     again = estimate(clock() + timedelta(seconds=5))

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from schedq import estimator
 from schedq.db.engine import Database
 from schedq.services import estimate_store
+from schedq.services.estimates.live import REPLICATIONS
 from tests.conftest import IN_CI
 
 API = "/api/v1"
@@ -357,6 +358,37 @@ class TestReads:
         assert locked_during_runs and not any(locked_during_runs)
         assert joined["estimate"]["p50_minutes"] is not None
         assert kiosk_join(client, site, key="second")["estimate"] == joined["estimate"]
+
+    def test_a_read_served_from_the_previous_state_says_how_old_its_estimate_is(
+        self, client, site, database, clock
+    ):
+        ticket = kiosk_join(client, site)
+        made_at = clock()
+        computed = {url: client.get(url, headers=headers).json for url, headers in public_reads(site, ticket)}
+        later = clock.advance(seconds=40)
+        # Another worker (its own connections to the same database) took the site's lease to compute the new state.
+        store = estimate_store.TableEstimateStore(database)
+        assert store.take_lease(site.site_id, f"site/{REPLICATIONS}", "another worker's state")
+        try:
+            for url, headers in public_reads(site, ticket):
+                if "best-times" in url:
+                    continue
+                answer = client.get(url, headers=headers).json
+                assert answer["estimate_age_seconds"] == (later - made_at).total_seconds() == 40.0, url
+                assert answer["estimate_as_of"] == computed[url]["estimate_as_of"], url
+        finally:
+            store.release(site.site_id, f"site/{REPLICATIONS}", "another worker's state")
+
+    def test_a_read_of_the_current_state_reports_its_estimate_as_new(self, client, site, clock):
+        ticket = kiosk_join(client, site)
+        now = clock.advance(seconds=45)  # a new 15-second instant: a new state
+        for url, headers in public_reads(site, ticket):
+            if "best-times" in url:
+                continue
+            for _ in range(2):  # made now, then found made (in the store or this worker's bodies)
+                answer = client.get(url, headers=headers).json
+                assert answer["estimate_age_seconds"] == 0, url
+                assert datetime.fromisoformat(answer["estimate_as_of"]) == now, url
 
 
 def site_is_locked(database: Database, site_id: int) -> bool:

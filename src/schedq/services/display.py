@@ -21,7 +21,8 @@ from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import Action
-from schedq.services import estimates
+from schedq.services.estimates.live import site_estimates
+from schedq.services.estimates.views import headline
 from schedq.services.queue import line, no_shows
 from schedq.services.sites import load_site
 
@@ -59,7 +60,9 @@ class DisplayFeed:
     stations_open: list[str]
     status: SiteStatus | None = None
     estimate: dict[str, Any] | None = None
-    stale: bool = False  # the estimate is the previous state's (see `estimates.Estimates`)
+    stale: bool = False  # the estimate is the previous state's (see `estimates.live.Estimates`)
+    estimate_as_of: datetime | None = None  # the instant the estimate was made for
+    estimate_age_seconds: float = 0.0  # `estimates.live.Estimates.served_age_seconds`
 
 
 def _start_of_day(site: Site, now: datetime) -> datetime:
@@ -102,7 +105,7 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             .limit(RECENT_CALLS)
         )
         waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
-        live = estimates.site_estimates(uow, site, now)
+        live = site_estimates(uow, site, now)
         return DisplayFeed(
             site_id=site.id,
             site_name=site.name,
@@ -116,6 +119,8 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             waiting_here=sum(1 for t in waiting if t.present),
             stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
             status=live.status,
-            estimate=estimates.headline(live, site),
+            estimate=headline(live, site),
             stale=live.stale,
+            estimate_as_of=live.at,
+            estimate_age_seconds=live.served_age_seconds,
         )

@@ -23,7 +23,9 @@ from schedq.db.models import EstimatorModelRecord, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.errors import NotFound
-from schedq.services import estimates
+from schedq.services.estimates.best_times import best_times_instant
+from schedq.services.estimates.models import fresh_model
+from schedq.services.estimates.states import resolution, state_name
 from schedq.services.queue import no_shows
 
 MakeUow = Callable[..., UnitOfWork]
@@ -109,19 +111,19 @@ def site_read_state(
     """The name of the state a public read of the site shows now, once the model and overdue calls are seen to.
 
     `best_times`: the name best times are made under (no version; the instant
-    rounded to `estimates.BEST_TIME_RESOLUTION`). `seen`: the site's look, when
+    rounded to `best_times.BEST_TIME_RESOLUTION`). `seen`: the site's look, when
     the caller has just read it.
     """
     if seen is None:
         with make_uow(write=False) as uow:
             seen = look(uow, site_id)
     if seen.model_stale(now, timedelta(hours=max_model_age_hours)):
-        estimates.fresh_model(make_uow, site_id=site_id, now=now, max_age_hours=max_model_age_hours)
+        fresh_model(make_uow, site_id=site_id, now=now, max_age_hours=max_model_age_hours)
         seen = None
     if seen is None or seen.call_overdue(now):
         no_shows.settle(make_uow(write=False), site_id, now)
         with make_uow(write=False) as uow:
             seen = look(uow, site_id)
     if best_times:
-        return estimates.state_name(seen.version, seen.fitted_at, estimates.best_times_instant(now), False)
-    return estimates.state_name(seen.version, seen.fitted_at, estimates.resolution(now))
+        return state_name(seen.version, seen.fitted_at, best_times_instant(now), False)
+    return state_name(seen.version, seen.fitted_at, resolution(now))

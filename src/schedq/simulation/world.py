@@ -61,7 +61,8 @@ from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
 from schedq.domain.errors import Conflict, NotFound
 from schedq.domain.tickets import ACTIVE
-from schedq.services import appointments, estimates, sites, tickets
+from schedq.services import appointments, sites, tickets
+from schedq.services.estimates.snapshot import build_snapshot, staffing_blocks
 from schedq.services.queue import calling, closing, line, stations, views
 
 from .scenario import DayDeviations, Scenario
@@ -270,7 +271,7 @@ class SimulatedDay:
         self.station_log: list[tuple[datetime, int, StationState]] = []  # (when, station id, new state)
         with world.uow(write=False) as uow:
             site = sites.load_site(uow, world.site_id)
-            self.blocks = estimates.staffing_blocks(site, day)  # the plan
+            self.blocks = staffing_blocks(site, day)  # the plan
             self.closes_at = schedule.closing_time(
                 day, sites.hours_of(site), world.tz, sites.closures_of(site)
             )
@@ -722,7 +723,7 @@ class SimulatedDay:
         """The estimator's snapshot of the live state, as the service builds it."""
         with self.world.uow(write=False) as uow:
             site = sites.load_site(uow, self.world.site_id)
-            return estimates.build_snapshot(uow, site, at or self.now)
+            return build_snapshot(uow, site, at or self.now)
 
     def outcomes(self) -> list[Outcome]:
         """The day's tickets as the service layer recorded them."""

@@ -14,8 +14,11 @@ from schedq.api.estimates.schemas import (
     ModelSummarySchema,
     WaitSummarySchema,
 )
-from schedq.services import estimates as use
 from schedq.services import public
+from schedq.services.estimates.accuracy import accuracy_report
+from schedq.services.estimates.best_times import best_times
+from schedq.services.estimates.models import model_summary, refit
+from schedq.services.estimates.wait import wait_summary
 from schedq.web_context import model_max_age, now, uow
 
 blp = Blueprint("estimates", __name__, description="Wait estimates and their accuracy")
@@ -31,7 +34,7 @@ class SiteWait(MethodView):
         return caching.answer(
             public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
             cache_control=caching.SITE_PUBLIC,
-            build=lambda: use.wait_summary(uow(write=False), site_id=site_id, now=at),
+            build=lambda: wait_summary(uow(write=False), site_id=site_id, now=at),
         )
 
 
@@ -48,9 +51,7 @@ class BestTimes(MethodView):
                 uow, site_id=site_id, now=at, max_model_age_hours=model_max_age(), best_times=True
             ),
             cache_control=caching.SITE_PUBLIC,
-            build=lambda: use.best_times(
-                uow(write=False), site_id=site_id, service_code=args["service"], now=at
-            ),
+            build=lambda: best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=at),
         )
 
 
@@ -62,7 +63,7 @@ class Accuracy(MethodView):
     def get(self, args, site_id):
         """How the ranges promised at joining held, per service and overall (staff)"""
         auth.require_staff(site_id)
-        return use.accuracy_report(
+        return accuracy_report(
             uow(write=False),
             site_id=site_id,
             first_day=args["from_"],
@@ -78,7 +79,7 @@ class Model(MethodView):
     def get(self, site_id):
         """What the site's history taught the estimator (staff)"""
         auth.require_staff(site_id)
-        return use.model_summary(uow(write=False), site_id=site_id, now=now())
+        return model_summary(uow(write=False), site_id=site_id, now=now())
 
 
 @blp.route("/sites/<id:site_id>/model/refit")
@@ -88,5 +89,5 @@ class Refit(MethodView):
     def post(self, site_id):
         """Refit the site's model from its history now (site admin)"""
         auth.require_configure(site_id)
-        use.refit(uow(), site_id=site_id, now=now())
-        return use.model_summary(uow(write=False), site_id=site_id, now=now())
+        refit(uow(), site_id=site_id, now=now())
+        return model_summary(uow(write=False), site_id=site_id, now=now())

@@ -98,13 +98,29 @@ class HeadlineEstimateSchema(EstimateSchema):
     service = fields.String()
 
 
+class EstimateFreshnessSchema(Schema):
+    """Which state's estimate an answer carries (README: shared estimates and caching)."""
+
+    estimate_as_of = LocalDateTime(
+        zone_from="timezone",
+        allow_none=True,
+        metadata={"description": "the instant the estimates were made for (null: no estimate)"},
+    )
+    estimate_age_seconds = fields.Float(
+        metadata={
+            "description": "0 when the estimates are for the site's current state; otherwise they are the "
+            "previous state's, served while another worker computes this one, computed this many seconds ago"
+        }
+    )
+
+
 class ServiceWaitSchema(Schema):
     service = fields.String()
     service_name = fields.String()
     estimate = fields.Nested(EstimateSchema)
 
 
-class WaitSummarySchema(Schema):
+class WaitSummarySchema(EstimateFreshnessSchema):
     site_id = fields.Integer()
     site_name = fields.String()
     at = LocalDateTime(zone_from="timezone")

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schedq.api.appointments.schemas import ContactSchema
 from schedq.api.estimates.schemas import (
+    EstimateFreshnessSchema,
     EstimateSchema,
     HeadlineEstimateSchema,
     PromiseSchema,
@@ -37,7 +38,7 @@ class CheckInPostSchema(Schema):
     )
 
 
-class TicketSchema(Schema):
+class TicketSchema(EstimateFreshnessSchema):
     """A ticket as its patient (and the kiosk) sees it: no personal data."""
 
     id = fields.Integer()
@@ -169,7 +170,7 @@ class RecentCallSchema(Schema):
     at = LocalDateTime(zone_from=ZONE)
 
 
-class DisplaySchema(Schema):
+class DisplaySchema(EstimateFreshnessSchema):
     site_id = fields.Integer()
     site_name = fields.String()
     timezone = fields.String()

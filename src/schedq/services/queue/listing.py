@@ -8,7 +8,8 @@ from typing import Any
 
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
-from schedq.services import estimates
+from schedq.services.estimates.live import site_estimates
+from schedq.services.estimates.views import headline
 from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.no_shows import settle
 from schedq.services.queue.stations import StationView, station_view
@@ -39,15 +40,22 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
             for t in tickets
             if t.station_id is not None and t.status is not TicketStatus.WAITING
         }
-        live = estimates.site_estimates(uow, site, now)
+        live = site_estimates(uow, site, now)
         return QueueView(
             site_id=site_id,
             timezone=site.timezone,
             waiting=len(places),
             tickets=[
-                ticket_view(t, site, position=places.get(t.id), estimate=live.tickets.get(t.id))
+                ticket_view(
+                    t,
+                    site,
+                    position=places.get(t.id),
+                    estimate=live.tickets.get(t.id),
+                    estimate_as_of=live.at if t.id in live.tickets else None,
+                    estimate_age_seconds=live.served_age_seconds if t.id in live.tickets else 0.0,
+                )
                 for t in ordered
             ],
             stations=[station_view(s, by_station.get(s.id)) for s in site.stations],
-            estimate=estimates.headline(live, site),
+            estimate=headline(live, site),
         )

@@ -11,7 +11,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
-from schedq.services import estimates
+from schedq.services.estimates.live import Estimates, site_estimates
 from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.locking import fresh_ticket
 from schedq.services.sites import load_site, status_of
@@ -55,6 +55,8 @@ class TicketView:
     site_status: SiteStatus | None = None
     # True: the estimate is the previous state's, served while another worker computes this one.
     stale: bool = False
+    estimate_as_of: datetime | None = None  # the instant the estimate was made for (None: no estimate)
+    estimate_age_seconds: float = 0.0  # `estimates.live.Estimates.served_age_seconds`
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +68,14 @@ class SitePart:
     positions: dict[int, int]
     estimates: dict[int, dict[str, Any]]
     status: SiteStatus
-    stale: bool  # the estimates are the previous state's (see `estimates.Estimates`)
+    stale: bool  # the estimates are the previous state's (see `estimates.live.Estimates`)
+    estimates_at: datetime  # the instant the estimates were made for
+    age_seconds: float  # `estimates.live.Estimates.served_age_seconds`
 
 
 def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     uow.session.flush()
-    live = estimates.site_estimates(uow, site, now)
+    live = site_estimates(uow, site, now)
     return SitePart(
         site_id=site.id,
         timezone=site.timezone,
@@ -79,37 +83,42 @@ def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
         estimates=live.tickets,
         status=status_of(uow, site, now),
         stale=live.stale,
+        estimates_at=live.at,
+        age_seconds=live.served_age_seconds,
     )
 
 
 def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> TicketView:
     """The ticket's view with its site's part (`site_part`) at the same instant."""
     waiting = ticket.status is TicketStatus.WAITING
+    estimate = part.estimates.get(ticket.id) if waiting else None
     return ticket_view(
         ticket,
         part,
         position=part.positions.get(ticket.id) if waiting else None,
-        estimate=part.estimates.get(ticket.id) if waiting else None,
+        estimate=estimate,
         token=token,
         site_status=part.status,
         stale=part.stale,
+        estimate_as_of=part.estimates_at if estimate is not None else None,
+        estimate_age_seconds=part.age_seconds if estimate is not None else 0.0,
     )
 
 
-def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, Any] | None, bool]:
-    """The wait range `ticket` can be promised now (waiting tickets only), from the live state; and whether stale.
+def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, Any] | None, Estimates | None]:
+    """The wait range `ticket` can be promised now (waiting tickets only), from the live state; and the estimates it came from.
 
     The previous state's answer will do while another worker computes this one,
     unless it was made before the ticket joined.
     """
     if ticket.status is not TicketStatus.WAITING:
-        return None, False
+        return None, None
     uow.session.flush()
     site = load_site(uow, ticket.site_id)
-    live = estimates.site_estimates(uow, site, now)
+    live = site_estimates(uow, site, now)
     if live.stale and ticket.id not in live.tickets:
-        live = estimates.site_estimates(uow, site, now, stale_ok=False)
-    return live.tickets.get(ticket.id), live.stale
+        live = site_estimates(uow, site, now, stale_ok=False)
+    return live.tickets.get(ticket.id), live
 
 
 def ticket_view(
@@ -121,6 +130,8 @@ def ticket_view(
     token: str | None = None,
     site_status: SiteStatus | None = None,
     stale: bool = False,
+    estimate_as_of: datetime | None = None,
+    estimate_age_seconds: float = 0.0,
 ) -> TicketView:
     promised = None
     if ticket.promised_p50_minutes is not None:
@@ -166,6 +177,8 @@ def ticket_view(
         token=token,
         site_status=site_status,
         stale=stale,
+        estimate_as_of=estimate_as_of,
+        estimate_age_seconds=estimate_age_seconds,
     )
 
 
@@ -189,12 +202,23 @@ def view_now(
         if ticket.status is TicketStatus.WAITING
         else None
     )
-    stale = False
+    live = None
     if estimate is None and with_estimate:
-        estimate, stale = promise(uow, ticket, now)
+        estimate, live = promise(uow, ticket, now)
     status = status_of(uow, site, now)
+    as_of, age = (
+        (live.at, live.served_age_seconds) if live is not None and estimate is not None else (None, 0.0)
+    )
     return ticket_view(
-        ticket, site, position=place, estimate=estimate, token=token, site_status=status, stale=stale
+        ticket,
+        site,
+        position=place,
+        estimate=estimate,
+        token=token,
+        site_status=status,
+        stale=live is not None and live.stale,
+        estimate_as_of=as_of,
+        estimate_age_seconds=age,
     )
 
 
