@@ -531,7 +531,20 @@ DAY_HELDOUT = {"suburban-day": 12, "hospital-day": 6, "tiny-day": 3}
 """Scored open days per scenario: ≥ 50 joins in every band the site has while open (~8 a day in the
 thinnest, the half hours around lunch), in about 12 minutes on two idle cores (a hospital-day day
 costs ~80 s of CPU, a suburban-day day ~27 s, the service's own promises included)."""
-DAY_PREDICTORS = ("schedq", "schedq-true")
+DAY_PREDICTORS = ("schedq", "schedq-true", "true-no-foresight")
+DAY_LABELS = {"schedq": "schedq", "schedq-true": "true-staffing", "true-no-foresight": "true, no foresight"}
+LAW_DRAWS = 400
+"""Points per opening (or closure) of a day that stand for the scenario's law of its delays (overruns)."""
+FORESIGHT_NOTE = (
+    "Two references, both the estimator with the scenario's TRUE parameters. true-staffing (schedq-true) is "
+    "given the day's actual staffing from the join on, so it knows when late staff will come, that a sick "
+    "bay stays shut and how long staff call into lunch: the issue's MAE target is judged against it. true, "
+    "no foresight sees only what schedq sees at the join (the plan and the stations open so far) and knows "
+    "the scenario's laws of late openings and reopenings (pooled, as the model holds one law for every "
+    "opening) and of calls into a closure, but not today's draw of them, nor sick calls or extra stations "
+    "before they show (the model has no law for those): the ratio to it is printed for information, and "
+    "says how much of the gap to the first is the learned model rather than not knowing the day ahead."
+)
 BANDS = (
     "before opening",
     "first 30 min",
@@ -594,6 +607,33 @@ class ScoredJoin:
     actual_minutes: float
     predictions: dict[str, tuple[float, float, float]]  # predictor -> (p10, p50, p90)
     ties_shared: dict[str, tuple[float, float]]  # predictor -> (P inside 10–90, P past p90), `tie_aware`
+
+
+def _law_points(probability: float, bounds: tuple[float, float], size: int) -> list[float]:
+    """`size` points standing for "with `probability`, uniform over `bounds`; else 0" (evenly spaced quantiles)."""
+    late = round(probability * size)
+    low, high = bounds
+    return [0.0] * (size - late) + [low + (high - low) * (i + 0.5) / late for i in range(late)]
+
+
+def no_foresight(scenario, true_model: estimator.FittedModel) -> estimator.FittedModel:
+    """The true-parameter model that also holds the scenario's laws of opening delays and closure overruns.
+
+    The estimator keeps one law for every opening of the day (`opening_delay_minutes`), so a day's first
+    opening (late by `late_opening_*`) and each reopening (`late_reopening_*`) count once per day each, as the
+    site's own history would; calls into each closure by `late_to_closure_*`. No prior: the law is known."""
+    spec = scenario.deviations
+    openings = _law_points(spec.late_opening_probability, spec.late_opening_minutes, LAW_DRAWS)
+    overruns: list[float] = []
+    for _ in scenario.hours[1:]:
+        openings += _law_points(spec.late_reopening_probability, spec.late_reopening_minutes, LAW_DRAWS)
+        overruns += _law_points(spec.late_to_closure_probability, spec.late_to_closure_minutes, LAW_DRAWS)
+    return replace(
+        true_model,
+        opening_delay_minutes=tuple(openings),
+        closure_overrun_minutes=tuple(overruns),
+        opening_delay_prior_weight=0.0,
+    )
 
 
 def tie_aware(actual: float, waits: np.ndarray) -> tuple[float, float]:
@@ -681,16 +721,13 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
         heldout = world.open_days(heldout_first, heldout_days)
         for day in training:
             world.day(day).run()
-        refit_at = world.local(heldout_first, datetime.min.time())
-        estimates.refit(
-            world.uow(), site_id=world.site_id, now=refit_at, history_days=(heldout_first - FIRST_DAY).days
-        )
-        true_model = scenario.true_model(fitted_at=refit_at)
+        true_model = scenario.true_model(fitted_at=world.local(heldout_first, datetime.min.time()))
+        no_foresight_model = no_foresight(scenario, true_model)
         with world.uow(write=False) as uow:
             site = uow.session.get(Site, world.site_id)
-            model = estimates.current_model(uow, site)
             walk_in = set(uow.session.scalars(select(Service.code).where(Service.walk_in_allowed.is_(True))))
             walk_in_codes = sorted({code for station in site.stations for code in station.skills} & walk_in)
+        learned: dict[str, estimator.FittedModel] = {}
         pending: dict[int, tuple[str, dict[str, tuple[float, float, float]], dict[str, np.ndarray]]] = {}
 
         def on_join(sim, patient, view, now) -> None:
@@ -716,12 +753,18 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
             samples = {
                 # The very draws behind each range: same snapshot, model, replications and seed.
                 "schedq": _ticket_calls(
-                    planned, model, view.id, _replications(), world.site_id, walk_in_codes
+                    planned, learned["model"], view.id, _replications(), world.site_id, walk_in_codes
                 ),
                 "schedq-true": _ticket_calls(
                     snapshot, true_model, view.id, settings.true_replications, world.site_id, None
                 ),
+                "true-no-foresight": _ticket_calls(
+                    planned, no_foresight_model, view.id, settings.true_replications, world.site_id, None
+                ),
             }
+            blind = estimator.estimate(
+                planned, no_foresight_model, replications=settings.true_replications, seed=world.site_id
+            ).tickets[view.id]
             pending[view.id] = (
                 band,
                 {
@@ -731,11 +774,24 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
                     "schedq-true": tuple(
                         _after_head_start(v, head_start) for v in (truth.p10, truth.p50, truth.p90)
                     ),
+                    "true-no-foresight": tuple(
+                        _after_head_start(v, head_start) for v in (blind.p10, blind.p50, blind.p90)
+                    ),
                 },
                 {name: promised_waits(calls, head_start) for name, calls in samples.items()},
             )
 
         for day in heldout:
+            # As the product does (a model older than MODEL_MAX_AGE_HOURS is refit at the next
+            # request): each held-out day starts with a model fitted from every day before it.
+            estimates.refit(
+                world.uow(),
+                site_id=world.site_id,
+                now=world.local(day, datetime.min.time()),
+                history_days=(day - FIRST_DAY).days,
+            )
+            with world.uow(write=False) as uow:
+                learned["model"] = estimates.current_model(uow, uow.session.get(Site, world.site_id))
             sim = world.day(day, on_join=on_join)
             outcomes = sim.run()
             run.days += 1
@@ -814,16 +870,20 @@ def _score_cells(run: DayRun, joins: list[ScoredJoin]) -> str:
 
 def day_tables(runs: list[DayRun]) -> str:
     columns = (
-        "joins | schedq MAE min | schedq in 10–90 | schedq in 10–90, ties shared | schedq past p90 | "
-        "schedq past p90, ties shared | true-staffing MAE min | true-staffing in 10–90 | "
-        "true-staffing in 10–90, ties shared | true-staffing past p90 | true-staffing past p90, ties shared |"
+        "joins | "
+        + "".join(
+            f"{label} MAE min | {label} in 10–90 | {label} in 10–90, ties shared | {label} past p90 | "
+            f"{label} past p90, ties shared | "
+            for label in (DAY_LABELS[p] for p in DAY_PREDICTORS)
+        ).rstrip()
     )
+    cells = 1 + 5 * len(DAY_PREDICTORS)
     lines = [
         "By time band of the join (ties shared: a wait at an atom of the promise, mostly 0, counts by the "
         "atom's share inside the range; see the module's docstring):",
         "",
         "| scenario | band | " + columns,
-        "|---|---|" + "---:|" * 11,
+        "|---|---|" + "---:|" * cells,
     ]
     for run in runs:
         for band in (*BANDS, "overall"):
@@ -835,7 +895,7 @@ def day_tables(runs: list[DayRun]) -> str:
         "By deviation of the day (a day may have several):",
         "",
         "| scenario | deviation | days | " + columns,
-        "|---|---|---:|" + "---:|" * 11,
+        "|---|---|---:|" + "---:|" * cells,
     ]
     for run in runs:
         for tag, days in sorted(run.day_deviations.items()):
@@ -891,9 +951,16 @@ def day_targets(runs: list[DayRun]) -> tuple[str, bool]:
                     ratio <= 1.10,
                 )
             )
+            blind = s["true-no-foresight"].mae_minutes
+            info = (
+                f"- {run.name}: info overall MAE {s['schedq'].mae_minutes:.2f} / true, no foresight MAE "
+                f"{blind:.2f} = {s['schedq'].mae_minutes / blind:.3f} (not judged)"
+            )
         for text, ok in checks:
             all_ok &= ok
             lines.append(f"- {run.name}: {'PASS' if ok else 'FAIL'} {text}")
+        if run.joins:
+            lines.append(info)
     return "\n".join(lines), all_ok
 
 
@@ -929,10 +996,13 @@ def main_day(args, settings: Settings) -> int:
         [
             f"Settings: history as each scenario gives it (else {settings.training_days} open days), held-out open days "
             f"{', '.join(f'{n} {h}' for n, h in jobs)}, seed {settings.seed}, {_replications()} replications per promise "
-            f"(schedq), {settings.true_replications} per true-staffing estimate (schedq-true given the day's actual "
-            "staffing from the join on).",
+            f"(schedq), {settings.true_replications} per true-parameter estimate (true-staffing given the day's actual "
+            "staffing from the join on; true, no foresight given what schedq sees). The site's model is refit at the "
+            "start of each scored day from every day before it, as the product refits a model a day old.",
             "",
             TIES_NOTE,
+            "",
+            FORESIGHT_NOTE,
             "",
             day_tables(runs),
             "",
