@@ -1,6 +1,6 @@
 """Load on a chain of sites: lobby screens, patients' portals and staff, against gunicorn.
 
-    .venv/bin/python -m benchmarks.load                 # 100 sites, 60 s phases (~7 min); adds a section to RESULTS.md
+    .venv/bin/python -m benchmarks.load                 # 100 sites, 30 s phases (~5 min); adds a section to RESULTS.md
     .venv/bin/python -m benchmarks.load --quick         # 10 sites, 5 s phases; prints only
     .venv/bin/python -m benchmarks.load --sqlite --quick
     .venv/bin/python -m benchmarks.load --redis-url redis://127.0.0.1:6379/0
@@ -77,6 +77,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import Role
 from schedq.domain.schedule import PlanBlock, WeeklyInterval
 from schedq.services import access, sites
+from schedq.services.estimates import BEST_TIME_RESOLUTION
 
 ADMIN_URL = os.environ.get("SCHEDQ_LOAD_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SCHEDQ = shutil.which("schedq", path=str(Path(sys.executable).parent)) or "schedq"
@@ -111,7 +112,7 @@ PHASE_A = {TRIVIAL: "(a) trivial", WAIT: "(a) wait", DISPLAY: "(a) display feed"
 @dataclass(frozen=True, slots=True)
 class Settings:
     sites: int = 100
-    phase_seconds: float = 60.0
+    phase_seconds: float = 30.0
     warmup_seconds: float = 10.0
     closed_loop_clients: int = 32
     screens_per_site: int = 5
@@ -385,6 +386,9 @@ class Recorder:
         self.state_changes: dict[str, int] = defaultdict(int)
         self.worker_timeouts = 0
         self.load_averages: list[float] = []  # the machine's 1-minute load at each phase's end
+        self.best_times_warmed_seconds: float | None = None
+        # Where best times' 5-minute instant moved on after the warm-up began: "warm-up" or a phase's name.
+        self.best_times_renewals: list[str] = []
 
     def ok(self, phase: str, endpoint: str, started: float, status: int) -> None:
         record = self.records[(phase, endpoint)]
@@ -797,7 +801,7 @@ class Readers:
                 task.cancel()
 
 
-async def warm_best_times(base: str, seeded: list[SeededSite]) -> None:
+async def warm_best_times(base: str, seeded: list[SeededSite]) -> float:
     """Ask each site's best times once before measuring, two at a time (the server's workers).
 
     A running server holds them already: they are renewed every 5 minutes
@@ -813,7 +817,14 @@ async def warm_best_times(base: str, seeded: list[SeededSite]) -> None:
                 await client.get(f"/sites/{site_id}/best-times", params={"service": "DRAW"})
 
         await asyncio.gather(*(one(site.site_id) for site in seeded))
-    print(f"  best times warmed for {len(seeded)} sites in {time.perf_counter() - started:.0f} s", flush=True)
+    seconds = time.perf_counter() - started
+    print(f"  best times warmed for {len(seeded)} sites in {seconds:.0f} s", flush=True)
+    return seconds
+
+
+def best_times_instant() -> int:
+    """Which of best times' instants it is (renewed each `BEST_TIME_RESOLUTION`, 5 minutes)."""
+    return int(time.time() // BEST_TIME_RESOLUTION.total_seconds())
 
 
 async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: CpuMeter) -> Recorder:
@@ -828,6 +839,7 @@ async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: 
         await asyncio.sleep(0)
         app_before, database_before = meter.sample()
         driver_before = time.process_time()
+        renewal_before = best_times_instant()
         started = time.perf_counter()
         recorder.phase = name
         recorder.phases[name] = current = Phase(name, started)
@@ -842,10 +854,15 @@ async def drive(base: str, seeded: list[SeededSite], settings: Settings, meter: 
         current.driver_cpu_seconds = time.process_time() - driver_before
         current.offered_reads = offered
         recorder.load_averages.append(os.getloadavg()[0])
+        if best_times_instant() != renewal_before:
+            recorder.best_times_renewals.append(name)
         print(f"  {name}: done", flush=True)
 
     try:
-        await warm_best_times(base, seeded)
+        warming_from = best_times_instant()
+        recorder.best_times_warmed_seconds = await warm_best_times(base, seeded)
+        if best_times_instant() != warming_from:
+            recorder.best_times_renewals.append("warm-up")
         await asyncio.sleep(settings.warmup_seconds)
         await phase(WRITES_ONLY, None)
         for endpoint, name in PHASE_A.items():
@@ -996,6 +1013,12 @@ def conditions(recorder: Recorder, cost: Costs, sites_count: int, cores: int) ->
         if cost.database_ms_per_write is not None:
             write_cost += f", database {cost.database_ms_per_write:.1f} ms CPU"
         lines.append(write_cost)
+    if recorder.best_times_warmed_seconds is not None:
+        renewed = ", ".join(recorder.best_times_renewals) or "nowhere"
+        lines.append(
+            f"- best times warmed for every site in {recorder.best_times_warmed_seconds:.0f} s before the phases; "
+            f"their 5-minute instant moved on during: {renewed} (sites warmed before that are made again on their next read)"
+        )
     if recorder.load_averages:
         lines.append(
             f"- machine load (1-minute average at each phase's end): {', '.join(f'{v:.1f}' for v in recorder.load_averages)}; "

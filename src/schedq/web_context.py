@@ -35,8 +35,13 @@ def now() -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
+def model_max_age() -> int:
+    """Hours after which a site's wait model is refitted before it serves."""
+    return current_app.config["MODEL_MAX_AGE_HOURS"]
+
+
 def ensure_model(site_id: int) -> None:
     """Refit the site's wait model first when it is missing or stale."""
     from schedq.services.estimates import fresh_model
 
-    fresh_model(uow, site_id=site_id, now=now(), max_age_hours=current_app.config["MODEL_MAX_AGE_HOURS"])
+    fresh_model(uow, site_id=site_id, now=now(), max_age_hours=model_max_age())

@@ -185,12 +185,25 @@ def writes(database) -> list[str]:
     event.remove(database.engine, "before_cursor_execute", record)
 
 
-def kiosk_join(client, site):
-    answer = client.post(
-        f"{API}/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=site.headers("display")
-    )
+def kiosk_join(client, site, key: str | None = None):
+    headers = site.headers("display") | ({"Idempotency-Key": key} if key else {})
+    answer = client.post(f"{API}/sites/{site.site_id}/tickets", json={"service": "DRAW"}, headers=headers)
     assert answer.status_code == 201
     return answer.json
+
+
+@pytest.fixture
+def statements(database) -> list[str]:
+    """Every statement the app sends to its database from now on, transaction control left out."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if statement.split(" ", 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
+            seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(database.engine, "before_cursor_execute", record)
 
 
 def public_reads(site, ticket) -> list[tuple[str, dict]]:
@@ -227,6 +240,42 @@ class TestReads:
         assert [
             s for s in seen if s.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
         ] == []
+
+    def test_a_read_of_an_unchanged_state_is_one_statement_whether_answered_200_or_304(
+        self, client, site, statements
+    ):
+        ticket = kiosk_join(client, site)
+        for url, headers in public_reads(site, ticket):
+            etag = client.get(url, headers=headers).headers["ETag"]
+            statements.clear()
+            assert client.get(url, headers=headers).status_code == 200
+            assert client.get(url, headers={**headers, "If-None-Match": etag}).status_code == 304
+            assert len(statements) == 2, (url, statements)
+
+    def test_a_kept_answer_never_outlives_its_state(self, client, site):
+        url = f"{API}/sites/{site.site_id}/display"
+        assert client.get(url).json["waiting"] == 0
+        assert client.get(url).json["waiting"] == 0
+        kiosk_join(client, site)
+        assert client.get(url).json["waiting"] == 1
+
+    def test_tickets_of_one_site_each_show_their_own_place_as_the_line_moves(self, client, site):
+        joined = [kiosk_join(client, site) for _ in range(3)]
+
+        def places() -> list:
+            return [
+                client.get(f"{API}/tickets/{t['id']}", headers={"X-Patient-Token": t["token"]}).json[
+                    "position"
+                ]
+                for t in joined
+            ]
+
+        assert places() == [1, 2, 3]
+        station = site.station_ids["Station 1"]
+        staff = site.headers("staff")
+        assert client.post(f"{API}/stations/{station}/open", headers=staff).status_code == 200
+        assert client.post(f"{API}/stations/{station}/call-next", headers=staff).status_code == 200
+        assert places() == [None, 1, 2]
 
     def test_if_none_match_is_answered_304_without_estimator_work(self, client, site, estimator_runs, clock):
         ticket = kiosk_join(client, site)
@@ -291,6 +340,23 @@ class TestReads:
         kiosk_join(client, site)
         kiosk_join(client, site)
         assert locked_during_runs and not any(locked_during_runs)
+
+    def test_a_keyed_join_makes_its_estimate_once_committed_and_a_retry_gets_it_again(
+        self, client, site, database, monkeypatch
+    ):
+        locked_during_runs: list[bool] = []
+        original = estimator.estimate
+
+        def watched(*args, **kwargs):
+            locked_during_runs.append(site_is_locked(database, site.site_id))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(estimator, "estimate", watched)
+        kiosk_join(client, site, key="first")
+        joined = kiosk_join(client, site, key="second")
+        assert locked_during_runs and not any(locked_during_runs)
+        assert joined["estimate"]["p50_minutes"] is not None
+        assert kiosk_join(client, site, key="second")["estimate"] == joined["estimate"]
 
 
 def site_is_locked(database: Database, site_id: int) -> bool:

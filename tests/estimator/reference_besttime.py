@@ -1,6 +1,6 @@
 """The best-times event loop as it was before it was compiled: numpy, vectorised across rows.
 
-Kept as the reference the compiled loop (`besttime._run`, `_policy_compiled.play_days`)
+Kept as the reference the compiled loop (`besttime.play.run`, `besttime._compiled.play_days`)
 must match exactly; see tests/estimator/test_besttime_kernel.py.
 """
 
@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from schedq.estimator.besttime import _walk_in_key
+from schedq.estimator.besttime.keys import walk_in_key
 
 _INF = math.inf
 _ARRIVAL, _KEY_BEFORE, _KEY_DUE, _DUE_AT, _CODE = range(5)
@@ -63,7 +63,7 @@ def run_reference(
         axis=-1,
     )
     skill_flat = skill_ok.ravel()
-    walk_in_key = _walk_in_key()
+    walk_in_base = walk_in_key()
     call = np.full(probe_at.shape, _INF)
     # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order:
     # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
@@ -133,7 +133,7 @@ def run_reference(
         station_probe = go & probe_ok[row_day, s]
         while True:
             probe = probes[rows, next_probe]
-            reach = station_probe & (probe <= t) & (best > walk_in_key + probe)
+            reach = station_probe & (probe <= t) & (best > walk_in_base + probe)
             if not reach.any():
                 break
             rr = rows[reach]

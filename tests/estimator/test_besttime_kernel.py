@@ -9,19 +9,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedq.estimator.bench import busy_site_days
-from schedq.estimator.besttime import _build_days, _run, _run_arrays
+from schedq.estimator.besttime.days import build_days
+from schedq.estimator.besttime.play import run, run_arrays
 
 from .reference_besttime import run_reference
 
 
 def assert_same_calls(arrays: dict[str, np.ndarray]) -> None:
-    np.testing.assert_array_equal(_run(**arrays), run_reference(**arrays))
+    np.testing.assert_array_equal(run(**arrays), run_reference(**arrays))
 
 
 def test_the_busy_week_gives_the_same_call_times():
     plans, model, today = busy_site_days(stations=6)
-    built, codes, _ = _build_days(plans, model, "DRAW", ZoneInfo("UTC"), 30, 4, today)
-    assert_same_calls(_run_arrays([b for _, b in built], codes, "DRAW"))
+    built, codes, _ = build_days(plans, model, "DRAW", ZoneInfo("UTC"), 30, 4, today)
+    assert_same_calls(run_arrays([b for _, b in built], codes, "DRAW"))
 
 
 @st.composite

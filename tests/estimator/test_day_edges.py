@@ -18,7 +18,8 @@ from schedq.estimator import (
     estimate,
     fit,
 )
-from schedq.estimator.besttime import DayPlan, best_times
+from schedq.estimator.besttime.plan import DayPlan
+from schedq.estimator.besttime.waits import best_times
 from schedq.estimator.fit import closure_overrun, opening_delay
 from schedq.estimator.model import (
     HALF_HOURS_PER_DAY,

@@ -31,9 +31,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,7 @@ HEADER_DOC = {
 }
 
 TokenOf = Callable[..., "str | None"]
+Finish = Callable[[dict], dict]
 
 
 def idempotency_key() -> str | None:
@@ -87,11 +88,14 @@ def request_fingerprint() -> str:
     return hashlib.sha256(request.get_data()).hexdigest()
 
 
-def idempotent(blp: Blueprint, *, token_of: TokenOf | None = None):
+def idempotent(blp: Blueprint, *, token_of: TokenOf | None = None, finish: Finish | None = None):
     """Make a view's POST answer once per `Idempotency-Key` (put it above @blp.arguments).
 
     `token_of(uow, ticket_id=…, secret_key=…)` derives the patient token a
     replayed answer carries again, for views whose answer holds one.
+    `finish(body) -> body` completes a successful answer once the work has
+    committed, outside the transaction and its site lock (a join's estimate);
+    the stored answer is then brought up to date in a short write of its own.
     """
 
     def decorator(view):
@@ -113,11 +117,25 @@ def idempotent(blp: Blueprint, *, token_of: TokenOf | None = None):
                 reserved.status_code = response.status_code
                 reserved.response = _without_token(response.get_json(silent=True) or {})
                 session.commit()
-                return response
+                record_id = reserved.id
+            if finish is not None and response.status_code < 400:
+                body = finish(response.get_json())
+                response.set_data(current_app.json.dumps(body) + "\n")
+                _update_answer(record_id, _without_token(body))
+            return response
 
         return blp.doc(parameters=[HEADER_DOC])(wrapper)
 
     return decorator
+
+
+def _update_answer(record_id: int, body: dict) -> None:
+    """Keep the completed answer for replays (until then a replay gets the answer as first stored)."""
+    with uow() as writer:
+        writer.session.execute(
+            update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(response=body)
+        )
+        writer.commit()
 
 
 def _hold_lease(session: Session) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, lazyload
 
 from schedq.db.engine import Database
 from schedq.db.models import Site
@@ -118,7 +118,8 @@ class UnitOfWork:
         On PostgreSQL a row lock (FOR UPDATE); on SQLite the write transaction
         already holds the database's single write lock (BEGIN IMMEDIATE).
         """
-        stmt = select(Site).where(Site.id == site_id)
+        # Its collections load when first used, not with the lock: most writes need none of them.
+        stmt = select(Site).where(Site.id == site_id).options(lazyload("*"))
         if not self.database.is_sqlite:
             stmt = stmt.with_for_update()
         return self.session.scalars(stmt).one_or_none()

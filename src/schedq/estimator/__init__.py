@@ -5,7 +5,8 @@ snapshots and stores fitted models.
 """
 
 from .baselines import erlang_c_mean, last_called_wait, past_waits_mean, position_times_mean
-from .besttime import BookedAppointment, DayPlan, HalfHourWait, best_times
+from .besttime.plan import BookedAppointment, DayPlan
+from .besttime.waits import HalfHourWait, best_times
 from .fit import VisitRecord, fit
 from .model import FittedModel, LatenessModel, ServiceTimeModel
 from .montecarlo import estimate

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from .besttime import BookedAppointment, DayPlan, best_times
+from .besttime.plan import BookedAppointment, DayPlan
+from .besttime.waits import best_times
 from .model import FittedModel, prior_walk_in_profile
 from .montecarlo import estimate, simulation_setup
 from .snapshot import (

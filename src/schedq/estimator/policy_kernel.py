@@ -62,6 +62,20 @@ def numba_cache_dir(package_dir: Path) -> Path | None:
         return Path(tempfile.gettempdir()) / f"schedq-numba-cache-{os.getuid()}"
 
 
+def use_numba_cache_dir(package_dir: Path) -> None:
+    """Point numba's cache at `numba_cache_dir(package_dir)` when that is not numba's own choice.
+
+    Called by each compiled module before its first `@njit(cache=True)`: numba picks the cache's
+    place when decorating.
+    """
+    import numba  # here: importing the estimator must not import numba
+
+    fallback = numba_cache_dir(package_dir)
+    if fallback is not None:
+        fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+        numba.config.CACHE_DIR = str(fallback)  # type: ignore[attr-defined]  # numba.config fills itself at run time
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyInputs:
     """Everything the call policy needs, as arrays; R replications, N tickets, S stations, G ghosts.
@@ -302,10 +316,11 @@ def _tiny_inputs() -> PolicyInputs:
 def warm_up() -> None:
     """Compile the kernels (or load them from the cache) now rather than on the first estimate:
     the call policy and the best-times loop."""
-    from . import besttime  # imported here: besttime imports this module through montecarlo
+    # Imported here: besttime imports this module through montecarlo.
+    from .besttime.play import warm_up as warm_up_best_times
 
     run_policy(_tiny_inputs())
-    besttime.warm_up()
+    warm_up_best_times()
 
 
 def warm_up_in_background() -> threading.Thread:

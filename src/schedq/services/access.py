@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from schedq.db.models import ApiToken, Site
+from schedq.db.models import ApiToken, Site, api_token_sites
 from schedq.db.uow import UnitOfWork
 from schedq.domain.access import Principal
 from schedq.domain.codes import hash_api_token, new_api_token
@@ -52,14 +52,15 @@ def revoke_token(uow: UnitOfWork, *, token_id: int, now: datetime) -> ApiToken:
 def authenticate(uow: UnitOfWork, *, plain: str) -> Principal | None:
     """The principal behind a bearer token, or None when unknown or revoked."""
     with uow:
-        token = uow.session.scalars(
-            select(ApiToken).where(ApiToken.token_hash == hash_api_token(plain))
+        # Columns, not the token with its sites: every staff request authenticates.
+        token = uow.session.execute(
+            select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.revoked_at).where(
+                ApiToken.token_hash == hash_api_token(plain)
+            )
         ).one_or_none()
         if token is None or token.revoked_at is not None:
             return None
-        return Principal(
-            token_id=token.id,
-            name=token.name,
-            role=token.role,
-            site_ids=frozenset(s.id for s in token.sites),
+        site_ids = uow.session.scalars(
+            select(api_token_sites.c.site_id).where(api_token_sites.c.token_id == token.id)
         )
+        return Principal(token_id=token.id, name=token.name, role=token.role, site_ids=frozenset(site_ids))

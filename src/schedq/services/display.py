@@ -1,9 +1,10 @@
 """The lobby display feed: who is called to which station, recent calls, how many wait.
 
 Codes and station names only: no names, phones, emails or references. Built
-from the database and the shared estimate (no process memory), so every worker
-and host shows the same thing; `feed_state` names what it would show, so an
-unchanged screen is answered 304 before anything is built.
+from the database and the shared estimate, so every worker and host shows the
+same thing; the API names what it would show first (`services.public`), so an
+unchanged screen is answered 304, or from the worker's copy, before anything
+is built.
 """
 
 from __future__ import annotations
@@ -58,17 +59,12 @@ class DisplayFeed:
     stations_open: list[str]
     status: SiteStatus | None = None
     estimate: dict[str, Any] | None = None
+    stale: bool = False  # the estimate is the previous state's (see `estimates.Estimates`)
 
 
 def _start_of_day(site: Site, now: datetime) -> datetime:
     tz = schedule.zone(site.timezone)
     return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
-
-
-def feed_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
-    """The name of the state the feed would show now (overdue calls settled first: a write only when one is due)."""
-    no_shows.settle(uow, site_id, now)
-    return estimates.public_state(uow, site_id=site_id, now=now)
 
 
 def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
@@ -121,4 +117,5 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed
             stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
             status=live.status,
             estimate=estimates.headline(live, site),
+            stale=live.stale,
         )

@@ -330,9 +330,11 @@ def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
     )
 
 
-def model_is_stale(uow: UnitOfWork, site_id: int, now: datetime, *, max_age: timedelta) -> bool:
-    stored = uow.session.get(EstimatorModelRecord, site_id)
-    return stored is None or now - stored.fitted_at > max_age
+def model_fitted_at(uow: UnitOfWork, site_id: int) -> datetime | None:
+    """When the site's stored model was fitted (None: none stored), without loading the model."""
+    return uow.session.scalar(
+        select(EstimatorModelRecord.fitted_at).where(EstimatorModelRecord.site_id == site_id)
+    )
 
 
 # Estimates ---------------------------------------------------------------------------
@@ -416,7 +418,11 @@ def site_state(uow: UnitOfWork, site_id: int, at: datetime, *, with_version: boo
     ).one_or_none()
     if row is None:
         raise NotFound(f"no site {site_id}")
-    version, fitted_at = row
+    return state_name(*row, at, with_version)
+
+
+def state_name(version: int, fitted_at: datetime | None, at: datetime, with_version: bool = True) -> str:
+    """A state's name from the site's version, its model's `fitted_at` and the instant."""
     model = f"m{fitted_at.isoformat() if fitted_at else '-'}/t{at.isoformat()}"
     return f"v{version}/{model}" if with_version else model
 
@@ -443,12 +449,6 @@ def shared(
     return store_for(uow.database).fetch(
         site_id=site_id, kind=kind, state=state, compute=compute, now=now, stale_ok=stale_ok
     )
-
-
-def public_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
-    """The name of the site's state now, for the ETags of public reads: one cheap read (NotFound when absent)."""
-    with uow:
-        return site_state(uow, site_id, resolution(now))
 
 
 def compute_site_estimates(
@@ -542,15 +542,15 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
-        if uow.session.get(Site, site_id) is None:
+        if uow.session.scalar(select(Site.id).where(Site.id == site_id)) is None:
             # Before the store keeps a lease for a site that is not there.
             raise NotFound(f"no site {site_id}")
-        if uow.sees_uncommitted or not model_is_stale(
-            uow, site_id, now, max_age=timedelta(hours=max_age_hours)
-        ):
+        if uow.sees_uncommitted:
             return
-        stored = uow.session.get(EstimatorModelRecord, site_id)
-        replaces = stored.fitted_at.isoformat() if stored is not None else "-"
+        fitted_at = model_fitted_at(uow, site_id)
+        if fitted_at is not None and now - fitted_at <= timedelta(hours=max_age_hours):
+            return
+        replaces = fitted_at.isoformat() if fitted_at is not None else "-"
         database = uow.database
 
     def fit() -> dict[str, Any]:
@@ -578,6 +578,7 @@ class WaitSummary:
     people_waiting: int
     stations_open: int
     services: list[dict[str, Any]]
+    stale: bool = False  # built from the previous state's estimate (see `Estimates`)
 
 
 def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
@@ -605,6 +606,7 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
                 }
                 for code, view in sorted(estimates.newcomer.items())
             ],
+            stale=estimates.stale,
         )
 
 
@@ -699,6 +701,7 @@ class BestTimes:
     status: SiteStatus
     half_hours: list[dict[str, Any]]
     best: list[dict[str, Any]]
+    stale: bool = False  # the previous renewal's, served while another worker makes this one
 
 
 def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str, Any]:
@@ -761,12 +764,6 @@ def best_times_instant(now: datetime) -> datetime:
     return now - (now - datetime.min.replace(tzinfo=now.tzinfo)) % BEST_TIME_RESOLUTION
 
 
-def best_times_state(uow: UnitOfWork, *, site_id: int, now: datetime) -> str:
-    """The name of the state best times are made from now, for their ETag (NotFound when absent)."""
-    with uow:
-        return site_state(uow, site_id, best_times_instant(now), with_version=False)
-
-
 def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetime) -> BestTimes:
     """The expected wait for a walk-in arriving in each half hour of today and the next six days."""
     with uow:
@@ -788,7 +785,7 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             now=now,
             stale_ok=True,
         )
-        return BestTimes(**stored.payload, status=status_of(uow, site, at))
+        return BestTimes(**stored.payload, status=status_of(uow, site, at), stale=not stored.fresh)
 
 
 def _compute_best_times(

@@ -7,13 +7,17 @@ handed out one at a time and codes stay unique under concurrent joins.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from cachetools import LRUCache
 from sqlalchemy import or_, select, update
 
+from schedq.db.engine import Database
 from schedq.db.models import Service, Site, Ticket, TicketCounter
-from schedq.db.uow import UnitOfWork
+from schedq.db.uow import UnitOfWork, in_shared_transaction
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
 from schedq.domain.contact import Contact, normalised
@@ -21,7 +25,7 @@ from schedq.domain.enums import AppointmentStatus, TicketKind, TicketStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, SiteClosed
 from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
-from schedq.services import estimates, rate_limits, sites
+from schedq.services import public, rate_limits, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
@@ -137,7 +141,8 @@ def check_in(
             .execution_options(populate_existing=True)
         ).one_or_none()
         if existing is not None:
-            return views.view_now(uow, existing, site, now, token=_token(secret_key, existing))
+            uow.commit()  # overdue calls expired above; the view is made once the lock is released
+            return views.view_committed(uow, existing.id, now, token=_token(secret_key, existing))
         uow.session.refresh(appointment)
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be checked in", allowed=[])
@@ -251,15 +256,30 @@ def _commit_new(
 ) -> views.TicketView:
     """Commit the join, then make and keep its promise: no estimate is made while the site is locked.
 
-    The estimate is made (once, shared) for the state the join left, so the
-    patient's first look at the ticket finds it made; a second short write keeps
-    it as the promise unless one is kept already. The answer shows the promise kept.
+    Inside a keyed request's one transaction (`db.uow.shared_transaction`) the
+    site stays locked until the request's answer is stored with the work: the
+    answer then comes without its estimate, and the API completes it with
+    `promise_after_join` once that transaction has committed.
     """
     uow.commit()
-    with UnitOfWork(uow.database, write=False) as reader:
-        joined = locking.fresh_ticket(reader, ticket.id)
+    if in_shared_transaction(uow.database):
+        return views.view_now(uow, ticket, site, now, token=_token(secret_key, ticket), with_estimate=False)
+    return promise_after_join(uow.database, ticket_id=ticket.id, now=now, secret_key=secret_key)
+
+
+def promise_after_join(
+    database: Database, *, ticket_id: int, now: datetime, secret_key: str
+) -> views.TicketView:
+    """The new ticket's view with its estimate, the estimate kept as its promise (unless one is kept already).
+
+    The estimate is made (once, shared) for the state the join left, so the
+    patient's first look at the ticket finds it made; a second short write keeps
+    it as the promise. The answer shows the promise kept.
+    """
+    with UnitOfWork(database, write=False) as reader:
+        joined = locking.fresh_ticket(reader, ticket_id)
         result = views.view_now(
-            reader, joined, load_site(reader, site.id), now, token=_token(secret_key, joined)
+            reader, joined, load_site(reader, joined.site_id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
@@ -271,15 +291,15 @@ def _commit_new(
         minutes = result.estimate[name]
         promise[name] = None if minutes is None else max(minutes - head_start, 0.0)
     columns = [getattr(Ticket, f"promised_{name}") for name in PROMISED]
-    with UnitOfWork(uow.database) as writer:
+    with UnitOfWork(database) as writer:
         # A Core UPDATE: the promise is no part of the site's state, so its version stays.
         writer.session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket.id, Ticket.promised_p50_minutes.is_(None))
+            .where(Ticket.id == ticket_id, Ticket.promised_p50_minutes.is_(None))
             .values({f"promised_{name}": value for name, value in promise.items()})
             .execution_options(synchronize_session=False)
         )
-        kept = writer.session.execute(select(*columns).where(Ticket.id == ticket.id)).one()
+        kept = writer.session.execute(select(*columns).where(Ticket.id == ticket_id)).one()
         writer.commit()
     return replace(
         result, promised=None if kept.promised_p50_minutes is None else dict(zip(PROMISED, kept, strict=True))
@@ -310,27 +330,81 @@ def _check_owner(uow: UnitOfWork, ticket_id: int, token: str | None, secret_key:
 
 
 def get_ticket(
-    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    ticket_id: int,
+    token: str | None,
+    secret_key: str,
+    now: datetime,
+    state: str | None = None,
 ) -> views.TicketView:
-    """Status, place in line and, once called, the station. `token=None` for staff."""
+    """Status, place in line and, once called, the station. `token=None` for staff.
+
+    `state`: the name of the site's state just read (`public.site_read_state`).
+    The site's part of the view (places in line, estimates, status) is then the
+    one this process made for that state, if any, so that every ticket of a site
+    does not rebuild it: only the ticket's own row is read.
+    """
     with uow:
         _check_owner(uow, ticket_id, token, secret_key)
         site_id = locking.ticket_site_id(uow, ticket_id)
     no_shows.settle(uow, site_id, now)
     with uow:
-        site = load_site(uow, site_id)
-        return views.view_now(uow, locking.fresh_ticket(uow, ticket_id), site, now)
+        ticket = locking.fresh_ticket(uow, ticket_id)
+        part = None if state is None else _site_parts.get(uow.database, site_id, state)
+        if part is None:
+            part = views.site_part(uow, load_site(uow, site_id), now)
+            if state is not None and not part.stale:
+                _site_parts.put(uow.database, site_id, state, part)
+        if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
+            # The previous state's estimates, made before this ticket joined: make this state's.
+            return views.view_now(uow, ticket, load_site(uow, site_id), now)
+        return views.view_with(ticket, part)
+
+
+SITE_PARTS_KEPT = 4096
+"""Site parts of ticket views one process keeps per database: a few states of every site of a chain."""
+
+
+class _SiteParts:
+    """The site parts of ticket views this process made, by database, site and state (least recently used dropped)."""
+
+    def __init__(self, per_database: int = SITE_PARTS_KEPT) -> None:
+        self.per_database = per_database
+        self._kept: weakref.WeakKeyDictionary[Database, LRUCache] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, database: Database, site_id: int, state: str) -> views.SitePart | None:
+        with self._lock:
+            kept = self._kept.get(database)
+            return None if kept is None else kept.get((site_id, state))
+
+    def put(self, database: Database, site_id: int, state: str, part: views.SitePart) -> None:
+        with self._lock:
+            kept = self._kept.get(database)
+            if kept is None:
+                kept = self._kept[database] = LRUCache(self.per_database)
+            kept[(site_id, state)] = part
+
+
+_site_parts = _SiteParts()
 
 
 def ticket_state(
-    uow: UnitOfWork, *, ticket_id: int, token: str | None, secret_key: str, now: datetime
+    make_uow, *, ticket_id: int, token: str | None, secret_key: str, now: datetime, max_model_age_hours: int
 ) -> str:
-    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff)."""
-    with uow:
-        _check_owner(uow, ticket_id, token, secret_key)
-        site_id = locking.ticket_site_id(uow, ticket_id)
-    no_shows.settle(uow, site_id, now)
-    return estimates.public_state(uow, site_id=site_id, now=now)
+    """The name of the state the ticket's view would show now (its owner only; `token=None` for staff).
+
+    The ticket's own row is read for the token check and its site; the rest is
+    the site's state (every change to a ticket moves its site's version).
+    """
+    with make_uow(write=False) as uow:
+        seen = public.ticket_look(uow, ticket_id)
+    if token is not None and not token_matches(secret_key, TOKEN_KIND, ticket_id, seen.token_nonce, token):
+        raise NotFound(f"no ticket {ticket_id}")
+    return public.site_read_state(
+        make_uow, site_id=seen.site_id, now=now, max_model_age_hours=max_model_age_hours, seen=seen.site
+    )
 
 
 def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> views.TicketView:

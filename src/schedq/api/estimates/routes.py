@@ -15,7 +15,8 @@ from schedq.api.estimates.schemas import (
     WaitSummarySchema,
 )
 from schedq.services import estimates as use
-from schedq.web_context import ensure_model, now, uow
+from schedq.services import public
+from schedq.web_context import model_max_age, now, uow
 
 blp = Blueprint("estimates", __name__, description="Wait estimates and their accuracy")
 
@@ -26,11 +27,12 @@ class SiteWait(MethodView):
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     def get(self, site_id):
         """The wait for a walk-in joining now, per service (public, no personal data; ETag)"""
-        ensure_model(site_id)
-        caching.answer_from_state(
-            use.public_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.SITE_PUBLIC
+        at = now()
+        return caching.answer(
+            public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
+            cache_control=caching.SITE_PUBLIC,
+            build=lambda: use.wait_summary(uow(write=False), site_id=site_id, now=at),
         )
-        return use.wait_summary(uow(write=False), site_id=site_id, now=now())
 
 
 @blp.route("/sites/<id:site_id>/best-times")
@@ -40,12 +42,16 @@ class BestTimes(MethodView):
     @blp.alt_response(304, **caching.NOT_MODIFIED_DOC)
     def get(self, args, site_id):
         """When to come: the expected wait for a walk-in arriving in each half hour of the next 7 days (public; ETag)"""
-        ensure_model(site_id)
-        caching.answer_from_state(
-            use.best_times_state(uow(write=False), site_id=site_id, now=now()),
+        at = now()
+        return caching.answer(
+            public.site_read_state(
+                uow, site_id=site_id, now=at, max_model_age_hours=model_max_age(), best_times=True
+            ),
             cache_control=caching.SITE_PUBLIC,
+            build=lambda: use.best_times(
+                uow(write=False), site_id=site_id, service_code=args["service"], now=at
+            ),
         )
-        return use.best_times(uow(write=False), site_id=site_id, service_code=args["service"], now=now())
 
 
 @blp.route("/sites/<id:site_id>/accuracy")

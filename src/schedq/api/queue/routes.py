@@ -39,9 +39,9 @@ from schedq.api.queue.schemas import (
 )
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
-from schedq.services import display, feedback, tickets
+from schedq.services import display, feedback, public, tickets
 from schedq.services.queue import calling, closing, corrections, history, listing, locking, stations
-from schedq.web_context import client_address, counters, ensure_model, now, uow
+from schedq.web_context import client_address, counters, database, ensure_model, model_max_age, now, uow
 
 blp = Blueprint("queue", __name__, description="Walk-in queue, check-in, stations, display and feedback")
 
@@ -66,6 +66,14 @@ def _staff_for_station(station_id: int) -> Principal:
     return auth.require_staff(locking.site_of_station(uow(write=False), station_id=station_id))
 
 
+def _promise_after_join(body: dict) -> dict:
+    """A keyed join's answer, completed with its estimate once the join has committed (api/idempotency.py)."""
+    joined = tickets.promise_after_join(
+        database(), ticket_id=body["id"], now=now(), secret_key=auth.secret_key()
+    )
+    return TicketCreatedSchema().dump(joined)
+
+
 def _staff_or_patient(ticket_id: int) -> str | None:
     """None when a staff token of the ticket's site calls; else the patient token (401 if absent)."""
     if request.headers.get("Authorization"):
@@ -79,7 +87,7 @@ def _staff_or_patient(ticket_id: int) -> str | None:
 
 @blp.route("/sites/<id:site_id>/tickets")
 class WalkIns(MethodView):
-    @idempotent(blp, token_of=tickets.ticket_token)
+    @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(WalkInPostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(
@@ -104,7 +112,7 @@ class WalkIns(MethodView):
 
 @blp.route("/sites/<id:site_id>/remote-tickets")
 class RemoteTickets(MethodView):
-    @idempotent(blp, token_of=tickets.ticket_token)
+    @idempotent(blp, token_of=tickets.ticket_token, finish=_promise_after_join)
     @blp.arguments(RemotePostSchema)
     @blp.response(201, TicketCreatedSchema)
     @blp.alt_response(
@@ -190,12 +198,26 @@ class TicketById(MethodView):
     def get(self, ticket_id):
         """Your ticket: status, place in line, and the station once called (ticket token, or staff; ETag)"""
         token = _staff_or_patient(ticket_id)
+        at = now()
         state = tickets.ticket_state(
-            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+            uow,
+            ticket_id=ticket_id,
+            token=token,
+            secret_key=auth.secret_key(),
+            now=at,
+            max_model_age_hours=model_max_age(),
         )
-        caching.answer_from_state(state, cache_control=caching.PERSONAL)
-        return tickets.get_ticket(
-            uow(write=False), ticket_id=ticket_id, token=token, secret_key=auth.secret_key(), now=now()
+        return caching.answer(
+            state,
+            cache_control=caching.PERSONAL,
+            build=lambda: tickets.get_ticket(
+                uow(write=False),
+                ticket_id=ticket_id,
+                token=token,
+                secret_key=auth.secret_key(),
+                now=at,
+                state=state,
+            ),
         )
 
 
@@ -429,8 +451,9 @@ class Display(MethodView):
     def get(self, site_id):
         """The lobby screen: called tickets and stations, recent calls, how many wait (public; ETag)"""
         auth.current_principal()  # a bad token is refused; no token is fine
-        ensure_model(site_id)
-        caching.answer_from_state(
-            display.feed_state(uow(write=False), site_id=site_id, now=now()), cache_control=caching.LOBBY
+        at = now()
+        return caching.answer(
+            public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
+            cache_control=caching.LOBBY,
+            build=lambda: display.display_feed(uow(write=False), site_id=site_id, now=at),
         )
-        return display.display_feed(uow(write=False), site_id=site_id, now=now())

@@ -7,7 +7,7 @@ from datetime import datetime
 from schedq.db.uow import UnitOfWork
 from schedq.domain.tickets import Action, next_status
 from schedq.services.queue.locking import locked_ticket
-from schedq.services.queue.views import TicketView, ticket_view, view_now
+from schedq.services.queue.views import TicketView, ticket_view, view_committed
 from schedq.services.queue.visit_log import apply_action
 
 
@@ -24,7 +24,7 @@ def requeue(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ti
         ticket.end_reason = None
         ticket.present = True
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)
 
 
 def cancel(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime, reason: str = "") -> TicketView:
@@ -46,7 +46,7 @@ def set_priority(uow: UnitOfWork, *, ticket_id: int, priority: bool, actor: str,
         apply_action(uow, ticket, Action.SET_PRIORITY, actor=actor, at=now, detail={"priority": priority})
         ticket.priority = priority
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)
 
 
 def mark_present(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> TicketView:
@@ -58,4 +58,4 @@ def mark_present(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) 
             apply_action(uow, ticket, Action.MARK_PRESENT, actor=actor, at=now)
             ticket.present = True
         uow.commit()
-        return view_now(uow, ticket, site, now)
+    return view_committed(uow, ticket_id, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from schedq.db.models import Site, Ticket
 from schedq.db.uow import UnitOfWork
@@ -49,16 +49,19 @@ def expire_overdue_calls(uow: UnitOfWork, site: Site, now: datetime) -> int:
 def settle(uow: UnitOfWork, site_id: int, now: datetime) -> None:
     """Before a read: apply overdue no-shows in a short write transaction of their own, if any."""
     with UnitOfWork(uow.database, write=False) as probe:
-        site = probe.session.get(Site, site_id)
-        if site is None:
-            raise NotFound(f"no site {site_id}")
-        limit = now - timedelta(minutes=site.no_show_after_minutes)
-        due = probe.session.scalar(
-            select(Ticket.id)
-            .where(Ticket.site_id == site_id, Ticket.status == TicketStatus.CALLED, Ticket.called_at <= limit)
-            .limit(1)
+        # One statement, nothing loaded: most reads find nothing due.
+        oldest_call = (
+            select(func.min(Ticket.called_at))
+            .where(Ticket.site_id == Site.id, Ticket.status == TicketStatus.CALLED)
+            .scalar_subquery()
         )
-    if due is None:
+        row = probe.session.execute(
+            select(Site.no_show_after_minutes, oldest_call).where(Site.id == site_id)
+        ).one_or_none()
+    if row is None:
+        raise NotFound(f"no site {site_id}")
+    no_show_after_minutes, oldest_call_at = row
+    if oldest_call_at is None or oldest_call_at > now - timedelta(minutes=no_show_after_minutes):
         return
     with UnitOfWork(uow.database, write=True) as writer:
         expire_overdue_calls(writer, lock_site(writer, site_id), now)

@@ -13,6 +13,7 @@ from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
 from schedq.services import estimates
 from schedq.services.queue.line import active_tickets, positions
+from schedq.services.queue.locking import fresh_ticket
 from schedq.services.sites import load_site, status_of
 
 
@@ -52,32 +53,74 @@ class TicketView:
     contact_email: str | None
     token: str | None = None
     site_status: SiteStatus | None = None
+    # True: the estimate is the previous state's, served while another worker computes this one.
+    stale: bool = False
 
 
-def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> dict[str, Any] | None:
-    """The wait range `ticket` can be promised now (waiting tickets only), from the live state.
+@dataclass(frozen=True, slots=True)
+class SitePart:
+    """What every ticket's view takes from its site at one instant: places in line, estimates and status."""
+
+    site_id: int
+    timezone: str
+    positions: dict[int, int]
+    estimates: dict[int, dict[str, Any]]
+    status: SiteStatus
+    stale: bool  # the estimates are the previous state's (see `estimates.Estimates`)
+
+
+def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
+    uow.session.flush()
+    live = estimates.site_estimates(uow, site, now)
+    return SitePart(
+        site_id=site.id,
+        timezone=site.timezone,
+        positions=positions(active_tickets(uow, site.id), now),
+        estimates=live.tickets,
+        status=status_of(uow, site, now),
+        stale=live.stale,
+    )
+
+
+def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> TicketView:
+    """The ticket's view with its site's part (`site_part`) at the same instant."""
+    waiting = ticket.status is TicketStatus.WAITING
+    return ticket_view(
+        ticket,
+        part,
+        position=part.positions.get(ticket.id) if waiting else None,
+        estimate=part.estimates.get(ticket.id) if waiting else None,
+        token=token,
+        site_status=part.status,
+        stale=part.stale,
+    )
+
+
+def promise(uow: UnitOfWork, ticket: Ticket, now: datetime) -> tuple[dict[str, Any] | None, bool]:
+    """The wait range `ticket` can be promised now (waiting tickets only), from the live state; and whether stale.
 
     The previous state's answer will do while another worker computes this one,
     unless it was made before the ticket joined.
     """
     if ticket.status is not TicketStatus.WAITING:
-        return None
+        return None, False
     uow.session.flush()
     site = load_site(uow, ticket.site_id)
     live = estimates.site_estimates(uow, site, now)
     if live.stale and ticket.id not in live.tickets:
         live = estimates.site_estimates(uow, site, now, stale_ok=False)
-    return live.tickets.get(ticket.id)
+    return live.tickets.get(ticket.id), live.stale
 
 
 def ticket_view(
     ticket: Ticket,
-    site: Site,
+    site: Site | SitePart,
     *,
     position: int | None = None,
     estimate: dict[str, Any] | None = None,
     token: str | None = None,
     site_status: SiteStatus | None = None,
+    stale: bool = False,
 ) -> TicketView:
     promised = None
     if ticket.promised_p50_minutes is not None:
@@ -122,6 +165,7 @@ def ticket_view(
         or (ticket.appointment.contact_email if ticket.appointment else None),
         token=token,
         site_status=site_status,
+        stale=stale,
     )
 
 
@@ -133,15 +177,29 @@ def view_now(
     *,
     token: str | None = None,
     estimate: dict[str, Any] | None = None,
+    with_estimate: bool = True,
 ) -> TicketView:
-    """The ticket's view with its current place in line, the site's status (and its estimate, unless already made)."""
+    """The ticket's view with its current place in line, the site's status (and its estimate, unless already made).
+
+    `with_estimate=False`: no estimate (one made later, outside the site's lock, completes it).
+    """
     uow.session.flush()
     place = (
         positions(active_tickets(uow, site.id), now).get(ticket.id)
         if ticket.status is TicketStatus.WAITING
         else None
     )
-    if estimate is None:
-        estimate = promise(uow, ticket, now)
+    stale = False
+    if estimate is None and with_estimate:
+        estimate, stale = promise(uow, ticket, now)
     status = status_of(uow, site, now)
-    return ticket_view(ticket, site, position=place, estimate=estimate, token=token, site_status=status)
+    return ticket_view(
+        ticket, site, position=place, estimate=estimate, token=token, site_status=status, stale=stale
+    )
+
+
+def view_committed(uow: UnitOfWork, ticket_id: int, now: datetime, *, token: str | None = None) -> TicketView:
+    """The ticket's view after a write committed, read afresh: its estimate is made (or found) outside the lock, shared."""
+    with UnitOfWork(uow.database, write=False) as reader:
+        ticket = fresh_ticket(reader, ticket_id)
+        return view_now(reader, ticket, load_site(reader, ticket.site_id), now, token=token)
