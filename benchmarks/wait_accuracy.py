@@ -35,7 +35,7 @@ included), which the benchmark does not change.
 The `ciw` scenario is walk-in-only days simulated by Ciw
 (`schedq.simulation.ciw_adapter`), scored the same way.
 
-The day as it really goes (`--day-as-it-goes`, about 8-10 minutes on two shared
+The day as it really goes (`--day-as-it-goes`, about 5-10 minutes on two shared
 cores; `--quick` for a minute):
 
     .venv/bin/python -m benchmarks.wait_accuracy --day-as-it-goes          # writes its section of RESULTS.md
@@ -543,7 +543,7 @@ DAY_SCENARIOS = ("suburban-day", "hospital-day")
 DAY_QUICK = ("tiny-day",)
 DAY_HELDOUT = {"suburban-day": 12, "hospital-day": 6, "tiny-day": 3}
 """Scored open days per scenario: ≥ 50 joins in every band the site has while open (~8 a day in the
-thinnest, the half hours around lunch), in about 8 minutes on two shared cores (a hospital-day day
+thinnest, the half hours around lunch), in about 5 minutes on two shared cores (a hospital-day day
 costs ~25 s of CPU, a suburban-day day ~17 s, the service's own promises and both references included)."""
 DAY_PREDICTORS = ("schedq", "schedq-true", "true-no-foresight")
 DAY_LABELS = {"schedq": "schedq", "schedq-true": "true-staffing", "true-no-foresight": "true, no foresight"}
