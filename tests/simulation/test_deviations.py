@@ -166,6 +166,8 @@ def test_the_day_benchmark_prints_bands_deviations_and_targets(capsys):
     assert "By deviation of the day" in out and "refused while closed (not scored)" in out
     assert "closed dates 2026-01-06 (0 joins on them)" in out
     assert "Targets (every band with at least 50 joins):" in out
+    assert "| true, no foresight MAE min |" in out
+    assert "info overall MAE" in out and "/ true, no foresight MAE" in out
 
 
 def test_the_day_section_of_the_results_is_replaced_and_the_rest_kept(tmp_path):
@@ -182,3 +184,30 @@ def test_the_day_section_of_the_results_is_replaced_and_the_rest_kept(tmp_path):
     assert "second day run" in text and "first day run" not in text
     assert text.index("a load run") < text.index("another load run") < text.index(wait_accuracy.DAY_SECTION)
     assert text.count(wait_accuracy.DAY_SECTION) == 1 and text.count("# Load benchmark") == 1
+
+
+def test_the_reference_without_foresight_knows_the_laws_of_late_openings_and_overruns():
+    spec = TINY_DAY.deviations
+    blind = wait_accuracy.no_foresight(TINY_DAY, TINY_DAY.true_model())
+    openings = blind.opening_delay_minutes
+    overruns = blind.closure_overrun_minutes
+
+    # tiny-day: mornings late half the time by 5–15 min, reopenings half the time by 5–10, calls into
+    # the closure 70 % of the time for 2–8 min; one law for every opening, as the model keeps it.
+    late = [m for m in openings if m > 0]
+    assert len(late) / len(openings) == pytest.approx(
+        (spec.late_opening_probability + spec.late_reopening_probability) / 2, abs=0.01
+    )
+    assert min(late) >= 5 and 10 < max(late) <= 15  # past 10: the mornings' law is in it too
+    assert sum(m > 0 for m in overruns) / len(overruns) == pytest.approx(0.7, abs=0.01)
+    assert all(2 <= m <= 8 for m in overruns if m > 0)
+    assert blind.opening_delay_prior_weight == 0.0
+    assert blind.services == TINY_DAY.true_model().services
+
+
+def test_the_day_benchmark_refits_the_model_each_scored_day():
+    run = wait_accuracy.run_day_scenario("tiny-day", heldout_days=2, settings=wait_accuracy.Settings())
+
+    # The second scored day's model has learned from the first.
+    assert len(run.model_history_days) == 2
+    assert run.model_history_days[1] > run.model_history_days[0]
