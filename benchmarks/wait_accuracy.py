@@ -6,7 +6,7 @@
 
 Per scenario, `training_days` open days (one week) are played through the real service
 layer (`schedq.simulation.world`); the site's model is then refit from that
-history (`services.estimates.refit`) and frozen; `heldout` further open days are
+history (`services.estimates.models.refit`) and frozen; `heldout` further open days are
 played and, at every join (walk-in at the kiosk or appointment check-in), each
 predictor is asked how long the joining patient will wait. The realised wait is
 the one the queue service records at the call (`actual_wait_minutes`, counted
@@ -17,7 +17,7 @@ Predictors (minutes until called; for an early appointment, less its head start)
 - schedq-true: the same estimator, same snapshot and seed, with the scenario's
   TRUE parameters (its accuracy limit), at `Settings.true_replications` (400)
   replications: this extra estimate is the benchmark's own, not the product's,
-  which keeps `estimates.REPLICATIONS` for the promise;
+  which keeps `estimates.live.REPLICATIONS` for the promise;
 - position: people ahead × mean service time ÷ open stations;
 - last-called: the wait of the patient called last today (0 before any call);
 - erlang-c: M/M/c steady-state mean wait, arrival rate of this half hour;
@@ -48,7 +48,7 @@ closed, patients come while the site is closed, and a site may have only
 three days of history (`Scenario.history_days`). Unlike the run above, the
 site's model is not frozen: as the product refits a model older than
 MODEL_MAX_AGE_HOURS (a day) at the next request, the run refits it
-(`services.estimates.refit`) at the start of each scored day from every day
+(`services.estimates.models.refit`) at the start of each scored day from every day
 before it, scored days included, so the site learns from its own late
 mornings. It scores schedq by time band of the join (`time_band`), per
 deviation of the day, and overall, against two references, both the same
@@ -113,7 +113,7 @@ class Settings:
     heldout_days: int = 30
     seed: int = 20260105
     # Replications of the benchmark's own extra estimate (schedq-true). The service's
-    # promise (schedq) keeps the product's `estimates.REPLICATIONS`.
+    # promise (schedq) keeps the product's `estimates.live.REPLICATIONS`.
     true_replications: int = 400
 
 
@@ -216,7 +216,7 @@ def run_scenario(name: str, settings: Settings) -> Observations:
     from schedq.db import migrate
     from schedq.db.engine import Database
     from schedq.domain.policy import is_late_check_in
-    from schedq.services import estimates
+    from schedq.services.estimates import models, states
     from schedq.simulation import scenario as scenarios
     from schedq.simulation.world import SiteWorld
 
@@ -237,7 +237,7 @@ def run_scenario(name: str, settings: Settings) -> Observations:
             for o in world.day(day).run():
                 visits.append((o.joined_at, o.started_at, o.completed_at, o.actual_wait_minutes))
         refit_at = world.local(heldout_first, datetime.min.time())
-        estimates.refit(
+        models.refit(
             world.uow(), site_id=world.site_id, now=refit_at, history_days=(heldout_first - FIRST_DAY).days
         )
         history = History.from_visits(visits, tz=world.tz, days=len(training))
@@ -247,7 +247,7 @@ def run_scenario(name: str, settings: Settings) -> Observations:
         predictions: dict[int, dict[str, tuple[float | None, float, float | None]]] = {}
 
         def on_join(sim, patient, view, now) -> None:
-            at = estimates.resolution(now)
+            at = states.resolution(now)
             snapshot = sim.snapshot(at)
             head_start = 0.0
             if view.kind == "appointment" and not is_late_check_in(
@@ -717,7 +717,7 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
     from schedq.db.engine import Database
     from schedq.db.models import Service, Site, Ticket
     from schedq.domain.policy import is_late_check_in
-    from schedq.services import estimates
+    from schedq.services.estimates import models, states
     from schedq.simulation import scenario as scenarios
     from schedq.simulation.world import SiteWorld
 
@@ -748,7 +748,7 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
         pending: dict[int, tuple[str, dict[str, tuple[float, float, float]], dict[str, np.ndarray]]] = {}
 
         def on_join(sim, patient, view, now) -> None:
-            at = estimates.resolution(now)
+            at = states.resolution(now)
             head_start = 0.0
             if view.kind == "appointment" and not is_late_check_in(
                 appointment_at=view.appointment_at, checked_in_at=now, grace_minutes=scenario.grace_minutes
@@ -801,14 +801,14 @@ def run_day_scenario(name: str, *, heldout_days: int, settings: Settings) -> Day
         for day in heldout:
             # As the product does (a model older than MODEL_MAX_AGE_HOURS is refit at the next
             # request): each held-out day starts with a model fitted from every day before it.
-            estimates.refit(
+            models.refit(
                 world.uow(),
                 site_id=world.site_id,
                 now=world.local(day, datetime.min.time()),
                 history_days=(day - FIRST_DAY).days,
             )
             with world.uow(write=False) as uow:
-                learned["model"] = estimates.current_model(uow, uow.session.get(Site, world.site_id))
+                learned["model"] = models.current_model(uow, uow.session.get(Site, world.site_id))
             run.model_history_days.append(learned["model"].history_days)
             sim = world.day(day, on_join=on_join)
             outcomes = sim.run()

@@ -19,10 +19,3 @@ One idea a module:
 - `accuracy`: how the ranges promised at joining held (`accuracy_report`).
 - `best_times`: the expected wait in each half hour of the coming week, renewed every 5 minutes.
 """
-
-# benchmarks/wait_accuracy.py, edited on another branch, still reaches these through the package;
-# drop them once its imports name the modules.
-from schedq.services.estimates.models import current_model, refit
-from schedq.services.estimates.states import resolution
-
-__all__ = ["current_model", "refit", "resolution"]
