@@ -309,7 +309,7 @@ class TestReads:
             "wait": "public, max-age=2",
             "display": "public, max-age=1",
             "best-times": "public, max-age=2",
-            str(ticket["id"]): "private, no-cache",
+            str(ticket["id"]): "private, no-store",
         }
 
     def test_the_promise_made_at_joining_is_what_the_first_look_shows_without_estimating_again(

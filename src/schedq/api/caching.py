@@ -5,7 +5,7 @@ its model and the instant; see `services.public`) and by the request's path
 and query. The ETag comes from that name, read in one statement before
 anything is built, so a client holding it gets a 304 at once, and
 `Cache-Control` lets a CDN or reverse proxy hold site-level answers for a
-moment. The ticket is personal: browsers revalidate it and shared caches keep none.
+moment. The ticket is personal: no cache stores it; its page sends the ETag it kept itself.
 
 Each worker process also keeps the bodies it built, by ETag (`Bodies`): a read
 whose state is unchanged is answered from there, with no estimator work, no
@@ -32,8 +32,8 @@ SITE_PUBLIC = "public, max-age=2"
 LOBBY = "public, max-age=1"
 """The display feed: one second, so a call reaches the screen within two (the screen polls every 1.5 s)."""
 
-PERSONAL = "private, no-cache"
-"""The patient's ticket: their browser only, revalidated each time."""
+PERSONAL = "private, no-store"
+"""The patient's ticket: stored by no cache, not even the browser's (its page keeps the ETag itself)."""
 
 NOT_MODIFIED_DOC = {"description": "Not modified: the ETag sent in If-None-Match is still current"}
 
