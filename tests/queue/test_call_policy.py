@@ -172,3 +172,22 @@ def test_a_late_appointment_without_appointment_time_queues_as_a_walk_in():
     late = QueueEntry(1, "DRAW", NOW - timedelta(minutes=1), appointment_at=None)
     walk_in = QueueEntry(2, "DRAW", NOW - timedelta(minutes=5))
     assert [e.ticket_id for e in call_order([late, walk_in], NOW)] == [2, 1]
+
+
+def test_a_priority_appointment_goes_with_priority_tickets_until_due_then_with_due_appointments():
+    # README.md ("The call policy"): the flag brings an early appointment forward, never behind its time.
+    walk_in = QueueEntry(1, "DRAW", NOW - timedelta(minutes=90))
+    early_flagged = QueueEntry(
+        9, "DRAW", NOW - timedelta(minutes=1), priority=True, appointment_at=NOW + timedelta(minutes=30)
+    )
+    assert calls([walk_in, early_flagged]) == [9, 1]
+    # Once due it is called by its appointment time among due appointments, ahead of an earlier-joined
+    # priority ticket and of a due appointment booked after it.
+    priority = QueueEntry(2, "DRAW", NOW - timedelta(minutes=120), priority=True)
+    booked_after = QueueEntry(
+        3, "DRAW", NOW - timedelta(minutes=100), appointment_at=NOW - timedelta(minutes=5)
+    )
+    due_flagged = QueueEntry(
+        9, "DRAW", NOW - timedelta(minutes=1), priority=True, appointment_at=NOW - timedelta(minutes=10)
+    )
+    assert calls([priority, booked_after, due_flagged]) == [9, 3, 2]

@@ -11,6 +11,9 @@ tickets whose service the calling station can do:
 4. early appointments (checked in, not yet due), only when nobody else is
    waiting, earliest appointment first.
 
+An appointment marked priority is a priority ticket until it is due, and a
+due appointment from then on.
+
 Remote tickets keep their place while the patient travels: a ticket that is
 not present is passed over, not moved back. Ties break on the ticket id, so
 the order is total and the same state always gives the same answer.
