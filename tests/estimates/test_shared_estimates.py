@@ -379,6 +379,23 @@ class TestReads:
         finally:
             store.release(site.site_id, f"site/{REPLICATIONS}", "another worker's state")
 
+    def test_best_times_served_from_the_previous_renewal_say_how_old_they_are(
+        self, client, site, database, clock
+    ):
+        url = f"{API}/sites/{site.site_id}/best-times?service=DRAW"
+        first = client.get(url).json
+        assert first["estimate_age_seconds"] == 0
+        assert first["estimate_as_of"] == first["at"]
+        clock.advance(minutes=5)  # the next renewal's instant
+        store = estimate_store.TableEstimateStore(database)
+        assert store.take_lease(site.site_id, "best/DRAW", "another worker's renewal")
+        try:
+            answer = client.get(url).json
+        finally:
+            store.release(site.site_id, "best/DRAW", "another worker's renewal")
+        assert answer["estimate_as_of"] == first["estimate_as_of"]
+        assert answer["estimate_age_seconds"] == 300.0
+
     def test_a_read_of_the_current_state_reports_its_estimate_as_new(self, client, site, clock):
         ticket = kiosk_join(client, site)
         now = clock.advance(seconds=45)  # a new 15-second instant: a new state

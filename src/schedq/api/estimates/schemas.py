@@ -215,7 +215,7 @@ class HalfHourSchema(Schema):
     message = fields.Nested(MessageSchema, allow_none=True)
 
 
-class BestTimesSchema(Schema):
+class BestTimesSchema(EstimateFreshnessSchema):
     site_id = fields.Integer()
     service = fields.String()
     at = LocalDateTime(zone_from="timezone")

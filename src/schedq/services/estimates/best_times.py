@@ -35,6 +35,12 @@ class BestTimes:
     half_hours: list[dict[str, Any]]
     best: list[dict[str, Any]]
     stale: bool = False  # the previous renewal's, served while another worker makes this one
+    estimate_age_seconds: float = 0.0  # 0, or how long ago that previous renewal was made
+
+    @property
+    def estimate_as_of(self) -> datetime:
+        """The instant the waits were made for (README: shared estimates and caching)."""
+        return self.at
 
 
 def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str, Any]:
@@ -118,7 +124,12 @@ def best_times(uow: UnitOfWork, *, site_id: int, service_code: str, now: datetim
             now=now,
             stale_ok=True,
         )
-        return BestTimes(**stored.payload, status=status_of(uow, site, at), stale=not stored.fresh)
+        return BestTimes(
+            **stored.payload,
+            status=status_of(uow, site, at),
+            stale=not stored.fresh,
+            estimate_age_seconds=0.0 if stored.fresh else round(stored.age_seconds(now), 1),
+        )
 
 
 def _compute_best_times(
