@@ -41,7 +41,7 @@ from .model import (
 from .policy_kernel import PolicyInputs, PreparedPolicy, run_policy
 from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
 from .result import SiteEstimate, WaitEstimate
-from .snapshot import SiteSnapshot, StaffingBlock, StationState, WaitingTicket
+from .snapshot import SiteSnapshot, StationState, WaitingTicket
 
 SIGN_IN_GRACE_MINUTES = 15.0
 """Minutes after a block starts before a shortfall against its plan counts as today's staffing."""
@@ -74,11 +74,6 @@ class StationPlan:
             service_code in skills and intervals
             for skills, intervals in zip(self.skills, self.open_intervals)
         )
-
-
-def _block_count_at(blocks: Sequence[StaffingBlock], at: datetime) -> int | None:
-    """The planned count of the block holding `at`, None outside every block."""
-    return next((b.stations for b in blocks if b.starts_at <= at < b.ends_at), None)
 
 
 def _open_count_at(snapshot: SiteSnapshot, at: datetime) -> int | None:
@@ -262,11 +257,6 @@ def remaining_service(
         lower = math.log(elapsed_minutes)
     log_total = normal_above(model.mu, model.sigma, lower, u)
     return np.maximum(np.exp(log_total) - max(elapsed_minutes, 0.0), 0.0)
-
-
-def _arrival_after_now(mean: float, sd: float, u: np.ndarray) -> np.ndarray:
-    """Arrival time (minutes after now) around `mean`, given the patient has not arrived yet."""
-    return normal_above(mean, sd, 0.0, u)
 
 
 @dataclass(slots=True)
