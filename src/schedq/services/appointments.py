@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from schedq.db.models import Appointment, IdempotencyRecord, Site
@@ -250,19 +250,11 @@ def _check_booking_limits(
     counters: rate_limits.Counters | None,
     now: datetime,
 ) -> None:
-    same_contact = [
-        c
-        for c in (
-            Appointment.contact_phone == contact.phone if contact.phone else None,
-            Appointment.contact_email == contact.email if contact.email else None,
-        )
-        if c is not None
-    ]
     booked = uow.session.scalars(
         select(Appointment.created_at).where(
             Appointment.created_at > now - rate_limits.CONTACT_WINDOW,
             Appointment.status != AppointmentStatus.CANCELLED,
-            or_(*same_contact),
+            rate_limits.same_contact(Appointment.contact_phone, Appointment.contact_email, contact),
         )
     ).all()
     rate_limits.refuse_contact_over_limit(

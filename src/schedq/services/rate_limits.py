@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import ColumnElement, SQLColumnExpression, delete, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from schedq.db.models import RateCounter
 from schedq.db.uow import UnitOfWork
+from schedq.domain.contact import Contact
 from schedq.domain.errors import TooManyRequests
 
 FORGET_BATCH = 100
@@ -151,6 +152,15 @@ def take_address_hit(
             f"too many {what} from this address; try again later",
             retry_after_seconds=math.ceil((ends - now).total_seconds()),
         )
+
+
+def same_contact(
+    phone: SQLColumnExpression[str | None], email: SQLColumnExpression[str | None], contact: Contact
+) -> ColumnElement[bool]:
+    """The condition on a table's phone and email columns for rows written by `contact` (by either)."""
+    return or_(
+        *(column == value for column, value in ((phone, contact.phone), (email, contact.email)) if value)
+    )
 
 
 def refuse_contact_over_limit(joined_at: list[datetime], *, per_day: int, what: str, now: datetime) -> None:

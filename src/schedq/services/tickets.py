@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from cachetools import LRUCache
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from schedq.db.engine import Database
 from schedq.db.models import Service, Site, Ticket, TicketCounter
@@ -192,19 +192,11 @@ def _check_remote_limits(
     now: datetime,
 ) -> None:
     """The site's limits on remote joins: per contact (at any site) a day, per client address (here) an hour."""
-    same_contact = [
-        c
-        for c in (
-            Ticket.contact_phone == contact.phone if contact.phone else None,
-            Ticket.contact_email == contact.email if contact.email else None,
-        )
-        if c is not None
-    ]
     joined = uow.session.scalars(
         select(Ticket.joined_at).where(
             Ticket.kind == TicketKind.REMOTE,
             Ticket.joined_at > now - rate_limits.CONTACT_WINDOW,
-            or_(*same_contact),
+            rate_limits.same_contact(Ticket.contact_phone, Ticket.contact_email, contact),
         )
     ).all()
     rate_limits.refuse_contact_over_limit(
