@@ -52,6 +52,26 @@ def test_site_settings_can_be_changed_by_its_admin(client, site):
     assert (changed.json["grace_minutes"], changed.json["walk_in_cutoff_minutes"]) == (10, 20)
 
 
+def test_a_site_has_a_phone_patients_can_call_and_a_place_on_the_map(client, site):
+    admin = site.headers("admin")
+    path = f"/api/v1/sites/{site.site_id}"
+    placed = client.patch(
+        path, json={"phone": "(217) 555-0100", "latitude": 39.799, "longitude": -89.644}, headers=admin
+    )
+    assert placed.status_code == 200, placed.json
+    shown = client.get(path).json
+    assert (shown["phone"], shown["latitude"], shown["longitude"]) == ("+12175550100", 39.799, -89.644)
+
+    refused = client.patch(path, json={"phone": "555"}, headers=admin)
+    assert refused.status_code == 422 and "phone" in str(refused.json)
+    assert client.patch(path, json={"latitude": 91}, headers=admin).status_code == 422
+    half = client.patch(path, json={"latitude": None}, headers=admin)
+    assert half.status_code == 422 and "latitude" in str(half.json), "a site is placed by both coordinates"
+    cleared = client.patch(path, json={"latitude": None, "longitude": None, "phone": None}, headers=admin)
+    assert cleared.status_code == 200
+    assert (cleared.json["phone"], cleared.json["latitude"]) == (None, None)
+
+
 def test_closures_are_added_listed_and_removed(client, site):
     admin = site.headers("admin")
     added = client.post(

@@ -72,6 +72,9 @@ def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> Demo
         timezone="America/Chicago",
         now=now,
         min_lead_minutes=30,
+        phone="(217) 555-0100",
+        latitude=39.7990,
+        longitude=-89.6440,
     )
     hours = [WeeklyInterval(day, o, c) for day in range(5) for o, c in WEEKDAY_HOURS]
     hours += [WeeklyInterval(5, o, c) for o, c in SATURDAY_HOURS]

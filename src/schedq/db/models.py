@@ -61,6 +61,10 @@ class Site(Base):
     walk_ins_during_closure: Mapped[bool] = mapped_column(default=False, server_default=false())
     # ISO 3166 region for phone numbers written without a country code (README: contacts).
     country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
+    # How patients reach and find the site (README: the patient's pages): E.164 phone, WGS 84 position.
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    latitude: Mapped[float | None] = mapped_column(default=None)
+    longitude: Mapped[float | None] = mapped_column(default=None)
     # Limits on anonymous writes (README: limits): per contact at any site, per client address here.
     bookings_per_contact_per_day: Mapped[int] = mapped_column(default=3, server_default="3")
     bookings_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")

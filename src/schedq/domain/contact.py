@@ -26,15 +26,15 @@ class Contact:
     email: str | None = None
 
 
-def normal_phone(phone: str, *, country: str) -> str:
+def normal_phone(phone: str, *, country: str, field: str = "contact.phone") -> str:
     """`phone` in E.164; numbers without a country code are read as numbers of `country`."""
     try:
         number = phonenumbers.parse(phone, country)
     except phonenumbers.NumberParseException:
-        raise InvalidInput("contact.phone", "not a phone number") from None
+        raise InvalidInput(field, "not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(
-            "contact.phone", f"not a valid phone number (numbers without +country code are read as {country})"
+            field, f"not a valid phone number (numbers without +country code are read as {country})"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -21,6 +21,7 @@ from schedq.db.models import (
 )
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
+from schedq.domain.contact import normal_phone
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.site_status import SiteStatus, site_status
 
@@ -37,6 +38,9 @@ SITE_SETTINGS = (
     "no_show_after_minutes",
     "walk_ins_during_closure",
     "country",
+    "phone",
+    "latitude",
+    "longitude",
     "bookings_per_contact_per_day",
     "bookings_per_address_per_hour",
     "remote_joins_per_contact_per_day",
@@ -90,8 +94,9 @@ def create_site(uow: UnitOfWork, *, slug: str, now: datetime, **settings: Any) -
             closures=[],
             capacity_blocks=[],
             stations=[],
-            **_settings(settings),
+            **_settings(settings, country=settings.get("country") or "US"),
         )
+        _check_position(site)
         uow.session.add(site)
         uow.commit()
         return site
@@ -102,17 +107,28 @@ def update_site(uow: UnitOfWork, *, site_id: int, **settings: Any) -> Site:
         schedule.zone(settings["timezone"])
     with uow:
         site = load_site(uow, site_id)
-        for name, value in _settings(settings).items():
+        for name, value in _settings(settings, country=settings.get("country") or site.country).items():
             setattr(site, name, value)
+        _check_position(site)
         uow.commit()
         return site
 
 
-def _settings(settings: dict[str, Any]) -> dict[str, Any]:
+def _settings(settings: dict[str, Any], *, country: str) -> dict[str, Any]:
+    """The settings as kept: a phone in E.164, read as a number of the site's country when it has no +code."""
     unknown = set(settings) - set(SITE_SETTINGS)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "unknown setting")
+    if "phone" in settings:
+        phone = settings["phone"]
+        return {**settings, "phone": normal_phone(phone, country=country, field="phone") if phone else None}
     return settings
+
+
+def _check_position(site: Site) -> None:
+    """A site is placed by both coordinates or by neither (then it is listed, never ranked by distance)."""
+    if (site.latitude is None) != (site.longitude is None):
+        raise InvalidInput("latitude", "give latitude and longitude together")
 
 
 def set_hours(uow: UnitOfWork, *, site_id: int, intervals: Sequence[schedule.WeeklyInterval]) -> Site:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
-from schedq.api.fields import Code, Day, StrictBoolean, TimeZone, WallTime, integer, name_text, text
+from schedq.api.fields import Code, Day, Number, StrictBoolean, TimeZone, WallTime, integer, name_text, text
 
 WEEKDAY = integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
@@ -48,6 +48,26 @@ class SiteSettingsSchema(Schema):
             "example": "US",
             "pattern": "^[A-Z]{2}$",
         },
+    )
+    phone = text(
+        40,
+        allow_none=True,
+        metadata={
+            "description": "the number patients may call, kept in E.164 (read as a number of `country` when it has no +code); shown on every patient page",
+            "example": "+12175550100",
+        },
+    )
+    latitude = Number(
+        allow_none=True,
+        validate=validate.Range(-90, 90),
+        metadata={
+            "description": "WGS 84 degrees north; with `longitude`, places the site for patients looking for one near them"
+        },
+    )
+    longitude = Number(
+        allow_none=True,
+        validate=validate.Range(-180, 180),
+        metadata={"description": "WGS 84 degrees east; given with `latitude`"},
     )
     bookings_per_contact_per_day = _limit(
         "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"

@@ -250,5 +250,28 @@ const schedq = (() => {
     }
   }
 
-  return { api, ApiError, poll, describeError, isConnectionError, el, setText, reconcile, range, rangeShort, explain, message, clock };
+  // The page's words, in its language (web/i18n.py) ------------------------------------
+
+  /** The words the server handed over as a JSON island (`<script type="application/json" id="words">`). */
+  const words = (() => {
+    const island = document.getElementById("words");
+    if (!island) return {};
+    try { return JSON.parse(island.textContent); } catch { return {}; }
+  })();
+
+  /** The page's word for `key`, its `{name}` placeholders filled from `values`. */
+  function say(key, values = {}) {
+    const text = Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** The page's language, from `<html lang>`. */
+  function language() {
+    return document.documentElement.lang || "en";
+  }
+
+  return {
+    api, ApiError, poll, describeError, isConnectionError, el, setText, reconcile, range, rangeShort, explain,
+    message, clock, say, language,
+  };
 })();

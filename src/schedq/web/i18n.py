@@ -1,0 +1,58 @@
+"""The pages' language: English or Spanish, chosen by the patient and remembered.
+
+The words live in gettext catalogues (`src/schedq/translations/`), read by
+Flask-Babel; templates mark text with `_()` and `{% trans %}`. The language of a
+page is, in order: `?lang=` in its address (the switch on every page, then
+remembered in a cookie for a year), the cookie, the browser's
+`Accept-Language`, English. README: "Languages" says how to add one.
+
+Words a page's script shows are handed to it translated, as a JSON island
+(`<script type="application/json" id="words">`), with `{name}` placeholders
+the script fills in; they are never executed, so the pages' policy of no inline
+script holds.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("en", "es")
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+COOKIE = "schedq_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def chosen_language() -> str:
+    """The language of this request's page (see the module's docstring for the order)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    kept = request.cookies.get(COOKIE)
+    if kept in LANGUAGES:
+        return kept
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def current_language() -> str:
+    return str(get_locale() or LANGUAGES[0])
+
+
+def remember_language(response: Response) -> Response:
+    """A page opened with `?lang=` keeps that language for the pages after it."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response
+
+
+def install(app: Flask) -> None:
+    Babel(app, locale_selector=chosen_language)
+
+    @app.context_processor
+    def _languages() -> dict:
+        language = current_language()
+        return {
+            "language": language,
+            "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language],
+        }

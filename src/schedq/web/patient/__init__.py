@@ -1,0 +1,6 @@
+"""The patient's pages, one module a page: `start` (where to go now, a site), `ticket` (a ticket in line).
+
+They share `web/templates/web/patient/base.html`: the language switch, the way
+back to the start page and, on a site's pages, the site's phone for people who
+would rather call.
+"""
