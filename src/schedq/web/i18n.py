@@ -14,11 +14,17 @@ script holds.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from babel import Locale
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
-LANGUAGES = ("en", "es")
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+CATALOGUES = Path(__file__).parents[1] / "translations"
+# English is the words in the code; every other language is a catalogue: adding one adds a folder.
+LANGUAGES = ("en", *sorted(p.name for p in CATALOGUES.iterdir() if (p / "LC_MESSAGES" / "messages.mo").exists()))
+# Each language named in itself, as its speakers look for it on the switch ("Español").
+LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES}
 COOKIE = "schedq_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
