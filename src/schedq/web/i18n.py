@@ -27,7 +27,9 @@ LANGUAGES = (
     *sorted(p.name for p in CATALOGUES.iterdir() if (p / "LC_MESSAGES" / "messages.mo").exists()),
 )
 # Each language named in itself, as its speakers look for it on the switch ("Español").
-LANGUAGE_NAMES = {code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES}
+LANGUAGE_NAMES = {
+    code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES
+}
 COOKIE = "schedq_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
