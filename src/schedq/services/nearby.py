@@ -118,6 +118,15 @@ class Nearby:
     more_sites: bool = False  # without a place: more sites exist than are listed
     stale: bool = field(default=False)  # some wait was built from a previous state (not kept by a cache)
 
+    @property
+    def travel_note(self) -> dict[str, str]:
+        """How travel is counted, in every language the API speaks: said wherever a travel time is shown."""
+        speed = f"{self.speed_kmh:g}"
+        return {
+            "en": f"Travel time is the straight-line distance at {speed} km/h.",
+            "es": f"El tiempo de viaje es la distancia en línea recta a {speed} km/h.",
+        }
+
 
 def site_rows(uow: UnitOfWork) -> list[SiteRow]:
     """Every site, light: no hours, closures or stations loaded."""

@@ -91,7 +91,9 @@ class NearbySchema(Schema):
     place = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": "null: no place given"})
     speed_kmh = fields.Float(metadata={"description": "the speed travel is counted at (SCHEDQ_TRAVEL_KMH)"})
     radius_km = fields.Float(metadata={"description": "how far from the place a site is listed"})
-    travel_note = fields.Method("_note", metadata={"description": "how travel is counted, per language"})
+    travel_note = fields.Nested(
+        MessageSchema, metadata={"description": "how travel is counted, per language"}
+    )
     sites = fields.List(
         fields.Nested(NearbySiteSchema),
         metadata={
@@ -107,15 +109,3 @@ class NearbySchema(Schema):
         },
     )
     more_sites = fields.Boolean(metadata={"description": "without a place: more sites exist than are listed"})
-
-    def _note(self, found) -> dict:
-        return MessageSchema().dump(travel_note(found.speed_kmh))
-
-
-def travel_note(speed_kmh: float) -> dict[str, str]:
-    """How travel is counted, in every language the API speaks."""
-    speed = f"{speed_kmh:g}"
-    return {
-        "en": f"Travel time is the straight-line distance at {speed} km/h.",
-        "es": f"El tiempo de viaje es la distancia en línea recta a {speed} km/h.",
-    }
