@@ -43,10 +43,10 @@ def test_demo_seed_fills_an_empty_database_once(runner, make_uow):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and "Riverside" in first.output
     assert re.search(r"staff token: sq_", first.output)
-    assert [s.slug for s in sites.list_sites(make_uow(write=False))] == ["riverside"]
+    assert [s.slug for s in sites.list_sites(make_uow(write=False))] == ["riverside", "northside"]
     again = runner.invoke(args=["seed-demo"])
     assert "nothing seeded" in again.output
-    assert len(sites.list_sites(make_uow(write=False))) == 1
+    assert len(sites.list_sites(make_uow(write=False))) == 2
 
 
 def test_db_upgrade_is_repeatable(runner):

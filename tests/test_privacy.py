@@ -153,6 +153,8 @@ def test_werkzeugs_access_log_keeps_no_token(app, site, clock, tmp_path):
         status, _ = get(f"{base}{API}/tickets/{ticket['id']}?token={ticket['token']}")
         assert status == 200
         get(f"{base}/ticket/{ticket['id']}?service=x&token={ticket['token']}")
+        get(f"{base}/?near=1200+River+Road")
+        get(f"{base}{API}/nearby?lat=39.7990&lon=-89.6440")
     finally:
         server.shutdown()
         logger.removeHandler(handler)
@@ -162,6 +164,8 @@ def test_werkzeugs_access_log_keeps_no_token(app, site, clock, tmp_path):
     assert f"/api/v1/tickets/{ticket['id']}?token=[redacted]" in log
     assert f"/ticket/{ticket['id']}?service=x&token=[redacted]" in log
     assert ticket["token"] not in log
+    assert "/?near=[redacted]" in log and "/nearby?lat=[redacted]&lon=[redacted]" in log
+    assert "River" not in log and "39.799" not in log
 
 
 @pytest.mark.slow

@@ -67,7 +67,7 @@ def test_run_command_serves_the_demo_site_and_the_docs(served, tmp_path):
     base, _process = served
     status, body = get(f"{base}/api/v1/sites")
     assert status == 200
-    assert [s["slug"] for s in json.loads(body)] == ["riverside"]
+    assert [s["slug"] for s in json.loads(body)] == ["riverside", "northside"]
     status, body = get(f"{base}/api/v1/docs")
     assert status == 200 and b"swagger-ui" in body
     assert (tmp_path / "instance" / "schedq.sqlite3").exists()

@@ -1,5 +1,8 @@
 """Access logs keep no patient secrets: `token=…` in a logged URL is written `token=[redacted]`.
 
+Where a patient is (`near=`, `lat=`, `lon=` of the start page and
+`GET /nearby`) is personal too, and redacted the same way.
+
 Patients' ticket links carry their token in the URL fragment, which browsers
 never send; API clients may still pass it as the `token` query parameter, so
 the access logs of `schedq serve` (gunicorn) and of Werkzeug's development
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
-TOKEN_IN_QUERY = re.compile(r"([?&;](?:token)=)[^&;\s\"#]*", re.IGNORECASE)
+TOKEN_IN_QUERY = re.compile(r"([?&;](?:token|near|lat|lon)=)[^&;\s\"#]*", re.IGNORECASE)
 REDACTED = "[redacted]"
 
 

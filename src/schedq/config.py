@@ -21,6 +21,7 @@ _ENV_PARSERS: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "TRUSTED_PROXY_HOPS": int,
     "ESTIMATOR_WARM_UP": bool,
+    "TRAVEL_KMH": float,
 }
 
 
@@ -46,6 +47,8 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (README: configuration).
     TRUSTED_PROXY_HOPS = 0
     ESTIMATOR_WARM_UP = True  # compile the estimator's kernel in a background thread at start-up
+    # "Where should I go now": travel counted as the straight-line distance at this speed (README: the pages).
+    TRAVEL_KMH = 30.0
 
     API_TITLE = "schedq"
     API_VERSION = "v1"

@@ -48,6 +48,53 @@ WEEKDAY_HOURS = [(time(7, 0), time(12, 0)), (time(13, 0), time(17, 0))]
 SATURDAY_HOURS = [(time(8, 0), time(12, 0))]
 
 
+@dataclass(frozen=True)
+class DemoSite:
+    """A demo site: where it is, its week, its capacity plan and its stations."""
+
+    settings: dict[str, Any]
+    hours: list[WeeklyInterval]
+    blocks: list[PlanBlock]
+    stations: list[tuple[str, list[str]]]
+
+
+RIVERSIDE = DemoSite(
+    settings=dict(
+        slug="riverside",
+        name="Riverside Patient Service Center",
+        address="1200 River Road, Suite 4, Springfield",
+        phone="(217) 555-0100",
+        latitude=39.7990,
+        longitude=-89.6440,
+    ),
+    hours=[WeeklyInterval(day, o, c) for day in range(5) for o, c in WEEKDAY_HOURS]
+    + [WeeklyInterval(5, o, c) for o, c in SATURDAY_HOURS],
+    blocks=[PlanBlock(day, time(7, 0), time(12, 0), 3, 2) for day in range(5)]
+    + [PlanBlock(day, time(13, 0), time(17, 0), 2, 1) for day in range(5)]
+    + [PlanBlock(5, time(8, 0), time(12, 0), 2, 1)],
+    stations=[
+        ("Station 1", ["DRAW", "GTT"]),
+        ("Station 2", ["DRAW", "GTT"]),
+        ("Station 3", ["DRAW", "UDS", "PED"]),
+    ],
+)
+
+# A smaller neighbour 3 km north, open straight through weekdays: "Where should I go now?" compares the two.
+NORTHSIDE = DemoSite(
+    settings=dict(
+        slug="northside",
+        name="Northside Patient Service Center",
+        address="850 North Grand Avenue, Springfield",
+        phone="(217) 555-0142",
+        latitude=39.8262,
+        longitude=-89.6408,
+    ),
+    hours=[WeeklyInterval(day, time(8, 0), time(16, 0)) for day in range(5)],
+    blocks=[PlanBlock(day, time(8, 0), time(16, 0), 2, 1) for day in range(5)],
+    stations=[("Chair 1", ["DRAW", "UDS"]), ("Chair 2", ["DRAW", "PED"])],
+)
+
+
 @dataclass
 class DemoSeed:
     site_id: int
@@ -56,7 +103,7 @@ class DemoSeed:
 
 
 def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> DemoSeed | None:
-    """Seed services, one site with stations, hours and plan, and a token per role."""
+    """Seed services, two sites with stations, hours and plan (Riverside plays), and a token per role."""
     with make_uow(write=False) as uow:
         if uow.session.scalars(select(Site.id)).first() is not None:
             return None
@@ -64,38 +111,27 @@ def seed_if_empty(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> Demo
     for service in SERVICES:
         if service["code"] not in existing:
             sites.create_service(make_uow(), **service)
-    site = sites.create_site(
-        make_uow(),
-        slug="riverside",
-        name="Riverside Patient Service Center",
-        address="1200 River Road, Suite 4, Springfield",
-        timezone="America/Chicago",
-        now=now,
-        min_lead_minutes=30,
-        phone="(217) 555-0100",
-        latitude=39.7990,
-        longitude=-89.6440,
-    )
-    hours = [WeeklyInterval(day, o, c) for day in range(5) for o, c in WEEKDAY_HOURS]
-    hours += [WeeklyInterval(5, o, c) for o, c in SATURDAY_HOURS]
-    sites.set_hours(make_uow(), site_id=site.id, intervals=hours)
-    blocks = [PlanBlock(day, time(7, 0), time(12, 0), 3, 2) for day in range(5)]
-    blocks += [PlanBlock(day, time(13, 0), time(17, 0), 2, 1) for day in range(5)]
-    blocks += [PlanBlock(5, time(8, 0), time(12, 0), 2, 1)]
-    sites.set_capacity_plan(make_uow(), site_id=site.id, slot_minutes=15, blocks=blocks)
-    for name, codes in (
-        ("Station 1", ["DRAW", "GTT"]),
-        ("Station 2", ["DRAW", "GTT"]),
-        ("Station 3", ["DRAW", "UDS", "PED"]),
-    ):
-        sites.create_station(make_uow(), site_id=site.id, name=name, service_codes=codes)
+    site = _seed_site(make_uow, RIVERSIDE, now=now)
+    neighbour = _seed_site(make_uow, NORTHSIDE, now=now)
     seed = DemoSeed(site.id, site.name)
-    for role, scope in ((Role.ADMIN, []), (Role.STAFF, [site.id]), (Role.DISPLAY, [site.id])):
+    both = [site.id, neighbour.id]
+    for role, scope in ((Role.ADMIN, []), (Role.STAFF, both), (Role.DISPLAY, both)):
         plain, _ = access.create_token(
             make_uow(), name=f"demo {role.value}", role=role, site_ids=scope, now=now
         )
         seed.tokens[role.value] = plain
     return seed
+
+
+def _seed_site(make_uow: Callable[..., UnitOfWork], demo: DemoSite, *, now: datetime) -> Site:
+    site = sites.create_site(
+        make_uow(), timezone="America/Chicago", now=now, min_lead_minutes=30, **demo.settings
+    )
+    sites.set_hours(make_uow(), site_id=site.id, intervals=demo.hours)
+    sites.set_capacity_plan(make_uow(), site_id=site.id, slot_minutes=15, blocks=demo.blocks)
+    for name, codes in demo.stations:
+        sites.create_station(make_uow(), site_id=site.id, name=name, service_codes=codes)
+    return site
 
 
 def urls(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> list[tuple[str, str]]:

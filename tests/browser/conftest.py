@@ -89,13 +89,18 @@ class Pages:
         height: int = 800,
         mobile: bool = False,
         reduced_motion: bool = False,
+        geolocation: dict[str, float] | None = None,
+        permissions: list[str] | None = None,
     ):
+        """`geolocation` ({"latitude", "longitude"}) is what the browser reports once `permissions` allow it."""
         context = self.chromium.new_context(
             viewport={"width": width, "height": height},
             is_mobile=mobile,
             has_touch=mobile,
             device_scale_factor=2 if mobile else 1,
             reduced_motion="reduce" if reduced_motion else "no-preference",
+            geolocation=geolocation,
+            permissions=permissions or [],
         )
         self.contexts.append(context)
         page = context.new_page()

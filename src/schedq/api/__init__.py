@@ -62,6 +62,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.appointments.routes import blp as appointments
     from schedq.api.catalogue.routes import blp as catalogue
     from schedq.api.estimates.routes import blp as estimates
+    from schedq.api.nearby.routes import blp as nearby
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
 
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
-    for blueprint in (sites, catalogue, appointments, queue, estimates):
+    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)
