@@ -124,21 +124,16 @@
     return withCall(schedq.describeError(error));
   }
 
-  /** Be there by your stated arrival, or by the earliest your turn could come (the range's low end) if sooner. */
+  /** The join's answer: the range, the time to arrive by (schedq.arriveBy), and the way to the ticket page. */
   function showSaved(ticket) {
-    const joined = new Date(ticket.joined_at);
-    const stated = new Date(ticket.expected_arrival_at);
-    const estimate = ticket.estimate;
-    const low = estimate && estimate.p10_minutes !== null ? Math.max(0, Math.floor(estimate.p10_minutes)) : null;
-    const earliest = low === null ? stated : new Date(joined.getTime() + low * MINUTE);
-    const arriveBy = earliest < stated ? (earliest < joined ? joined : earliest) : stated;
-    const time = schedq.clock(arriveBy.toISOString(), timeZone);
+    const arrive = schedq.arriveBy(ticket);
+    const time = schedq.clock(arrive.at.toISOString(), timeZone);
 
     $("saved-title").textContent = schedq.say("saved", { code: ticket.code });
-    const words = schedq.message(estimate, lang);
+    const words = schedq.message(ticket.estimate, lang);
     $("saved-range").textContent = words ? schedq.say("rangeNow", { message: words }) : "";
     $("arrive-by").textContent = schedq.say("arriveBy", { time });
-    $("arrive-why").textContent = arriveBy < stated
+    $("arrive-why").textContent = arrive.early
       ? schedq.say("arriveByWhy", { time })
       : schedq.say("arriveByAsSaid");
     $("follow").href = `/ticket/${ticket.id}#token=${encodeURIComponent(ticket.token)}`;
