@@ -182,6 +182,21 @@ def test_saving_a_spot_through_the_pages_ends_on_the_ticket_page_and_a_lost_answ
     expect(page.locator("#wait-message")).not_to_be_empty()
     screenshot(page, f"save-spot-ticket-{server_backend}")
 
+    # The site closes while someone else fills the form in Spanish: the refusal comes in their words.
+    late = pages.open(f"{served.base}/sites/{served.site_id}/save-my-spot?lang=es", **PHONE)
+    late.get_by_label("Su nombre").fill("Luis Tarde")
+    late.get_by_label("Correo electrónico").fill("luis@example.org")
+    served.staff(f"/sites/{served.site_id}/close-day", {"reason": "staff shortage"})
+    late.get_by_role("button", name="Guardar mi lugar").click()
+    expect(late.locator("#error")).to_contain_text("Cerrado por hoy.")
+    expect(late.locator("#error")).to_contain_text(
+        "También puede llamar a Riverside Patient Service Center al (217) 555-0100."
+    )
+    expect(late.locator("#wait-now")).to_have_text(
+        "Ahora no se puede hacer fila sin cita, así que no se pueden guardar lugares."
+    )
+    screenshot(late, f"save-spot-closed-es-{server_backend}")
+
 
 def _chicago():
     from zoneinfo import ZoneInfo
