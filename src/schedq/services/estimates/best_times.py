@@ -51,7 +51,7 @@ class BestTimes:
 
 
 def half_hour_view(
-    wait: estimator.HalfHourWait, timezone_name: str, booked_appointments: int = 0
+    wait: estimator.HalfHourWait, timezone_name: str, booked_appointments: int
 ) -> dict[str, Any]:
     def minutes(value: float | None) -> float | None:
         return None if value is None or value == float("inf") else round(value, 1)
