@@ -129,6 +129,9 @@ def test_a_contact_that_joined_two_hours_ago_still_counts(client, site, clock):
     assert refused.status_code == 429
     # Free again when the first join leaves the 24 hours.
     assert int(refused.headers["Retry-After"]) == (first + timedelta(days=1) - clock()).total_seconds()
+    # The body says which limit held and when, for a page to say it in words.
+    assert refused.json["limit"] == {"per": "contact", "count": 2}
+    assert refused.json["retry_after_seconds"] == int(refused.headers["Retry-After"])
 
 
 def test_a_contact_may_join_again_a_day_after(client, site, clock):
@@ -190,6 +193,8 @@ def test_one_address_cannot_book_a_whole_day(client, site, clock):
     assert "bookings from this address" in answers[-1].json["message"]
     # The hour's window ends at 09:00 Chicago time: one hour after the 08:00 clock.
     assert answers[-1].headers["Retry-After"] == "3600"
+    assert answers[-1].json["limit"] == {"per": "address", "count": 10}
+    assert answers[-1].json["retry_after_seconds"] == 3600
     clock.advance(hours=1)
     assert book(client, site, tuesday_slot(6), phone="+1 201 555 0199").status_code == 201
 

@@ -13,6 +13,7 @@ from schedq.services.estimates.accuracy import accuracy_report
 from schedq.services.estimates.models import fresh_model, model_summary, refit
 from schedq.services.estimates.snapshot import build_snapshot
 from schedq.services.estimates.wait import wait_summary
+from tests.queue.conftest import SECRET
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -236,6 +237,39 @@ def test_best_times_cover_a_week_of_half_hours_with_lunch_closed(client, site):
     assert all(h["p10_minutes"] <= h["p50_minutes"] <= h["p90_minutes"] for h in told)
     assert 1 <= len(answer.json["best"]) <= 3 and all(h["message"]["en"] for h in answer.json["best"])
     assert min(h["starts_at"] for h in half_hours) >= "2026-03-02T08:00"
+
+
+def test_best_times_show_the_appointments_booked_in_each_half_hour_once_renewed(client, q, site, clock):
+    from schedq.services import appointments
+
+    def booked_at(answer) -> dict[str, int]:
+        return {h["starts_at"][:16]: h["booked_appointments"] for h in answer.json["half_hours"]}
+
+    url = f"/api/v1/sites/{site.site_id}/best-times?service=DRAW"
+    before = client.get(url)
+    assert before.status_code == 200, before.json
+    assert set(booked_at(before).values()) == {0}
+
+    tuesday_10 = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
+    q.book(tuesday_10, phone="+1 201 555 0101")
+    q.book(tuesday_10, service="UDS", phone="+1 201 555 0102")  # any service: the stations are shared
+    q.book(tuesday_10 + timedelta(minutes=15), phone="+1 201 555 0103")
+    cancelled = q.book(tuesday_10 + timedelta(minutes=30), phone="+1 201 555 0104")
+    appointments.cancel(
+        q.make_uow(),
+        reference=cancelled.appointment.reference,
+        token=cancelled.manage_token,
+        now=clock(),
+        secret_key=SECRET,
+    )
+    q.book(tuesday_10 + timedelta(minutes=45), phone="+1 201 555 0105")
+    assert booked_at(client.get(url)) == booked_at(before)  # the week's plan is renewed every 5 minutes
+
+    clock.advance(minutes=5)
+    renewed = booked_at(client.get(url))
+    assert renewed["2026-03-03T10:00"] == 3
+    assert renewed["2026-03-03T10:30"] == 1  # the cancelled one is not counted
+    assert sum(renewed.values()) == 4
 
 
 def test_best_times_need_a_walk_in_service_offered_here(client, site):

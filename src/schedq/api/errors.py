@@ -38,6 +38,16 @@ def error_body(status: int, message: str, **extra) -> dict:
     return {"code": status, "status": HTTP_STATUS_CODES.get(status, ""), "message": message, **extra}
 
 
+class LimitSchema(Schema):
+    per = fields.String(
+        metadata={
+            "enum": ["contact", "address"],
+            "description": "`contact`: writes by the same phone or email in the last 24 hours; `address`: from this client address in the current hour",
+        }
+    )
+    count = fields.Integer(metadata={"description": "how many such writes the limit lets in"})
+
+
 class ErrorSchema(Schema):
     """Every error answer: 4xx and 5xx (README: API)."""
 
@@ -53,6 +63,13 @@ class ErrorSchema(Schema):
     allowed_actions = fields.List(
         fields.String(),
         metadata={"description": "a 409 for a ticket action its status does not allow: the actions it does"},
+    )
+    retry_after_seconds = fields.Integer(metadata={"description": "a 429: the same as its `Retry-After`"})
+    limit = fields.Nested(
+        LimitSchema,
+        metadata={
+            "description": "a 429 of the site's limits (README: contacts and limits): which limit held"
+        },
     )
 
 
@@ -114,6 +131,9 @@ def register_error_handlers(app: Flask) -> None:
             extra["site_status"] = SiteStatusSchema().dump(error.status)
         if isinstance(error, TooManyRequests):
             headers["Retry-After"] = str(error.retry_after_seconds)
+            extra["retry_after_seconds"] = error.retry_after_seconds
+            if error.per is not None:
+                extra["limit"] = {"per": error.per, "count": error.count}
         return jsonify(error_body(status, error.message, **extra)), status, headers
 
     def _database_unavailable(error: Exception):

@@ -49,8 +49,17 @@ class Unavailable(Conflict):
 
 
 class TooManyRequests(DomainError):
-    """A rate limit held (HTTP 429, with `Retry-After`: whole seconds until the limit lets a request in)."""
+    """A rate limit held (HTTP 429, with `Retry-After`: whole seconds until the limit lets a request in).
 
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+    `per` names the limit that held (`contact`: a day's writes by one phone or
+    email; `address`: an hour's from one client address) and `count` its
+    number, so a page can say in words which one it was.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after_seconds: int, per: str | None = None, count: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after_seconds = max(int(retry_after_seconds), 1)
+        self.per = per
+        self.count = count

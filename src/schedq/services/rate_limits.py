@@ -151,6 +151,8 @@ def take_address_hit(
         raise TooManyRequests(
             f"too many {what} from this address; try again later",
             retry_after_seconds=math.ceil((ends - now).total_seconds()),
+            per="address",
+            count=per_hour,
         )
 
 
@@ -175,4 +177,6 @@ def refuse_contact_over_limit(joined_at: list[datetime], *, per_day: int, what: 
     raise TooManyRequests(
         f"at most {per_day} {what} a day for the same contact",
         retry_after_seconds=math.ceil((frees_at - now).total_seconds()),
+        per="contact",
+        count=per_day,
     )

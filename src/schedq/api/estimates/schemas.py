@@ -204,6 +204,12 @@ class HalfHourSchema(Schema):
     expected_walk_ins = fields.Float(
         metadata={"description": "walk-ins the site usually sees in this half hour"}
     )
+    booked_appointments = fields.Integer(
+        metadata={
+            "description": "appointments booked at a time inside this half hour, at any service, not cancelled "
+            "(counted when the answer is renewed, every 5 minutes)"
+        }
+    )
     thin_history = fields.Boolean(
         metadata={
             "description": "the site has too little history yet (under 14 days): the figures lean on the catalogue defaults, the capacity plan and a prior arrival profile"

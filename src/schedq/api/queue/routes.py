@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schedq.api import auth, caching
-from schedq.api.errors import RETRY_AFTER_HEADER
+from schedq.api.errors import RETRY_AFTER_HEADER, ErrorSchema
 from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
 from schedq.api.queue.schemas import (
@@ -122,7 +122,8 @@ class RemoteTickets(MethodView):
     )
     @blp.alt_response(
         429,
-        description="too many remote joins for this contact or from this address (the site's limits); `Retry-After` says when to try again",
+        schema=ErrorSchema,
+        description="too many remote joins for this contact or from this address (the site's limits); `Retry-After` says when to try again, `limit` which limit held",
         headers=RETRY_AFTER_HEADER,
     )
     def post(self, body, site_id):

@@ -1,7 +1,14 @@
-"""Best time to come: the expected wait in each half hour of today and the next six days, renewed every 5 minutes."""
+"""Best time to come: the expected wait in each half hour of today and the next six days, renewed every 5 minutes.
+
+Each half hour also carries the appointments booked for it (`booked_appointments`),
+counted when the answer is built: the answer is shared per renewal (README:
+shared estimates and caching), so a booking shows at the next renewal.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,7 +50,9 @@ class BestTimes:
         return self.at
 
 
-def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str, Any]:
+def half_hour_view(
+    wait: estimator.HalfHourWait, timezone_name: str, booked_appointments: int
+) -> dict[str, Any]:
     def minutes(value: float | None) -> float | None:
         return None if value is None or value == float("inf") else round(value, 1)
 
@@ -66,6 +75,7 @@ def half_hour_view(wait: estimator.HalfHourWait, timezone_name: str) -> dict[str
         "p90_minutes": minutes(wait.p90),
         "mean_minutes": minutes(wait.mean),
         "expected_walk_ins": round(wait.expected_walk_ins, 2),
+        "booked_appointments": booked_appointments,
         "thin_history": wait.thin_history,
         "history_days": wait.history_days,
         "message": message,
@@ -96,6 +106,27 @@ def day_plan(uow: UnitOfWork, site: Site, day: date) -> estimator.DayPlan:
         walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
         grace_minutes=site.grace_minutes,
     )
+
+
+def booked_counts(uow: UnitOfWork, site: Site, half_hours: Sequence[estimator.HalfHourWait]) -> list[int]:
+    """For each half hour, the site's appointments booked at a time inside it, at any service, not cancelled.
+
+    The load a walk-in shares the stations with: appointments checked in,
+    served or missed since still count, as they were booked for that time.
+    """
+    if not half_hours:
+        return []
+    times = sorted(
+        uow.session.scalars(
+            select(Appointment.starts_at).where(
+                Appointment.site_id == site.id,
+                Appointment.status != AppointmentStatus.CANCELLED,
+                Appointment.starts_at >= min(h.starts_at for h in half_hours),
+                Appointment.starts_at < max(h.ends_at for h in half_hours),
+            )
+        )
+    )
+    return [bisect_left(times, h.ends_at) - bisect_left(times, h.starts_at) for h in half_hours]
 
 
 def best_times_instant(now: datetime) -> datetime:
@@ -157,11 +188,12 @@ def _compute_best_times(
         key=lambda ranked_one: ranked_one[:2],
     )
     best = sorted((h for *_, h in ranked[:3]), key=lambda h: h.starts_at)
+    booked = dict(zip((h.starts_at for h in half_hours), booked_counts(uow, site, half_hours), strict=True))
     return {
         "site_id": site.id,
         "timezone": site.timezone,
         "service": service_code,
         "at": at,
-        "half_hours": [half_hour_view(h, site.timezone) for h in half_hours],
-        "best": [half_hour_view(h, site.timezone) for h in best],
+        "half_hours": [half_hour_view(h, site.timezone, booked[h.starts_at]) for h in half_hours],
+        "best": [half_hour_view(h, site.timezone, booked[h.starts_at]) for h in best],
     }

@@ -36,6 +36,8 @@
       goTo: (station) => `Go to ${station}`,
       at: (station) => `At ${station}`,
       position: (p, ahead) => (p === 1 ? "You are next in line." : `You are number ${p} in line: ${ahead} ahead of you.`),
+      arriveBy: (time) => `Arrive by ${time}: your turn could come from then. If you are later, you keep your place.`,
+      comeNow: "Come as soon as you can: your turn could come any time now. You keep your place until you arrive.",
       badLink: "This ticket link is not valid. Check the link you were given, or ask at the front desk.",
       updated: (time) => `Updated at ${time}. This page updates by itself.`,
     },
@@ -60,6 +62,8 @@
       goTo: (station) => `Pase a ${station}`,
       at: (station) => `En ${station}`,
       position: (p, ahead) => (p === 1 ? "Usted es el siguiente." : `Usted es el número ${p} en la fila: ${ahead} antes que usted.`),
+      arriveBy: (time) => `Llegue antes de las ${time}: su turno podría llegar desde entonces. Si llega más tarde, conserva su lugar.`,
+      comeNow: "Venga en cuanto pueda: su turno podría llegar en cualquier momento. Conserva su lugar hasta que llegue.",
       badLink: "Este enlace de turno no es válido. Revise el enlace que recibió o pregunte en recepción.",
       updated: (time) => `Actualizado a las ${time}. Esta página se actualiza sola.`,
     },
@@ -126,6 +130,16 @@
       setText("wait-explain", explain(t.estimate, lang));
     }
     $("present-card").hidden = !away;
+    // Saved from home: when to be here (README: "Save my spot"), from the live estimate.
+    const arrive = away ? schedq.arriveBy(t) : null;
+    $("arrive-by").hidden = !arrive;
+    if (arrive) {
+      const from = new Date(t.estimate_as_of || t.joined_at);
+      const zone = t.site_status ? t.site_status.timezone : undefined;
+      setText("arrive-by", arrive.at - from < 60_000
+        ? words.comeNow
+        : words.arriveBy(schedq.clock(arrive.at.toISOString(), zone)));
+    }
     $("leave-card").hidden = !waiting;
 
     const service = services && services.find((s) => s.code === t.service);
