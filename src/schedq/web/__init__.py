@@ -20,6 +20,6 @@ from __future__ import annotations
 
 from schedq.web import screens
 from schedq.web.blueprint import bp
-from schedq.web.patient import start, ticket
+from schedq.web.patient import booking, manage, start, ticket
 
-__all__ = ["bp", "screens", "start", "ticket"]
+__all__ = ["booking", "bp", "manage", "screens", "start", "ticket"]

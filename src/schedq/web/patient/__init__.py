@@ -1,4 +1,5 @@
-"""The patient's pages, one module a page: `start` (where to go now, a site), `ticket` (a ticket in line).
+"""The patient's pages, one module a page: `start` (where to go now, a site), `booking` (book at a
+site), `manage` (a booked appointment: confirm, reschedule, cancel, check in), `ticket` (a ticket in line).
 
 They share `web/templates/web/patient/base.html`: the language switch, the way
 back to the start page and, on a site's pages, the site's phone for people who
