@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,7 @@ def open_booking(pages, server: Server, *, size=PHONE, lang: str | None = None):
 
 def choose_slot(page, *, service: str = "DRAW", day: int = 0, time: int = 0) -> None:
     page.locator(f"label[for='service-{service}']").click()
-    page.locator("#days label").nth(day).click()
+    page.locator("#days select").select_option(index=day + 1)
     page.locator("#times label").nth(time).click()
 
 
@@ -76,6 +76,10 @@ def appointments_named(server: Server, reference: str, token: str, name: str) ->
     )
     assert status == 200, day
     return [a for a in day if a["contact_name"] == name]
+
+
+def today(server: Server):
+    return datetime.fromisoformat(server.in_minutes(0)).astimezone(CHICAGO).date()
 
 
 def axe_violations(page) -> list[str]:
@@ -130,7 +134,7 @@ def test_book_confirm_reschedule_and_cancel_through_the_pages(served, pages, ser
     expect(page.locator("#when")).to_contain_text(first_time[11:16])
 
     card = page.locator("#reschedule-card")
-    card.locator("#days label").nth(2).click()
+    card.get_by_label("The day").select_option(index=3)
     card.locator("#times label").nth(3).click()
     card.get_by_role("button", name="Move my appointment").click()
     expect(page.locator("#booked-note")).to_contain_text("Your appointment is moved to")
@@ -206,7 +210,32 @@ def test_a_taken_slot_is_said_in_words_and_the_times_come_back(shared, pages):
     expect(page.locator("#form-error")).to_have_text(
         "Someone just took that time. Please choose another time."
     )
-    expect(page.locator("#days label").first).to_be_visible()
+    expect(page.locator("#days select")).to_be_visible()
+
+
+def test_a_contact_over_the_limit_is_told_when_to_try_again_and_whom_to_call(shared, pages):
+    status, free = shared.api("GET", f"/sites/{shared.site_id}/slots?service=UDS&from={today(shared)}")
+    for slot in free["slots"][-3:]:  # the site's limit: 3 bookings a contact a day
+        status, body = shared.api(
+            "POST",
+            f"/sites/{shared.site_id}/appointments",
+            {
+                "service": "UDS",
+                "starts_at": slot["starts_at"],
+                "contact": {"name": "Max", "phone": "+12015550147"},
+            },
+        )
+        assert status == 201, body
+    page = open_booking(pages, shared)
+    choose_slot(page, day=5, time=0)
+    fill_contact(page, "Max Limit", "201-555-0147")
+    page.get_by_role("button", name="Book this appointment").click()
+    expect(page.locator("#form-error")).to_have_text(
+        re.compile(
+            r"^You have made as many bookings as this site allows for now\. "
+            r"Try again after \d\d:\d\d, or call \(217\) 555-0100\.$"
+        )
+    )
 
 
 def test_checking_in_on_the_day_leads_to_the_ticket_page(shared, pages):
@@ -223,7 +252,7 @@ def test_checking_in_on_the_day_leads_to_the_ticket_page(shared, pages):
 
 
 def test_a_booking_on_another_day_cannot_be_checked_in_yet(shared, pages):
-    tomorrow = (datetime.fromisoformat(shared.in_minutes(24 * 60)).astimezone(CHICAGO)).date()
+    tomorrow = today(shared) + timedelta(days=1)
     status, free = shared.api("GET", f"/sites/{shared.site_id}/slots?service=DRAW&from={tomorrow}")
     assert status == 200 and free["slots"], free
     status, booked = shared.api(
@@ -265,7 +294,7 @@ def test_the_booking_steps_and_the_manage_page_pass_axe_in_each_language(shared,
         page.wait_for_url(re.compile(r"/booking/"))
         page.wait_for_selector("body[data-loaded='true']")
         expect(page.locator("#reference")).not_to_be_empty()
-        expect(page.locator("#days label").first).to_be_visible()
+        expect(page.locator("#days select")).to_be_visible()
         found[f"manage-{label}"] = axe_violations(page)
         screenshot(page, f"booking-manage-{label}-{lang}")
     assert {k: v for k, v in found.items() if v} == {}

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 def words() -> dict[str, str]:
     return {
+        "chooseDay": _("Choose a day"),
         "loadingSlots": _("Looking for free times…"),
         "noSlots": _(
             "There are no free times to book for this service. Call the site, or walk in if the service allows it."

@@ -1,5 +1,5 @@
 // Choosing a free slot, shared by the booking and manage pages: asks the API for a service's
-// free slots over a range of days, shows the days that have any, then that day's times.
+// free slots over a range of days, lists the days that have any, then shows that day's times.
 // Slot times come in the site's local time with their offset ("2026-03-03T09:00:00-06:00"),
 // so the day and the clock are read straight from the text, whatever the browser's zone.
 "use strict";
@@ -37,11 +37,16 @@ const schedqSlots = (() => {
 
     function pickDay(day) {
       chosen = null;
+      if (!day) {
+        times.replaceChildren();
+        timeStep.disabled = true;
+        onChange(null);
+        return;
+      }
       onChange(null);
       const ofDay = slots.filter((s) => localDay(s) === day);
       times.replaceChildren(...ofDay.map((s) => choice("time", s.starts_at, localTime(s), pickTime)));
       timeStep.disabled = ofDay.length === 0;
-      timeStep.querySelector("legend").dataset.day = dayLabel(day);
     }
 
     function pickTime(startsAt) {
@@ -70,7 +75,16 @@ const schedqSlots = (() => {
       slots = answer.data.slots.filter((s) => s.starts_at !== skip);
       const dayList = [...new Set(slots.map(localDay))];
       status.textContent = dayList.length ? "" : say("noSlots");
-      days.replaceChildren(...dayList.map((day) => choice("day", day, dayLabel(day), pickDay)));
+      if (!dayList.length) return;
+      // A month of days reads best as one list to pick from, phone or desktop.
+      const select = el(
+        "select",
+        { id: `${days.id}-select`, "aria-labelledby": dayStep.querySelector("legend").id },
+        el("option", { value: "" }, say("chooseDay")),
+        dayList.map((day) => el("option", { value: day }, dayLabel(day))),
+      );
+      select.addEventListener("change", () => pickDay(select.value));
+      days.replaceChildren(select);
     }
 
     return { load, selected: () => chosen, dayLabel, localDay, localTime };
