@@ -298,3 +298,36 @@ def test_the_booking_steps_and_the_manage_page_pass_axe_in_each_language(shared,
         found[f"manage-{label}"] = axe_violations(page)
         screenshot(page, f"booking-manage-{label}-{lang}")
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_check_in_the_site_refuses_is_said_in_the_pages_language(served, pages):
+    status, free = served.api("GET", f"/sites/{served.site_id}/slots?service=DRAW&from={today(served)}")
+    status, booked = served.api(
+        "POST",
+        f"/sites/{served.site_id}/appointments",
+        {
+            "service": "DRAW",
+            "starts_at": free["slots"][0]["starts_at"],
+            "contact": {"name": "Eva", "phone": "+12015550148"},
+        },
+    )
+    assert status == 201, booked
+    status, body = served.api(
+        "POST",
+        f"/sites/{served.site_id}/closures",
+        {"day": str(today(served)), "reason": "Holiday"},
+        role="admin",
+    )
+    assert status in (200, 201), body
+    page = pages.open(
+        f"{served.base}/booking/{booked['reference']}?lang=es#token={quote(booked['manage_token'])}",
+        width=PHONE[0],
+        height=PHONE[1],
+        mobile=True,
+    )
+    page.get_by_role("button", name="Registrar llegada: ya estoy aquí").click()
+    status, site_status = served.api("GET", f"/sites/{served.site_id}/wait")
+    in_spanish = site_status["status"]["message"]["es"]
+    assert in_spanish and in_spanish != site_status["status"]["message"]["en"]
+    expect(page.locator("#checkin-error")).to_have_text(in_spanish)
+    assert "/booking/" in page.url
