@@ -143,7 +143,7 @@ def test_book_confirm_reschedule_and_cancel_through_the_pages(served, pages, ser
     expect(page.locator("#when")).to_contain_text(moved["starts_at"][11:16])
 
     page.get_by_label("Why are you cancelling?").select_option(label="The time does not suit me")
-    page.get_by_label("Anything else the site should know (optional)").fill("I have to work")
+    page.get_by_label("Anything else the site should know (optional)").fill("I have\nto work")
     page.get_by_role("button", name="Cancel my appointment").click()
     expect(page.locator("#status")).to_have_text("Cancelled")
     expect(page.locator("#cancel-card")).to_be_hidden()

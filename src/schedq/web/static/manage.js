@@ -186,7 +186,8 @@
   $("cancel-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = $("reason").value;
-    const more = $("reason-more").value.trim();
+    // The API keeps a reason on one line (README: input rules): line breaks become spaces.
+    const more = $("reason-more").value.replace(/\s+/g, " ").trim();
     if (!reason) {
       setText("cancel-error", say("chooseReason"));
       $("reason").focus();
