@@ -196,6 +196,12 @@ class Appointment(Base):
     contact_name: Mapped[str] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # The patient's consent to text and email messages about this booking; nothing
+    # is sent yet: messages are sent once notifications exist (issue 13).
+    notify_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    notify_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why the patient cancelled, as they gave it (README: "Appointments"); shown to staff.
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -49,6 +49,14 @@ class SlotView:
 
 
 @dataclass(frozen=True, slots=True)
+class OptIns:
+    """The messages the patient agreed to; kept only: they are sent once notifications exist (issue 13)."""
+
+    sms: bool = False
+    email: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Booking:
     """A booked appointment, the patient's secret and whether this answer is a replay."""
 
@@ -174,6 +182,7 @@ def book(
     contact: Contact,
     now: datetime,
     secret_key: str,
+    opt_ins: OptIns = OptIns(),
     idempotency_key: str | None = None,
     caller: str = "",
     client_address: str | None = None,
@@ -186,7 +195,7 @@ def book(
     contact is kept in its one form (`domain.contact`).
     """
     scope = f"book:{site_id}:{hashlib.sha256(caller.encode()).hexdigest()[:32]}"
-    fingerprint = _fingerprint(site_id, service_code, starts_at, contact)
+    fingerprint = _fingerprint(site_id, service_code, starts_at, contact, opt_ins)
     with uow:
         site = uow.lock_site(site_id)
         if site is None:
@@ -211,6 +220,8 @@ def book(
             contact_name=contact.name,
             contact_phone=contact.phone,
             contact_email=contact.email,
+            notify_sms=opt_ins.sms,
+            notify_email=opt_ins.email,
             created_at=now,
             updated_at=now,
         )
@@ -273,9 +284,14 @@ def _check_booking_limits(
         )
 
 
-def _fingerprint(site_id: int, service_code: str, starts_at: datetime, contact: Contact) -> str:
+def _fingerprint(
+    site_id: int, service_code: str, starts_at: datetime, contact: Contact, opt_ins: OptIns
+) -> str:
+    """What a retry must repeat to be the same booking. Opt-ins count only when given, so a key
+    stored before they existed still matches its retry."""
     payload = json.dumps(
         [site_id, service_code, starts_at.isoformat(), contact.name, contact.phone, contact.email]
+        + ([opt_ins.sms, opt_ins.email] if opt_ins != OptIns() else [])
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -341,8 +357,20 @@ def reschedule(
         return appointment
 
 
-def cancel(uow: UnitOfWork, *, reference: str, token: str, now: datetime, secret_key: str) -> Appointment:
-    """Cancel a booked appointment; cancelling again answers with the cancelled appointment."""
+def cancel(
+    uow: UnitOfWork,
+    *,
+    reference: str,
+    token: str,
+    now: datetime,
+    secret_key: str,
+    reason: str | None = None,
+) -> Appointment:
+    """Cancel a booked appointment, keeping the patient's reason for staff when given.
+
+    Cancelling again answers with the cancelled appointment and changes nothing,
+    not even its reason.
+    """
     with uow:
         appointment = _owned(uow, reference, token, secret_key)
         if appointment.status is AppointmentStatus.CANCELLED:
@@ -350,6 +378,7 @@ def cancel(uow: UnitOfWork, *, reference: str, token: str, now: datetime, secret
         if appointment.status is not AppointmentStatus.BOOKED:
             raise Conflict(f"a {appointment.status.value} appointment cannot be cancelled", allowed=[])
         appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancel_reason = reason
         appointment.updated_at = now
         uow.commit()
         return appointment

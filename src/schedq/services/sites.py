@@ -301,6 +301,15 @@ def bookable_service(uow: UnitOfWork, site: Site, code: str) -> Service:
     return service
 
 
+def bookable_services(uow: UnitOfWork, site_id: int) -> list[Service]:
+    """The services a patient may book at a site: bookable, and some station there can do them."""
+    with uow:
+        site = load_site(uow, site_id)
+        offered = {service.id for station in site.stations for service in station.services}
+        services = uow.session.scalars(select(Service).order_by(Service.code))
+        return [s for s in services if s.bookable and s.id in offered]
+
+
 def walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
     service = offered_service(uow, site, code)
     if not service.walk_in_allowed:

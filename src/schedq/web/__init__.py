@@ -20,6 +20,6 @@ from __future__ import annotations
 
 from schedq.web import screens
 from schedq.web.blueprint import bp
-from schedq.web.patient import best_times, save_spot, start, ticket
+from schedq.web.patient import best_times, booking, manage, save_spot, start, ticket
 
-__all__ = ["best_times", "bp", "save_spot", "screens", "start", "ticket"]
+__all__ = ["best_times", "booking", "bp", "manage", "save_spot", "screens", "start", "ticket"]

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from schedq.api import auth
 from schedq.api.appointments.schemas import (
+    AppointmentCancelPostSchema,
     AppointmentPostSchema,
     AppointmentSchema,
     BookingSchema,
@@ -80,6 +81,7 @@ class SiteAppointments(MethodView):
             service_code=body["service"],
             starts_at=body["starts_at"],
             contact=use.Contact(contact["name"], contact.get("phone"), contact.get("email")),
+            opt_ins=use.OptIns(sms=body["notify_sms"], email=body["notify_email"]),
             now=now(),
             secret_key=auth.secret_key(),
             idempotency_key=key,
@@ -129,12 +131,18 @@ class Reschedule(MethodView):
 
 @blp.route("/appointments/<reference:reference>/cancel")
 class Cancel(MethodView):
+    @blp.arguments(AppointmentCancelPostSchema, required=False)
     @blp.response(200, AppointmentSchema)
     @blp.doc(parameters=[PATIENT_TOKEN])
-    def post(self, reference):
-        """Cancel your appointment (again: no change)"""
+    def post(self, body, reference):
+        """Cancel your appointment, optionally saying why (again: no change)"""
         return use.cancel(
-            uow(), reference=reference, token=auth.patient_token(), now=now(), secret_key=auth.secret_key()
+            uow(),
+            reference=reference,
+            token=auth.patient_token(),
+            reason=(body or {}).get("reason") or None,
+            now=now(),
+            secret_key=auth.secret_key(),
         )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schedq.api.fields import Code, Day, Instant, LocalDateTime, name_text
+from schedq.api.fields import Code, Day, Instant, LocalDateTime, StrictBoolean, name_text, text
 from schedq.domain.contact import normal_email
 from schedq.domain.errors import InvalidInput
 
@@ -61,10 +61,41 @@ class ContactSchema(Schema):
             raise ValidationError("give a phone number or an email", field_name="phone")
 
 
+OPT_IN_NOTE = (
+    "kept with the booking; messages are sent once notifications exist (issue 13): nothing is sent yet"
+)
+
+
 class AppointmentPostSchema(Schema):
     service = Code(required=True, metadata={"example": "DRAW"})
     starts_at = Instant(required=True, metadata={"description": "slot start, with its offset"})
     contact = fields.Nested(ContactSchema, required=True)
+    notify_sms = StrictBoolean(
+        load_default=False,
+        metadata={"description": f"the patient agrees to text messages at `contact.phone`; {OPT_IN_NOTE}"},
+    )
+    notify_email = StrictBoolean(
+        load_default=False,
+        metadata={"description": f"the patient agrees to email messages at `contact.email`; {OPT_IN_NOTE}"},
+    )
+
+    @validates_schema
+    def _opt_ins_have_an_address(self, data, **kwargs):
+        contact = data.get("contact") or {}
+        if data.get("notify_sms") and not contact.get("phone"):
+            raise ValidationError("text messages need a phone number", field_name="notify_sms")
+        if data.get("notify_email") and not contact.get("email"):
+            raise ValidationError("email messages need an email", field_name="notify_email")
+
+
+class AppointmentCancelPostSchema(Schema):
+    reason = text(
+        500,
+        metadata={
+            "description": "why the patient cancels, in their words (optional; the body may be left out)",
+            "example": "The time does not suit me: I have to work",
+        },
+    )
 
 
 class ReschedulePostSchema(Schema):
@@ -84,6 +115,11 @@ class AppointmentSchema(Schema):
     contact_name = fields.String()
     contact_phone = fields.String(allow_none=True)
     contact_email = fields.String(allow_none=True)
+    notify_sms = fields.Boolean(metadata={"description": f"agreed to text messages; {OPT_IN_NOTE}"})
+    notify_email = fields.Boolean(metadata={"description": f"agreed to email messages; {OPT_IN_NOTE}"})
+    cancel_reason = fields.String(
+        allow_none=True, metadata={"description": "why the patient cancelled, when they said"}
+    )
 
 
 class BookingSchema(AppointmentSchema):
