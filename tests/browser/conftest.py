@@ -128,6 +128,18 @@ def pages(chromium) -> Iterator[Pages]:
     assert opened.errors == [], "script errors in the pages"
 
 
+def from_the_start(pages: Pages, server, link: str, *, width: int = 390, height: int = 844):
+    """A patient's way in: the start page, a place typed, then `link` on the demo site's card."""
+    page = pages.open(f"{server.base}/", width=width, height=height, mobile=width < 500)
+    page.get_by_label("Where are you?").fill("62701")
+    page.get_by_role("button", name="Find sites").click()
+    page.wait_for_selector("body[data-loaded='true']")
+    card = page.locator(f'li.site-result[data-site-id="{server.site_id}"]')
+    card.get_by_role("link", name=link).click()
+    page.wait_for_selector("body[data-loaded='true']")
+    return page
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import Server, screenshot
+from tests.browser.conftest import Server, from_the_start, screenshot
 from tests.browser.test_pages import BOTH_DATABASES
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -132,7 +132,8 @@ def test_a_contact_past_its_limit_is_told_in_plain_words_when_it_can_save_again(
 def test_saving_a_spot_through_the_pages_ends_on_the_ticket_page_and_a_lost_answer_never_makes_two(
     served, pages, server_backend
 ):
-    page = pages.open(f"{served.base}/sites/{served.site_id}/save-my-spot", **PHONE)
+    page = from_the_start(pages, served, "Save my spot in line")
+    assert page.url.endswith(f"/sites/{served.site_id}/save-my-spot")
     expect(page.locator("#site-status")).to_contain_text("Open now")
     expect(page.locator("#wait-now")).to_contain_text("Wait now for Blood draw")
     page.get_by_label("Your name").fill("Rosa Remote")

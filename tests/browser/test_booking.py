@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import Server, screenshot
+from tests.browser.conftest import Server, from_the_start, screenshot
 from tests.browser.test_pages import BOTH_DATABASES
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -94,7 +94,8 @@ def axe_violations(page) -> list[str]:
 
 @BOTH_DATABASES
 def test_book_confirm_reschedule_and_cancel_through_the_pages(served, pages, server_backend):
-    page = open_booking(pages, served)
+    page = from_the_start(pages, served, "Book an appointment")
+    assert page.url.endswith(f"/sites/{served.site_id}/book")
     choose_slot(page, day=1, time=2)
     prep = page.locator("#prep")
     expect(prep).to_be_visible()

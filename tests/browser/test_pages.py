@@ -265,3 +265,30 @@ def test_the_api_reference_renders_offline_under_the_pages_policy(served, chromi
     finally:
         context.close()
     assert refused == [] and outside == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_ticket_page_states_the_sites_phone_and_has_no_accessibility_violations(served, pages, language):
+    from axe_playwright_python.sync_playwright import Axe
+
+    waiting = served.walk_in()
+    page = pages.open(
+        f"{served.base}/ticket/{waiting['id']}?lang={language}#token={waiting['token']}",
+        width=390,
+        height=844,
+        mobile=True,
+    )
+    words = {
+        "en": "Rather call? Riverside Patient Service Center:",
+        "es": "¿Prefiere llamar? Riverside Patient Service Center:",
+    }
+    expect(page.locator("#call-us")).to_contain_text(words[language])
+    expect(page.locator("#call-link")).to_have_attribute("href", "tel:+12175550100")
+    expect(page.locator("#call-link")).to_have_text("(217) 555-0100")
+    assert page.evaluate("document.documentElement.lang") == language
+    screenshot(page, f"ticket-waiting-{language}-phone")
+    violations = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in Axe().run(page).response["violations"]
+    ]
+    assert violations == []

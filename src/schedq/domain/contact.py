@@ -39,6 +39,18 @@ def normal_phone(phone: str, *, country: str, field: str = "contact.phone") -> s
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_for_people(e164: str, country: str) -> str:
+    """A kept E.164 number as people of `country` write it: `(217) 555-0100` in the US, `+44 20 …` abroad."""
+    number = phonenumbers.parse(e164)
+    same_country = phonenumbers.region_code_for_number(number) == country
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if same_country
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
 def normal_email(email: str) -> str:
     """`email`, trimmed, as email-validator normalises it, lower-cased; its syntax only is checked."""
     try:

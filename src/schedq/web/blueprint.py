@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import Blueprint, Flask, Response, abort
 from flask.blueprints import BlueprintSetupState
 
 from schedq.db.models import Site
+from schedq.domain.contact import phone_for_people
 from schedq.domain.errors import NotFound
 from schedq.services import sites
 from schedq.web import demo_play, i18n
@@ -54,17 +54,8 @@ def site_or_404(site_id: int) -> Site:
         abort(404)
 
 
-@bp.app_template_filter("phone")
-def phone_for_people(e164: str, country: str) -> str:
-    """A stored E.164 number as people of the site's country write it: `(217) 555-0100` in the US."""
-    number = phonenumbers.parse(e164)
-    same_country = phonenumbers.region_code_for_number(number) == country
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if same_country
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
+# A stored E.164 number as people of the site's country write it: `(217) 555-0100` in the US.
+bp.add_app_template_filter(phone_for_people, "phone")
 
 
 def private(response: Response) -> Response:

@@ -53,7 +53,8 @@ def remember_language(response: Response) -> Response:
     """A page opened with `?lang=` keeps that language for the pages after it."""
     asked = request.args.get("lang")
     if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
-        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+        # Not httponly: the ticket page's own switch keeps the choice in it too (it is no secret).
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax")
     return response
 
 

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import Code, Day, Number, StrictBoolean, TimeZone, WallTime, integer, name_text, text
+from schedq.domain.contact import phone_for_people
 
 WEEKDAY = integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
@@ -169,6 +170,11 @@ class StationSchema(Schema):
 
 class SiteSchema(SiteSettingsSchema):
     id = fields.Integer()
+    phone_display = fields.Function(
+        lambda site: phone_for_people(site.phone, site.country) if site.phone else None,
+        allow_none=True,
+        metadata={"description": "`phone` as people of the site's country write it, e.g. (217) 555-0100"},
+    )
     slug = fields.String()
     slot_minutes = fields.Integer()
     hours = fields.List(fields.Nested(HoursSchema))

@@ -37,12 +37,6 @@
   }
 
   /** A stored E.164 number as people write it at home: "(217) 555-0100" in North America. */
-  function forPeople(e164, country) {
-    const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-    if (nanp && ["US", "CA"].includes(country)) return `(${nanp[1]}) ${nanp[2]}-${nanp[3]}`;
-    return e164;
-  }
-
   function when(startsAt) {
     return say("dayAt", { day: picker.dayLabel(picker.localDay({ starts_at: startsAt })), time: startsAt.slice(11, 16) });
   }
@@ -78,7 +72,7 @@
     if (site && site.phone) {
       setText("call-words", say("callSite", { site: site.name }));
       $("phone-link").href = `tel:${site.phone}`;
-      setText("phone-link", forPeople(site.phone, site.country));
+      setText("phone-link", site.phone_display);
       $("call-line").hidden = false;
     }
     const link = `${window.location.origin}${window.location.pathname}#token=${encodeURIComponent(token)}`;

@@ -40,6 +40,7 @@
       comeNow: "Come as soon as you can: your turn could come any time now. You keep your place until you arrive.",
       badLink: "This ticket link is not valid. Check the link you were given, or ask at the front desk.",
       updated: (time) => `Updated at ${time}. This page updates by itself.`,
+      callUs: (site) => `Rather call? ${site}:`,
     },
     es: {
       switchTo: "English", ticket: "Su turno", loading: "Cargando su turno…", yourWait: "Su espera",
@@ -66,13 +67,14 @@
       comeNow: "Venga en cuanto pueda: su turno podría llegar en cualquier momento. Conserva su lugar hasta que llegue.",
       badLink: "Este enlace de turno no es válido. Revise el enlace que recibió o pregunte en recepción.",
       updated: (time) => `Actualizado a las ${time}. Esta página se actualiza sola.`,
+      callUs: (site) => `¿Prefiere llamar? ${site}:`,
     },
   };
 
-  function storedLanguage() {
-    try { return window.localStorage.getItem("schedq.lang"); } catch { return null; }
-  }
-  let lang = storedLanguage() || ((navigator.language || "en").toLowerCase().startsWith("es") ? "es" : "en");
+  // The server renders <html lang> in the language the patient chose on any page (the schedq_lang
+  // cookie) or else their browser's; the switch here keeps the choice in that cookie (README: Languages).
+  let lang = document.documentElement.lang === "es" ? "es" : "en";
+  let site = null;
   let ticket = null;
   let services = null;
   let poller = null;
@@ -89,11 +91,21 @@
     const other = lang === "en" ? "es" : "en";
     $("lang-switch").textContent = words.switchTo;
     $("lang-switch").lang = other;
+    showPhone();
+  }
+
+  /** The site's phone, for people who would rather call. */
+  function showPhone() {
+    if (!site || !site.phone) return;
+    setText("call-words", STRINGS[lang].callUs(site.name));
+    $("call-link").href = `tel:${site.phone}`;
+    setText("call-link", site.phone_display);
+    $("call-us").hidden = false;
   }
 
   $("lang-switch").addEventListener("click", () => {
     lang = lang === "en" ? "es" : "en";
-    try { window.localStorage.setItem("schedq.lang", lang); } catch { /* private mode: fine */ }
+    document.cookie = `schedq_lang=${lang}; path=/; max-age=31536000; samesite=lax`;
     translateStatic();
     if (ticket) render(ticket);
   });
@@ -164,8 +176,10 @@
 
   async function loadOnce(siteId) {
     try {
-      const [site, catalogue] = await Promise.all([api(`/sites/${siteId}`), api("/services")]);
-      setText("site-name", site.data.name);
+      const [siteAnswer, catalogue] = await Promise.all([api(`/sites/${siteId}`), api("/services")]);
+      site = siteAnswer.data;
+      setText("site-name", site.name);
+      showPhone();
       services = catalogue.data;
       if (ticket) render(ticket);
     } catch { /* the ticket still shows; the next poll will not retry these extras */ }
