@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from schedq.db.models import Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.policy import QueueEntry, call_order
 from schedq.domain.tickets import ACTIVE
+
+LINE_LOADS = (
+    joinedload(Ticket.service),
+    lazyload(Ticket.station),
+    joinedload(Ticket.appointment).lazyload("*"),
+)
+"""How the line's tickets load: with their service and appointment, in one statement.
+
+A ticket's station, when asked for, is found among the site's stations already
+loaded (a many-to-one lazy load looks in the session first); nothing that reads
+the line needs a station's skills through its tickets.
+"""
 
 
 def active_tickets(uow: UnitOfWork, site_id: int) -> list[Ticket]:
@@ -19,6 +32,7 @@ def active_tickets(uow: UnitOfWork, site_id: int) -> list[Ticket]:
             select(Ticket)
             .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
             .order_by(Ticket.id)
+            .options(*LINE_LOADS)
             .execution_options(populate_existing=True)
         )
     )
