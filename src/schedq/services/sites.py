@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
 
 from schedq.db.models import (
     CapacityBlock,
@@ -51,6 +52,29 @@ def get_site(uow: UnitOfWork, *, site_id: int) -> Site:
 
 def load_site(uow: UnitOfWork, site_id: int) -> Site:
     site = uow.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site
+
+
+def site_to_read(uow: UnitOfWork, site_id: int) -> Site:
+    """The site for a read that stays inside `uow`: its hours and closures (its status) loaded with it.
+
+    Its capacity plan and stations load when first used (by the estimator, when
+    this state's estimate is to be made here, or by the display feed): most
+    reads find the estimate made and show neither. Not for a site shown after
+    its unit of work ends (`load_site`).
+    """
+    site = uow.session.scalars(
+        select(Site)
+        .where(Site.id == site_id)
+        .options(
+            selectinload(Site.hours),
+            selectinload(Site.closures),
+            lazyload(Site.capacity_blocks),
+            lazyload(Site.stations),
+        )
+    ).one_or_none()
     if site is None:
         raise NotFound(f"no site {site_id}")
     return site
@@ -179,11 +203,26 @@ def status_of(uow: UnitOfWork, site: Site, now: datetime) -> SiteStatus:
         hours=hours_of(site),
         closures={c.day: c.reason for c in site.closures},
         walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
-        closed_by_staff=uow.session.get(SiteDay, (site.id, schedule.local_day(now, tz))) is not None,
+        closed_by_staff=_closed_by_staff(uow, site.id, schedule.local_day(now, tz)),
         walk_ins_during_closure=site.walk_ins_during_closure,
         tz=tz,
         now=now,
     )
+
+
+def _closed_by_staff(uow: UnitOfWork, site_id: int, day: date) -> bool:
+    """Whether staff closed the site's `day`; asked once per day in a read-only unit of work.
+
+    A read's status is asked several times (the estimate, the view) and the day
+    a read sees cannot change inside it; a write may close the day itself, so it
+    asks each time.
+    """
+    if uow.sees_uncommitted:
+        return uow.session.get(SiteDay, (site_id, day)) is not None
+    seen = uow.session.info.setdefault("schedq.closed_days", {})
+    if (site_id, day) not in seen:
+        seen[(site_id, day)] = uow.session.get(SiteDay, (site_id, day)) is not None
+    return seen[(site_id, day)]
 
 
 def hours_of(site: Site) -> list[schedule.WeeklyInterval]:

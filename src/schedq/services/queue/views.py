@@ -14,7 +14,7 @@ from schedq.domain.tickets import allowed_actions
 from schedq.services.estimates.live import Estimates, site_estimates
 from schedq.services.queue.line import active_tickets, positions
 from schedq.services.queue.locking import fresh_ticket
-from schedq.services.sites import load_site, status_of
+from schedq.services.sites import load_site, site_to_read, status_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,4 +226,4 @@ def view_committed(uow: UnitOfWork, ticket_id: int, now: datetime, *, token: str
     """The ticket's view after a write committed, read afresh: its estimate is made (or found) outside the lock, shared."""
     with UnitOfWork(uow.database, write=False) as reader:
         ticket = fresh_ticket(reader, ticket_id)
-        return view_now(reader, ticket, load_site(reader, ticket.site_id), now, token=token)
+        return view_now(reader, ticket, site_to_read(reader, ticket.site_id), now, token=token)
