@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import lazyload
 
 from schedq.db.models import (
     CapacityBlock,
@@ -19,6 +19,7 @@ from schedq.db.models import (
     Site,
     SiteDay,
     Station,
+    station_skills,
 )
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
@@ -58,23 +59,14 @@ def load_site(uow: UnitOfWork, site_id: int) -> Site:
 
 
 def site_to_read(uow: UnitOfWork, site_id: int) -> Site:
-    """The site for a read that stays inside `uow`: its hours and closures (its status) loaded with it.
+    """The site for a read that stays inside `uow`, its collections loaded when first used.
 
-    Its capacity plan and stations load when first used (by the estimator, when
-    this state's estimate is to be made here, or by the display feed): most
-    reads find the estimate made and show neither. Not for a site shown after
-    its unit of work ends (`load_site`).
+    A read whose estimate is made already needs only the hours and closures
+    (its status), the display feed the stations too; the capacity plan and the
+    stations' skills are the estimator's, when this state's estimate is made
+    here. Not for a site shown after its unit of work ends (`load_site`).
     """
-    site = uow.session.scalars(
-        select(Site)
-        .where(Site.id == site_id)
-        .options(
-            selectinload(Site.hours),
-            selectinload(Site.closures),
-            lazyload(Site.capacity_blocks),
-            lazyload(Site.stations),
-        )
-    ).one_or_none()
+    site = uow.session.scalars(select(Site).where(Site.id == site_id).options(lazyload("*"))).one_or_none()
     if site is None:
         raise NotFound(f"no site {site_id}")
     return site
@@ -311,8 +303,22 @@ def find_service(uow: UnitOfWork, code: str, *, field: str = "service") -> Servi
 
 def offered_service(uow: UnitOfWork, site: Site, code: str, *, field: str = "service") -> Service:
     """The service `code` when some station at `site` can do it; InvalidInput naming `field` otherwise."""
-    service = find_service(uow, code, field=field)
-    if not any(service in station.services for station in site.stations):
+    if "stations" not in inspect(site).unloaded:
+        service = find_service(uow, code, field=field)
+        offered = any(service in station.services for station in site.stations)
+    else:
+        # The site's stations are not loaded (a locked site, `UnitOfWork.lock_site`): ask, rather than load them.
+        can_do = (
+            select(station_skills.c.station_id)
+            .join(Station, Station.id == station_skills.c.station_id)
+            .where(Station.site_id == site.id, station_skills.c.service_id == Service.id)
+            .exists()
+        )
+        row = uow.session.execute(select(Service, can_do).where(Service.code == code)).one_or_none()
+        if row is None:
+            raise InvalidInput(field, f"unknown service {code!r}")
+        service, offered = row
+    if not offered:
         raise InvalidInput(field, f"{code} is not offered at {site.name}")
     return service
 
