@@ -20,10 +20,10 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.site_status import SiteStatus
-from schedq.domain.tickets import Action
+from schedq.domain.tickets import ACTIVE, Action
 from schedq.services.estimates.live import site_estimates
 from schedq.services.estimates.views import headline
-from schedq.services.queue import line, no_shows
+from schedq.services.queue import no_shows
 from schedq.services.sites import site_to_read
 
 RECENT_CALLS = 10
@@ -76,7 +76,12 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool 
         no_shows.settle(uow, site_id, now)
     with uow:
         site = site_to_read(uow, site_id)
-        tickets = line.active_tickets(uow, site_id)
+        # Columns, not tickets: the feed shows codes, stations and counts.
+        tickets = uow.session.execute(
+            select(Ticket.id, Ticket.code, Ticket.status, Ticket.station_id, Ticket.called_at, Ticket.present)
+            .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
+            .order_by(Ticket.id)
+        ).all()
         stations = {s.id: s for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:

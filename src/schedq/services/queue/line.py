@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
-from schedq.db.models import Ticket
+from schedq.db.models import Service, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.policy import QueueEntry, call_order
@@ -51,8 +51,40 @@ def entry(ticket: Ticket) -> QueueEntry:
 
 def positions(tickets: list[Ticket], now: datetime) -> dict[int, int]:
     """1-based place of each waiting ticket in the policy's order at `now` (absent remote tickets keep theirs)."""
-    waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING]
+    return places([entry(t) for t in tickets if t.status is TicketStatus.WAITING], now)
+
+
+def places(waiting: list[QueueEntry], now: datetime) -> dict[int, int]:
+    """`positions` of the waiting line's entries."""
     return {e.ticket_id: index for index, e in enumerate(call_order(waiting, now), start=1)}
+
+
+def waiting_line(uow: UnitOfWork, site_id: int) -> list[QueueEntry]:
+    """The site's waiting tickets as the call policy sees them, read as columns: a read's places in line load no tickets."""
+    rows = uow.session.execute(
+        select(
+            Ticket.id,
+            Service.code,
+            Ticket.joined_at,
+            Ticket.present,
+            Ticket.priority,
+            Ticket.policy_appointment_at,
+        )
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.site_id == site_id, Ticket.status == TicketStatus.WAITING)
+        .order_by(Ticket.id)
+    )
+    return [
+        QueueEntry(
+            ticket_id=ticket_id,
+            service_code=code,
+            joined_at=joined_at,
+            present=present,
+            priority=priority,
+            appointment_at=appointment_at,
+        )
+        for ticket_id, code, joined_at, present, priority, appointment_at in rows
+    ]
 
 
 def wait_start(ticket: Ticket) -> datetime:
