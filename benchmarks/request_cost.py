@@ -202,6 +202,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=400)
     parser.add_argument("--profile", choices=["writes", "reads", "join", "call", "start", "complete"])
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--callees", help="print what this function (a name in the profile) calls")
     parser.add_argument(
         "--sql", action="store_true", help="print the statements of each endpoint's first request"
     )
@@ -245,11 +246,16 @@ def main() -> None:
             by_package: dict[str, float] = defaultdict(float)
             for (path, _line, _name), row in pstats.Stats(meter.profiler).stats.items():  # type: ignore[attr-defined]
                 parts = path.split("site-packages/")[-1].split("/")
-                package = parts[0] if "site-packages/" in path else ("schedq" if "/schedq/" in path else path[:40])
+                package = (
+                    parts[0] if "site-packages/" in path else ("schedq" if "/schedq/" in path else path[:40])
+                )
                 by_package[package] += row[2]
             total = sum(by_package.values())
             for package, spent in sorted(by_package.items(), key=lambda kv: -kv[1])[:15]:
                 print(f"{package:40} {100 * spent / total:5.1f} % of own time")
+            if args.callees:
+                pstats.Stats(meter.profiler).sort_stats("cumulative").print_callees(args.callees)
+                return
             pstats.Stats(meter.profiler).sort_stats("tottime").print_stats(args.top)
             pstats.Stats(meter.profiler).sort_stats("cumulative").print_stats(args.top)
 
