@@ -41,7 +41,7 @@ def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary
         site = site_to_read(uow, site_id)
         estimates = site_estimates(uow, site, now)
         status = estimates.status
-        names = dict(uow.session.execute(select(Service.code, Service.name)).tuples().all())
+        names = dict(uow.session.execute(select(Service.code, Service.name)).all())
         return WaitSummary(
             site_id=site.id,
             site_name=site.name,
