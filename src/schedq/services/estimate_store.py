@@ -87,28 +87,29 @@ class EstimateStore(Protocol):
         ...
 
 
-KEPT_STATES = 4096
-"""Results of states one process keeps after reading or computing them (least recently used dropped)."""
+KEPT_RESULTS = 512
+"""Results one process keeps after reading or computing them: the latest state's of a site and kind each,
+for this many sites and kinds (least recently used dropped), tens of kilobytes each."""
 
 
 class _SingleFlight:
     """The single-flight protocol over three primitives a backend provides.
 
     A result never changes once stored for its state (the state names all it
-    depends on), so each process keeps the results it has read or computed, by
-    site, kind and state: the wait, the display feed and the tickets of a site
+    depends on), so each process keeps the last result it has read or computed
+    for each site and kind: the wait, the display feed and the tickets of a site
     built in one worker for one state read the store once between them.
     """
 
     def _kept(self) -> LRUCache:
         kept = self.__dict__.get("_kept_states")
         if kept is None:
-            kept = self.__dict__.setdefault("_kept_states", LRUCache(KEPT_STATES))
+            kept = self.__dict__.setdefault("_kept_states", LRUCache(KEPT_RESULTS))
         return kept
 
     def _keep(self, site_id: int, kind: str, stored: Stored) -> Stored:
         with _kept_lock:
-            self._kept()[(site_id, kind, stored.state)] = stored
+            self._kept()[(site_id, kind)] = stored
         return stored
 
     def read(self, site_id: int, kind: str) -> Stored | None:
@@ -135,8 +136,8 @@ class _SingleFlight:
         stale_ok: bool = True,
     ) -> Stored:
         with _kept_lock:
-            kept = self._kept().get((site_id, kind, state))
-        if kept is not None:
+            kept = self._kept().get((site_id, kind))
+        if kept is not None and kept.state == state:
             return kept
         give_up = time.monotonic() + 2 * LEASE_SECONDS
         while True:
