@@ -177,13 +177,6 @@ def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
     )
 
 
-def model_fitted_at(uow: UnitOfWork, site_id: int) -> datetime | None:
-    """When the site's stored model was fitted (None: none stored), without loading the model."""
-    return uow.session.scalar(
-        select(EstimatorModelRecord.fitted_at).where(EstimatorModelRecord.site_id == site_id)
-    )
-
-
 def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) -> None:
     """Refit the site's model when it is missing or older than `max_age_hours`: once, by one worker.
 
