@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from schedq import estimator
+from schedq import create_app, estimator
 from schedq.db.engine import Database
 from schedq.services import estimate_store
 from schedq.services.estimates.live import REPLICATIONS
@@ -298,6 +298,37 @@ class TestReads:
         joined = client.get(url).headers["ETag"]
         clock.advance(seconds=15)
         assert len({first, joined, client.get(url).headers["ETag"]}) == 3
+
+    def test_another_worker_reads_a_states_estimate_from_the_store_once_for_its_wait_feed_and_tickets(
+        self, client, site, app, estimator_runs, tmp_path
+    ):
+        joined = [kiosk_join(client, site) for _ in range(2)]  # this worker makes the state's estimate
+        runs = len(estimator_runs)
+        other = create_app(
+            {**app.config, "INSTANCE_DIR": str(tmp_path / "other"), "ESTIMATOR_WARM_UP": False}
+        )
+        try:
+            store = estimate_store.store_for(other.extensions["schedq.database"])
+            assert isinstance(store, estimate_store.TableEstimateStore)
+            reads: list[str] = []
+            listener = lambda _c, _cur, statement, *_a: reads.append(statement)  # noqa: E731
+            event.listen(store.engine, "before_cursor_execute", listener)
+            worker = other.test_client()
+            answers = [
+                worker.get(f"{API}/sites/{site.site_id}/wait"),
+                worker.get(f"{API}/sites/{site.site_id}/display"),
+                *(
+                    worker.get(f"{API}/tickets/{t['id']}", headers={"X-Patient-Token": t["token"]})
+                    for t in joined
+                ),
+            ]
+            event.remove(store.engine, "before_cursor_execute", listener)
+        finally:
+            other.extensions["schedq.database"].dispose()
+        assert [a.status_code for a in answers] == [200] * 4
+        assert [a.json["estimate_age_seconds"] for a in answers] == [0.0] * 4
+        assert len(estimator_runs) == runs
+        assert len([r for r in reads if "shared_estimates" in r]) == 1, reads
 
     def test_public_reads_may_be_held_by_shared_caches_and_the_ticket_only_by_its_owner(self, client, site):
         ticket = kiosk_join(client, site)

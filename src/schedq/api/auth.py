@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_smorest import abort
 
+from schedq.db.uow import UnitOfWork
 from schedq.domain.access import Principal
 from schedq.services import access
 from schedq.web_context import uow
@@ -26,8 +27,13 @@ def patient_token_doc(what: str) -> dict:
     }
 
 
-def current_principal() -> Principal | None:
-    """The API token's principal; aborts 401 on a malformed, unknown or revoked token."""
+def current_principal(within: UnitOfWork | None = None) -> Principal | None:
+    """The API token's principal; aborts 401 on a malformed, unknown or revoked token.
+
+    `within`: a unit of work the request has open already, so the token is read
+    in it rather than in a transaction of its own (one connection, one round of
+    BEGIN and ROLLBACK fewer).
+    """
     if "principal" not in g:
         header = request.headers.get("Authorization", "")
         if not header:
@@ -36,7 +42,11 @@ def current_principal() -> Principal | None:
             scheme, _, plain = header.partition(" ")
             principal = None
             if scheme.lower() == "bearer" and plain.strip():
-                principal = access.authenticate(uow(write=False), plain=plain.strip())
+                principal = (
+                    access.authenticate(uow(write=False), plain=plain.strip())
+                    if within is None
+                    else access.principal_in(within, plain=plain.strip())
+                )
             if principal is None:
                 abort(401, message="invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
             g.principal = principal

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction, lazyload
 
 from schedq.db.engine import Database
-from schedq.db.models import Site
+from schedq.db.models import Site, Station, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +112,21 @@ class UnitOfWork:
         """Still to end: active, or failed in a flush and waiting for its rollback."""
         return self._savepoint is not None and self.session.get_nested_transaction() is self._savepoint
 
+    def lock_site_of(self, owner: type[Ticket] | type[Station], owner_id: int) -> Site | None:
+        """`lock_site` for the site of a ticket or station (`owner`: a model with `site_id`), in one statement."""
+        return self._locked(Site.id == select(owner.site_id).where(owner.id == owner_id).scalar_subquery())
+
     def lock_site(self, site_id: int) -> Site | None:
         """The site row, locked until commit: serialises seat and queue decisions per site.
 
         On PostgreSQL a row lock (FOR UPDATE); on SQLite the write transaction
         already holds the database's single write lock (BEGIN IMMEDIATE).
         """
+        return self._locked(Site.id == site_id)
+
+    def _locked(self, which) -> Site | None:
         # Its collections load when first used, not with the lock: most writes need none of them.
-        stmt = select(Site).where(Site.id == site_id).options(lazyload("*"))
+        stmt = select(Site).where(which).options(lazyload("*"))
         if not self.database.is_sqlite:
             stmt = stmt.with_for_update()
         return self.session.scalars(stmt).one_or_none()

@@ -20,11 +20,11 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.site_status import SiteStatus
-from schedq.domain.tickets import Action
+from schedq.domain.tickets import ACTIVE, Action
 from schedq.services.estimates.live import site_estimates
 from schedq.services.estimates.views import headline
-from schedq.services.queue import line, no_shows
-from schedq.services.sites import load_site
+from schedq.services.queue import no_shows
+from schedq.services.sites import site_to_read
 
 RECENT_CALLS = 10
 
@@ -70,11 +70,18 @@ def _start_of_day(site: Site, now: datetime) -> datetime:
     return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
 
 
-def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime) -> DisplayFeed:
-    no_shows.settle(uow, site_id, now)
+def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool = False) -> DisplayFeed:
+    """The feed at `now`. `settled`: the caller has just seen to overdue calls (`public.site_read_state`)."""
+    if not settled:
+        no_shows.settle(uow, site_id, now)
     with uow:
-        site = load_site(uow, site_id)
-        tickets = line.active_tickets(uow, site_id)
+        site = site_to_read(uow, site_id)
+        # Columns, not tickets: the feed shows codes, stations and counts.
+        tickets = uow.session.execute(
+            select(Ticket.id, Ticket.code, Ticket.status, Ticket.station_id, Ticket.called_at, Ticket.present)
+            .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
+            .order_by(Ticket.id)
+        ).all()
         stations = {s.id: s for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from cachetools import LRUCache
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -51,6 +52,8 @@ LEASE_SECONDS = 15.0
 
 POLL_SECONDS = 0.02
 """How often a waiting worker looks for the result."""
+
+_kept_lock = threading.Lock()
 
 REDIS_TTL_SECONDS = 24 * 3600
 """Redis keeps a result this long after it was last written."""
@@ -84,8 +87,30 @@ class EstimateStore(Protocol):
         ...
 
 
+KEPT_RESULTS = 512
+"""Results one process keeps after reading or computing them: the latest state's of a site and kind each,
+for this many sites and kinds (least recently used dropped), tens of kilobytes each."""
+
+
 class _SingleFlight:
-    """The single-flight protocol over three primitives a backend provides."""
+    """The single-flight protocol over three primitives a backend provides.
+
+    A result never changes once stored for its state (the state names all it
+    depends on), so each process keeps the last result it has read or computed
+    for each site and kind: the wait, the display feed and the tickets of a site
+    built in one worker for one state read the store once between them.
+    """
+
+    def _kept(self) -> LRUCache:
+        kept = self.__dict__.get("_kept_states")
+        if kept is None:
+            kept = self.__dict__.setdefault("_kept_states", LRUCache(KEPT_RESULTS))
+        return kept
+
+    def _keep(self, site_id: int, kind: str, stored: Stored) -> Stored:
+        with _kept_lock:
+            self._kept()[(site_id, kind)] = stored
+        return stored
 
     def read(self, site_id: int, kind: str) -> Stored | None:
         raise NotImplementedError
@@ -110,11 +135,15 @@ class _SingleFlight:
         now: datetime,
         stale_ok: bool = True,
     ) -> Stored:
+        with _kept_lock:
+            kept = self._kept().get((site_id, kind))
+        if kept is not None and kept.state == state:
+            return kept
         give_up = time.monotonic() + 2 * LEASE_SECONDS
         while True:
             found = self.read(site_id, kind)
             if found is not None and found.state == state:
-                return found
+                return self._keep(site_id, kind, found)
             if self.take_lease(site_id, kind, state):
                 try:
                     payload = decode(encode(compute()))
@@ -122,7 +151,7 @@ class _SingleFlight:
                     self.release(site_id, kind, state)
                     raise
                 self.save(site_id, kind, state, now, payload)
-                return Stored(payload, state, now, fresh=True)
+                return self._keep(site_id, kind, Stored(payload, state, now, fresh=True))
             if stale_ok and found is not None:
                 return Stored(found.payload, found.state, found.computed_at, fresh=False)
             if time.monotonic() > give_up:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from schedq.db.models import (
     CapacityBlock,
@@ -18,6 +19,7 @@ from schedq.db.models import (
     Site,
     SiteDay,
     Station,
+    station_skills,
 )
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
@@ -55,6 +57,20 @@ def get_site(uow: UnitOfWork, *, site_id: int) -> Site:
 
 def load_site(uow: UnitOfWork, site_id: int) -> Site:
     site = uow.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site
+
+
+def site_to_read(uow: UnitOfWork, site_id: int) -> Site:
+    """The site for a read that stays inside `uow`, its collections loaded when first used.
+
+    A read whose estimate is made already needs only the hours and closures
+    (its status), the display feed the stations too; the capacity plan and the
+    stations' skills are the estimator's, when this state's estimate is made
+    here. Not for a site shown after its unit of work ends (`load_site`).
+    """
+    site = uow.session.scalars(select(Site).where(Site.id == site_id).options(lazyload("*"))).one_or_none()
     if site is None:
         raise NotFound(f"no site {site_id}")
     return site
@@ -195,11 +211,26 @@ def status_of(uow: UnitOfWork, site: Site, now: datetime) -> SiteStatus:
         hours=hours_of(site),
         closures={c.day: c.reason for c in site.closures},
         walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
-        closed_by_staff=uow.session.get(SiteDay, (site.id, schedule.local_day(now, tz))) is not None,
+        closed_by_staff=_closed_by_staff(uow, site.id, schedule.local_day(now, tz)),
         walk_ins_during_closure=site.walk_ins_during_closure,
         tz=tz,
         now=now,
     )
+
+
+def _closed_by_staff(uow: UnitOfWork, site_id: int, day: date) -> bool:
+    """Whether staff closed the site's `day`; asked once per day in a read-only unit of work.
+
+    A read's status is asked several times (the estimate, the view) and the day
+    a read sees cannot change inside it; a write may close the day itself, so it
+    asks each time.
+    """
+    if uow.sees_uncommitted:
+        return uow.session.get(SiteDay, (site_id, day)) is not None
+    seen = uow.session.info.setdefault("schedq.closed_days", {})
+    if (site_id, day) not in seen:
+        seen[(site_id, day)] = uow.session.get(SiteDay, (site_id, day)) is not None
+    return seen[(site_id, day)]
 
 
 def hours_of(site: Site) -> list[schedule.WeeklyInterval]:
@@ -288,8 +319,22 @@ def find_service(uow: UnitOfWork, code: str, *, field: str = "service") -> Servi
 
 def offered_service(uow: UnitOfWork, site: Site, code: str, *, field: str = "service") -> Service:
     """The service `code` when some station at `site` can do it; InvalidInput naming `field` otherwise."""
-    service = find_service(uow, code, field=field)
-    if not any(service in station.services for station in site.stations):
+    if "stations" not in inspect(site).unloaded:
+        service = find_service(uow, code, field=field)
+        offered = any(service in station.services for station in site.stations)
+    else:
+        # The site's stations are not loaded (a locked site, `UnitOfWork.lock_site`): ask, rather than load them.
+        can_do = (
+            select(station_skills.c.station_id)
+            .join(Station, Station.id == station_skills.c.station_id)
+            .where(Station.site_id == site.id, station_skills.c.service_id == Service.id)
+            .exists()
+        )
+        row = uow.session.execute(select(Service, can_do).where(Service.code == code)).one_or_none()
+        if row is None:
+            raise InvalidInput(field, f"unknown service {code!r}")
+        service, offered = row
+    if not offered:
         raise InvalidInput(field, f"{code} is not offered at {site.name}")
     return service
 

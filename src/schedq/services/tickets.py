@@ -29,7 +29,7 @@ from schedq.services import public, rate_limits, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
 from schedq.services.appointments import find_appointment
 from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
-from schedq.services.sites import load_site, status_of, walk_in_service
+from schedq.services.sites import status_of, walk_in_service
 
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
@@ -271,7 +271,7 @@ def promise_after_join(
     with UnitOfWork(database, write=False) as reader:
         joined = locking.fresh_ticket(reader, ticket_id)
         result = views.view_now(
-            reader, joined, load_site(reader, joined.site_id), now, token=_token(secret_key, joined)
+            reader, joined, sites.site_to_read(reader, joined.site_id), now, token=_token(secret_key, joined)
         )
     if result.estimate is None:
         return result
@@ -332,25 +332,32 @@ def get_ticket(
 ) -> views.TicketView:
     """Status, place in line and, once called, the station. `token=None` for staff.
 
-    `state`: the name of the site's state just read (`public.site_read_state`).
-    The site's part of the view (places in line, estimates, status) is then the
-    one this process made for that state, if any, so that every ticket of a site
-    does not rebuild it: only the ticket's own row is read.
+    `state`: the name of the site's state just read (`public.site_read_state`,
+    which has seen to overdue calls). The site's part of the view (places in
+    line, estimates, status) is then the one this process made for that state,
+    if any, so that every ticket of a site does not rebuild it: only the
+    ticket's own row is read, and the token checked against it.
     """
-    with uow:
-        _check_owner(uow, ticket_id, token, secret_key)
-        site_id = locking.ticket_site_id(uow, ticket_id)
-    no_shows.settle(uow, site_id, now)
+    if state is None:
+        with uow:
+            _check_owner(uow, ticket_id, token, secret_key)
+            site_id = locking.ticket_site_id(uow, ticket_id)
+        no_shows.settle(uow, site_id, now)
     with uow:
         ticket = locking.fresh_ticket(uow, ticket_id)
+        if token is not None and not token_matches(
+            secret_key, TOKEN_KIND, ticket_id, ticket.token_nonce, token
+        ):
+            raise NotFound(f"no ticket {ticket_id}")
+        site_id = ticket.site_id
         part = None if state is None else _site_parts.get(uow.database, site_id, state)
         if part is None:
-            part = views.site_part(uow, load_site(uow, site_id), now)
+            part = views.site_part(uow, sites.site_to_read(uow, site_id), now)
             if state is not None and not part.stale:
                 _site_parts.put(uow.database, site_id, state, part)
         if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
             # The previous state's estimates, made before this ticket joined: make this state's.
-            return views.view_now(uow, ticket, load_site(uow, site_id), now)
+            return views.view_now(uow, ticket, sites.site_to_read(uow, site_id), now)
         return views.view_with(ticket, part)
 
 

@@ -37,6 +37,7 @@ from schedq.api.queue.schemas import (
     TicketSchema,
     WalkInPostSchema,
 )
+from schedq.db.uow import UnitOfWork
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
 from schedq.services import display, feedback, public, tickets
@@ -49,21 +50,26 @@ PATIENT_TOKEN = auth.patient_token_doc("the ticket token given when joining")
 MANAGE_TOKEN = auth.patient_token_doc("the appointment's manage token")
 
 
-def _principal() -> Principal:
-    principal = auth.current_principal()
+def _principal(within: UnitOfWork | None = None) -> Principal:
+    principal = auth.current_principal(within)
     if principal is None:
         abort(401, message="an API token is required", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
 def _staff_for_ticket(ticket_id: int) -> Principal:
-    _principal()
-    return auth.require_staff(locking.site_of_ticket(uow(write=False), ticket_id=ticket_id))
+    """The caller, a staff token of the ticket's site: 401 without a token, 404 without the ticket, else 403."""
+    with uow(write=False) as reading:  # the token and the ticket's site in one read
+        _principal(within=reading)
+        site_id = locking.ticket_site_id(reading, ticket_id)
+    return auth.require_staff(site_id)
 
 
 def _staff_for_station(station_id: int) -> Principal:
-    _principal()
-    return auth.require_staff(locking.site_of_station(uow(write=False), station_id=station_id))
+    with uow(write=False) as reading:
+        _principal(within=reading)
+        site_id = locking.station_site_id(reading, station_id)
+    return auth.require_staff(site_id)
 
 
 def _promise_after_join(body: dict) -> dict:
@@ -456,5 +462,5 @@ class Display(MethodView):
         return caching.answer(
             public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
             cache_control=caching.LOBBY,
-            build=lambda: display.display_feed(uow(write=False), site_id=site_id, now=at),
+            build=lambda: display.display_feed(uow(write=False), site_id=site_id, now=at, settled=True),
         )

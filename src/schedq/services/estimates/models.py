@@ -177,13 +177,6 @@ def current_model(uow: UnitOfWork, site: Site) -> estimator.FittedModel:
     )
 
 
-def model_fitted_at(uow: UnitOfWork, site_id: int) -> datetime | None:
-    """When the site's stored model was fitted (None: none stored), without loading the model."""
-    return uow.session.scalar(
-        select(EstimatorModelRecord.fitted_at).where(EstimatorModelRecord.site_id == site_id)
-    )
-
-
 def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) -> None:
     """Refit the site's model when it is missing or older than `max_age_hours`: once, by one worker.
 
@@ -194,12 +187,17 @@ def fresh_model(make_uow, *, site_id: int, now: datetime, max_age_hours: int) ->
     model there is (or the cold-start prior) serves meanwhile.
     """
     with make_uow(write=False) as uow:
-        if uow.session.scalar(select(Site.id).where(Site.id == site_id)) is None:
-            # Before the store keeps a lease for a site that is not there.
+        # The site and its model's age in one statement (NotFound before the store keeps a lease for no site).
+        row = uow.session.execute(
+            select(Site.id, EstimatorModelRecord.fitted_at)
+            .outerjoin(EstimatorModelRecord, EstimatorModelRecord.site_id == Site.id)
+            .where(Site.id == site_id)
+        ).one_or_none()
+        if row is None:
             raise NotFound(f"no site {site_id}")
         if uow.sees_uncommitted:
             return
-        fitted_at = model_fitted_at(uow, site_id)
+        fitted_at = row.fitted_at
         if fitted_at is not None and now - fitted_at <= timedelta(hours=max_age_hours):
             return
         replaces = fitted_at.isoformat() if fitted_at is not None else "-"

@@ -11,6 +11,7 @@ from schedq.db.models import Appointment, Site, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, StationState, TicketStatus
+from schedq.services.queue.line import LINE_LOADS
 from schedq.services.sites import closures_of, hours_of
 
 
@@ -20,10 +21,12 @@ def build_snapshot(uow: UnitOfWork, site: Site, now: datetime) -> estimator.Site
     today = schedule.local_day(now, tz)
     tickets = list(
         uow.session.scalars(
-            select(Ticket).where(
+            select(Ticket)
+            .where(
                 Ticket.site_id == site.id,
                 Ticket.status.in_([TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.IN_SERVICE]),
             )
+            .options(*LINE_LOADS)
         )
     )
     at_station = {t.station_id: t for t in tickets if t.status is not TicketStatus.WAITING and t.station_id}

@@ -13,7 +13,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.site_status import SiteStatus
 from schedq.services.estimates.live import site_estimates
 from schedq.services.estimates.views import for_newcomers
-from schedq.services.sites import load_site
+from schedq.services.sites import site_to_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +38,10 @@ class WaitSummary:
 def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
     """The newcomer range per walk-in service, people waiting and stations open (no personal data)."""
     with uow:
-        site = load_site(uow, site_id)
+        site = site_to_read(uow, site_id)
         estimates = site_estimates(uow, site, now)
         status = estimates.status
-        names = {s.code: s.name for s in uow.session.scalars(select(Service))}
+        names = dict(uow.session.execute(select(Service.code, Service.name)).all())
         return WaitSummary(
             site_id=site.id,
             site_name=site.name,

@@ -11,12 +11,12 @@ from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.policy import choose_next
 from schedq.domain.tickets import Action, allowed_actions, next_status
 from schedq.services.queue.line import active_tickets, entry, wait_start
-from schedq.services.queue.locking import locked_ticket, station_site_id
+from schedq.services.queue.locking import locked_ticket
 from schedq.services.queue.no_shows import expire_overdue_calls
 from schedq.services.queue.stations import ready_to_call
 from schedq.services.queue.views import TicketView, ticket_view
 from schedq.services.queue.visit_log import apply_action
-from schedq.services.sites import load_station, lock_site
+from schedq.services.sites import load_station
 
 
 def call_next(uow: UnitOfWork, *, station_id: int, actor: str, now: datetime) -> TicketView:
@@ -27,11 +27,13 @@ def call_next(uow: UnitOfWork, *, station_id: int, actor: str, now: datetime) ->
     patient before they joined.
     """
     with uow:
-        site = lock_site(uow, station_site_id(uow, station_id))
+        site = uow.lock_site_of(Station, station_id)
+        if site is None:
+            raise NotFound(f"no station {station_id}")
         expire_overdue_calls(uow, site, now)
         station = load_station(uow, station_id)
-        ready_to_call(uow, station)
         tickets = active_tickets(uow, site.id)
+        ready_to_call(uow, station, active=tickets)
         waiting = [entry(t) for t in tickets if t.status is TicketStatus.WAITING and t.joined_at <= now]
         chosen = choose_next(waiting, skills=station.skills, now=now)
         if chosen is None:

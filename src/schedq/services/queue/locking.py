@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from schedq.db.models import Site, Station, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.errors import NotFound
 from schedq.services.queue.no_shows import expire_overdue_calls
-from schedq.services.sites import lock_site
 
 
 def ticket_site_id(uow: UnitOfWork, ticket_id: int) -> int:
@@ -28,21 +28,25 @@ def station_site_id(uow: UnitOfWork, station_id: int) -> int:
     return site_id
 
 
-def site_of_ticket(uow: UnitOfWork, *, ticket_id: int) -> int:
-    """Which site a ticket belongs to, for authorisation."""
-    with uow:
-        return ticket_site_id(uow, ticket_id)
+TICKET_SHOWN = (
+    joinedload(Ticket.service),
+    joinedload(Ticket.station).lazyload(Station.services),
+    joinedload(Ticket.appointment).lazyload("*"),
+)
+"""What a ticket's view shows of its relationships, loaded with it in one statement.
 
-
-def site_of_station(uow: UnitOfWork, *, station_id: int) -> int:
-    with uow:
-        return station_site_id(uow, station_id)
+The station's skills and the appointment's own relationships are left to load
+when used: a ticket's view shows none of them.
+"""
 
 
 def fresh_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
     """The ticket as committed now (call after the site lock is held)."""
     ticket = uow.session.scalars(
-        select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .options(*TICKET_SHOWN)
+        .execution_options(populate_existing=True)
     ).one_or_none()
     if ticket is None:
         raise NotFound(f"no ticket {ticket_id}")
@@ -51,6 +55,8 @@ def fresh_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 def locked_ticket(uow: UnitOfWork, ticket_id: int, now: datetime) -> tuple[Site, Ticket]:
     """How a ticket's use case begins: its site locked, overdue calls settled, the ticket as committed."""
-    site = lock_site(uow, ticket_site_id(uow, ticket_id))
+    site = uow.lock_site_of(Ticket, ticket_id)
+    if site is None:
+        raise NotFound(f"no ticket {ticket_id}")
     expire_overdue_calls(uow, site, now)
     return site, fresh_ticket(uow, ticket_id)

@@ -69,12 +69,15 @@ def set_station_state(
         return station_view(station, current)
 
 
+AT_STATION = (TicketStatus.CALLED, TicketStatus.IN_SERVICE)
+
+
 def station_ticket(uow: UnitOfWork, station_id: int) -> Ticket | None:
     return uow.session.scalars(
         select(Ticket)
         .where(
             Ticket.station_id == station_id,
-            Ticket.status.in_([TicketStatus.CALLED.value, TicketStatus.IN_SERVICE.value]),
+            Ticket.status.in_([s.value for s in AT_STATION]),
         )
         .order_by(Ticket.id)
     ).first()
@@ -91,10 +94,14 @@ def station_view(station: Station, ticket: Ticket | None) -> StationView:
     )
 
 
-def ready_to_call(uow: UnitOfWork, station: Station) -> None:
+def ready_to_call(uow: UnitOfWork, station: Station, *, active: list[Ticket] | None = None) -> None:
+    """Conflict unless the station is open with nobody at it. `active`: the site's active tickets, when loaded already."""
     if station.state is not StationState.OPEN:
         raise Conflict(f"{station.name} is {station.state.value}; open it to call patients")
-    current = station_ticket(uow, station.id)
+    if active is None:
+        current = station_ticket(uow, station.id)
+    else:
+        current = next((t for t in active if t.station_id == station.id and t.status in AT_STATION), None)
     if current is not None:
         raise Conflict(
             f"{station.name} still has {current.code} ({current.status.value}); "

@@ -12,9 +12,9 @@ from schedq.domain.enums import TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
 from schedq.services.estimates.live import Estimates, site_estimates
-from schedq.services.queue.line import active_tickets, positions
+from schedq.services.queue.line import places, waiting_line
 from schedq.services.queue.locking import fresh_ticket
-from schedq.services.sites import load_site, status_of
+from schedq.services.sites import load_site, site_to_read, status_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     return SitePart(
         site_id=site.id,
         timezone=site.timezone,
-        positions=positions(active_tickets(uow, site.id), now),
+        positions=places(waiting_line(uow, site.id), now),
         estimates=live.tickets,
         status=status_of(uow, site, now),
         stale=live.stale,
@@ -198,7 +198,7 @@ def view_now(
     """
     uow.session.flush()
     place = (
-        positions(active_tickets(uow, site.id), now).get(ticket.id)
+        places(waiting_line(uow, site.id), now).get(ticket.id)
         if ticket.status is TicketStatus.WAITING
         else None
     )
@@ -226,4 +226,4 @@ def view_committed(uow: UnitOfWork, ticket_id: int, now: datetime, *, token: str
     """The ticket's view after a write committed, read afresh: its estimate is made (or found) outside the lock, shared."""
     with UnitOfWork(uow.database, write=False) as reader:
         ticket = fresh_ticket(reader, ticket_id)
-        return view_now(reader, ticket, load_site(reader, ticket.site_id), now, token=token)
+        return view_now(reader, ticket, site_to_read(reader, ticket.site_id), now, token=token)
