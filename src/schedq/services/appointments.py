@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from schedq.db.models import Appointment, IdempotencyRecord, Site
 from schedq.db.uow import UnitOfWork
-from schedq.domain import schedule
+from schedq.domain import calendar, schedule
 from schedq.domain.codes import (
     new_nonce,
     new_reference,
@@ -407,24 +406,19 @@ def list_day(uow: UnitOfWork, *, site_id: int, day: date) -> list[Appointment]:
 def calendar_file(appointment: Appointment, *, now: datetime) -> bytes:
     """An RFC 5545 calendar with one event: when, where, and how to prepare."""
     site, service = appointment.site, appointment.service
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//schedq//appointments//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", f"{appointment.reference}@schedq")
-    event.add("dtstamp", now)
-    event.add("dtstart", appointment.starts_at)
-    event.add("dtend", appointment.starts_at + timedelta(minutes=max(site.slot_minutes, 5)))
-    event.add("summary", f"{service.name} at {site.name}")
-    event.add("location", ", ".join(p for p in (site.name, site.address) if p))
     description = [f"Reference: {appointment.reference}"]
     if service.preparation:
         description.append(f"How to prepare: {service.preparation}")
     description.append(
         f"Please arrive a few minutes early. Late by more than {site.grace_minutes} minutes, you join the walk-in line."
     )
-    event.add("description", "\n".join(description))
-    event.add("status", "CANCELLED" if appointment.status is AppointmentStatus.CANCELLED else "CONFIRMED")
-    calendar.add_component(event)
-    return calendar.to_ical()
+    entry = calendar.CalendarEntry(
+        reference=appointment.reference,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.starts_at + timedelta(minutes=max(site.slot_minutes, 5)),
+        summary=f"{service.name} at {site.name}",
+        location=", ".join(p for p in (site.name, site.address) if p),
+        description="\n".join(description),
+        cancelled=appointment.status is AppointmentStatus.CANCELLED,
+    )
+    return calendar.calendar_file(entry, now=now)

@@ -14,18 +14,12 @@ script holds.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from babel import Locale
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
-CATALOGUES = Path(__file__).parents[1] / "translations"
-# English is the words in the code; every other language is a catalogue: adding one adds a folder.
-LANGUAGES = (
-    "en",
-    *sorted(p.name for p in CATALOGUES.iterdir() if (p / "LC_MESSAGES" / "messages.mo").exists()),
-)
+from schedq.catalogues import LANGUAGES
+
 # Each language named in itself, as its speakers look for it on the switch ("Español").
 LANGUAGE_NAMES = {
     code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES
