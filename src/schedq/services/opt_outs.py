@@ -48,19 +48,17 @@ def opt_out(uow: UnitOfWork, channel: ChannelName, address: str, now: datetime) 
     """Record that `address` wants no more messages on `channel`; False if it had already asked."""
     values = {"channel": channel.value, "address": normal_address(channel, address), "at": now}
     insert = sqlite_insert if uow.database.is_sqlite else postgresql_insert
-    result = uow.session.execute(insert(NotificationOptOut).values(values).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
+    stmt = insert(NotificationOptOut).values(values).on_conflict_do_nothing()
+    return uow.session.scalar(stmt.returning(NotificationOptOut.at)) is not None
 
 
 def opt_in_again(uow: UnitOfWork, channel: ChannelName, address: str) -> bool:
     """Let messages reach `address` on `channel` again; False if it had not opted out."""
-    result = uow.session.execute(
-        delete(NotificationOptOut).where(
-            NotificationOptOut.channel == channel.value,
-            NotificationOptOut.address == normal_address(channel, address),
-        )
+    stmt = delete(NotificationOptOut).where(
+        NotificationOptOut.channel == channel.value,
+        NotificationOptOut.address == normal_address(channel, address),
     )
-    return bool(getattr(result, "rowcount", 0))
+    return uow.session.scalar(stmt.returning(NotificationOptOut.at)) is not None
 
 
 def is_opted_out(uow: UnitOfWork, channel: ChannelName, address: str) -> bool:
