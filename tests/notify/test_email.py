@@ -114,6 +114,20 @@ def test_a_key_a_message_id_cannot_carry_is_hashed_the_same_way_every_time():
     assert first.endswith("@lab.example>") and " " not in first and first.count("@") == 1
 
 
+def test_a_message_that_cannot_be_written_as_email_is_permanent_and_nothing_is_sent(mailbox):
+    handler, port = mailbox
+    broken = Outgoing(
+        key="delivery-44-email",
+        channel=ChannelName.EMAIL,
+        to="ana@example.org",
+        subject="Hi\nBcc: x@y.z",
+        text=".",
+    )
+    with pytest.raises(PermanentFailure, match="cannot be written as email"):
+        plain_channel(port).send(broken)
+    assert handler.messages == []
+
+
 def test_smtp_down_is_a_temporary_failure():
     with pytest.raises(TemporaryFailure, match="127.0.0.1"):
         plain_channel(free_port()).send(booking_email())

@@ -77,7 +77,10 @@ class EmailChannel:
 
     def send(self, message: Outgoing) -> str | None:
         """Hand `message` to the SMTP server; returns its Message-ID. Raises DeliveryFailure."""
-        mail = self.build(message)
+        try:
+            mail = self.build(message)
+        except ValueError as error:  # a header holding a line break, an unreadable content type...
+            raise PermanentFailure(f"the message cannot be written as email: {error}") from error
         try:
             with self._connect() as smtp:
                 smtp.send_message(mail, from_addr=parseaddr(self.settings.sender)[1], to_addrs=[message.to])
