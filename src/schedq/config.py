@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from schedq.notify import settings as notify_settings
+
 # Settings read from SCHEDQ_* environment variables, with how to parse each.
 _ENV_PARSERS: dict[str, type] = {
     "DATABASE_URL": str,
@@ -22,6 +24,8 @@ _ENV_PARSERS: dict[str, type] = {
     "TRUSTED_PROXY_HOPS": int,
     "ESTIMATOR_WARM_UP": bool,
     "TRAVEL_KMH": float,
+    # SMTP, SMS and webhook settings (README: "Channels").
+    **notify_settings.ENV_PARSERS,
 }
 
 
@@ -62,6 +66,7 @@ class Config:
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then SCHEDQ_* environment variables, then `overrides`."""
     settings = {k: v for k, v in vars(Config).items() if k.isupper()}
+    settings.update(notify_settings.DEFAULTS)
     for name, kind in _ENV_PARSERS.items():
         raw = os.environ.get(f"SCHEDQ_{name}")
         if raw is not None:

@@ -65,6 +65,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.nearby.routes import blp as nearby
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
+    from schedq.api.sms.routes import blp as sms
 
     app.url_map.converters.update(PATH_CONVERTERS)
     api = SchedqApi(
@@ -80,7 +81,7 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
-    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby):
+    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)

@@ -420,3 +420,17 @@ class RateCounter(Base):
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     window_end: Mapped[datetime] = mapped_column(index=True)
     hits: Mapped[int]
+
+
+class NotificationOptOut(Base):
+    """A phone number or email address that asked for no more messages on one channel (`services.opt_outs`).
+
+    Kept as the contact is kept (E.164, lower-cased email), not per booking or
+    ticket: a STOP answers every message to that number, now and later.
+    """
+
+    __tablename__ = "notification_opt_outs"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    at: Mapped[datetime]
