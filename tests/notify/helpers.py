@@ -18,13 +18,26 @@ EMAIL = "ana@example.org"
 PHONE = "+12175550123"
 
 
-def book(make_uow, site_id: int, *, sms: bool = True, email: bool = True, language: str = "en", at=TUESDAY_9AM):
+def book(
+    make_uow,
+    site_id: int,
+    *,
+    sms: bool = True,
+    email: bool = True,
+    language: str = "en",
+    at=TUESDAY_9AM,
+    patient: int = 0,
+):
+    """Book for Ana (`patient` 0) or another patient (another phone and email)."""
+    contact = Contact("Ana Diaz", PHONE, EMAIL)
+    if patient:
+        contact = Contact(f"Patient {patient}", f"{PHONE[:-2]}{patient:02d}", f"p{patient}@example.org")
     return appointments.book(
         make_uow(),
         site_id=site_id,
         service_code="DRAW",
         starts_at=at,
-        contact=Contact("Ana Diaz", PHONE, EMAIL),
+        contact=contact,
         opt_ins=appointments.OptIns(sms=sms, email=email, language=language),
         now=MONDAY_8AM,
         secret_key="test-secret",
