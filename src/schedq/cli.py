@@ -208,7 +208,6 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     from schedq.notify import delivery
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app: a proxy typed as Flask
-    migrate.upgrade(database().url)
     settings = delivery.Settings.from_config(app.config)
     channels = delivery.channels_from_config(app.config, database())
     clock = app.config.get("CLOCK") or _utcnow

@@ -48,7 +48,9 @@ def test_reschedule_and_cancel_are_told_too(site, make_uow):
         ("appointment.cancelled", "email"),
     ]
     with make_uow(write=False) as uow:
-        moved = uow.session.scalars(select(NotifyEvent).where(NotifyEvent.kind == "appointment.rescheduled")).one()
+        moved = uow.session.scalars(
+            select(NotifyEvent).where(NotifyEvent.kind == "appointment.rescheduled")
+        ).one()
     assert moved.facts["previous_starts_at"] == TUESDAY_9AM.isoformat()
 
 
@@ -82,7 +84,9 @@ def _remote(make_uow, site_id, **opt_ins):
     )
 
 
-def test_a_remote_ticket_hears_of_its_call_its_no_show_and_is_asked_for_a_rating(site, make_uow, clock, backend):
+def test_a_remote_ticket_hears_of_its_call_its_no_show_and_is_asked_for_a_rating(
+    site, make_uow, clock, backend
+):
     first = _remote(make_uow, site.site_id, sms=True, email=False, language="es")
     station = site.station_ids["Station 1"]
     corrections.mark_present(make_uow(), ticket_id=first.id, actor="staff", now=MONDAY_8AM)
@@ -101,7 +105,11 @@ def test_a_remote_ticket_hears_of_its_call_its_no_show_and_is_asked_for_a_rating
         ("ticket.no_show", "email", EMAIL),
     ]
     with make_uow(write=False) as uow:
-        languages = set(uow.session.scalars(select(Delivery.language).where(Delivery.channel == "sms", Delivery.status == "pending")))
+        languages = set(
+            uow.session.scalars(
+                select(Delivery.language).where(Delivery.channel == "sms", Delivery.status == "pending")
+            )
+        )
         called = uow.session.scalars(select(NotifyEvent).where(NotifyEvent.kind == "ticket.called")).first()
     assert languages == {"es"}
     assert called.facts["station"] == "Station 1"
@@ -146,7 +154,9 @@ def test_an_unsubscribed_address_gets_nothing_more(site, make_uow, backend):
         ("sms", "pending"),
     ]
     with pytest.raises(Exception, match="no such unsubscribe link"):
-        preferences.unsubscribe_by_link(make_uow(), token=token + "x", secret_key="test-secret", now=MONDAY_8AM)
+        preferences.unsubscribe_by_link(
+            make_uow(), token=token + "x", secret_key="test-secret", now=MONDAY_8AM
+        )
 
 
 def test_stop_by_sms_unsubscribes_the_number(site, make_uow):
@@ -206,7 +216,9 @@ def test_a_rating_request_waits_for_the_end_of_quiet_hours(site, make_uow, backe
     with make_uow(write=False) as uow:
         due = dict(
             uow.session.execute(
-                select(NotifyEvent.kind, Delivery.due_at).join(NotifyEvent, Delivery.event_id == NotifyEvent.id)
+                select(NotifyEvent.kind, Delivery.due_at).join(
+                    NotifyEvent, Delivery.event_id == NotifyEvent.id
+                )
             ).all()
         )
     assert due[EventKind.CALLED.value] == MONDAY_8AM  # 08:00 local: called now, quiet or not

@@ -21,7 +21,11 @@ SETTINGS = delivery.Settings(
 
 def _ids(make_uow) -> list[int]:
     with make_uow(write=False) as uow:
-        return list(uow.session.scalars(select(Delivery.id).where(Delivery.status != "opted_out").order_by(Delivery.id)))
+        return list(
+            uow.session.scalars(
+                select(Delivery.id).where(Delivery.status != "opted_out").order_by(Delivery.id)
+            )
+        )
 
 
 def _status(make_uow, delivery_id: int) -> str:
@@ -87,7 +91,11 @@ def test_a_failing_channel_is_retried_with_backoff_then_parked_dead(site, make_u
     assert delivery.run_once(database, channels, SETTINGS, clock=clock, worker="w") == 0  # not due yet
     with make_uow(write=False) as uow:
         row = uow.session.get_one(Delivery, sms_id)
-    assert (row.status, row.due_at, row.last_error) == ("pending", clock() + timedelta(seconds=60), "503 from the server")
+    assert (row.status, row.due_at, row.last_error) == (
+        "pending",
+        clock() + timedelta(seconds=60),
+        "503 from the server",
+    )
     clock.advance(seconds=60)
     assert delivery.run_once(database, channels, SETTINGS, clock=clock, worker="w") == 1
     clock.advance(seconds=119)

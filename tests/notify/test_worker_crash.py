@@ -81,7 +81,12 @@ def test_killed_between_send_and_mark_the_message_is_sent_again_with_the_same_ke
         lease = uow.session.get_one(Delivery, row.id).lease_until
     _until(lambda: datetime.now(UTC) > lease, "the lease to run out")
     again = subprocess.run(
-        [SCHEDQ, "worker", "--once"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=WAIT_SECONDS
+        [SCHEDQ, "worker", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=WAIT_SECONDS,
     )
     assert again.returncode == 0, again.stdout + again.stderr
 

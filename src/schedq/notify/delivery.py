@@ -17,6 +17,7 @@ deliver it twice.
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import threading
@@ -81,12 +82,12 @@ def channels_from_config(config: Mapping[str, Any], database: Database) -> dict[
     """
     channels: dict[ChannelName, Channel] = {}
     try:
-        from schedq.notify.channels import configured_channels  # type: ignore[import-not-found,unused-ignore]
+        registry = importlib.import_module("schedq.notify.channels")
     except ModuleNotFoundError as missing:
         if missing.name != "schedq.notify.channels":
             raise
     else:
-        channels.update(configured_channels(config))
+        channels.update(registry.configured_channels(config))
     channels[ChannelName.LOG] = LogChannel(database, file=config.get("NOTIFY_LOG_FILE"))
     return channels
 
@@ -175,7 +176,9 @@ def _channel_name(row: Delivery, outgoing: Outgoing | None) -> str:
 
 def _close_open_tries(uow: UnitOfWork, row: Delivery, now: datetime, outcome: str, detail: str) -> None:
     for attempt in uow.session.scalars(
-        select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == row.id, DeliveryAttempt.outcome.is_(None))
+        select(DeliveryAttempt).where(
+            DeliveryAttempt.delivery_id == row.id, DeliveryAttempt.outcome.is_(None)
+        )
     ):
         attempt.outcome = outcome
         attempt.detail = detail
@@ -193,10 +196,12 @@ def deliver(
     """Send one claimed try and mark it; returns its outcome (sent, temporary, permanent)."""
     provider_id = None
     retry_after = None
+    used = None
     if claimed.outgoing is None:
         outcome, detail = "permanent", claimed.problem or "no message could be made"
     else:
         channel = pick(channels, claimed.outgoing.channel)
+        used = channel.name.value
         try:
             provider_id = channel.send(claimed.outgoing)
             outcome, detail = "sent", None
@@ -206,8 +211,17 @@ def deliver(
             outcome, detail = "permanent", failure.reason
         except Exception as error:  # a channel's own fault: worth another try, and logged
             outcome, detail = "temporary", f"{type(error).__name__}: {error}"
-    mark(database, claimed, settings, outcome=outcome, detail=detail, provider_id=provider_id,
-         retry_after=retry_after, now=clock())
+    mark(
+        database,
+        claimed,
+        settings,
+        outcome=outcome,
+        detail=detail,
+        provider_id=provider_id,
+        retry_after=retry_after,
+        channel=used,
+        now=clock(),
+    )
     return outcome
 
 
@@ -221,8 +235,9 @@ def mark(
     provider_id: str | None,
     retry_after: float | None,
     now: datetime,
+    channel: str | None = None,
 ) -> None:
-    """Write the try's outcome, and where the row goes next."""
+    """Write the try's outcome (and the channel that carried it: `log` when none is configured), and where the row goes next."""
     with UnitOfWork(database) as uow:
         row = uow.session.get_one(Delivery, claimed.delivery_id)
         attempt = uow.session.scalars(
@@ -231,6 +246,7 @@ def mark(
             )
         ).one()
         attempt.outcome = outcome
+        attempt.channel = channel or attempt.channel
         attempt.detail = None if detail is None else detail[:500]
         attempt.ended_at = now
         if outcome == "sent":

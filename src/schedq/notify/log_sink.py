@@ -36,8 +36,13 @@ class LogChannel:
     def send(self, message: Outgoing) -> str | None:
         kept = self._keep(message)
         if self.file is not None:
-            line = {"key": message.key, "channel": message.channel.value, "to": message.to}
-            line |= {"subject": message.subject, "text": message.text}
+            line = {
+                "key": message.key,
+                "channel": message.channel.value,
+                "to": message.to,
+                "subject": message.subject,
+                "text": message.text,
+            }
             with self.file.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(line) + "\n")
         return f"log-{kept}"

@@ -70,9 +70,10 @@ def appointment_event(
     """A booking confirmed, rescheduled, cancelled or due tomorrow."""
     site = appointment.site
     facts = facts_of.appointment_facts(site, appointment, previous_starts_at=previous_starts_at)
-    data = {"site_id": site.id, "appointment": _appointment_data(appointment)}
+    told = _appointment_data(appointment)
     if previous_starts_at is not None:
-        data["appointment"]["previous_starts_at"] = previous_starts_at.isoformat()
+        told["previous_starts_at"] = previous_starts_at.isoformat()
+    data = {"site_id": site.id, "appointment": told}
     return record(
         uow,
         kind,

@@ -59,9 +59,7 @@ def compose_outgoing(
         from schedq.services.appointments import calendar_file
 
         attachments = (
-            Attachment(
-                f"{appointment.reference}.ics", "text/calendar", calendar_file(appointment, now=now)
-            ),
+            Attachment(f"{appointment.reference}.ics", "text/calendar", calendar_file(appointment, now=now)),
         )
     return Outgoing(
         key=row.key,

@@ -70,4 +70,6 @@ def resubscribe(uow: UnitOfWork, contact: str) -> None:
 
 def is_unsubscribed(uow: UnitOfWork, contact: str) -> bool:
     with uow:
-        return uow.session.scalar(select(Unsubscribe.contact).where(Unsubscribe.contact == contact)) is not None
+        return (
+            uow.session.scalar(select(Unsubscribe.contact).where(Unsubscribe.contact == contact)) is not None
+        )

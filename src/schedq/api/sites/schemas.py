@@ -70,6 +70,17 @@ class SiteSettingsSchema(Schema):
         validate=validate.Range(-180, 180),
         metadata={"description": "WGS 84 degrees east; given with `latitude`"},
     )
+    quiet_hours_start = WallTime(
+        allow_none=True,
+        metadata={
+            "description": "local time from which no reminder or rating request is delivered until `quiet_hours_end` (README: Notifications)",
+            "example": "21:00",
+        },
+    )
+    quiet_hours_end = WallTime(
+        allow_none=True,
+        metadata={"description": "local time quiet hours end (may be the next morning)", "example": "08:00"},
+    )
     bookings_per_contact_per_day = _limit(
         "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"
     )
