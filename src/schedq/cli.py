@@ -198,7 +198,7 @@ def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
 
 
 @click.command("worker", help="Deliver the outbox: messages to patients and webhooks to site systems.")
-@click.option("--once", is_flag=True, help="deliver what is due now, then stop")
+@click.option("--once", is_flag=True, help="write the reminders due, deliver what is due now, then stop")
 @click.option("--poll-seconds", type=float, default=None, help="idle time between empty batches")
 @with_appcontext
 def worker_command(once: bool, poll_seconds: float | None) -> None:
@@ -215,6 +215,9 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     names = ", ".join(sorted(name.value for name in channels))
     click.echo(f"schedq worker {worker}: channels {names} (the others go to log)")
     if once:
+        from schedq.notify import scheduler
+
+        scheduler.write_reminders(database(), now=clock())
         tries = 0
         while (done := delivery.run_once(database(), channels, settings, clock=clock, worker=worker)) > 0:
             tries += done

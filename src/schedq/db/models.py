@@ -73,6 +73,8 @@ class Site(Base):
     # No reminder or rating request is delivered between these local times (README: "Notifications").
     quiet_hours_start: Mapped[time | None] = mapped_column(default=None)
     quiet_hours_end: Mapped[time | None] = mapped_column(default=None)
+    # Local hour of the day before an appointment when its reminder is sent (README: "Notifications").
+    reminder_hour: Mapped[int] = mapped_column(default=18, server_default="18")
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.

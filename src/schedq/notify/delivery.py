@@ -31,7 +31,7 @@ from sqlalchemy import and_, or_, select
 from schedq.db.engine import Database
 from schedq.db.models import Appointment, Delivery, DeliveryAttempt, Ticket, WebhookEndpoint
 from schedq.db.uow import UnitOfWork
-from schedq.notify import outbox
+from schedq.notify import outbox, scheduler
 from schedq.notify.log_sink import LogChannel
 from schedq.notify.message import (
     Channel,
@@ -43,6 +43,7 @@ from schedq.notify.message import (
 from schedq.notify.outgoing import compose_outgoing
 
 Clock = Callable[[], datetime]
+SCHEDULE_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +293,13 @@ def run(
     clock: Clock | None = None,
     worker: str | None = None,
 ) -> None:
-    """Deliver until `stop` is set; idle `poll_seconds` between empty batches."""
+    """Deliver until `stop` is set; idle `poll_seconds` between empty batches; write reminders every minute."""
     clock = clock or (lambda: datetime.now(UTC))
     worker = worker or worker_name()
+    scheduled: datetime | None = None
     while not stop.is_set():
+        if scheduled is None or clock() - scheduled >= SCHEDULE_EVERY:
+            scheduled = clock()
+            scheduler.write_reminders(database, now=scheduled)
         if run_once(database, channels, settings, clock=clock, worker=worker) == 0:
             stop.wait(poll_seconds)

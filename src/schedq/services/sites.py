@@ -47,6 +47,7 @@ SITE_SETTINGS = (
     "remote_joins_per_address_per_hour",
     "quiet_hours_start",
     "quiet_hours_end",
+    "reminder_hour",
 )
 
 

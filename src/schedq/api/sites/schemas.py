@@ -81,6 +81,12 @@ class SiteSettingsSchema(Schema):
         allow_none=True,
         metadata={"description": "local time quiet hours end (may be the next morning)", "example": "08:00"},
     )
+    reminder_hour = integer(
+        validate=validate.Range(0, 23),
+        metadata={
+            "description": "local hour of the day before an appointment when its reminder is sent (default 18)"
+        },
+    )
     bookings_per_contact_per_day = _limit(
         "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"
     )
