@@ -89,7 +89,9 @@ def channels_from_config(config: Mapping[str, Any], database: Database) -> dict[
             raise
     else:
         channels.update(registry.configured_channels(config))
-    channels[ChannelName.LOG] = LogChannel(database, file=config.get("NOTIFY_LOG_FILE"))
+    channels[ChannelName.LOG] = LogChannel(
+        database, file=config.get("NOTIFY_LOG_FILE"), clock=config.get("CLOCK")
+    )
     return channels
 
 
