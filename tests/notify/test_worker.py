@@ -43,6 +43,7 @@ def test_with_nothing_configured_messages_go_to_the_log_sink(site, make_uow, dat
     assert [(m.channel, m.recipient) for m in kept] == [("email", EMAIL), ("sms", PHONE)]
     email, sms = kept
     assert email.attachments == [f"{booking.reference}.ics"]
+    assert (email.subject, sms.subject) == ("Riverside PSC: your visit is booked", None)
     assert f"https://schedq.example.org/booking/{booking.reference}#token=" in email.text
     assert "/unsubscribe/" in email.text
     assert "Blood draw" in email.text and "Drink water." in email.text

@@ -24,6 +24,19 @@ class Words:
     text: str
 
 
+SUBJECTS = {
+    EventKind.BOOKING_CONFIRMED: "your visit is booked",
+    EventKind.BOOKING_RESCHEDULED: "your visit is moved",
+    EventKind.BOOKING_CANCELLED: "your visit is cancelled",
+    EventKind.BOOKING_REMINDER: "your visit tomorrow",
+    EventKind.LEAVE_NOW: "time to leave",
+    EventKind.NEAR_TURN: "your turn is near",
+    EventKind.CALLED: "it is your turn",
+    EventKind.MISSED_CALL: "you missed your call",
+    EventKind.RATING_REQUEST: "how was your wait?",
+}
+
+
 def words(kind: EventKind, facts: Facts, *, channel: ChannelName, language: str) -> Words:
     """The subject and text of one patient message."""
     private = channel is ChannelName.SMS
@@ -57,7 +70,7 @@ def words(kind: EventKind, facts: Facts, *, channel: ChannelName, language: str)
         text.append(f"No more messages: {facts.unsubscribe_link}")
     if private:
         text.append("Reply STOP for no more texts.")
-    subject = None if private else f"{facts.site_name}: {lines[kind].split(':')[0].split('.')[0]}"
+    subject = None if private else f"{facts.site_name}: {SUBJECTS[kind]}"
     return Words(subject, "\n".join(text))
 
 
