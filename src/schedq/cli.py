@@ -198,7 +198,9 @@ def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
 
 
 @click.command("worker", help="Deliver the outbox: messages to patients and webhooks to site systems.")
-@click.option("--once", is_flag=True, help="write the reminders due, deliver what is due now, then stop")
+@click.option(
+    "--once", is_flag=True, help="write the scheduled events due, deliver what is due now, then stop"
+)
 @click.option("--poll-seconds", type=float, default=None, help="idle time between empty batches")
 @with_appcontext
 def worker_command(once: bool, poll_seconds: float | None) -> None:
@@ -218,6 +220,7 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
         from schedq.notify import scheduler
 
         scheduler.write_reminders(database(), now=clock())
+        scheduler.write_turn_events(database(), now=clock())
         tries = 0
         while (done := delivery.run_once(database(), channels, settings, clock=clock, worker=worker)) > 0:
             tries += done

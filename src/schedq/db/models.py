@@ -75,6 +75,8 @@ class Site(Base):
     quiet_hours_end: Mapped[time | None] = mapped_column(default=None)
     # Local hour of the day before an appointment when its reminder is sent (README: "Notifications").
     reminder_hour: Mapped[int] = mapped_column(default=18, server_default="18")
+    # A patient is told their turn is near once this many or fewer are ahead of them, them included (README).
+    near_turn_position: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.

@@ -295,7 +295,7 @@ def run(
     clock: Clock | None = None,
     worker: str | None = None,
 ) -> None:
-    """Deliver until `stop` is set; idle `poll_seconds` between empty batches; write reminders every minute."""
+    """Deliver until `stop` is set; idle `poll_seconds` between empty batches; write scheduled events every minute."""
     clock = clock or (lambda: datetime.now(UTC))
     worker = worker or worker_name()
     scheduled: datetime | None = None
@@ -303,5 +303,6 @@ def run(
         if scheduled is None or clock() - scheduled >= SCHEDULE_EVERY:
             scheduled = clock()
             scheduler.write_reminders(database, now=scheduled)
+            scheduler.write_turn_events(database, now=scheduled)
         if run_once(database, channels, settings, clock=clock, worker=worker) == 0:
             stop.wait(poll_seconds)

@@ -112,6 +112,25 @@ def ticket_action(uow: UnitOfWork, ticket: Ticket, action: str, *, now: datetime
     return events
 
 
+def ticket_event(
+    uow: UnitOfWork, ticket: Ticket, kind: EventKind, *, now: datetime, **more: Any
+) -> NotifyEvent | None:
+    """An event no change caused (leave now, near turn), with the facts `more` adds (the wait's range)."""
+    site = uow.session.get_one(Site, ticket.site_id)
+    data = {"site_id": site.id, "ticket": _ticket_data(ticket)}
+    return record(
+        uow,
+        kind,
+        site=site,
+        facts=facts_of.ticket_facts(site, ticket, **more),
+        data=data,
+        now=now,
+        ticket=ticket,
+        appointment=ticket.appointment,
+        contacts=_ticket_contacts(ticket),
+    )
+
+
 def record(
     uow: UnitOfWork,
     kind: EventKind,

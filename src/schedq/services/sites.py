@@ -48,6 +48,7 @@ SITE_SETTINGS = (
     "quiet_hours_start",
     "quiet_hours_end",
     "reminder_hour",
+    "near_turn_position",
 )
 
 

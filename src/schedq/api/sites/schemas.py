@@ -87,6 +87,12 @@ class SiteSettingsSchema(Schema):
             "description": "local hour of the day before an appointment when its reminder is sent (default 18)"
         },
     )
+    near_turn_position = integer(
+        validate=validate.Range(1, 50),
+        metadata={
+            "description": "a patient is told their turn is near at this place in line or nearer (default 3)"
+        },
+    )
     bookings_per_contact_per_day = _limit(
         "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"
     )

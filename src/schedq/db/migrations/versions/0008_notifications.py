@@ -1,5 +1,5 @@
 """notifications: the outbox (events, deliveries, the delivery log), webhook endpoints, the log sink,
-unsubscribes, opt-ins and language on tickets, language on appointments, quiet hours and the reminder hour per site
+unsubscribes, opt-ins and language on tickets, language on appointments, quiet hours, the reminder hour and the near-turn position per site
 
 Revision ID: 0008
 Revises: 0007
@@ -21,6 +21,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("quiet_hours_start", sa.Time(), nullable=True))
         batch_op.add_column(sa.Column("quiet_hours_end", sa.Time(), nullable=True))
         batch_op.add_column(sa.Column("reminder_hour", sa.Integer(), server_default="18", nullable=False))
+        batch_op.add_column(sa.Column("near_turn_position", sa.Integer(), server_default="3", nullable=False))
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=8), server_default="en", nullable=False))
     with op.batch_alter_table("tickets", schema=None) as batch_op:
@@ -136,6 +137,7 @@ def downgrade() -> None:
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.drop_column("language")
     with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.drop_column("near_turn_position")
         batch_op.drop_column("reminder_hour")
         batch_op.drop_column("quiet_hours_end")
         batch_op.drop_column("quiet_hours_start")
