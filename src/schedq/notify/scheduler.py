@@ -76,7 +76,6 @@ def write_turn_events(database: Database, *, now: datetime) -> int:
     is made first, then the events are written under the site's lock.
     """
     with UnitOfWork(database, write=False) as uow:
-        told = _told(uow)
         site_ids = list(
             uow.session.scalars(
                 select(Ticket.site_id)
@@ -95,6 +94,7 @@ def write_turn_events(database: Database, *, now: datetime) -> int:
                     Ticket.site_id == site_id, Ticket.status == TicketStatus.WAITING, _reachable()
                 )
             ).all()
+            told = _told(uow, [t.id for t in waiting])
             due: list[tuple[int, EventKind, dict[str, Any]]] = []
             for ticket in waiting:
                 estimate = part.estimates.get(ticket.id) or {}
@@ -112,7 +112,7 @@ def write_turn_events(database: Database, *, now: datetime) -> int:
             continue
         with UnitOfWork(database) as uow:
             uow.lock_site(site_id)
-            told_now = _told(uow)
+            told_now = _told(uow, [ticket_id for ticket_id, _, _ in due])
             for ticket_id, kind, more in due:
                 ticket = uow.session.get_one(Ticket, ticket_id)
                 if (ticket_id, kind.value) in told_now or ticket.status is not TicketStatus.WAITING:
@@ -132,13 +132,14 @@ def _reachable():
     )
 
 
-def _told(uow: UnitOfWork) -> set[tuple[int | None, str]]:
+def _told(uow: UnitOfWork, ticket_ids: list[int]) -> set[tuple[int | None, str]]:
+    """(ticket, kind) of the leave-now and near-turn events these tickets already have."""
     kinds = (EventKind.NEAR_TURN.value, EventKind.LEAVE_NOW.value)
     return {
         (ticket_id, kind)
         for ticket_id, kind in uow.session.execute(
             select(NotifyEvent.ticket_id, NotifyEvent.kind).where(
-                NotifyEvent.kind.in_(kinds), NotifyEvent.ticket_id.is_not(None)
+                NotifyEvent.kind.in_(kinds), NotifyEvent.ticket_id.in_(ticket_ids)
             )
         )
     }
