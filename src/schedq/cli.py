@@ -1,4 +1,4 @@
-"""Command line: `schedq serve`, `schedq db upgrade`, `schedq tokens …`, `schedq seed-demo`."""
+"""Command line: `schedq serve`, `schedq worker`, `schedq db upgrade`, `schedq tokens …`, `schedq seed-demo`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(model_group)
     app.cli.add_command(serve_command)
     app.cli.add_command(queue_group)
+    app.cli.add_command(worker_command)
 
 
 def _utcnow() -> datetime:
@@ -194,6 +195,49 @@ def _run(app: Flask, *, host: str, port: int, workers: int) -> None:
 
     app.extensions["schedq.database"].dispose()  # workers open their own connections
     Server().run()
+
+
+@click.command("worker", help="Deliver the outbox: messages to patients and webhooks to site systems.")
+@click.option(
+    "--once", is_flag=True, help="write the scheduled events due, deliver what is due now, then stop"
+)
+@click.option("--poll-seconds", type=float, default=None, help="idle time between empty batches")
+@with_appcontext
+def worker_command(once: bool, poll_seconds: float | None) -> None:
+    import signal
+    import threading
+
+    from schedq.notify import delivery
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app: a proxy typed as Flask
+    settings = delivery.Settings.from_config(app.config)
+    channels = delivery.channels_from_config(app.config, database())
+    clock = app.config.get("CLOCK") or _utcnow
+    worker = delivery.worker_name()
+    names = ", ".join(sorted(name.value for name in channels))
+    click.echo(f"schedq worker {worker}: channels {names} (the others go to log)")
+    if once:
+        from schedq.notify import scheduler
+
+        scheduler.write_reminders(database(), now=clock())
+        scheduler.write_turn_events(database(), now=clock())
+        tries = 0
+        while (done := delivery.run_once(database(), channels, settings, clock=clock, worker=worker)) > 0:
+            tries += done
+        click.echo(f"{tries} tr{'y' if tries == 1 else 'ies'} made")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    delivery.run(
+        database(),
+        channels,
+        settings,
+        stop=stop,
+        poll_seconds=poll_seconds if poll_seconds is not None else app.config["NOTIFY_POLL_SECONDS"],
+        clock=clock,
+        worker=worker,
+    )
 
 
 def main() -> None:

@@ -24,6 +24,12 @@ _ENV_PARSERS: dict[str, type] = {
     "TRUSTED_PROXY_HOPS": int,
     "ESTIMATOR_WARM_UP": bool,
     "TRAVEL_KMH": float,
+    "PUBLIC_URL": str,
+    "NOTIFY_MAX_ATTEMPTS": int,
+    "NOTIFY_BACKOFF_SECONDS": float,
+    "NOTIFY_LEASE_SECONDS": float,
+    "NOTIFY_POLL_SECONDS": float,
+    "NOTIFY_LOG_FILE": str,
     # SMTP, SMS and webhook settings (README: "Channels").
     **notify_settings.ENV_PARSERS,
 }
@@ -53,6 +59,13 @@ class Config:
     ESTIMATOR_WARM_UP = True  # compile the estimator's kernel in a background thread at start-up
     # "Where should I go now": travel counted as the straight-line distance at this speed (README: the pages).
     TRAVEL_KMH = 30.0
+    # Notifications (README: "Notifications"): links in messages start with PUBLIC_URL; the worker's retries.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    NOTIFY_MAX_ATTEMPTS = 8
+    NOTIFY_BACKOFF_SECONDS = 30.0  # the wait after the first failed try, doubled after each
+    NOTIFY_LEASE_SECONDS = 120.0  # a try not marked by then is taken again by another worker
+    NOTIFY_POLL_SECONDS = 2.0
+    NOTIFY_LOG_FILE: str | None = None  # also append what the LOG channel keeps to this file
 
     API_TITLE = "schedq"
     API_VERSION = "v1"

@@ -142,6 +142,7 @@ def urls(make_uow: Callable[..., UnitOfWork], *, now: datetime) -> list[tuple[st
         found += [
             (f"{site.name} lobby display", f"/display/{site.id}"),
             (f"{site.name} staff console", f"/staff/{site.id}"),
+            (f"{site.name} messages sent (log sink)", f"/staff/{site.id}/messages"),
             (f"{site.name} wait now", f"/api/v1/sites/{site.id}/wait"),
             (f"{site.name} slots", f"/api/v1/sites/{site.id}/slots?service=DRAW&from={today}"),
         ]

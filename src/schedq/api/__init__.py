@@ -63,6 +63,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.catalogue.routes import blp as catalogue
     from schedq.api.estimates.routes import blp as estimates
     from schedq.api.nearby.routes import blp as nearby
+    from schedq.api.notify.routes import blp as notifications
     from schedq.api.queue.routes import blp as queue
     from schedq.api.sites.routes import blp as sites
     from schedq.api.sms.routes import blp as sms
@@ -81,7 +82,7 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
-    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms):
+    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms, notifications):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)

@@ -70,6 +70,13 @@ class Site(Base):
     bookings_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
     remote_joins_per_contact_per_day: Mapped[int] = mapped_column(default=2, server_default="2")
     remote_joins_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")
+    # No reminder or rating request is delivered between these local times (README: "Notifications").
+    quiet_hours_start: Mapped[time | None] = mapped_column(default=None)
+    quiet_hours_end: Mapped[time | None] = mapped_column(default=None)
+    # Local hour of the day before an appointment when its reminder is sent (README: "Notifications").
+    reminder_hour: Mapped[int] = mapped_column(default=18, server_default="18")
+    # A patient is told their turn is near once this many or fewer are ahead of them, them included (README).
+    near_turn_position: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.
@@ -196,10 +203,11 @@ class Appointment(Base):
     contact_name: Mapped[str] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
-    # The patient's consent to text and email messages about this booking; nothing
-    # is sent yet: messages are sent once notifications exist (issue 13).
+    # The patient's consent to text and email messages about this booking (README: "Notifications").
     notify_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
     notify_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The language of the patient's messages (README: "Notifications").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # Why the patient cancelled, as they gave it (README: "Appointments"); shown to staff.
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
@@ -285,6 +293,10 @@ class Ticket(Base):
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # A remote ticket's consent to text and email messages, and their language (README: "Notifications").
+    notify_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    notify_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     called_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
@@ -433,4 +445,102 @@ class NotificationOptOut(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    at: Mapped[datetime]
+
+
+# Notifications (README: "Notifications"; `schedq.notify`) ------------------------------------------
+
+
+class WebhookEndpoint(Base):
+    """Where a site's systems hear of its changes; the signing secret stays in the named environment variable."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(500))
+    secret_env: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+
+class NotifyEvent(Base):
+    """One change patients or site systems hear of, written in the change's own transaction."""
+
+    __tablename__ = "notify_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What the patient's messages may say (`notify.facts`)."""
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What a site's systems are told by webhook: the ticket's or appointment's state, no personal data."""
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_notify_events_ticket", "ticket_id"),
+        Index("ix_notify_events_appointment", "appointment_id"),
+    )
+
+
+class Delivery(Base):
+    """The outbox: one event to one recipient through one channel, with the key every try sends."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("notify_events.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="SET NULL"))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+    event: Mapped[NotifyEvent] = relationship(lazy="selectin")
+
+    __table_args__ = (Index("ix_deliveries_status_due", "status", "due_at"),)
+
+
+class DeliveryAttempt(Base):
+    """The delivery log: one row per try, its outcome written when the try ends (none yet: in flight)."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(16))
+    worker: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class LoggedMessage(Base):
+    """The log sink: messages delivered through the LOG channel (nothing configured), for the demo's page."""
+
+    __tablename__ = "logged_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    attachments: Mapped[list[str]] = mapped_column(JSON)
     at: Mapped[datetime]

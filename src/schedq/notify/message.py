@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+SECRET_ENV_HEADER = "schedq-secret-env"
+"""On a webhook's `Outgoing`: the environment variable holding its site endpoint's signing secret.
+
+The webhook channel reads the secret from there and never sends the header on.
+"""
+
 
 class ChannelName(StrEnum):
     EMAIL = "email"

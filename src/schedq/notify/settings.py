@@ -184,9 +184,8 @@ def configured_channels(
     sms = sms_settings(config)
     if sms is not None:
         channels[ChannelName.SMS] = SmsChannel(TwilioSms(sms))
-    secrets = webhook_secrets(config, environ)
-    if secrets:
-        channels[ChannelName.WEBHOOK] = WebhookChannel(
-            secrets, timeout=float(config.get("WEBHOOK_TIMEOUT") or 10.0)
-        )
+    # Always there: endpoints sites register name their secret's variable themselves.
+    channels[ChannelName.WEBHOOK] = WebhookChannel(
+        webhook_secrets(config, environ), timeout=float(config.get("WEBHOOK_TIMEOUT") or 10.0)
+    )
     return channels

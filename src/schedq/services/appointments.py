@@ -25,6 +25,8 @@ from schedq.domain.codes import (
 from schedq.domain.contact import Contact, normalised
 from schedq.domain.enums import AppointmentStatus
 from schedq.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
+from schedq.notify import outbox
+from schedq.notify.events import EventKind
 from schedq.services import rate_limits
 from schedq.services.sites import (
     bookable_service,
@@ -49,10 +51,11 @@ class SlotView:
 
 @dataclass(frozen=True, slots=True)
 class OptIns:
-    """The messages the patient agreed to; kept only: they are sent once notifications exist (issue 13)."""
+    """The messages the patient agreed to, and their language (README: "Notifications")."""
 
     sms: bool = False
     email: bool = False
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,11 +224,13 @@ def book(
             contact_email=contact.email,
             notify_sms=opt_ins.sms,
             notify_email=opt_ins.email,
+            language=opt_ins.language,
             created_at=now,
             updated_at=now,
         )
         uow.session.add(appointment)
         uow.session.flush()
+        outbox.appointment_event(uow, EventKind.BOOKING_CONFIRMED, appointment, now=now)
         if idempotency_key:
             uow.session.add(
                 IdempotencyRecord(
@@ -290,7 +295,8 @@ def _fingerprint(
     stored before they existed still matches its retry."""
     payload = json.dumps(
         [site_id, service_code, starts_at.isoformat(), contact.name, contact.phone, contact.email]
-        + ([opt_ins.sms, opt_ins.email] if opt_ins != OptIns() else [])
+        + ([opt_ins.sms, opt_ins.email] if (opt_ins.sms, opt_ins.email) != (False, False) else [])
+        + ([opt_ins.language] if opt_ins.language != "en" else [])
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -350,8 +356,12 @@ def reschedule(
         site = lock_site(uow, appointment.site_id)
         if starts_at != appointment.starts_at:
             _check_slot(uow, site, starts_at, now, ignore=appointment.id)
+            previous = appointment.starts_at
             appointment.starts_at = starts_at
             appointment.updated_at = now
+            outbox.appointment_event(
+                uow, EventKind.BOOKING_RESCHEDULED, appointment, now=now, previous_starts_at=previous
+            )
         uow.commit()
         return appointment
 
@@ -379,6 +389,7 @@ def cancel(
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancel_reason = reason
         appointment.updated_at = now
+        outbox.appointment_event(uow, EventKind.BOOKING_CANCELLED, appointment, now=now)
         uow.commit()
         return appointment
 

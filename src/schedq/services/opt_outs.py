@@ -3,8 +3,8 @@
 An opt-out belongs to the contact on one channel, not to one booking or
 ticket: a patient who texts STOP gets no further SMS from schedq, whatever
 they book or join later, until they text START (README: "Channels"). The
-outbox consults `is_opted_out` before each message and records "opted out"
-instead of sending.
+outbox writes a delivery to an opted-out address as `opted_out` instead of
+`pending`, and an opt-out turns that address's pending deliveries `opted_out`.
 
 `opt_out`, `opt_in_again` and `is_opted_out` run inside the caller's unit of
 work, so they join the transaction of whatever asks; `answer_inbound_sms` is
@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from schedq.db.models import NotificationOptOut
+from schedq.db.models import Delivery, NotificationOptOut
 from schedq.db.uow import UnitOfWork
 from schedq.domain.contact import normal_phone
 from schedq.domain.errors import InvalidInput
@@ -45,11 +45,18 @@ def normal_address(channel: ChannelName, address: str) -> str:
 
 
 def opt_out(uow: UnitOfWork, channel: ChannelName, address: str, now: datetime) -> bool:
-    """Record that `address` wants no more messages on `channel`; False if it had already asked."""
-    values = {"channel": channel.value, "address": normal_address(channel, address), "at": now}
+    """Record that `address` wants no more messages on `channel`, its pending ones included; False if it had already asked."""
+    kept = normal_address(channel, address)
+    values = {"channel": channel.value, "address": kept, "at": now}
     insert = sqlite_insert if uow.database.is_sqlite else postgresql_insert
     stmt = insert(NotificationOptOut).values(values).on_conflict_do_nothing()
-    return uow.session.scalar(stmt.returning(NotificationOptOut.at)) is not None
+    recorded = uow.session.scalar(stmt.returning(NotificationOptOut.at)) is not None
+    uow.session.execute(
+        update(Delivery)
+        .where(Delivery.channel == channel.value, Delivery.recipient == kept, Delivery.status == "pending")
+        .values(status="opted_out")
+    )
+    return recorded
 
 
 def opt_in_again(uow: UnitOfWork, channel: ChannelName, address: str) -> bool:

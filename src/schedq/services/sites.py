@@ -47,6 +47,10 @@ SITE_SETTINGS = (
     "bookings_per_address_per_hour",
     "remote_joins_per_contact_per_day",
     "remote_joins_per_address_per_hour",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "reminder_hour",
+    "near_turn_position",
 )
 
 

@@ -27,7 +27,7 @@ from schedq.domain.policy import is_late_check_in
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action
 from schedq.services import public, rate_limits, sites
 from schedq.services.appointments import TOKEN_KIND as APPOINTMENT_TOKEN_KIND
-from schedq.services.appointments import find_appointment
+from schedq.services.appointments import OptIns, find_appointment
 from schedq.services.queue import corrections, line, locking, no_shows, views, visit_log
 from schedq.services.sites import status_of, walk_in_service
 
@@ -72,6 +72,7 @@ def join_remote(
     counters: rate_limits.Counters,
     now: datetime,
     secret_key: str,
+    opt_ins: OptIns | None = None,
 ) -> views.TicketView:
     """ "Save my spot": the patient joins from afar and keeps their place while travelling.
 
@@ -96,6 +97,10 @@ def join_remote(
         ticket.contact_name = contact.name
         ticket.contact_phone = contact.phone
         ticket.contact_email = contact.email
+        opt_ins = opt_ins or OptIns()
+        ticket.notify_sms = opt_ins.sms
+        ticket.notify_email = opt_ins.email
+        ticket.language = opt_ins.language
         visit_log.record_event(
             uow,
             site_id=site.id,

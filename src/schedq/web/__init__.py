@@ -12,14 +12,25 @@ booking pages read the patient's token from their address's fragment (never
 sent to the server) and ask the API.
 
 Modules: `blueprint` (the blueprint, headers, language), `screens` (display,
-staff console, staff entry page, API docs), `patient/` (the patient's pages,
+staff console, staff entry page, API docs), `notifications` (the log sink's
+messages, the unsubscribe page), `patient/` (the patient's pages,
 one module a page), `i18n` (languages), `demo_play` (the demo's day).
 """
 
 from __future__ import annotations
 
-from schedq.web import screens
+from schedq.web import notifications, screens
 from schedq.web.blueprint import bp
 from schedq.web.patient import best_times, booking, manage, save_spot, start, ticket
 
-__all__ = ["best_times", "booking", "bp", "manage", "save_spot", "screens", "start", "ticket"]
+__all__ = [
+    "best_times",
+    "booking",
+    "bp",
+    "manage",
+    "notifications",
+    "save_spot",
+    "screens",
+    "start",
+    "ticket",
+]

@@ -81,7 +81,7 @@ class SiteAppointments(MethodView):
             service_code=body["service"],
             starts_at=body["starts_at"],
             contact=use.Contact(contact["name"], contact.get("phone"), contact.get("email")),
-            opt_ins=use.OptIns(sms=body["notify_sms"], email=body["notify_email"]),
+            opt_ins=use.OptIns(sms=body["notify_sms"], email=body["notify_email"], language=body["language"]),
             now=now(),
             secret_key=auth.secret_key(),
             idempotency_key=key,

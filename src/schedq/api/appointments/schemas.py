@@ -61,15 +61,13 @@ class ContactSchema(Schema):
             raise ValidationError("give a phone number or an email", field_name="phone")
 
 
-OPT_IN_NOTE = (
-    "kept with the booking; messages are sent once notifications exist (issue 13): nothing is sent yet"
-)
+OPT_IN_NOTE = "messages are delivered by `schedq worker` (README: Notifications)"
+MESSAGE_LANGUAGES = ("en", "es")
 
 
-class AppointmentPostSchema(Schema):
-    service = Code(required=True, metadata={"example": "DRAW"})
-    starts_at = Instant(required=True, metadata={"description": "slot start, with its offset"})
-    contact = fields.Nested(ContactSchema, required=True)
+class OptInsSchema(Schema):
+    """The messages the patient agrees to, and their language; each opt-in needs its address in `contact`."""
+
     notify_sms = StrictBoolean(
         load_default=False,
         metadata={"description": f"the patient agrees to text messages at `contact.phone`; {OPT_IN_NOTE}"},
@@ -77,6 +75,11 @@ class AppointmentPostSchema(Schema):
     notify_email = StrictBoolean(
         load_default=False,
         metadata={"description": f"the patient agrees to email messages at `contact.email`; {OPT_IN_NOTE}"},
+    )
+    language = fields.String(
+        load_default="en",
+        validate=validate.OneOf(MESSAGE_LANGUAGES),
+        metadata={"description": "the language of the patient's messages"},
     )
 
     @validates_schema
@@ -86,6 +89,12 @@ class AppointmentPostSchema(Schema):
             raise ValidationError("text messages need a phone number", field_name="notify_sms")
         if data.get("notify_email") and not contact.get("email"):
             raise ValidationError("email messages need an email", field_name="notify_email")
+
+
+class AppointmentPostSchema(OptInsSchema):
+    service = Code(required=True, metadata={"example": "DRAW"})
+    starts_at = Instant(required=True, metadata={"description": "slot start, with its offset"})
+    contact = fields.Nested(ContactSchema, required=True)
 
 
 class AppointmentCancelPostSchema(Schema):
@@ -117,6 +126,7 @@ class AppointmentSchema(Schema):
     contact_email = fields.String(allow_none=True)
     notify_sms = fields.Boolean(metadata={"description": f"agreed to text messages; {OPT_IN_NOTE}"})
     notify_email = fields.Boolean(metadata={"description": f"agreed to email messages; {OPT_IN_NOTE}"})
+    language = fields.String(metadata={"description": "the language of the patient's messages"})
     cancel_reason = fields.String(
         allow_none=True, metadata={"description": "why the patient cancelled, when they said"}
     )

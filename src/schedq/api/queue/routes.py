@@ -41,6 +41,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain.access import Principal
 from schedq.domain.enums import StationState
 from schedq.services import display, feedback, public, tickets
+from schedq.services.appointments import OptIns
 from schedq.services.queue import calling, closing, corrections, history, listing, locking, stations
 from schedq.web_context import client_address, counters, database, ensure_model, model_max_age, now, uow
 
@@ -146,6 +147,7 @@ class RemoteTickets(MethodView):
             counters=counters(),
             now=now(),
             secret_key=auth.secret_key(),
+            opt_ins=OptIns(sms=body["notify_sms"], email=body["notify_email"], language=body["language"]),
         )
 
 

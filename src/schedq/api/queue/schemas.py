@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schedq.api.appointments.schemas import ContactSchema
+from schedq.api.appointments.schemas import ContactSchema, OptInsSchema
 from schedq.api.estimates.schemas import (
     EstimateFreshnessSchema,
     EstimateSchema,
@@ -19,7 +19,7 @@ class WalkInPostSchema(Schema):
     service = Code(required=True, metadata={"example": "DRAW"})
 
 
-class RemotePostSchema(Schema):
+class RemotePostSchema(OptInsSchema):
     service = Code(required=True, metadata={"example": "DRAW"})
     contact = fields.Nested(ContactSchema, required=True)
     expected_arrival_at = Instant(

@@ -70,6 +70,29 @@ class SiteSettingsSchema(Schema):
         validate=validate.Range(-180, 180),
         metadata={"description": "WGS 84 degrees east; given with `latitude`"},
     )
+    quiet_hours_start = WallTime(
+        allow_none=True,
+        metadata={
+            "description": "local time from which no reminder or rating request is delivered until `quiet_hours_end` (README: Notifications)",
+            "example": "21:00",
+        },
+    )
+    quiet_hours_end = WallTime(
+        allow_none=True,
+        metadata={"description": "local time quiet hours end (may be the next morning)", "example": "08:00"},
+    )
+    reminder_hour = integer(
+        validate=validate.Range(0, 23),
+        metadata={
+            "description": "local hour of the day before an appointment when its reminder is sent (default 18)"
+        },
+    )
+    near_turn_position = integer(
+        validate=validate.Range(1, 50),
+        metadata={
+            "description": "a patient is told their turn is near at this place in line or nearer (default 3)"
+        },
+    )
     bookings_per_contact_per_day = _limit(
         "bookings one phone or email may hold, made in the last 24 hours, at any site (default 3)"
     )

@@ -14,23 +14,32 @@ or 5xx is a `TemporaryFailure`; a 410 (the receiver says the endpoint is
 gone), any other 4xx, or a redirect (not followed: the signature names no
 URL, and a moved endpoint should be set to its new URL) is a
 `PermanentFailure`. No URL is posted to without its secret: nothing leaves
-unsigned.
+unsigned. The secret is the deployment's for that URL (`SCHEDQ_WEBHOOK_*`),
+or, for an endpoint a site registered, the one in the environment variable
+its `Outgoing` names (`SECRET_ENV_HEADER`, never sent on).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from schedq.notify.message import ChannelName, Outgoing, PermanentFailure, TemporaryFailure
+from schedq.notify.message import (
+    SECRET_ENV_HEADER,
+    ChannelName,
+    Outgoing,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from schedq.notify.settings import SettingError
 
 _TEMPORARY_STATUSES = {408, 425, 429}
-_OWN_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type"}
+_OWN_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature", "content-type", SECRET_ENV_HEADER}
 
 
 class WebhookChannel:
@@ -55,7 +64,7 @@ class WebhookChannel:
 
     def signed_headers(self, message: Outgoing) -> dict[str, str]:
         """The headers of one try: the Standard Webhooks three, the content type, and the message's own."""
-        signer = self._signers.get(message.to)
+        signer = self._signers.get(message.to) or self._site_signer(message)
         if signer is None:
             raise PermanentFailure(f"no signing secret is configured for {message.to}: not sent unsigned")
         at = self._clock().astimezone(UTC)
@@ -70,6 +79,18 @@ class WebhookChannel:
             }
         )
         return headers
+
+    @staticmethod
+    def _site_signer(message: Outgoing) -> Webhook | None:
+        """The signer of a site's endpoint: its secret from the environment variable the message names."""
+        name = message.headers.get(SECRET_ENV_HEADER)
+        secret = os.environ.get(name) if name else None
+        if not secret:
+            return None
+        try:
+            return Webhook(secret)
+        except Exception as error:
+            raise PermanentFailure(f"{name} holds no Standard Webhooks key") from error
 
     def send(self, message: Outgoing) -> str | None:
         """Post the event; returns None (the receiver's answer names no id). Raises DeliveryFailure."""

@@ -9,6 +9,7 @@ from schedq.db.models import Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.tickets import APPOINTMENT_STATUS, Action, next_status
+from schedq.notify import outbox
 
 SYSTEM = "system"
 
@@ -26,7 +27,7 @@ def record_event(
     station_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> VisitEvent:
-    """Append one visit event (never updated, never deleted)."""
+    """Append one visit event (never updated, never deleted); a ticket's change also goes to the outbox."""
     event = VisitEvent(
         site_id=site_id,
         ticket_id=ticket.id if ticket is not None else None,
@@ -40,6 +41,8 @@ def record_event(
         detail=detail,
     )
     uow.session.add(event)
+    if ticket is not None:
+        outbox.ticket_action(uow, ticket, action, now=at)
     return event
 
 

@@ -1,0 +1,1 @@
+"""Notifications over HTTP: delivery state and resending (staff), the log sink, webhook endpoints, unsubscribing."""
