@@ -72,6 +72,30 @@ def test_a_site_has_a_phone_patients_can_call_and_a_place_on_the_map(client, sit
     assert (cleared.json["phone"], cleared.json["latitude"]) == (None, None)
 
 
+def test_a_site_may_send_its_messages_from_its_own_address_and_number(client, site):
+    admin = site.headers("admin")
+    path = f"/api/v1/sites/{site.site_id}"
+    own = client.patch(
+        path,
+        json={"email_from": "Riverside Lab <riverside@lab.example>", "sms_from": "(217) 555-0100"},
+        headers=admin,
+    )
+    assert own.status_code == 200, own.json
+    assert (own.json["email_from"], own.json["sms_from"]) == (
+        "Riverside Lab <riverside@lab.example>",
+        "+12175550100",
+    )
+    pool = "MG" + "0" * 32
+    assert client.patch(path, json={"sms_from": pool}, headers=admin).json["sms_from"] == pool
+    assert (
+        client.patch(path, json={"email_from": "Riverside <not an address>"}, headers=admin).status_code
+        == 422
+    )
+    assert client.patch(path, json={"sms_from": "555"}, headers=admin).status_code == 422
+    cleared = client.patch(path, json={"email_from": None, "sms_from": None}, headers=admin).json
+    assert (cleared["email_from"], cleared["sms_from"]) == (None, None)
+
+
 def test_closures_are_added_listed_and_removed(client, site):
     admin = site.headers("admin")
     added = client.post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import subprocess
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -94,6 +96,15 @@ def test_the_server_receives_the_email_with_its_calendar_file_and_a_message_id_f
     assert calendar.get_content_type() == "text/calendar"
     assert calendar.get_param("method") == "PUBLISH"
     assert calendar.get_payload(decode=True) == ICS
+
+
+def test_a_site_with_its_own_sender_sends_from_it(mailbox):
+    handler, port = mailbox
+    own = "Northside Lab <northside@lab.example>"
+    plain_channel(port).send(replace(booking_email(), sender=own))
+    [(_, mail)] = handler.messages
+    assert mail["From"] == own
+    assert mail["Message-ID"] == "<delivery-42-email@lab.example>"
 
 
 def test_a_resend_of_the_same_delivery_carries_the_same_message_id(mailbox):

@@ -75,6 +75,15 @@ def test_a_messaging_service_sends_from_its_pool(provider):
     assert form["MessagingServiceSid"] == ["MG9999"] and "From" not in form
 
 
+def test_a_site_with_its_own_number_sends_from_it(provider):
+    provider.answers = [created("SM0004")]
+    message = Outgoing(
+        key="k-site", channel=ChannelName.SMS, to="+12175550123", text=TEXT, sender="+12175550142"
+    )
+    channel_to(provider.url).send(message)
+    assert parse_qs(provider.received[0].body.decode())["From"] == ["+12175550142"]
+
+
 def test_too_many_requests_is_temporary_and_says_when_to_retry(provider):
     provider.answers = [Answer(429, b'{"code": 20429, "message": "Too Many Requests"}', {"Retry-After": "7"})]
     with pytest.raises(TemporaryFailure, match="429") as caught:

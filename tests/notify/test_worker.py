@@ -137,3 +137,22 @@ def test_a_refused_address_is_dead_after_one_try(site, make_uow, database, clock
     assert tries(make_uow, email_id) == [(1, "permanent")]
     with make_uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(LoggedMessage)) == 0
+
+
+def test_a_sites_own_senders_go_with_its_patients_messages(site, make_uow, database, clock):
+    from schedq.services import sites
+
+    sites.update_site(
+        make_uow(),
+        site_id=site.site_id,
+        email_from="Riverside <riverside@lab.example>",
+        sms_from="+12175550142",
+    )
+    book(make_uow, site.site_id)
+    email, sms = CountingChannel(ChannelName.EMAIL), CountingChannel(ChannelName.SMS)
+    channels = {ChannelName.EMAIL: email, ChannelName.SMS: sms, ChannelName.LOG: LogChannel(database)}
+    settings = delivery.Settings(public_url="https://x.example", secret_key="test-secret")
+    while delivery.run_once(database, channels, settings, clock=clock, worker="w"):
+        pass
+    assert [m.sender for m in email.messages] == ["Riverside <riverside@lab.example>"]
+    assert [m.sender for m in sms.messages] == ["+12175550142"]

@@ -65,6 +65,9 @@ class Site(Base):
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
+    # The site's own senders of messages (README: "Channels"); unset: the deployment's.
+    email_from: Mapped[str | None] = mapped_column(String(254), default=None)
+    sms_from: Mapped[str | None] = mapped_column(String(40), default=None)
     # Limits on anonymous writes (README: limits): per contact at any site, per client address here.
     bookings_per_contact_per_day: Mapped[int] = mapped_column(default=3, server_default="3")
     bookings_per_address_per_hour: Mapped[int] = mapped_column(default=10, server_default="10")

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from schedq.db.engine import Database
-from schedq.db.models import Appointment, Delivery, DeliveryAttempt, Ticket, WebhookEndpoint
+from schedq.db.models import Appointment, Delivery, DeliveryAttempt, Site, Ticket, WebhookEndpoint
 from schedq.db.uow import UnitOfWork
 from schedq.notify import outbox, scheduler
 from schedq.notify.log_sink import LogChannel
@@ -163,7 +163,16 @@ def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings, now: datetime)
         public_url=settings.public_url,
         secret_key=settings.secret_key,
         now=now,
+        sender=_site_sender(uow, event.site_id, row.channel),
     )
+
+
+def _site_sender(uow: UnitOfWork, site_id: int, channel: str) -> str | None:
+    """The site's own sender for a patient's email or SMS (`email_from`, `sms_from`), if it set one."""
+    column = {ChannelName.EMAIL.value: Site.email_from, ChannelName.SMS.value: Site.sms_from}.get(channel)
+    if column is None:
+        return None
+    return uow.session.scalar(select(column).where(Site.id == site_id))
 
 
 def _channel_name(row: Delivery, outgoing: Outgoing | None) -> str:

@@ -53,6 +53,8 @@ class Outgoing:
     language: str = "en"
     attachments: tuple[Attachment, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    sender: str | None = None
+    """The site's own sender (an email From, an SMS number or messaging service) when it has one; else the channel's."""
 
 
 class DeliveryFailure(Exception):

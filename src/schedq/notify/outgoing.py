@@ -30,6 +30,7 @@ def compose_outgoing(
     public_url: str,
     secret_key: str,
     now: datetime,
+    sender: str | None = None,
 ) -> Outgoing:
     kind = EventKind(event.kind)
     channel = ChannelName(row.channel)
@@ -56,6 +57,7 @@ def compose_outgoing(
         subject=said.subject,
         language=row.language,
         attachments=said.attachments,
+        sender=sender,
     )
 
 

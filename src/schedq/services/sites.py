@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +44,8 @@ SITE_SETTINGS = (
     "phone",
     "latitude",
     "longitude",
+    "email_from",
+    "sms_from",
     "bookings_per_contact_per_day",
     "bookings_per_address_per_hour",
     "remote_joins_per_contact_per_day",
@@ -139,10 +142,20 @@ def _settings(settings: dict[str, Any], *, country: str) -> dict[str, Any]:
     unknown = set(settings) - set(SITE_SETTINGS)
     if unknown:
         raise InvalidInput(sorted(unknown)[0], "unknown setting")
-    if "phone" in settings:
-        phone = settings["phone"]
-        return {**settings, "phone": normal_phone(phone, country=country, field="phone") if phone else None}
-    return settings
+    kept = dict(settings)
+    if "phone" in kept:
+        phone = kept["phone"]
+        kept["phone"] = normal_phone(phone, country=country, field="phone") if phone else None
+    sms_from = kept.get("sms_from")
+    if sms_from is not None and not MESSAGING_SERVICE.fullmatch(sms_from):
+        kept["sms_from"] = normal_phone(sms_from, country=country, field="sms_from") if sms_from else None
+    if kept.get("email_from") == "":
+        kept["email_from"] = None
+    return kept
+
+
+MESSAGING_SERVICE = re.compile(r"MG[0-9a-f]{32}")
+"""A provider's messaging service (a pool of sending numbers), as Twilio names it."""
 
 
 def _check_position(site: Site) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from email.utils import parseaddr
+
+from email_validator import EmailNotValidError, validate_email
 from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
@@ -14,6 +17,19 @@ WEEKDAY = integer(
 def _known_country(value: str) -> None:
     if value not in SUPPORTED_REGIONS:
         raise ValidationError("not an ISO 3166 country code phone numbers are known for")
+
+
+def _sender_address(value: str | None) -> None:
+    """`Name <address>` or a bare address, its address a valid email (syntax only)."""
+    if not value:
+        return
+    name, address = parseaddr(value)
+    if not address or "\n" in value or "\r" in value:
+        raise ValidationError("not an email sender: `Name <address>` or an address")
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(str(error)) from None
 
 
 def _limit(description: str) -> fields.Integer:
@@ -91,6 +107,20 @@ class SiteSettingsSchema(Schema):
         validate=validate.Range(1, 50),
         metadata={
             "description": "a patient is told their turn is near at this place in line or nearer (default 3)"
+        },
+    )
+    email_from = fields.String(
+        allow_none=True,
+        validate=_sender_address,
+        metadata={
+            "description": "the site's own sender of emails (`Riverside Lab <riverside@lab.example>`); unset: the deployment's `SCHEDQ_SMTP_FROM`",
+        },
+    )
+    sms_from = text(
+        40,
+        allow_none=True,
+        metadata={
+            "description": "the site's own SMS number (kept in E.164) or messaging service (`MG…`); unset: the deployment's `SCHEDQ_SMS_FROM`",
         },
     )
     bookings_per_contact_per_day = _limit(

@@ -60,11 +60,11 @@ class EmailChannel:
     def build(self, message: Outgoing) -> EmailMessage:
         """The MIME message for `message`: plain text, then each attachment (a booking's `.ics`)."""
         mail = EmailMessage()
-        mail["From"] = self.settings.sender
+        mail["From"] = self.sender_of(message)
         mail["To"] = message.to
         mail["Subject"] = message.subject or ""
         mail["Date"] = format_datetime(self._clock().astimezone(UTC))
-        mail["Message-ID"] = message_id(message.key, self.settings.sender)
+        mail["Message-ID"] = message_id(message.key, self.sender_of(message))
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
         mail["Content-Language"] = message.language
         for name, value in message.headers.items():
@@ -75,6 +75,10 @@ class EmailChannel:
             _attach(mail, attachment)
         return mail
 
+    def sender_of(self, message: Outgoing) -> str:
+        """The site's own sender when it has one (`email_from`), else the deployment's (`SCHEDQ_SMTP_FROM`)."""
+        return message.sender or self.settings.sender
+
     def send(self, message: Outgoing) -> str | None:
         """Hand `message` to the SMTP server; returns its Message-ID. Raises DeliveryFailure."""
         try:
@@ -83,7 +87,9 @@ class EmailChannel:
             raise PermanentFailure(f"the message cannot be written as email: {error}") from error
         try:
             with self._connect() as smtp:
-                smtp.send_message(mail, from_addr=parseaddr(self.settings.sender)[1], to_addrs=[message.to])
+                smtp.send_message(
+                    mail, from_addr=parseaddr(self.sender_of(message))[1], to_addrs=[message.to]
+                )
         except DeliveryFailure:
             raise
         except smtplib.SMTPRecipientsRefused as error:

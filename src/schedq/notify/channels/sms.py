@@ -34,8 +34,10 @@ _TEMPORARY_STATUSES = {408, 425, 429}
 
 
 class SmsProvider(Protocol):
-    def send_sms(self, to: str, body: str, *, key: str) -> str | None:
-        """Send `body` to the E.164 number `to`; returns the provider's id. Raises DeliveryFailure."""
+    def send_sms(self, to: str, body: str, *, key: str, sender: str | None = None) -> str | None:
+        """Send `body` to the E.164 number `to` (from `sender`, else the deployment's); returns the provider's id.
+
+        Raises DeliveryFailure."""
         ...
 
 
@@ -48,7 +50,7 @@ class SmsChannel:
         self.provider = provider
 
     def send(self, message: Outgoing) -> str | None:
-        return self.provider.send_sms(message.to, message.text, key=message.key)
+        return self.provider.send_sms(message.to, message.text, key=message.key, sender=message.sender)
 
 
 class TwilioSms:
@@ -61,13 +63,15 @@ class TwilioSms:
     def messages_url(self) -> str:
         return f"{self.settings.base_url}/2010-04-01/Accounts/{self.settings.account_sid}/Messages.json"
 
-    def send_sms(self, to: str, body: str, *, key: str) -> str | None:
+    def send_sms(self, to: str, body: str, *, key: str, sender: str | None = None) -> str | None:
+        """Send from `sender` (a site's own number or messaging service) when given, else `SCHEDQ_SMS_FROM`."""
         settings = self.settings
-        sender_field = "MessagingServiceSid" if settings.sender.startswith("MG") else "From"
+        sender = sender or settings.sender
+        sender_field = "MessagingServiceSid" if sender.startswith("MG") else "From"
         try:
             response = httpx.post(
                 self.messages_url,
-                data={"To": to, sender_field: settings.sender, "Body": body},
+                data={"To": to, sender_field: sender, "Body": body},
                 auth=(settings.account_sid, settings.auth_token),
                 headers={settings.idempotency_header: key, "User-Agent": "schedq"},
                 timeout=settings.timeout,
