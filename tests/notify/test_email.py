@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import subprocess
+from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
