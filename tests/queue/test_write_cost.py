@@ -73,10 +73,11 @@ class TestWrites:
             "SELECT stations",  # the station
             "SELECT station_skills",  # its skills
             "SELECT tickets",  # the line, with services and appointments
+            "SELECT webhook_endpoints",  # who hears of it (no contact, no endpoint: no outbox row)
             "UPDATE sites",  # the state version
             "INSERT visit_events",
             "UPDATE tickets",
-        ], statements
+        ], "|".join(verbs(statements))
 
         for action in ("start", "complete"):
             statements.clear()
@@ -87,10 +88,12 @@ class TestWrites:
                 "SELECT sites",  # locked
                 "SELECT tickets",  # overdue calls
                 "SELECT tickets",  # the ticket, with its service, station and appointment
+                # who hears of it: completing is two events (the visit done, the rating request)
+                *["SELECT webhook_endpoints"] * (2 if action == "complete" else 1),
                 "UPDATE sites",
                 "INSERT visit_events",
                 "UPDATE tickets",
-            ], (action, statements)
+            ], (action, "|".join(verbs(statements)))
 
     def test_a_kiosk_join_holds_the_lock_for_the_join_alone(self, client, site, statements):
         post(client, f"/sites/{site.site_id}/tickets", site.headers("display"), 201, json={"service": "DRAW"})
@@ -101,8 +104,8 @@ class TestWrites:
             "SELECT api_tokens",
             "SELECT sites",  # the site and its model's age
             "SELECT sites",  # locked
-        ], statements
-        assert named[3:13] == [
+        ], "|".join(verbs(statements))
+        assert named[3:14] == [
             "SELECT tickets",  # overdue calls
             "SELECT opening_hours",  # the site's status
             "SELECT closures",
@@ -112,8 +115,9 @@ class TestWrites:
             "UPDATE sites",
             "UPDATE ticket_counters",
             "INSERT tickets",
+            "SELECT webhook_endpoints",  # who hears of it
             "INSERT visit_events",
-        ], statements
+        ], "|".join(verbs(statements))
 
     def test_a_refused_action_still_names_the_caller_before_the_ticket(self, client, site):
         """401 without a token, 404 for no ticket, 403 for another site's staff: the order reads are made in."""

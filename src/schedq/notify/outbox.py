@@ -176,7 +176,8 @@ def _patient_rows(
     for channel, address, agreed, language in contacts:
         if not address:
             continue
-        wanted = agreed and not opt_outs.is_opted_out(uow, channel, address)
+        with uow.session.no_autoflush:
+            wanted = agreed and not opt_outs.is_opted_out(uow, channel, address)
         yield Delivery(
             channel=channel.value,
             recipient=address,
@@ -190,11 +191,15 @@ def _patient_rows(
 
 
 def _webhook_rows(uow: UnitOfWork, site: Site, now: datetime) -> Iterator[Delivery]:
-    endpoints = uow.session.scalars(
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.site_id == site.id, WebhookEndpoint.active.is_(True))
-        .order_by(WebhookEndpoint.id)
-    )
+    # Read without flushing the change in hand: it is written once, at commit, not in pieces.
+    with uow.session.no_autoflush:
+        endpoints = list(
+            uow.session.scalars(
+                select(WebhookEndpoint)
+                .where(WebhookEndpoint.site_id == site.id, WebhookEndpoint.active.is_(True))
+                .order_by(WebhookEndpoint.id)
+            )
+        )
     for endpoint in endpoints:
         yield Delivery(
             channel=ChannelName.WEBHOOK.value,
