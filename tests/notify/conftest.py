@@ -1,4 +1,4 @@
-"""The notification tests' site has Station 1 open."""
+"""The notification tests' site has Station 1 open; `mailbox` is a real SMTP server on a local port."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from schedq.domain.enums import StationState
 from schedq.services.queue import stations
 from tests.conftest import MONDAY_8AM
+from tests.notify.servers import SmtpServer
 
 
 @pytest.fixture
@@ -19,3 +20,18 @@ def site(site, make_uow):
         now=MONDAY_8AM,
     )
     return site
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.handler.hold_quit = False
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """(the Mailbox, its port)."""
+    return smtp_server.handler, smtp_server.port

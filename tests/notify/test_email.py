@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import replace
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,42 +18,10 @@ from schedq.notify.message import (
     TemporaryFailure,
 )
 from schedq.notify.settings import SmtpSettings, SmtpTls
-from tests.notify.servers import free_port
+from tests.notify.servers import Mailbox, free_port
 
 SENDER = "Riverside Lab <noreply@lab.example>"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//schedq//EN\r\nEND:VCALENDAR\r\n"
-
-
-class Mailbox:
-    """aiosmtpd handler: keeps what it accepts; refuses or defers the recipients it is told to."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.refuse: set[str] = set()
-        self.defer: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox here"
-        if address in self.defer:
-            return "451 4.3.0 mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def mailbox():
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
 
 
 def booking_email(key: str = "delivery-42-email", to: str = "ana@example.org") -> Outgoing:
@@ -87,6 +53,7 @@ def test_the_server_receives_the_email_with_its_calendar_file_and_a_message_id_f
     assert mail["From"] == SENDER
     assert mail["Subject"] == "Your appointment at Riverside Lab"
     assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Content-Language"] == "en"
     assert mail["List-Unsubscribe"] == "<https://lab.example/unsubscribe#t=abc>"
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None and "Fasting: nothing to eat for 8 hours before." in body.get_content()

@@ -66,13 +66,14 @@ class EmailChannel:
         mail["Date"] = format_datetime(self._clock().astimezone(UTC))
         mail["Message-ID"] = message_id(message.key, self.sender_of(message))
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
-        mail["Content-Language"] = message.language
         for name, value in message.headers.items():
             if name.lower() not in _OWN_HEADERS:
                 mail[name] = value
         mail.set_content(message.text)
         for attachment in message.attachments:
             _attach(mail, attachment)
+        # Last: set_content and add_attachment clear or move every Content-* header written before them.
+        mail["Content-Language"] = message.language
         return mail
 
     def sender_of(self, message: Outgoing) -> str:
