@@ -46,7 +46,10 @@ def compose_outgoing(
     facts = facts_of.from_json(
         event.facts,
         link=_patient_link(public_url, secret_key, ticket, appointment),
-        unsubscribe_link=f"{public_url}/unsubscribe/{unsubscribe_token(secret_key, row.recipient)}",
+        # The page opens in the language of the messages it stops (README: Languages, `?lang=`).
+        unsubscribe_link=(
+            f"{public_url}/unsubscribe/{unsubscribe_token(secret_key, row.recipient)}?lang={row.language}"
+        ),
     )
     said = compose(kind, facts, channel=channel, language=row.language)
     return Outgoing(

@@ -40,6 +40,7 @@
     try { window.sessionStorage.removeItem(STORE); } catch { /* nothing kept */ }
     if (poller) poller.stop();
     poller = null;
+    closeDeliveries();
     showSignIn(problem);
   }
 
@@ -83,6 +84,7 @@
       ]);
       render(line.data);
       renderNoShows(events.data);
+      if (shown) await loadDeliveries();
     }, {
       intervalMs: 2000,
       onError: (error) => {
@@ -177,6 +179,7 @@
         () => act(`${path}/priority`, { body: { priority: next }, done: ticketDone(next ? "priority set" : "priority cleared") }),
         { label: `${next ? "Give priority to" : "Clear priority of"} ${t.code}` }));
     }
+    controls.push(button("Messages", `t${t.id}-messages`, () => openDeliveries(t), { label: `Messages about ${t.code}` }));
     if (allowed.has("cancel")) {
       controls.push(button("Cancel", `t${t.id}-cancel`, () => act(`${path}/cancel`, { body: { reason: "cancelled by staff" }, done: ticketDone("cancelled") }),
         { label: `Cancel ${t.code}`, kind: "danger" }));
@@ -243,6 +246,106 @@
           { label: `Requeue ${e.ticket_code}` })));
     if (!noShows.length) $("no-shows").replaceChildren(el("li", { class: "muted" }, "None."));
   }
+
+  // A ticket's messages (README: Notifications): state, tries, and resending --------------
+
+  const CHANNEL_WORDS = { sms: "SMS", email: "email", webhook: "webhook" };
+  let shown = null; // the ticket whose messages the panel shows: { id, code }
+
+  /** The state in words; a pending delivery that has been tried already is a failure waiting for its retry. */
+  function deliveryState(d) {
+    if (d.status === "pending" && d.attempts > 0) return ["failed", "failed, will try again"];
+    const words = { pending: "pending", sending: "sending", sent: "sent", dead: "dead: no more tries", opted_out: "opted out" };
+    return [d.status, words[d.status] || d.status];
+  }
+
+  function resendable(d) {
+    return d.status === "sent" || d.status === "dead" || (d.status === "pending" && d.attempts > 0);
+  }
+
+  function describeDelivery(d) {
+    return `${d.event} by ${CHANNEL_WORDS[d.channel] || d.channel} to ${d.recipient}`;
+  }
+
+  function deliveryRow(d) {
+    const [state, words] = deliveryState(d);
+    const tries = d.tries.length
+      ? d.tries.map((t) => `${t.number}: ${t.outcome || "in flight"}`).join(", ")
+      : "none yet";
+    const action = resendable(d)
+      ? button("Resend", `d${d.id}-resend`, () => resend(d), { label: `Resend ${describeDelivery(d)}` })
+      : null;
+    return el("tr", { "data-delivery": d.id, "data-state": state },
+      el("th", { scope: "row" }, d.event),
+      el("td", {}, CHANNEL_WORDS[d.channel] || d.channel),
+      el("td", {}, el("bdi", {}, d.recipient)),
+      el("td", {}, el("span", { class: `state-${state}` }, words)),
+      el("td", {}, `${d.attempts} (${tries})`),
+      el("td", {}, d.last_error ? el("bdi", {}, d.last_error) : "—"),
+      el("td", {}, el("div", { class: "actions" }, action)));
+  }
+
+  function deliveriesSaid(text, kind) {
+    const node = $("deliveries-result");
+    node.textContent = text;
+    node.className = `message ${kind}`;
+  }
+
+  async function loadDeliveries() {
+    const ticket = shown;
+    if (!ticket) return;
+    const answer = await api(`/tickets/${ticket.id}/deliveries`, { headers: authorised() });
+    if (shown !== ticket) return; // another ticket was chosen meanwhile
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : null;
+    reconcile($("deliveries-rows"), answer.data, (d) => d.id, (d) => JSON.stringify(d), deliveryRow);
+    $("deliveries-empty").hidden = answer.data.length > 0;
+    if (focused && !document.activeElement.dataset.focus) {
+      const again = document.querySelector(`[data-focus="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  async function openDeliveries(t) {
+    shown = { id: t.id, code: t.code };
+    setText("deliveries-code", t.code);
+    $("deliveries-rows").replaceChildren();
+    $("deliveries-empty").hidden = true;
+    deliveriesSaid("Loading…", "busy");
+    $("deliveries-panel").hidden = false;
+    $("deliveries-title").focus();
+    try {
+      await loadDeliveries();
+      deliveriesSaid("", "ok");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
+      deliveriesSaid(describeError(error), "error");
+    }
+  }
+
+  function closeDeliveries() {
+    const was = shown;
+    shown = null;
+    $("deliveries-panel").hidden = true;
+    $("deliveries-rows").replaceChildren();
+    if (was) {
+      const back = document.querySelector(`[data-focus="t${was.id}-messages"]`);
+      if (back) back.focus();
+    }
+  }
+
+  async function resend(d) {
+    deliveriesSaid("Working…", "busy");
+    try {
+      const answer = await api(`/deliveries/${d.id}/resend`, { method: "POST", headers: authorised() });
+      deliveriesSaid(`Resent: ${describeDelivery(d)} is waiting to be sent again (message ${answer.data.id}).`, "ok");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
+      deliveriesSaid(`Not resent: ${describeError(error)}`, "error");
+    }
+    try { await loadDeliveries(); } catch { /* the next poll tries again */ }
+  }
+
+  $("deliveries-close").addEventListener("click", closeDeliveries);
 
   $("walk-in").addEventListener("submit", (event) => {
     event.preventDefault();
