@@ -38,7 +38,8 @@ def run_worker_once(served) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_staff_see_the_call_a_patient_was_texted(served, pages):
+def texted_and_called(served) -> dict:
+    """A patient who saved a spot with text messages on, arrived and was called; the worker has sent the text."""
     station_id = served.open_station("Station 1")
     status, ticket = served.api(
         "POST",
@@ -54,6 +55,11 @@ def test_staff_see_the_call_a_patient_was_texted(served, pages):
     served.staff(f"/tickets/{ticket['id']}/present")
     served.staff(f"/tickets/{ticket['id']}/call", {"station_id": station_id})
     run_worker_once(served)
+    return ticket
+
+
+def test_staff_see_the_call_a_patient_was_texted(served, pages):
+    ticket = texted_and_called(served)
 
     page = pages.open(f"{served.base}/staff/{served.site_id}/messages")
     page.fill("#token", served.tokens["staff"])
@@ -68,21 +74,7 @@ def test_staff_see_the_call_a_patient_was_texted(served, pages):
 
 
 def test_staff_see_a_tickets_messages_on_the_console_and_resend_one(served, pages):
-    station_id = served.open_station("Station 1")
-    status, ticket = served.api(
-        "POST",
-        f"/sites/{served.site_id}/remote-tickets",
-        {
-            "service": "DRAW",
-            "contact": {"name": "Rosalind Example", "phone": "+1 201 555 0100"},
-            "expected_arrival_at": served.in_minutes(20),
-            "notify_sms": True,
-        },
-    )
-    assert status == 201, ticket
-    served.staff(f"/tickets/{ticket['id']}/present")
-    served.staff(f"/tickets/{ticket['id']}/call", {"station_id": station_id})
-    run_worker_once(served)
+    ticket = texted_and_called(served)
 
     page = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
     page.get_by_label("Staff API token").fill(served.tokens["staff"])
