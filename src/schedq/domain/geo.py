@@ -52,3 +52,8 @@ def unit_for(country: str) -> str:
 def in_unit(km: float, unit: str) -> float:
     """`km` as `unit` (`km` or `mi`), to a tenth."""
     return round(km / KM_PER_MILE if unit == "mi" else km, 1)
+
+
+def map_link(latitude: float, longitude: float) -> str:
+    """A link to the place on OpenStreetMap, a pin at street zoom (followed by the patient, never fetched here)."""
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"

@@ -129,7 +129,7 @@ def claim(
             row.attempts += 1
             row.lease_until = now + timedelta(seconds=settings.lease_seconds)
             try:
-                outgoing, problem = _outgoing(uow, row, settings, now), None
+                outgoing, problem = _outgoing(uow, row, settings), None
             except _Unsendable as error:
                 outgoing, problem = None, str(error)
             used = _channel_name(row, outgoing)
@@ -147,7 +147,7 @@ class _Unsendable(Exception):
     pass
 
 
-def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings, now: datetime) -> Outgoing:
+def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings) -> Outgoing:
     event = row.event
     ticket = uow.session.get(Ticket, event.ticket_id) if event.ticket_id is not None else None
     appointment = uow.session.get(Appointment, event.appointment_id) if event.appointment_id else None
@@ -162,7 +162,6 @@ def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings, now: datetime)
         endpoint=endpoint,
         public_url=settings.public_url,
         secret_key=settings.secret_key,
-        now=now,
         sender=_site_sender(uow, event.site_id, row.channel),
     )
 

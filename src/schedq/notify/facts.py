@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from schedq.db.models import Appointment, Site, Ticket
+from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
 from schedq.notify.events import Facts
 
@@ -23,7 +24,7 @@ _LINKS = ("link", "unsubscribe_link", "map_link")
 def site_facts(site: Site) -> Facts:
     map_link = None
     if site.latitude is not None and site.longitude is not None:
-        map_link = f"https://www.openstreetmap.org/?mlat={site.latitude}&mlon={site.longitude}"
+        map_link = geo.map_link(site.latitude, site.longitude)
     return Facts(
         site_name=site.name,
         site_timezone=site.timezone,

@@ -9,8 +9,6 @@ sends that header on.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from schedq.db.models import Appointment, Delivery, NotifyEvent, Ticket, WebhookEndpoint
 from schedq.domain.codes import patient_token
 from schedq.notify import facts as facts_of
@@ -29,7 +27,6 @@ def compose_outgoing(
     endpoint: WebhookEndpoint | None,
     public_url: str,
     secret_key: str,
-    now: datetime,
     sender: str | None = None,
 ) -> Outgoing:
     kind = EventKind(event.kind)

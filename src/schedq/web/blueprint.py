@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, abort
 from flask.blueprints import BlueprintSetupState
 
 from schedq.db.models import Site
+from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
 from schedq.domain.errors import NotFound
 from schedq.services import sites
@@ -56,6 +57,7 @@ def site_or_404(site_id: int) -> Site:
 
 # A stored E.164 number as people of the site's country write it: `(217) 555-0100` in the US.
 bp.add_app_template_filter(phone_for_people, "phone")
+bp.add_app_template_global(geo.map_link, "map_link")
 
 
 def private(response: Response) -> Response:

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import Code, Day, Number, StrictBoolean, TimeZone, WallTime, integer, name_text, text
+from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
 
 WEEKDAY = integer(
@@ -223,6 +224,11 @@ class StationSchema(Schema):
 
 class SiteSchema(SiteSettingsSchema):
     id = fields.Integer()
+    map_link = fields.Function(
+        lambda site: geo.map_link(site.latitude, site.longitude) if site.latitude is not None else None,
+        allow_none=True,
+        metadata={"description": "the site on OpenStreetMap (from `latitude` and `longitude`), for patients"},
+    )
     phone_display = fields.Function(
         lambda site: phone_for_people(site.phone, site.country) if site.phone else None,
         allow_none=True,

@@ -60,6 +60,7 @@ def index():
                 "(Springfield, IL), latitude and longitude (39.78, -89.65), or part of a site's name or address."
             )
     chosen = nearby.choose(rows, place)
+    # As the API's reads do before they answer: stale models refit, overdue calls settled (the names are the API's ETags).
     nearby.states(uow, chosen, now=at, max_model_age_hours=model_max_age())
     found = nearby.build(uow, chosen, now=at, speed_kmh=_speed())
     return render_template(
@@ -79,6 +80,7 @@ def site_page(site_id: int):
     """One site for patients: its status and wait now, where it is, its week, its services and what to bring."""
     site = site_or_404(site_id)
     at = now()
+    # As `GET /sites/{id}/wait` does before it answers: a stale model refit, overdue calls settled.
     public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age())
     wait = wait_summary(uow(write=False), site_id=site_id, now=at)
     offered = {code for station in site.stations for code in station.skills}

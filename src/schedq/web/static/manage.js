@@ -64,9 +64,8 @@
     $("details").hidden = false;
     $("prep-card").hidden = !a.preparation;
     setText("prep", a.preparation || "");
-    if (site && site.latitude !== null && site.latitude !== undefined) {
-      const { latitude: lat, longitude: lon } = site;
-      $("map-link").href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+    if (site && site.map_link) {
+      $("map-link").href = site.map_link;
       $("map-link").hidden = false;
     }
     if (site && site.phone) {
