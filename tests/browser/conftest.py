@@ -150,6 +150,17 @@ def screenshot(page, name: str) -> Path:
 # The server -----------------------------------------------------------------------------
 
 
+def axe_violations(page) -> list[str]:
+    """axe-core's findings on the page as it stands, one line each (empty when it passes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import Server, from_the_start, screenshot
+from tests.browser.conftest import Server, axe_violations, from_the_start, screenshot
 from tests.browser.test_pages import BOTH_DATABASES
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -80,16 +80,6 @@ def appointments_named(server: Server, reference: str, token: str, name: str) ->
 
 def today(server: Server):
     return datetime.fromisoformat(server.in_minutes(0)).astimezone(CHICAGO).date()
-
-
-def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"]
-    ]
 
 
 @BOTH_DATABASES

@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT, screenshot
+from tests.browser.conftest import ROOT, axe_violations, screenshot
 from tests.browser.server import OFFSET_VARIABLE
-from tests.browser.test_booking import axe_violations
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
