@@ -145,6 +145,12 @@ class _SingleFlight:
             if found is not None and found.state == state:
                 return self._keep(site_id, kind, found)
             if self.take_lease(site_id, kind, state):
+                # Another worker may have saved this state and let its lease go between
+                # our read and our lease: look once more before computing it again.
+                found = self.read(site_id, kind)
+                if found is not None and found.state == state:
+                    self.release(site_id, kind, state)
+                    return self._keep(site_id, kind, found)
                 try:
                     payload = decode(encode(compute()))
                 except BaseException:
