@@ -3,9 +3,11 @@ and every language is said alike."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -156,3 +158,165 @@ def test_the_display_has_no_accessibility_violations(served, pages, busy_day, la
     page = pages.open(f"{served.base}/display/{served.site_id}?lang={language}", width=1920, height=1080)
     expect(page.locator("#recent li.recent-call")).to_have_count(RECENT_SHOWN)
     assert axe_violations(page) == []
+
+
+# Sound ---------------------------------------------------------------------------------------
+
+KIOSK_FLAG = "--autoplay-policy=no-user-gesture-required"
+# What the page says and plays, told from inside it on the console: every speechSynthesis.speak, every
+# tone's start with the audio's state, and the first drawing of the screen, each with whether anyone had
+# touched the page by then. (Playwright's waits on the page count as a touch, so the sound tests wait on
+# the console alone until the sound is made.) The real speak still runs; with no voice it says nothing.
+LISTEN = """
+(() => {
+  const touched = () => navigator.userActivation.hasBeenActive;
+  const tell = (record) => console.info("heard " + JSON.stringify({...record, touched: touched()}));
+  const realSpeak = speechSynthesis.speak.bind(speechSynthesis);
+  speechSynthesis.speak = (utterance) => {
+    tell({kind: "speech", text: utterance.text, lang: utterance.lang});
+    realSpeak(utterance);
+  };
+  const realStart = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...when) {
+    tell({kind: "tone", state: this.context.state});
+    return realStart.apply(this, when);
+  };
+  new MutationObserver(() => {
+    if (document.body && document.body.dataset.loaded && !document.body.told) {
+      document.body.told = true;
+      tell({kind: "drawn"});
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-loaded"]});
+})();
+"""
+
+
+class Ears:
+    """What a page told on the console (see LISTEN)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.heard: list[dict] = []
+        page.on("console", self._hear)
+
+    def _hear(self, message) -> None:
+        if message.text.startswith("heard "):
+            self.heard.append(json.loads(message.text.removeprefix("heard ")))
+
+    def of(self, kind: str) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "kind"} for r in self.heard if r["kind"] == kind]
+
+    def wait(self, kind: str, count: int) -> list[dict]:
+        for _ in range(100):
+            if len(self.of(kind)) >= count:
+                break
+            self.page.wait_for_timeout(100)  # waits in Python, never touching the page
+        assert len(self.of(kind)) == count, self.heard
+        return self.of(kind)
+
+
+@pytest.fixture(scope="module")
+def kiosk(chromium):
+    """Chromium started as a lobby screen in kiosk mode is (README: "The lobby display")."""
+    browser = chromium.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, KIOSK_FLAG])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def screens():
+    """Opens the display with LISTEN in place and waits for its first drawing; script errors fail the test."""
+    contexts, errors = [], []
+
+    def open_screen(browser, url: str):
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        contexts.append(context)
+        context.add_init_script(LISTEN)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        ears = Ears(page)
+        page.goto(url)
+        ears.wait("drawn", 1)
+        return page, ears
+
+    yield open_screen
+    for context in contexts:
+        context.close()
+    assert errors == []
+
+
+def set_display(served, **settings) -> None:
+    status, body = served.api("PATCH", f"/sites/{served.site_id}", settings, role="admin")
+    assert status == 200, body
+
+
+def call_one(served, station: str = "Station 3") -> dict:
+    station_id = served.open_station(station)
+    ticket = served.walk_in()
+    served.staff(f"/tickets/{ticket['id']}/call", {"station_id": station_id})
+    return ticket
+
+
+def test_a_kiosk_screen_chimes_and_says_each_call_in_each_display_language_without_a_touch(
+    served, kiosk, screens
+):
+    set_display(served, display_announce="chime_and_speech")
+    page, ears = screens(kiosk, f"{served.base}/display/{served.site_id}")
+    ticket = call_one(served)
+
+    said = f"{ticket['code']}, Station 3"
+    assert ears.wait("speech", 2) == [
+        {"text": said, "lang": "en", "touched": False},
+        {"text": said, "lang": "es", "touched": False},
+    ]
+    assert ears.of("tone") == [{"state": "running", "touched": False}] * 2, "the chime did not sound"
+    assert ears.of("drawn") == [{"touched": False}]
+    expect(page.locator(f'.call[data-code="{ticket["code"]}"]')).to_be_visible()
+    expect(page.locator("#sound-blocked")).to_be_hidden()
+    screenshot(page, "display-announcing")
+
+
+@pytest.mark.parametrize(("announce", "tones"), [("chime", 2), ("off", 0)])
+def test_a_site_may_only_chime_or_stay_silent(served, kiosk, screens, announce, tones):
+    set_display(served, display_announce=announce)
+    page, ears = screens(kiosk, f"{served.base}/display/{served.site_id}")
+    first = call_one(served, "Station 1")
+    expect(page.locator(f'.call[data-code="{first["code"]}"]')).to_be_visible()
+    ears.wait("tone", tones)
+    # A second call after the first, so anything the first would have said has had its time.
+    second = call_one(served, "Station 2")
+    expect(page.locator(f'.call[data-code="{second["code"]}"]')).to_be_visible()
+    ears.wait("tone", tones * 2)
+    page.wait_for_timeout(2000)
+    assert ears.of("speech") == []
+    expect(page.locator("#sound-blocked")).to_be_hidden()
+
+
+def test_a_screen_not_in_kiosk_mode_asks_for_one_touch_and_then_sounds(served, chromium, screens):
+    set_display(served, display_announce="chime_and_speech")
+    page, ears = screens(chromium, f"{served.base}/display/{served.site_id}")
+    blocked = page.locator("#sound-blocked")
+    expect(blocked).to_be_visible()
+    expect(blocked.locator('[lang="en"]')).to_have_text("Touch the screen once to turn on the sound.")
+    expect(blocked.locator('[lang="es"]')).to_have_text("Toque la pantalla una vez para activar el sonido.")
+    screenshot(page, "display-sound-blocked")
+
+    page.mouse.click(960, 540)
+    expect(blocked).to_be_hidden()
+    ticket = call_one(served)
+    assert [s["text"] for s in ears.wait("speech", 2)] == [f"{ticket['code']}, Station 3"] * 2
+    assert [tone["state"] for tone in ears.of("tone")] == ["running", "running"]
+
+
+def test_the_screen_takes_new_display_languages_and_sound_by_itself(served, kiosk, screens):
+    page, ears = screens(kiosk, f"{served.base}/display/{served.site_id}")
+    set_display(served, display_languages=["es"], display_announce="chime_and_speech")
+    ears.wait("drawn", 2)  # the page drew itself again in its new languages
+
+    ticket = call_one(served)
+    assert ears.wait("speech", 1) == [
+        {"text": f"{ticket['code']}, Station 3", "lang": "es", "touched": False}
+    ]
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator('#now-title [lang="es"]')).to_have_text("Llamando ahora")
+    expect(page.locator('#now-title [lang="en"]')).to_have_count(0)

@@ -21,10 +21,6 @@ def staff_entry():
     return render_template("web/staff_entry.html", sites=sites.list_sites(uow(write=False)))
 
 
-DISPLAY_LANGUAGES = ("en", "es")
-"""The display's languages until a site sets its own (README: "The lobby display")."""
-
-
 def display_words(language: str) -> dict[str, str]:
     """Every word the lobby display shows, in `language` (the page's script fills in `{placeholders}`)."""
     with force_locale(language):
@@ -40,6 +36,9 @@ def display_words(language: str) -> dict[str, str]:
             "listen": _("Listen and look for your ticket number. We never show names."),
             "stationsOpen": _("Open: {stations}"),
             "noStationOpen": _("No station is open"),
+            # Spoken on a call, in each display language: "A042, Station 3".
+            "announce": _("{code}, {station}"),
+            "soundBlocked": _("Touch the screen once to turn on the sound."),
         }
 
 
@@ -47,7 +46,7 @@ def display_words(language: str) -> dict[str, str]:
 def display(site_id: int):
     """The lobby screen of a site (public), in each of its display languages, one line each."""
     site = site_or_404(site_id)
-    words = {language: display_words(language) for language in DISPLAY_LANGUAGES}
+    words = {language: display_words(language) for language in site.display_languages}
     return render_template("web/display.html", site=site, words=words, languages=list(words))
 
 

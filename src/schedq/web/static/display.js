@@ -1,6 +1,9 @@
 // The lobby display: polls the public display feed every 1.5 s with If-None-Match
 // (an unchanged screen costs a 304) and highlights each new call. Every line is said in each of the
-// site's display languages, one line each, from the words the page carries (README: "The lobby display").
+// site's display languages, one line each, from the words the page carries; as the site's
+// `display_announce` says, each call is chimed, and spoken in each display language ("A042, Station 3").
+// A screen in kiosk mode (README: "The lobby display") sounds without a touch; any other browser
+// holds sound back until someone touches the screen once, and the screen says so.
 "use strict";
 
 (() => {
@@ -11,9 +14,10 @@
   const MAX_CALLED = 6;
   const MAX_RECENT = 8;
   const FRESH_MS = 10000;
+  const CHIME_MS = 1100; // speech starts once the chime has rung
 
   let etag = null;
-  let lastCallAt = null; // the newest call or recall already shown: only later ones flash
+  let lastCallAt = null; // the newest call or recall already shown: only later ones flash and sound
   const callNodes = new Map(); // ticket code -> <li>, kept across polls so animations are not restarted
 
   /** `words[language][key]` with its `{placeholders}` filled in. */
@@ -34,6 +38,86 @@
     container.replaceChildren(...languages.map((language, i) =>
       el("span", { class: "say", lang: language, "data-say": key, id: `${container.id}-${language}` }, wanted[i])));
   }
+
+  // Sound ----------------------------------------------------------------------------------
+
+  let announce = document.body.dataset.announce; // "off", "chime" or "chime_and_speech"
+  let audio = null;
+  const soundBlocked = document.getElementById("sound-blocked");
+
+  function showSoundState() {
+    soundBlocked.hidden = announce === "off" || !audio || audio.state === "running";
+  }
+
+  function wake() {
+    if (audio && audio.state !== "running") audio.resume().then(showSoundState, showSoundState);
+  }
+
+  function setAnnounce(value) {
+    announce = value;
+    if (announce !== "off" && !audio) {
+      const Context = window.AudioContext || window.webkitAudioContext;
+      if (Context) {
+        audio = new Context();
+        audio.addEventListener("statechange", showSoundState);
+      }
+    }
+    wake();
+    showSoundState();
+  }
+
+  // A browser not in kiosk mode lets sound start only after a touch (or a key).
+  document.addEventListener("pointerdown", wake);
+  document.addEventListener("keydown", wake);
+
+  function playChime() {
+    if (!audio) return;
+    const start = audio.currentTime + 0.05;
+    [659.25, 880].forEach((frequency, i) => {
+      const at = start + i * 0.4;
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.type = "sine";
+      tone.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.35, at + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.9);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(at);
+      tone.stop(at + 1);
+    });
+  }
+
+  function voiceFor(language) {
+    return window.speechSynthesis.getVoices().find((voice) => voice.lang.toLowerCase().split(/[-_]/)[0] === language) || null;
+  }
+
+  /** Each call, oldest first, said in each display language, in the voice of that language when there is one. */
+  function speak(calls) {
+    if (!("speechSynthesis" in window)) return;
+    for (const call of calls) {
+      for (const language of languages) {
+        const utterance = new SpeechSynthesisUtterance(say(language, "announce", { code: call.code, station: call.station }));
+        utterance.lang = language;
+        const voice = voiceFor(language);
+        if (voice) utterance.voice = voice;
+        window.speechSynthesis.speak(utterance);
+      }
+    }
+  }
+
+  function announceCalls(fresh) {
+    if (!fresh.length || announce === "off") return;
+    playChime();
+    if (announce === "chime_and_speech") {
+      const calls = [...fresh].reverse();
+      setTimeout(() => speak(calls), CHIME_MS);
+    }
+  }
+
+  setAnnounce(announce);
+
+  // The screen ------------------------------------------------------------------------------
 
   function flash(node) {
     node.classList.remove("fresh");
@@ -111,7 +195,7 @@
       : say(language, "noStationOpen")));
   }
 
-  let primed = false; // calls already on screen when the page opens do not flash
+  let primed = false; // calls already on screen when the page opens neither flash nor sound
 
   function newCalls(feed) {
     const calls = feed.recent_calls;
@@ -123,10 +207,17 @@
   }
 
   function render(feed) {
+    // The site changed its display languages: the page is drawn in them afresh, with no touch.
+    if (feed.display_languages && feed.display_languages.join(" ") !== languages.join(" ")) {
+      window.location.reload();
+      return;
+    }
+    if (feed.display_announce && feed.display_announce !== announce) setAnnounce(feed.display_announce);
     const fresh = newCalls(feed);
     renderCalled(feed, new Set(fresh.map((c) => c.code)));
     renderRecent(feed);
     renderWait(feed);
+    announceCalls(fresh);
     document.body.dataset.loaded = "true";
   }
 
