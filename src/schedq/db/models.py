@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from schedq.db.base import Base
 from schedq.domain.enums import (
     AppointmentStatus,
+    DisplayAnnounce,
     Role,
     StationState,
     TicketKind,
@@ -39,6 +40,11 @@ def _enum(kind: type) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+DISPLAY_LANGUAGES = ("en", "es")
+"""A site's display languages until its admin sets them."""
+DISPLAY_LANGUAGES_SQL = '["en", "es"]'
 
 
 class Site(Base):
@@ -80,6 +86,13 @@ class Site(Base):
     reminder_hour: Mapped[int] = mapped_column(default=18, server_default="18")
     # A patient is told their turn is near once this many or fewer are ahead of them, them included (README).
     near_turn_position: Mapped[int] = mapped_column(default=3, server_default="3")
+    # The lobby display (README: "The lobby display"): its languages, one line each, and what it does on a call.
+    display_languages: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DISPLAY_LANGUAGES), server_default=DISPLAY_LANGUAGES_SQL
+    )
+    display_announce: Mapped[DisplayAnnounce] = mapped_column(
+        _enum(DisplayAnnounce), default=DisplayAnnounce.OFF, server_default=DisplayAnnounce.OFF.value
+    )
     created_at: Mapped[datetime]
     # Bumped in the same transaction as every change that can move a wait
     # estimate (tickets, stations, bookings, hours, plan): a cache key.

@@ -11,6 +11,14 @@ class Role(enum.StrEnum):
     DISPLAY = "display"
 
 
+class DisplayAnnounce(enum.StrEnum):
+    """What the lobby display does on each call, besides showing it (README: "The lobby display")."""
+
+    OFF = "off"
+    CHIME = "chime"
+    CHIME_AND_SPEECH = "chime_and_speech"
+
+
 class StationState(enum.StrEnum):
     OPEN = "open"
     PAUSED = "paused"

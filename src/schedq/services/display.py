@@ -1,7 +1,8 @@
 """The lobby display feed: who is called to which station, recent calls, how many wait.
 
-Codes and station names only: no names, phones, emails or references. Built
-from the database and the shared estimate, so every worker and host shows the
+Codes and station names only: no names, phones, emails or references; and the
+display's own settings (its languages, and whether it chimes and speaks on a
+call), so a screen follows a change of them by itself. Built from the database and the shared estimate, so every worker and host shows the
 same thing; the API names what it would show first (`services.public`), so an
 unchanged screen is answered 304, or from the worker's copy, before anything
 is built.
@@ -9,16 +10,16 @@ is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
-from schedq.db.models import Site, Station, Ticket, VisitEvent
+from schedq.db.models import DISPLAY_LANGUAGES, Site, Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
-from schedq.domain.enums import StationState, TicketStatus
+from schedq.domain.enums import DisplayAnnounce, StationState, TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import ACTIVE, Action
 from schedq.services.estimates.live import site_estimates
@@ -63,6 +64,8 @@ class DisplayFeed:
     stale: bool = False  # the estimate is the previous state's (see `estimates.live.Estimates`)
     estimate_as_of: datetime | None = None  # the instant the estimate was made for
     estimate_age_seconds: float = 0.0  # `estimates.live.Estimates.served_age_seconds`
+    display_languages: list[str] = field(default_factory=lambda: list(DISPLAY_LANGUAGES))
+    display_announce: str = DisplayAnnounce.OFF.value
 
 
 def _start_of_day(site: Site, now: datetime) -> datetime:
@@ -130,4 +133,6 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool 
             stale=live.stale,
             estimate_as_of=live.at,
             estimate_age_seconds=live.served_age_seconds,
+            display_languages=list(site.display_languages),
+            display_announce=DisplayAnnounce(site.display_announce).value,
         )

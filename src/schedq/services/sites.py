@@ -25,6 +25,7 @@ from schedq.db.models import (
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.contact import normal_phone
+from schedq.domain.enums import DisplayAnnounce
 from schedq.domain.errors import Conflict, InvalidInput, NotFound
 from schedq.domain.site_status import SiteStatus, site_status
 
@@ -54,6 +55,8 @@ SITE_SETTINGS = (
     "quiet_hours_end",
     "reminder_hour",
     "near_turn_position",
+    "display_languages",
+    "display_announce",
 )
 
 
@@ -151,6 +154,8 @@ def _settings(settings: dict[str, Any], *, country: str) -> dict[str, Any]:
         kept["sms_from"] = normal_phone(sms_from, country=country, field="sms_from") if sms_from else None
     if kept.get("email_from") == "":
         kept["email_from"] = None
+    if "display_announce" in kept:
+        kept["display_announce"] = DisplayAnnounce(kept["display_announce"])
     return kept
 
 

@@ -196,6 +196,16 @@ class DisplaySchema(EstimateFreshnessSchema):
             "description": "wait range for a walk-in joining now (the status message when walk-ins cannot join)"
         },
     )
+    display_languages = fields.List(
+        fields.String(),
+        metadata={"description": "the site's display languages, in order: each line is said once in each"},
+    )
+    display_announce = fields.String(
+        metadata={
+            "description": "on each call: nothing more, a chime, or a chime and the call spoken in each display language",
+            "enum": ["off", "chime", "chime_and_speech"],
+        }
+    )
 
 
 class FeedbackPostSchema(Schema):

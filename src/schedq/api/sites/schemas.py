@@ -7,8 +7,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import Code, Day, Number, StrictBoolean, TimeZone, WallTime, integer, name_text, text
+from schedq.catalogues import LANGUAGES
 from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
+from schedq.domain.enums import DisplayAnnounce
 
 WEEKDAY = integer(
     required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday … 6 = Sunday"}
@@ -31,6 +33,11 @@ def _sender_address(value: str | None) -> None:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValidationError(str(error)) from None
+
+
+def _each_once(values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("name each language once")
 
 
 def _limit(description: str) -> fields.Integer:
@@ -135,6 +142,21 @@ class SiteSettingsSchema(Schema):
     )
     remote_joins_per_address_per_hour = _limit(
         '"save my spot" joins one client address may make at this site in an hour (default 10)'
+    )
+    display_languages = fields.List(
+        fields.String(validate=validate.OneOf(LANGUAGES)),
+        validate=[validate.Length(min=1, max=len(LANGUAGES)), _each_once],
+        metadata={
+            "description": "the lobby display's languages, in order, each line said once in each (README: The lobby display; default en, es)",
+            "example": ["en", "es"],
+        },
+    )
+    display_announce = fields.String(
+        validate=validate.OneOf([a.value for a in DisplayAnnounce]),
+        metadata={
+            "description": "what the lobby display does on each call: nothing more (off, the default), a chime, or a chime and the call spoken in each display language",
+            "enum": [a.value for a in DisplayAnnounce],
+        },
     )
 
 

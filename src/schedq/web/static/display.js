@@ -1,63 +1,123 @@
 // The lobby display: polls the public display feed every 1.5 s with If-None-Match
-// (an unchanged screen costs a 304), highlights each new call and can chime.
+// (an unchanged screen costs a 304) and highlights each new call. Every line is said in each of the
+// site's display languages, one line each, from the words the page carries; as the site's
+// `display_announce` says, each call is chimed, and spoken in each display language ("A042, Station 3").
+// A screen in kiosk mode (README: "The lobby display") sounds without a touch; any other browser
+// holds sound back until someone touches the screen once, and the screen says so.
 "use strict";
 
 (() => {
-  const { api, poll, el, setText, message, clock } = schedq;
+  const { api, poll, el, setText, clock } = schedq;
   const siteId = document.body.dataset.siteId;
-  const params = new URLSearchParams(window.location.search);
+  const languages = document.body.dataset.languages.split(" ");
+  const words = JSON.parse(document.getElementById("words").textContent);
   const MAX_CALLED = 6;
   const MAX_RECENT = 8;
   const FRESH_MS = 10000;
+  const CHIME_MS = 1100; // speech starts once the chime has rung
 
   let etag = null;
-  let lastCallAt = null; // the newest call or recall already shown: only later ones flash and chime
+  let lastCallAt = null; // the newest call or recall already shown: only later ones flash and sound
   const callNodes = new Map(); // ticket code -> <li>, kept across polls so animations are not restarted
 
-  // The chime: browsers block sound until someone interacts, so it needs ?chime=1 and a touch, or the button.
-  let chimeOn = params.get("chime") === "1";
-  let audio = null;
-  const chimeButton = document.getElementById("chime");
-
-  function audioContext() {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return null;
-    if (!audio) audio = new Context();
-    if (audio.state === "suspended") audio.resume().catch(() => {});
-    return audio;
+  /** `words[language][key]` with its `{placeholders}` filled in. */
+  function say(language, key, values = {}) {
+    return words[language][key].replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   }
 
+  /** One line per display language, alike in size, weight and colour (the `say` class). */
+  function lines(key, values) {
+    return languages.map((language) => el("span", { class: "say", lang: language, "data-say": key }, say(language, key, values)));
+  }
+
+  /** Fill `container` with one line per language, each from `text(language)`; ids are `<id>-<language>`. */
+  function fillLines(container, key, text) {
+    const wanted = languages.map((language) => text(language));
+    const current = [...container.children].map((node) => node.textContent);
+    if (current.length === wanted.length && current.every((t, i) => t === wanted[i])) return;
+    container.replaceChildren(...languages.map((language, i) =>
+      el("span", { class: "say", lang: language, "data-say": key, id: `${container.id}-${language}` }, wanted[i])));
+  }
+
+  // Sound ----------------------------------------------------------------------------------
+
+  let announce = document.body.dataset.announce; // "off", "chime" or "chime_and_speech"
+  let audio = null;
+  const soundBlocked = document.getElementById("sound-blocked");
+
+  function showSoundState() {
+    soundBlocked.hidden = announce === "off" || !audio || audio.state === "running";
+  }
+
+  function wake() {
+    if (audio && audio.state !== "running") audio.resume().then(showSoundState, showSoundState);
+  }
+
+  function setAnnounce(value) {
+    announce = value;
+    if (announce !== "off" && !audio) {
+      const Context = window.AudioContext || window.webkitAudioContext;
+      if (Context) {
+        audio = new Context();
+        audio.addEventListener("statechange", showSoundState);
+      }
+    }
+    wake();
+    showSoundState();
+  }
+
+  // A browser not in kiosk mode lets sound start only after a touch (or a key).
+  document.addEventListener("pointerdown", wake);
+  document.addEventListener("keydown", wake);
+
   function playChime() {
-    const context = audioContext();
-    if (!context) return;
-    const start = context.currentTime + 0.05;
+    if (!audio) return;
+    const start = audio.currentTime + 0.05;
     [659.25, 880].forEach((frequency, i) => {
       const at = start + i * 0.4;
-      const tone = context.createOscillator();
-      const gain = context.createGain();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
       tone.type = "sine";
       tone.frequency.value = frequency;
       gain.gain.setValueAtTime(0.0001, at);
       gain.gain.exponentialRampToValueAtTime(0.35, at + 0.03);
       gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.9);
-      tone.connect(gain).connect(context.destination);
+      tone.connect(gain).connect(audio.destination);
       tone.start(at);
       tone.stop(at + 1);
     });
   }
 
-  function showChimeState() {
-    chimeButton.setAttribute("aria-pressed", String(chimeOn));
-    chimeButton.textContent = chimeOn ? "Sound on · Sonido encendido" : "Sound off · Sonido apagado";
+  function voiceFor(language) {
+    return window.speechSynthesis.getVoices().find((voice) => voice.lang.toLowerCase().split(/[-_]/)[0] === language) || null;
   }
 
-  chimeButton.addEventListener("click", () => {
-    chimeOn = !chimeOn;
-    showChimeState();
-    if (chimeOn) playChime(); // inside the click, so the browser lets sound start
-  });
-  if (chimeOn) document.addEventListener("pointerdown", () => audioContext(), { once: true });
-  showChimeState();
+  /** Each call, oldest first, said in each display language, in the voice of that language when there is one. */
+  function speak(calls) {
+    if (!("speechSynthesis" in window)) return;
+    for (const call of calls) {
+      for (const language of languages) {
+        const utterance = new SpeechSynthesisUtterance(say(language, "announce", { code: call.code, station: call.station }));
+        utterance.lang = language;
+        const voice = voiceFor(language);
+        if (voice) utterance.voice = voice;
+        window.speechSynthesis.speak(utterance);
+      }
+    }
+  }
+
+  function announceCalls(fresh) {
+    if (!fresh.length || announce === "off") return;
+    playChime();
+    if (announce === "chime_and_speech") {
+      const calls = [...fresh].reverse();
+      setTimeout(() => speak(calls), CHIME_MS);
+    }
+  }
+
+  setAnnounce(announce);
+
+  // The screen ------------------------------------------------------------------------------
 
   function flash(node) {
     node.classList.remove("fresh");
@@ -72,7 +132,7 @@
       el("span", { class: "code" }, call.code),
       el("span", { class: "arrow", "aria-hidden": "true" }, "→"),
       el("span", { class: "call-station" },
-        el("span", { class: "go" }, el("span", { lang: "en" }, "Go to"), " · ", el("span", { lang: "es" }, "Pase a")),
+        el("span", { class: "go" }, lines("goTo")),
         el("span", { class: "station-name" }, call.station)));
   }
 
@@ -101,34 +161,41 @@
   function renderRecent(feed) {
     const list = document.getElementById("recent");
     const items = feed.recent_calls.slice(0, MAX_RECENT).map((call) =>
-      el("li", {},
+      el("li", { class: "recent-call" },
         el("span", { class: "code" }, call.code),
         el("span", { class: "station-name" }, call.station),
         el("time", { datetime: call.at }, clock(call.at, feed.timezone))));
     list.replaceChildren(...items);
-    if (!items.length) list.append(el("li", { class: "muted" }, el("span", { lang: "en" }, "No calls yet today"), " · ", el("span", { lang: "es" }, "Aún no hay llamadas hoy")));
+    if (!items.length) list.append(el("li", { class: "none" }, lines("noCalls")));
+  }
+
+  function statusWords(status, language) {
+    if (!status || !status.message) return "";
+    return status.message[language] || status.message.en || "";
   }
 
   function renderWait(feed) {
     // The site's status (open, midday break, opens at…) for people not in line; while walk-ins
     // cannot join, it replaces the wait, so nobody reads a range they cannot have.
     const status = feed.status;
-    setText("status-en", status ? status.message.en : "");
-    setText("status-es", status ? status.message.es : "");
+    fillLines(document.getElementById("status"), "status", (language) => statusWords(status, language));
     const joining = !status || status.walk_ins_accepted;
     const estimate = feed.estimate;
-    document.getElementById("wait-en").hidden = !joining;
-    document.getElementById("wait-es").hidden = !joining;
-    setText("wait-en", !joining ? "" : estimate ? message(estimate, "en") : "No wait estimate right now.");
-    setText("wait-es", !joining ? "" : estimate ? message(estimate, "es") : "Sin estimación de espera por ahora.");
-    setText("waiting", `${feed.waiting} waiting · ${feed.waiting} en espera`);
+    const wait = document.getElementById("wait");
+    wait.hidden = !joining;
+    fillLines(wait, "wait", (language) => {
+      if (!joining) return "";
+      if (!estimate) return say(language, "noEstimate");
+      return (estimate.message && (estimate.message[language] || estimate.message.en)) || "";
+    });
+    fillLines(document.getElementById("waiting"), "waiting", (language) => say(language, "waiting", { count: feed.waiting }));
     const open = feed.stations_open;
-    setText("stations-open", open.length
-      ? `Open · Abiertas: ${open.join(", ")}`
-      : "No station is open · Ninguna estación abierta");
+    fillLines(document.getElementById("stations-open"), "stationsOpen", (language) => (open.length
+      ? say(language, "stationsOpen", { stations: open.join(", ") })
+      : say(language, "noStationOpen")));
   }
 
-  let primed = false; // calls already on screen when the page opens neither flash nor chime
+  let primed = false; // calls already on screen when the page opens neither flash nor sound
 
   function newCalls(feed) {
     const calls = feed.recent_calls;
@@ -136,15 +203,21 @@
     const fresh = primed ? calls.filter((c) => after === null || new Date(c.at) > after) : [];
     if (calls.length && (after === null || new Date(calls[0].at) > after)) lastCallAt = calls[0].at;
     primed = true;
-    return new Set(fresh.map((c) => c.code));
+    return fresh;
   }
 
   function render(feed) {
+    // The site changed its display languages: the page is drawn in them afresh, with no touch.
+    if (feed.display_languages && feed.display_languages.join(" ") !== languages.join(" ")) {
+      window.location.reload();
+      return;
+    }
+    if (feed.display_announce && feed.display_announce !== announce) setAnnounce(feed.display_announce);
     const fresh = newCalls(feed);
-    renderCalled(feed, fresh);
+    renderCalled(feed, new Set(fresh.map((c) => c.code)));
     renderRecent(feed);
     renderWait(feed);
-    if (fresh.size && chimeOn) playChime();
+    announceCalls(fresh);
     document.body.dataset.loaded = "true";
   }
 
@@ -155,6 +228,6 @@
     render(answer.data);
   }, {
     intervalMs: 1500,
-    onError: (error) => setText("wait-en", schedq.describeError(error)),
+    onError: (error) => setText("wait", schedq.describeError(error)),
   });
 })();
