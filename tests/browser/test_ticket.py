@@ -131,6 +131,65 @@ def test_a_patient_already_in_line_sees_no_preparation(served, pages):
     expect(page.locator("#prep-card")).to_be_hidden()
 
 
+# What the page does when called, recorded: notifications shown, vibrations asked for, tones played.
+RECORD_ALERTS = """
+window.alerts = [];
+const RealNotification = window.Notification;
+function Recorded(title, options) { window.alerts.push(["notification", title, options.body]); }
+Object.defineProperty(Recorded, "permission", { get: () => RealNotification.permission });
+Recorded.requestPermission = () => RealNotification.requestPermission();
+window.Notification = Recorded;
+navigator.vibrate = (pattern) => { window.alerts.push(["vibration"]); return true; };
+const tone = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () { window.alerts.push(["sound"]); return tone.call(this); };
+"""
+
+
+def open_recording_alerts(pages, served, ticket: dict, *, permissions: list[str]):
+    page = pages.open(
+        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", **PHONE, permissions=permissions
+    )
+    page.context.add_init_script(RECORD_ALERTS)
+    page.reload()
+    page.wait_for_selector("body[data-loaded='true']")
+    return page
+
+
+def kinds(page) -> set[str]:
+    return {alert[0] for alert in page.evaluate("window.alerts")}
+
+
+def test_a_call_notifies_sounds_and_vibrates_once_the_patient_turns_alerts_on(served, pages):
+    station_id = served.open_station("Station 1")
+    ticket = served.walk_in()
+    page = open_recording_alerts(pages, served, ticket, permissions=["notifications"])
+
+    page.get_by_role("button", name="Alert me when it's my turn").click()
+    expect(page.locator("#alert-state")).to_have_text(
+        "Alerts are on: a notification, a sound and a vibration when it's your turn."
+    )
+    assert kinds(page) == set()
+    screenshot(page, "ticket-alerts-on")
+
+    served.staff(f"/stations/{station_id}/call-next")
+    expect(page.locator("#station")).to_have_text("Go to Station 1", timeout=5000)
+    notifications = [a for a in page.evaluate("window.alerts") if a[0] == "notification"]
+    assert notifications == [["notification", f"It's your turn: {ticket['code']}", "Go to Station 1"]]
+    assert kinds(page) == {"notification", "sound", "vibration"}
+
+
+def test_with_notifications_refused_a_call_still_sounds_and_vibrates(served, pages):
+    station_id = served.open_station("Station 1")
+    ticket = served.walk_in()
+    page = open_recording_alerts(pages, served, ticket, permissions=[])
+
+    page.get_by_role("button", name="Alert me when it's my turn").click()
+    expect(page.locator("#alert-state")).to_contain_text("it will still sound and vibrate")
+    served.staff(f"/stations/{station_id}/call-next")
+    expect(page.locator("#station")).to_have_text("Go to Station 1", timeout=5000)
+    assert kinds(page) == {"sound", "vibration"}
+
+
 def finished_visit(served) -> dict:
     station_id = served.open_station("Station 1")
     ticket = served.walk_in()

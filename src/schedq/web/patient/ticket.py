@@ -52,6 +52,18 @@ def _words() -> dict[str, str]:
         "offline": _("The server cannot be reached. Check your connection: this page tries again by itself."),
         "refused": _("That did not work: {reason}"),
         "pickRating": _("Choose a rating from 1 to 5 first."),
+        "alertOn": _("Alerts are on: a notification, a sound and a vibration when it's your turn."),
+        "alertBlocked": _(
+            "Notifications are off for this site in your browser. "
+            "While this page is open, it will still sound and vibrate when it's your turn."
+        ),
+        "alertNoNotifications": _(
+            "This browser shows no notifications. "
+            "While this page is open, it will sound and vibrate when it's your turn."
+        ),
+        "calledTitle": _("It's your turn: {code}"),
+        "calledBody": _("Go to {station}"),
+        "calledNoStation": _("Please go to the front desk."),
     }
 
 

@@ -60,7 +60,78 @@
       && typeof estimate.p90_minutes === "number" && estimate.p90_minutes > 5;
   }
 
+  // Called: a sound, a vibration and a notification, where the page is open ----------------------
+  // Browsers play sound and vibrate only after the patient has touched the page, so the button that asks
+  // for notifications also readies the sound. Phones that cannot show a page's own notification (Chrome
+  // on Android) show it through a small service worker (ticket_sw.js), registered from the same press.
+  const canNotify = "Notification" in window;
+  let audio = null;
+  let worker = null;
+  let lastCalledAt;  // the call this page last saw; undefined until the first answer
+
+  $("alert-on").addEventListener("click", async () => {
+    try {
+      audio = audio || new AudioContext();
+      await audio.resume();
+    } catch { audio = null; }
+    if (canNotify && Notification.permission === "default") {
+      try { await Notification.requestPermission(); } catch { /* asked and not answered: left off */ }
+    }
+    if (canNotify && Notification.permission === "granted" && "serviceWorker" in navigator) {
+      try { worker = await navigator.serviceWorker.register(document.body.dataset.worker); } catch { worker = null; }
+    }
+    $("alert-on").hidden = true;
+    const state = !canNotify ? "alertNoNotifications" : Notification.permission === "granted" ? "alertOn" : "alertBlocked";
+    setText("alert-state", say(state));
+  });
+
+  function chime() {
+    try {
+      audio = audio || new AudioContext();
+      const start = audio.currentTime + 0.05;
+      [880, 660, 880].forEach((hertz, i) => {
+        const at = start + i * 0.4;
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = hertz;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.5, at + 0.03);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.4);
+      });
+    } catch { /* no sound in this browser: the page and the vibration still tell */ }
+  }
+
+  function notify(t) {
+    if (!canNotify || Notification.permission !== "granted") return;
+    const title = say("calledTitle", { code: t.code });
+    const options = {
+      body: t.station ? say("calledBody", { station: t.station }) : say("calledNoStation"),
+      tag: `schedq-ticket-${ticketId}`, renotify: true, requireInteraction: true, lang,
+      data: { url: window.location.href },
+    };
+    try {
+      new Notification(title, options);
+    } catch {
+      if (worker) worker.showNotification(title, options).catch(() => {});
+    }
+  }
+
+  /** A call (or a call again) this page has not told of yet: sound, vibration, notification. */
+  function alertOnCall(t) {
+    const calledAt = t.status === "called" ? t.called_at : null;
+    const fresh = lastCalledAt !== undefined && calledAt && calledAt !== lastCalledAt;
+    lastCalledAt = calledAt;
+    if (!fresh) return;
+    if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
+    chime();
+    notify(t);
+  }
+
   function render(t) {
+    alertOnCall(t);
     ticket = t;
     document.body.dataset.status = t.status;
     setText("code", t.code);
@@ -86,6 +157,7 @@
     setText("wait-message", waiting ? message(t.estimate, lang) : "");
     setText("wait-explain", waiting && isRange(t.estimate) ? say("rangeHelp") : "");
 
+    $("alert-card").hidden = !waiting;
     $("present-card").hidden = !away;
     // Saved from home: when to be here, as the server works it out (README: "Save my spot"), told on its clock.
     const arrive = away && t.arrive_by ? t.arrive_by : null;
