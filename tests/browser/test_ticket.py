@@ -266,3 +266,53 @@ def test_the_ticket_page_states_the_sites_phone_and_has_no_accessibility_violati
         assert page.evaluate("document.documentElement.lang") == language
         screenshot(page, f"ticket-waiting-{language}-{name}")
         assert axe_violations(page) == [], name
+
+
+FIND = {"en": "Find a collection site", "es": "Buscar un centro de toma de muestras"}
+REACH = {
+    "en": ("This ticket link is not valid.", "Phone: (217) 555-0100"),
+    "es": ("Este enlace de turno no es válido.", "Teléfono: (217) 555-0100"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_wrong_ticket_link_names_the_site_its_phone_and_address(served, pages, language):
+    ticket = served.walk_in()
+    for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        page = open_ticket(pages, served, ticket, language=language, size=size, token="not-the-token")
+        bad = page.locator("#bad-link")
+        expect(bad).to_be_visible()
+        expect(bad.get_by_role("heading")).to_have_text(REACH[language][0])
+        expect(bad).to_contain_text("Riverside Patient Service Center")
+        expect(bad).to_contain_text("1200 River Road, Suite 4, Springfield")
+        expect(bad).to_contain_text(REACH[language][1])
+        expect(bad.get_by_role("link", name="(217) 555-0100")).to_have_attribute("href", "tel:+12175550100")
+        expect(page.locator("#status-card")).to_be_hidden()
+        assert "…" not in page.locator("main").inner_text()
+        screenshot(page, f"ticket-bad-link-{language}-{name}")
+        assert axe_violations(page) == [], name
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_unknown_ticket_link_names_the_sites_their_phones_and_addresses(served, pages, language):
+    unknown = {"id": 999999, "token": "whatever"}
+    for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        page = open_ticket(pages, served, unknown, language=language, size=size)
+        main = page.locator("main")
+        expect(main.get_by_role("heading", level=2)).to_have_text(REACH[language][0])
+        for site, address, phone, tel in (
+            (
+                "Riverside Patient Service Center",
+                "1200 River Road, Suite 4",
+                "(217) 555-0100",
+                "+12175550100",
+            ),
+            ("Northside Patient Service Center", "850 North Grand Avenue", "(217) 555-0142", "+12175550142"),
+        ):
+            expect(main).to_contain_text(site)
+            expect(main).to_contain_text(address)
+            expect(main.get_by_role("link", name=phone)).to_have_attribute("href", f"tel:{tel}")
+        expect(main.get_by_role("link", name=FIND[language])).to_be_visible()
+        screenshot(page, f"ticket-unknown-{language}-{name}")
+        assert axe_violations(page) == [], name
+    assert page.request.get(f"{served.base}/ticket/999999").status == 404

@@ -47,7 +47,6 @@ def _words() -> dict[str, str]:
         "comeNow": _(
             "Come as soon as you can: your turn could come any time now. You keep your place until you arrive."
         ),
-        "badLink": _("This ticket link is not valid."),
         "updated": _("Updated at {time}. This page updates by itself."),
         "offline": _("The server cannot be reached. Check your connection: this page tries again by itself."),
         "refused": _("That did not work: {reason}"),
@@ -78,19 +77,31 @@ def _ratings() -> list[tuple[int, str]]:
     ]
 
 
+UNKNOWN_TICKET_SITES = 10
+"""An unknown ticket's page lists the sites, with their phones and addresses, when there are at most this many."""
+
+
 @bp.get("/ticket/<id:ticket_id>")
 def ticket(ticket_id: int):
-    """A patient's ticket; the page reads the token from its address's fragment (never sent here) and asks the API."""
+    """A patient's ticket; the page reads the token from its address's fragment (never sent here) and asks the API.
+
+    A wrong token is found by the script (the API's 404), which then shows the
+    site's name, phone and address rendered here; a ticket that does not exist
+    at all gets a 404 page naming the sites (a few) and the way to find one.
+    """
     try:
         with uow(write=False) as reading:
             site_id = locking.ticket_site_id(reading, ticket_id)
-        site = sites.get_site(uow(write=False), site_id=site_id)
     except NotFound:
-        site = None
-    return private(
-        Response(
-            render_template(
-                "web/ticket.html", ticket_id=ticket_id, site=site, words=_words(), ratings=_ratings()
-            )
+        listed = sites.first_sites(uow(write=False), limit=UNKNOWN_TICKET_SITES + 1)
+        page = render_template(
+            "web/ticket_unknown.html",
+            ticket_id=ticket_id,
+            sites=listed if len(listed) <= UNKNOWN_TICKET_SITES else [],
         )
+        return private(Response(page, status=404))
+    site = sites.get_site(uow(write=False), site_id=site_id)
+    page = render_template(
+        "web/ticket.html", ticket_id=ticket_id, site=site, words=_words(), ratings=_ratings()
     )
+    return private(Response(page))

@@ -185,9 +185,10 @@
 
   function showError(error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
-      setText("status-title", say("badLink"));
-      setText("error", "");
+      // Not this ticket's token: nothing of the ticket to show, only how to reach the site.
       if (poller) poller.stop();
+      for (const node of document.querySelectorAll("#main > :not(#site-name):not(#bad-link)")) node.hidden = true;
+      $("bad-link").hidden = false;
       document.body.dataset.loaded = "true";
       return;
     }
