@@ -90,78 +90,6 @@ def test_the_display_shows_recent_calls_and_the_wait_in_english_and_spanish_with
     screenshot(display, "display")
 
 
-def test_the_ticket_page_follows_its_ticket_through_called_and_done(served, pages):
-    station_id = served.open_station("Station 1")
-    ticket = served.walk_in()
-    page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
-    )
-
-    expect(page.locator("#code")).to_have_text(ticket["code"])
-    expect(page.locator("#status-title")).to_have_text("You are in line")
-    expect(page.locator("#status-detail")).to_have_text("You are next in line.")
-    expect(page.locator("#wait-message")).not_to_be_empty()
-    expect(page.locator("#site-status")).to_be_hidden()  # open: nothing to add for someone in line
-    expect(page.locator("#prep")).to_contain_text("Drink water")
-    expect(page.get_by_role("button", name="Leave the line")).to_be_visible()
-    screenshot(page, "ticket-waiting")
-
-    served.staff(f"/stations/{station_id}/call-next")
-    expect(page.locator("#station")).to_have_text("Go to Station 1", timeout=5000)
-    expect(page.locator("#status-title")).to_have_text("It's your turn")
-    expect(page.get_by_role("button", name="Leave the line")).to_be_hidden()
-    screenshot(page, "ticket-called")
-
-    served.staff(f"/tickets/{ticket['id']}/start")
-    expect(page.locator("#status-title")).to_have_text("You are being seen", timeout=5000)
-    served.staff(f"/tickets/{ticket['id']}/complete")
-    expect(page.locator("#status-title")).to_have_text("Your visit is complete", timeout=5000)
-    expect(page.locator("#station")).to_be_hidden()
-    screenshot(page, "ticket-done")
-
-
-def test_the_ticket_page_explains_the_range_and_speaks_spanish(served, pages):
-    served.open_station("Station 1")
-    for _ in range(4):
-        served.walk_in()
-    ticket = served.walk_in()
-    page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
-    )
-
-    expect(page.locator("#status-detail")).to_have_text("You are number 5 in line: 4 ahead of you.")
-    expect(page.locator("#wait-explain")).to_contain_text("Most patients in your place are called within")
-    expect(page.locator("#wait-explain")).to_contain_text("1 in 10 waits longer")
-    page.get_by_role("button", name="Español").click()
-    expect(page.locator("#status-title")).to_have_text("Está en la fila")
-    expect(page.locator("#wait-explain")).to_contain_text("1 de cada 10 espera más")
-    assert page.evaluate("document.documentElement.lang") == "es"
-
-
-def test_leaving_the_line_from_the_ticket_page(served, pages):
-    ticket = served.walk_in()
-    page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}#token={ticket['token']}", width=390, height=844, mobile=True
-    )
-
-    page.get_by_role("button", name="Leave the line").click()
-    page.get_by_role("button", name="Yes, leave the line").click()
-
-    expect(page.locator("#status-title")).to_have_text("You left the line")
-    status, after = served.api("GET", f"/tickets/{ticket['id']}", patient=ticket["token"])
-    assert (status, after["status"]) == (200, "left")
-    _, line = served.api("GET", f"/sites/{served.site_id}/queue", role="staff")
-    assert ticket["id"] not in [t["id"] for t in line["tickets"]]
-
-
-def test_a_wrong_ticket_link_says_so(served, pages):
-    ticket = served.walk_in()
-    page = pages.open(
-        f"{served.base}/ticket/{ticket['id']}#token=not-the-token", width=390, height=844, mobile=True
-    )
-    expect(page.locator("#status-title")).to_contain_text("This ticket link is not valid")
-
-
 def test_the_console_runs_the_line_and_shows_errors_in_words(served, pages):
     console = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
     console.get_by_label("Staff API token").fill("sq_wrong")
@@ -211,23 +139,16 @@ def test_the_display_recovers_by_itself_when_the_server_restarts(served, pages):
     expect(display.locator("#connection")).to_be_hidden()
 
 
-@pytest.mark.parametrize("page_name", ["display", "ticket", "staff"])
+@pytest.mark.parametrize("page_name", ["display", "staff"])
 def test_pages_have_no_serious_or_critical_accessibility_violations(served, pages, page_name):
     from axe_playwright_python.sync_playwright import Axe
 
     station_id = served.open_station("Station 1")
     called = served.walk_in()
     served.staff(f"/stations/{station_id}/call-next")
-    waiting = served.walk_in()
+    served.walk_in()
     if page_name == "display":
         page = pages.open(f"{served.base}/display/{served.site_id}", width=1920, height=1080)
-    elif page_name == "ticket":
-        page = pages.open(
-            f"{served.base}/ticket/{waiting['id']}#token={waiting['token']}",
-            width=390,
-            height=844,
-            mobile=True,
-        )
     else:
         page = pages.open(f"{served.base}/staff/{served.site_id}", width=1440, height=900)
         sign_in(page, served.tokens["staff"])
@@ -265,30 +186,3 @@ def test_the_api_reference_renders_offline_under_the_pages_policy(served, chromi
     finally:
         context.close()
     assert refused == [] and outside == []
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_ticket_page_states_the_sites_phone_and_has_no_accessibility_violations(served, pages, language):
-    from axe_playwright_python.sync_playwright import Axe
-
-    waiting = served.walk_in()
-    page = pages.open(
-        f"{served.base}/ticket/{waiting['id']}?lang={language}#token={waiting['token']}",
-        width=390,
-        height=844,
-        mobile=True,
-    )
-    words = {
-        "en": "Rather call? Riverside Patient Service Center:",
-        "es": "¿Prefiere llamar? Riverside Patient Service Center:",
-    }
-    expect(page.locator("#call-us")).to_contain_text(words[language])
-    expect(page.locator("#call-link")).to_have_attribute("href", "tel:+12175550100")
-    expect(page.locator("#call-link")).to_have_text("(217) 555-0100")
-    assert page.evaluate("document.documentElement.lang") == language
-    screenshot(page, f"ticket-waiting-{language}-phone")
-    violations = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in Axe().run(page).response["violations"]
-    ]
-    assert violations == []

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from schedq.db.models import EstimatorModelRecord, Site, Ticket
+from schedq.db.models import EstimatorModelRecord, Feedback, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import TicketStatus
 from schedq.domain.errors import NotFound
@@ -65,8 +65,9 @@ _SITE_LOOK = (
     .where(Site.id == bindparam("site_id"))
 )
 _TICKET = aliased(Ticket)
+_RATED = select(Feedback.id).where(Feedback.ticket_id == _TICKET.id).exists()
 _TICKET_LOOK = (
-    select(_TICKET.token_nonce, _TICKET.site_id, *_look_columns())
+    select(_TICKET.token_nonce, _TICKET.site_id, *_look_columns(), _RATED)
     .select_from(_TICKET)
     .join(Site, Site.id == _TICKET.site_id)
     .outerjoin(EstimatorModelRecord, EstimatorModelRecord.site_id == Site.id)
@@ -84,10 +85,11 @@ def look(uow: UnitOfWork, site_id: int) -> SiteLook:
 
 @dataclass(frozen=True, slots=True)
 class TicketLook:
-    """A ticket's token nonce and site, and its site's look, from one statement."""
+    """A ticket's token nonce and site, whether its patient rated the visit, and its site's look, from one statement."""
 
     token_nonce: str
     site_id: int
+    rated: bool  # feedback was given (no part of the site's state, so the ticket's answer names it itself)
     site: SiteLook
 
 
@@ -96,7 +98,7 @@ def ticket_look(uow: UnitOfWork, ticket_id: int) -> TicketLook:
     row = uow.session.execute(_TICKET_LOOK, {"ticket_id": ticket_id}).one_or_none()
     if row is None:
         raise NotFound(f"no ticket {ticket_id}")
-    return TicketLook(row[0], row[1], SiteLook(*row[2:]))
+    return TicketLook(row[0], row[1], bool(row[-1]), SiteLook(*row[2:-1]))
 
 
 def site_read_state(

@@ -404,3 +404,9 @@ def update_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
             setattr(service, name, value)
         uow.commit()
         return service
+
+
+def first_sites(uow: UnitOfWork, *, limit: int) -> list[Site]:
+    """Up to `limit` sites, by name (a page that lists a few without loading a whole chain)."""
+    with uow:
+        return list(uow.session.scalars(select(Site).order_by(Site.name, Site.id).limit(limit)))

@@ -16,7 +16,7 @@ from cachetools import LRUCache
 from sqlalchemy import select, update
 
 from schedq.db.engine import Database
-from schedq.db.models import Service, Site, Ticket, TicketCounter
+from schedq.db.models import Feedback, Service, Site, Ticket, TicketCounter
 from schedq.db.uow import UnitOfWork, in_shared_transaction
 from schedq.domain import schedule
 from schedq.domain.codes import display_code, new_nonce, patient_token, token_matches
@@ -34,6 +34,8 @@ from schedq.services.sites import status_of, walk_in_service
 TOKEN_KIND = "ticket"
 PROMISED = ("p10_minutes", "p50_minutes", "p90_minutes", "mean_minutes")
 EARLIEST_ARRIVAL_SLACK = timedelta(minutes=5)
+RATED = "/rated"
+"""Added to the name of a rated ticket's state (`ticket_state`): the answer differs, the site's part does not."""
 
 
 # Joining ------------------------------------------------------------------------------
@@ -355,6 +357,8 @@ def get_ticket(
         ):
             raise NotFound(f"no ticket {ticket_id}")
         site_id = ticket.site_id
+        if state is not None:
+            state = state.removesuffix(RATED)
         part = None if state is None else _site_parts.get(uow.database, site_id, state)
         if part is None:
             part = views.site_part(uow, sites.site_to_read(uow, site_id), now)
@@ -362,8 +366,13 @@ def get_ticket(
                 _site_parts.put(uow.database, site_id, state, part)
         if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
             # The previous state's estimates, made before this ticket joined: make this state's.
-            return views.view_now(uow, ticket, sites.site_to_read(uow, site_id), now)
-        return views.view_with(ticket, part)
+            view = views.view_now(uow, ticket, sites.site_to_read(uow, site_id), now)
+        else:
+            view = views.view_with(ticket, part, now)
+        if ticket.status is TicketStatus.DONE:
+            rated = uow.session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket_id))
+            view = replace(view, feedback_given=rated is not None)
+        return view
 
 
 SITE_PARTS_KEPT = 4096
@@ -406,9 +415,11 @@ def ticket_state(
         seen = public.ticket_look(uow, ticket_id)
     if token is not None and not token_matches(secret_key, TOKEN_KIND, ticket_id, seen.token_nonce, token):
         raise NotFound(f"no ticket {ticket_id}")
-    return public.site_read_state(
+    state = public.site_read_state(
         make_uow, site_id=seen.site_id, now=now, max_model_age_hours=max_model_age_hours, seen=seen.site
     )
+    # A rating changes the ticket's answer (`feedback_given`) but not its site's state.
+    return state + RATED if seen.rated else state
 
 
 def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: datetime) -> views.TicketView:
@@ -417,12 +428,12 @@ def leave(uow: UnitOfWork, *, ticket_id: int, token: str, secret_key: str, now: 
         _check_owner(uow, ticket_id, token, secret_key)
         site, ticket = locking.locked_ticket(uow, ticket_id, now)
         if ticket.status is TicketStatus.LEFT:
-            return views.ticket_view(ticket, site)
+            return views.ticket_view(ticket, site, as_of=now)
         visit_log.apply_action(uow, ticket, Action.LEAVE, actor="patient", at=now)
         ticket.ended_at = now
         ticket.end_reason = "left the line"
         uow.commit()
-        return views.ticket_view(ticket, site)
+        return views.ticket_view(ticket, site, as_of=now)
 
 
 def patient_present(

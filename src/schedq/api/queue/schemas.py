@@ -63,6 +63,28 @@ class TicketSchema(EstimateFreshnessSchema):
     ended_at = LocalDateTime(zone_from=ZONE, allow_none=True)
     end_reason = fields.String(allow_none=True)
     estimate = fields.Nested(EstimateSchema, allow_none=True)
+    as_of = LocalDateTime(
+        zone_from=ZONE,
+        allow_none=True,
+        metadata={
+            "description": "the server's clock when this answer was made, in the site's time: the ticket page "
+            "tells time by it, never by the phone's clock (null on the answers to staff actions)"
+        },
+    )
+    arrive_by = LocalDateTime(
+        zone_from=ZONE,
+        allow_none=True,
+        metadata={
+            "description": "a remote ticket not yet here: when to be at the site, the earlier of "
+            "`expected_arrival_at` and the estimate's instant plus its 10th percentile (null otherwise)"
+        },
+    )
+    feedback_given = fields.Boolean(
+        metadata={
+            "description": "a done visit its patient has rated (`POST /tickets/{id}/feedback`); false otherwise, "
+            "and on answers other than `GET /tickets/{id}`"
+        }
+    )
     site_status = fields.Nested(
         SiteStatusSchema,
         allow_none=True,

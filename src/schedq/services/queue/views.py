@@ -8,7 +8,8 @@ from typing import Any
 
 from schedq.db.models import Site, Ticket
 from schedq.db.uow import UnitOfWork
-from schedq.domain.enums import TicketStatus
+from schedq.domain.arrival import arrive_by
+from schedq.domain.enums import TicketKind, TicketStatus
 from schedq.domain.site_status import SiteStatus
 from schedq.domain.tickets import allowed_actions
 from schedq.services.estimates.live import Estimates, site_estimates
@@ -57,6 +58,13 @@ class TicketView:
     stale: bool = False
     estimate_as_of: datetime | None = None  # the instant the estimate was made for (None: no estimate)
     estimate_age_seconds: float = 0.0  # `estimates.live.Estimates.served_age_seconds`
+    # The server's instant this answer was made at (the patient's page tells time by it, not the phone's clock);
+    # None on answers to staff actions.
+    as_of: datetime | None = None
+    # A remote ticket not yet here: when to be at the site (`domain.arrival.arrive_by`); else None.
+    arrive_by: datetime | None = None
+    # A done visit: whether its patient has rated it (set by the patient's status read; else False).
+    feedback_given: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +96,8 @@ def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     )
 
 
-def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> TicketView:
-    """The ticket's view with its site's part (`site_part`) at the same instant."""
+def view_with(ticket: Ticket, part: SitePart, now: datetime, *, token: str | None = None) -> TicketView:
+    """The ticket's view at `now` with its site's part (`site_part`), made for `now`'s state."""
     waiting = ticket.status is TicketStatus.WAITING
     estimate = part.estimates.get(ticket.id) if waiting else None
     return ticket_view(
@@ -102,6 +110,7 @@ def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> Ti
         stale=part.stale,
         estimate_as_of=part.estimates_at if estimate is not None else None,
         estimate_age_seconds=part.age_seconds if estimate is not None else 0.0,
+        as_of=now,
     )
 
 
@@ -132,6 +141,7 @@ def ticket_view(
     stale: bool = False,
     estimate_as_of: datetime | None = None,
     estimate_age_seconds: float = 0.0,
+    as_of: datetime | None = None,
 ) -> TicketView:
     promised = None
     if ticket.promised_p50_minutes is not None:
@@ -141,6 +151,12 @@ def ticket_view(
             "p90_minutes": ticket.promised_p90_minutes,
             "mean_minutes": ticket.promised_mean_minutes,
         }
+    on_the_way = (
+        ticket.kind is TicketKind.REMOTE
+        and ticket.status is TicketStatus.WAITING
+        and not ticket.present
+        and ticket.expected_arrival_at is not None
+    )
     return TicketView(
         id=ticket.id,
         site_id=ticket.site_id,
@@ -179,6 +195,14 @@ def ticket_view(
         stale=stale,
         estimate_as_of=estimate_as_of,
         estimate_age_seconds=estimate_age_seconds,
+        as_of=as_of,
+        arrive_by=arrive_by(
+            ticket.expected_arrival_at,
+            estimate_at=estimate_as_of if estimate is not None else None,
+            p10_minutes=estimate.get("p10_minutes") if estimate is not None else None,
+        )
+        if on_the_way and ticket.expected_arrival_at is not None
+        else None,
     )
 
 
@@ -206,7 +230,7 @@ def view_now(
     if estimate is None and with_estimate:
         estimate, live = promise(uow, ticket, now)
     status = status_of(uow, site, now)
-    as_of, age = (
+    estimated_at, age = (
         (live.at, live.served_age_seconds) if live is not None and estimate is not None else (None, 0.0)
     )
     return ticket_view(
@@ -217,8 +241,9 @@ def view_now(
         token=token,
         site_status=status,
         stale=live is not None and live.stale,
-        estimate_as_of=as_of,
+        estimate_as_of=estimated_at,
         estimate_age_seconds=age,
+        as_of=now,
     )
 
 

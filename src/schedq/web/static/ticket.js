@@ -1,118 +1,137 @@
 // The patient's ticket page, phone first: polls the ticket every 2.5 s with the
-// ticket token from the page address, explains the range, and lets the patient leave.
+// ticket token from the page address, shows one range, and lets the patient leave.
 // The token rides in the address's fragment (#token=…), which browsers never send, so
 // it reaches no server or proxy log; an older link's ?token= is moved there at once.
+// Times come from the server's clock (the answer's `as_of`), shown in the site's time.
 "use strict";
 
 (() => {
-  const { api, poll, setText, message, explain, describeError, ApiError } = schedq;
+  const { api, poll, setText, message, say, ApiError } = schedq;
   const ticketId = document.body.dataset.ticketId;
+  const timeZone = document.body.dataset.timezone;
   const fromQuery = new URLSearchParams(window.location.search).get("token");
   const token = new URLSearchParams(window.location.hash.slice(1)).get("token") || fromQuery || "";
   if (fromQuery) {
     window.history.replaceState(null, "", `${window.location.pathname}#token=${encodeURIComponent(token)}`);
   }
   const patient = { "X-Patient-Token": token };
+  const lang = schedq.language();
 
-  const STRINGS = {
-    en: {
-      switchTo: "Español", ticket: "Your ticket", loading: "Loading your ticket…", yourWait: "Your wait",
-      onYourWay: "We are keeping your place", presentHelp: "When you arrive at the site, tell us you are here so we can call you.",
-      imHere: "I'm here", prepare: "Before your visit", leaveTitle: "Can't stay?",
-      leaveHelp: "If you leave the line, your place goes to the next patient.", leave: "Leave the line",
-      leaveSure: "Leave the line for good? You would need a new ticket to come back.",
-      leaveYes: "Yes, leave the line", leaveNo: "No, keep my place",
-      title: {
-        waiting: "You are in line", away: "Your place is kept", called: "It's your turn", in_service: "You are being seen",
-        done: "Your visit is complete", no_show: "We called you but could not find you", left: "You left the line",
-        cancelled: "Your ticket was cancelled",
-      },
-      detail: {
-        called: "Please go there now.", in_service: "", done: "Thank you for coming. You can close this page.",
-        no_show: "Please speak to the front desk: staff can put you back in your place.",
-        left: "Your place went to the next patient. Take a new ticket if you come back.",
-        cancelled: "Please speak to the front desk if this is a mistake.",
-      },
-      goTo: (station) => `Go to ${station}`,
-      at: (station) => `At ${station}`,
-      position: (p, ahead) => (p === 1 ? "You are next in line." : `You are number ${p} in line: ${ahead} ahead of you.`),
-      arriveBy: (time) => `Arrive by ${time}: your turn could come from then. If you are later, you keep your place.`,
-      comeNow: "Come as soon as you can: your turn could come any time now. You keep your place until you arrive.",
-      badLink: "This ticket link is not valid. Check the link you were given, or ask at the front desk.",
-      updated: (time) => `Updated at ${time}. This page updates by itself.`,
-      callUs: (site) => `Rather call? ${site}:`,
-    },
-    es: {
-      switchTo: "English", ticket: "Su turno", loading: "Cargando su turno…", yourWait: "Su espera",
-      onYourWay: "Guardamos su lugar", presentHelp: "Cuando llegue, avísenos que está aquí para que podamos llamarlo.",
-      imHere: "Ya llegué", prepare: "Antes de su visita", leaveTitle: "¿No puede quedarse?",
-      leaveHelp: "Si deja la fila, su lugar pasa al siguiente paciente.", leave: "Dejar la fila",
-      leaveSure: "¿Dejar la fila definitivamente? Necesitaría un turno nuevo para volver.",
-      leaveYes: "Sí, dejar la fila", leaveNo: "No, mantener mi lugar",
-      title: {
-        waiting: "Está en la fila", away: "Guardamos su lugar", called: "Es su turno", in_service: "Lo están atendiendo",
-        done: "Su visita terminó", no_show: "Lo llamamos pero no lo encontramos", left: "Dejó la fila",
-        cancelled: "Su turno fue cancelado",
-      },
-      detail: {
-        called: "Vaya allí ahora, por favor.", in_service: "", done: "Gracias por venir. Puede cerrar esta página.",
-        no_show: "Hable con recepción: el personal puede devolverle su lugar.",
-        left: "Su lugar pasó al siguiente paciente. Tome un turno nuevo si regresa.",
-        cancelled: "Hable con recepción si se trata de un error.",
-      },
-      goTo: (station) => `Pase a ${station}`,
-      at: (station) => `En ${station}`,
-      position: (p, ahead) => (p === 1 ? "Usted es el siguiente." : `Usted es el número ${p} en la fila: ${ahead} antes que usted.`),
-      arriveBy: (time) => `Llegue antes de las ${time}: su turno podría llegar desde entonces. Si llega más tarde, conserva su lugar.`,
-      comeNow: "Venga en cuanto pueda: su turno podría llegar en cualquier momento. Conserva su lugar hasta que llegue.",
-      badLink: "Este enlace de turno no es válido. Revise el enlace que recibió o pregunte en recepción.",
-      updated: (time) => `Actualizado a las ${time}. Esta página se actualiza sola.`,
-      callUs: (site) => `¿Prefiere llamar? ${site}:`,
-    },
-  };
+  // The language switch reloads the page in the other language: keep the token's fragment on the way.
+  for (const link of document.querySelectorAll(".languages a")) {
+    link.href = `${link.getAttribute("href")}${window.location.hash}`;
+  }
 
-  // The server renders <html lang> in the language the patient chose on any page (the schedq_lang
-  // cookie) or else their browser's; the switch here keeps the choice in that cookie (README: Languages).
-  let lang = document.documentElement.lang === "es" ? "es" : "en";
-  let site = null;
   let ticket = null;
   let services = null;
+  let rated = false;  // this page sent the rating (the status says so too, a moment later)
+  let ratingKey = null;  // one Idempotency-Key per rating sent: a retry after a lost answer rates once
   let poller = null;
-
   const $ = (id) => document.getElementById(id);
 
-  function translateStatic() {
-    const words = STRINGS[lang];
-    document.documentElement.lang = lang;
-    for (const node of document.querySelectorAll("[data-i18n]")) {
-      const text = words[node.dataset.i18n];
-      if (typeof text === "string") node.textContent = text;
+  /** "08:41:05" on the site's clock, from an instant the server wrote in the site's time. */
+  function siteTime(isoText) {
+    if (!isoText) return "";
+    const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+    if (timeZone) options.timeZone = timeZone;
+    try {
+      return new Intl.DateTimeFormat("en-GB", options).format(new Date(isoText));
+    } catch {
+      return isoText.slice(11, 19);
     }
-    const other = lang === "en" ? "es" : "en";
-    $("lang-switch").textContent = words.switchTo;
-    $("lang-switch").lang = other;
-    showPhone();
   }
 
-  /** The site's phone, for people who would rather call. */
-  function showPhone() {
-    if (!site || !site.phone) return;
-    setText("call-words", STRINGS[lang].callUs(site.name));
-    $("call-link").href = `tel:${site.phone}`;
-    setText("call-link", site.phone_display);
-    $("call-us").hidden = false;
+  const DETAIL = {
+    called: "detailCalled", done: "detailDone", no_show: "detailNoShow", left: "detailLeft",
+    cancelled: "detailCancelled",
+  };
+
+  /** Where the patient stands in line, in words. */
+  function place(t) {
+    if (!t.position) return "";
+    if (t.position === 1) return say("next");
+    if (t.position === 2) return say("second");
+    return say("position", { position: t.position, ahead: t.ahead ?? t.position - 1 });
   }
 
-  $("lang-switch").addEventListener("click", () => {
-    lang = lang === "en" ? "es" : "en";
-    document.cookie = `schedq_lang=${lang}; path=/; max-age=31536000; samesite=lax`;
-    translateStatic();
-    if (ticket) render(ticket);
+  /** True when the estimate is a range of minutes (not "any moment", not "no station can do this"). */
+  function isRange(estimate) {
+    return Boolean(estimate) && !estimate.no_station_can_serve
+      && typeof estimate.p90_minutes === "number" && estimate.p90_minutes > 5;
+  }
+
+  // Called: a sound, a vibration and a notification, where the page is open ----------------------
+  // Browsers play sound and vibrate only after the patient has touched the page, so the button that asks
+  // for notifications also readies the sound. Phones that cannot show a page's own notification (Chrome
+  // on Android) show it through a small service worker (ticket_sw.js), registered from the same press.
+  const canNotify = "Notification" in window;
+  let audio = null;
+  let worker = null;
+  let lastCalledAt;  // the call this page last saw; undefined until the first answer
+
+  $("alert-on").addEventListener("click", async () => {
+    try {
+      audio = audio || new AudioContext();
+      await audio.resume();
+    } catch { audio = null; }
+    if (canNotify && Notification.permission === "default") {
+      try { await Notification.requestPermission(); } catch { /* asked and not answered: left off */ }
+    }
+    if (canNotify && Notification.permission === "granted" && "serviceWorker" in navigator) {
+      try { worker = await navigator.serviceWorker.register(document.body.dataset.worker); } catch { worker = null; }
+    }
+    $("alert-on").hidden = true;
+    const state = !canNotify ? "alertNoNotifications" : Notification.permission === "granted" ? "alertOn" : "alertBlocked";
+    setText("alert-state", say(state));
   });
 
+  function chime() {
+    try {
+      audio = audio || new AudioContext();
+      const start = audio.currentTime + 0.05;
+      [880, 660, 880].forEach((hertz, i) => {
+        const at = start + i * 0.4;
+        const tone = audio.createOscillator();
+        const gain = audio.createGain();
+        tone.frequency.value = hertz;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.5, at + 0.03);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.4);
+      });
+    } catch { /* no sound in this browser: the page and the vibration still tell */ }
+  }
+
+  function notify(t) {
+    if (!canNotify || Notification.permission !== "granted") return;
+    const title = say("calledTitle", { code: t.code });
+    const options = {
+      body: t.station ? say("calledBody", { station: t.station }) : say("calledNoStation"),
+      tag: `schedq-ticket-${ticketId}`, renotify: true, requireInteraction: true, lang,
+      data: { url: window.location.href },
+    };
+    try {
+      new Notification(title, options);
+    } catch {
+      if (worker) worker.showNotification(title, options).catch(() => {});
+    }
+  }
+
+  /** A call (or a call again) this page has not told of yet: sound, vibration, notification. */
+  function alertOnCall(t) {
+    const calledAt = t.status === "called" ? t.called_at : null;
+    const fresh = lastCalledAt !== undefined && calledAt && calledAt !== lastCalledAt;
+    lastCalledAt = calledAt;
+    if (!fresh) return;
+    if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
+    chime();
+    notify(t);
+  }
+
   function render(t) {
-    const words = STRINGS[lang];
-    const previous = ticket && ticket.status;
+    alertOnCall(t);
     ticket = t;
     document.body.dataset.status = t.status;
     setText("code", t.code);
@@ -120,69 +139,61 @@
 
     const waiting = t.status === "waiting";
     const away = waiting && !t.present;
-    setText("status-title", words.title[away ? "away" : t.status] || t.status);
-    setText("status-detail", waiting
-      ? (t.position ? words.position(t.position, t.ahead ?? t.position - 1) : "")
-      : words.detail[t.status] || "");
+    setText("status-title", say(away ? "away" : t.status));
+    setText("status-detail", waiting ? place(t) : (DETAIL[t.status] ? say(DETAIL[t.status]) : ""));
     const station = $("station");
     const atStation = (t.status === "called" || t.status === "in_service") && t.station;
     station.hidden = !atStation;
-    setText(station, atStation ? (t.status === "called" ? words.goTo(t.station) : words.at(t.station)) : "");
+    setText(station, atStation ? say(t.status === "called" ? "goTo" : "at", { station: t.station }) : "");
     // While the site is not open (a midday break, before opening, closed), say so in its own words.
     const siteStatus = t.site_status;
     const closedNow = Boolean(siteStatus) && siteStatus.state !== "open";
     $("site-status").hidden = !closedNow;
     setText("site-status", closedNow ? siteStatus.message[lang] || siteStatus.message.en : "");
     $("status-card").classList.toggle("called", t.status === "called");
-    if (t.status === "called" && previous && previous !== "called" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
 
+    // One range, from the one estimate: the server's words, then what they mean (no second set of figures).
     $("wait-card").hidden = !waiting;
-    if (waiting) {
-      setText("wait-message", message(t.estimate, lang));
-      setText("wait-explain", explain(t.estimate, lang));
-    }
+    setText("wait-message", waiting ? message(t.estimate, lang) : "");
+    setText("wait-explain", waiting && isRange(t.estimate) ? say("rangeHelp") : "");
+
+    $("alert-card").hidden = !waiting;
     $("present-card").hidden = !away;
-    // Saved from home: when to be here (README: "Save my spot"), from the live estimate.
-    const arrive = away ? schedq.arriveBy(t) : null;
+    // Saved from home: when to be here, as the server works it out (README: "Save my spot"), told on its clock.
+    const arrive = away && t.arrive_by ? t.arrive_by : null;
     $("arrive-by").hidden = !arrive;
     if (arrive) {
-      const from = new Date(t.estimate_as_of || t.joined_at);
-      const zone = t.site_status ? t.site_status.timezone : undefined;
-      setText("arrive-by", arrive.at - from < 60_000
-        ? words.comeNow
-        : words.arriveBy(schedq.clock(arrive.at.toISOString(), zone)));
+      const soon = t.as_of && new Date(arrive) - new Date(t.as_of) < 60_000;
+      setText("arrive-by", soon ? say("comeNow") : say("arriveBy", { time: schedq.clock(arrive, timeZone) }));
     }
     $("leave-card").hidden = !waiting;
 
+    // Preparation (fasting, water…) only before the visit: a patient on the way, not one already in the building.
     const service = services && services.find((s) => s.code === t.service);
-    const prepare = service && service.preparation && ["waiting", "called"].includes(t.status);
+    const prepare = Boolean(away && service && service.preparation);
     $("prep-card").hidden = !prepare;
     if (prepare) setText("prep", service.preparation);
 
-    setText("updated", words.updated(new Date().toLocaleTimeString(lang === "es" ? "es" : "en-US", { hour: "2-digit", minute: "2-digit", second: "2-digit" })));
+    // A finished visit: a 1–5 rating with a comment, once (POST /tickets/{id}/feedback).
+    $("rate-card").hidden = !(t.status === "done" && (!t.feedback_given || rated));
+    $("rate-form").hidden = rated;
+    $("rate-thanks").hidden = !rated;
+
+    setText("updated", t.as_of ? say("updated", { time: siteTime(t.as_of) }) : "");
     document.body.dataset.loaded = "true";
   }
 
   function showError(error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
-      setText("status-title", STRINGS[lang].badLink);
-      setText("error", "");
+      // Not this ticket's token: nothing of the ticket to show, only how to reach the site.
       if (poller) poller.stop();
+      for (const node of document.querySelectorAll("#main > :not(#site-name):not(#bad-link)")) node.hidden = true;
+      $("bad-link").hidden = false;
       document.body.dataset.loaded = "true";
       return;
     }
-    setText("error", describeError(error));
-  }
-
-  async function loadOnce(siteId) {
-    try {
-      const [siteAnswer, catalogue] = await Promise.all([api(`/sites/${siteId}`), api("/services")]);
-      site = siteAnswer.data;
-      setText("site-name", site.name);
-      showPhone();
-      services = catalogue.data;
-      if (ticket) render(ticket);
-    } catch { /* the ticket still shows; the next poll will not retry these extras */ }
+    const reason = error instanceof ApiError ? (error.body.message || `HTTP ${error.status}`) : null;
+    setText("error", reason ? say("refused", { reason }) : say("offline"));
   }
 
   async function act(path) {
@@ -213,8 +224,50 @@
   });
   $("present").addEventListener("click", () => act("present"));
 
-  translateStatic();
-  let loadedExtras = false;
+  function randomKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  $("rate-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setText("error", "");
+    const chosen = $("rate-form").querySelector("input[name=rating]:checked");
+    if (!chosen) {
+      setText("error", say("pickRating"));
+      $("rating-1").focus();
+      return;
+    }
+    const comment = $("comment").value.trim();
+    const body = { rating: Number(chosen.value), comment: comment || null };
+    ratingKey = ratingKey || randomKey();
+    $("rate-send").disabled = true;
+    try {
+      await api(`/tickets/${ticketId}/feedback`, {
+        method: "POST", headers: { ...patient, "Idempotency-Key": ratingKey }, body,
+      });
+      rated = true;
+    } catch (error) {
+      // 409: this visit's rating is in already (sent from another tab, or before a reload).
+      if (error instanceof ApiError && error.status === 409) rated = true;
+      else showError(error);
+    }
+    $("rate-send").disabled = false;
+    if (rated) {
+      render(ticket);
+      $("rate-thanks").focus();
+    }
+  });
+
+  async function loadServices() {
+    try {
+      services = (await api("/services")).data;
+      if (ticket) render(ticket);
+    } catch { /* the ticket still shows; the next poll will not retry this extra */ }
+  }
+
+  let loadedServices = false;
   let etag = null;
   poller = poll(async () => {
     // Unchanged since the last answer: a 304, and the page keeps what it shows.
@@ -222,9 +275,9 @@
     if (answer.status !== 304) etag = answer.etag;
     render(answer.status === 304 ? ticket : answer.data);
     setText("error", "");
-    if (!loadedExtras) {
-      loadedExtras = true;
-      loadOnce(ticket.site_id);
+    if (!loadedServices) {
+      loadedServices = true;
+      loadServices();
     }
   }, { intervalMs: 2500, onError: showError });
 })();
