@@ -85,6 +85,7 @@ def endpoints(site, w):
         ("POST", f"/tickets/{other}/no-show", None, STAFF_ONLY(409)),
         ("POST", f"/tickets/{other}/requeue", None, STAFF_ONLY(409)),
         ("POST", f"/tickets/{gone}/cancel", {"reason": "again"}, STAFF_ONLY(409)),
+        ("POST", f"/tickets/{gone}/undo", None, STAFF_ONLY(409)),
         ("POST", f"/tickets/{gone}/priority", {"priority": True}, STAFF_ONLY(409)),
         ("GET", f"/tickets/{other}/events", None, STAFF_ONLY(200)),
         ("POST", f"/stations/{st}/open", None, STAFF_ONLY(200)),

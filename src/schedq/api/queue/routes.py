@@ -338,6 +338,21 @@ class CancelTicket(MethodView):
         )
 
 
+@blp.route("/tickets/<id:ticket_id>/undo")
+class UndoTicket(MethodView):
+    @idempotent(blp)
+    @blp.response(200, StaffTicketSchema)
+    @blp.alt_response(
+        409,
+        description="the ticket's last change is not a staff no-show or cancel, or it is more than 10 seconds old",
+    )
+    @blp.doc(**auth.BEARER_DOC)
+    def post(self, ticket_id):
+        """Undo a no-show or cancel within 10 seconds: back to waiting in its place, or called again at a free station (staff)"""
+        principal = _staff_for_ticket(ticket_id)
+        return corrections.undo(uow(), ticket_id=ticket_id, actor=principal.actor, now=now())
+
+
 @blp.route("/tickets/<id:ticket_id>/priority")
 class TicketPriority(MethodView):
     @blp.arguments(PriorityPostSchema)

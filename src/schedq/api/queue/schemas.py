@@ -122,10 +122,20 @@ class StationStateSchema(Schema):
     services = fields.List(fields.String())
     ticket_code = fields.String(allow_none=True)
     ticket_status = fields.String(allow_none=True)
+    callable_now = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "in the queue read: how many waiting patients who are here this station could call now "
+            "(0: Call next would find nobody); null elsewhere"
+        },
+    )
 
 
 class QueueSchema(Schema):
     site_id = fields.Integer()
+    as_of = LocalDateTime(
+        zone_from=ZONE, metadata={"description": "the server's clock at this read (timers count from it)"}
+    )
     waiting = fields.Integer()
     tickets = fields.List(fields.Nested(StaffTicketSchema))
     stations = fields.List(fields.Nested(StationStateSchema))

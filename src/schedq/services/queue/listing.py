@@ -24,6 +24,7 @@ class QueueView:
     waiting: int
     tickets: list[TicketView]
     stations: list[StationView]
+    as_of: datetime  # the server's clock when read: the console's timers count from it
     estimate: dict[str, Any] | None = None
 
 
@@ -41,6 +42,8 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
             if t.station_id is not None and t.status is not TicketStatus.WAITING
         }
         live = site_estimates(uow, site, now)
+        # Whom the call policy could offer each station now: present, joined by now, a service it does.
+        here = [t for t in tickets if t.status is TicketStatus.WAITING and t.present and t.joined_at <= now]
         return QueueView(
             site_id=site_id,
             timezone=site.timezone,
@@ -56,6 +59,12 @@ def list_queue(uow: UnitOfWork, *, site_id: int, now: datetime) -> QueueView:
                 )
                 for t in ordered
             ],
-            stations=[station_view(s, by_station.get(s.id)) for s in site.stations],
+            stations=[
+                station_view(
+                    s, by_station.get(s.id), callable_now=sum(t.service.code in s.skills for t in here)
+                )
+                for s in site.stations
+            ],
+            as_of=now,
             estimate=headline(live, site),
         )

@@ -25,6 +25,8 @@ class StationView:
     services: list[str]
     ticket_code: str | None = None
     ticket_status: str | None = None
+    # The queue read only: how many waiting patients, here and joined by now, this station can do.
+    callable_now: int | None = None
 
 
 _STATION_ACTIONS = {
@@ -83,7 +85,7 @@ def station_ticket(uow: UnitOfWork, station_id: int) -> Ticket | None:
     ).first()
 
 
-def station_view(station: Station, ticket: Ticket | None) -> StationView:
+def station_view(station: Station, ticket: Ticket | None, *, callable_now: int | None = None) -> StationView:
     return StationView(
         id=station.id,
         name=station.name,
@@ -91,6 +93,7 @@ def station_view(station: Station, ticket: Ticket | None) -> StationView:
         services=sorted(station.skills),
         ticket_code=ticket.code if ticket is not None else None,
         ticket_status=ticket.status.value if ticket is not None else None,
+        callable_now=callable_now,
     )
 
 
