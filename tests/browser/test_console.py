@@ -238,3 +238,61 @@ def test_the_console_at_each_size_passes_axe(served, pages, width, height):
     expect(card(page, "Station 1").locator(".timer")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, f"console-{width}x{height}")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_console_in_each_language_passes_axe(served, pages, lang):
+    served.open_station("Station 1")
+    called = served.walk_in()
+    served.walk_in()
+    served.staff(f"/stations/{served.station_id('Station 1')}/call-next")
+    page = console(pages, served, width=1920, height=1080, lang=lang)
+    assert page.locator("html").get_attribute("lang") == lang
+    patient = card(page, "Station 1").locator(".patient-card")
+    expect(patient.locator(".timer")).to_have_text(
+        re.compile(r"^Called 0:\d\d ago$" if lang == "en" else r"^Llamado hace 0:\d\d$")
+    )
+    start = {"en": "Start", "es": "Empezar"}[lang]
+    expect(patient.get_by_role("button", name=f"{start} {called['code']}")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, f"console-{lang}-1920x1080")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    screenshot(page, f"console-{lang}-1280x720")
+
+
+def test_the_language_switch_keeps_the_console_signed_in(served, pages):
+    served.open_station("Station 1")
+    page = console(pages, served)
+    page.get_by_role("link", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#console")).to_be_visible()
+    expect(page.get_by_role("button", name="Pausar Station 1")).to_be_visible()
+    expect(page.locator("#keys")).to_contain_text("C llamar al siguiente paciente a su puesto")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("button", name="Pause Station 1")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_staff_entry_page_says_it_is_loaded_and_passes_axe(served, pages, lang):
+    page = pages.open(f"{served.base}/staff?lang={lang}", width=1280, height=720)
+    page.wait_for_selector("body[data-loaded='true']")
+    link = {"en": "Staff console", "es": "Consola del personal"}[lang]
+    expect(page.locator(f'a[href="/staff/{served.site_id}"]')).to_contain_text(link)
+    assert axe_violations(page) == []
+    screenshot(page, f"staff-entry-{lang}-1280x720")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    screenshot(page, f"staff-entry-{lang}-1920x1080")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_messages_page_in_each_language_passes_axe(served, pages, lang):
+    page = pages.open(f"{served.base}/staff/{served.site_id}/messages?lang={lang}", width=1280, height=720)
+    page.locator("#token").fill(served.tokens["staff"])
+    page.locator("#signin button[type=submit]").click()
+    expect(page.locator("#messages-card")).to_be_visible()
+    title = {"en": "Messages kept", "es": "Mensajes guardados"}[lang]
+    expect(page.locator("#messages-title")).to_have_text(title)
+    assert axe_violations(page) == []
+    screenshot(page, f"messages-{lang}-1280x720")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    screenshot(page, f"messages-{lang}-1920x1080")

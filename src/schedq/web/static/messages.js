@@ -1,24 +1,30 @@
 // The log sink's page: the messages schedq worker kept for this site (no channel configured),
-// read with the staff token the staff console keeps in this tab.
+// read with the staff token the staff console keeps in this tab; words from the page's "words" island.
 "use strict";
 
 (() => {
-  const { api, el, setText, describeError } = schedq;
+  const { api, el, setText, say, language, ApiError } = schedq;
   const siteId = document.body.dataset.siteId;
   const STORE = `schedq.staff.token.${siteId}`;
   const $ = (id) => document.getElementById(id);
   let token = null;
   try { token = window.sessionStorage.getItem(STORE); } catch { token = null; }
 
+  /** An API error in the page's words: the server's own message, or what went wrong. */
+  function problem(error) {
+    if (!(error instanceof ApiError)) return say("unreachable");
+    return error.body.message || say("failed", { status: error.status });
+  }
+
   function render(messages) {
     $("signin-card").hidden = true;
     $("messages-card").hidden = false;
     $("none").hidden = messages.length > 0;
     $("messages").replaceChildren(...messages.map((m) => el("li", { class: "card" },
-      el("p", { class: "muted small" }, `${m.event} · ${m.channel} to ${m.recipient} · ${new Date(m.at).toLocaleString()}`),
+      el("p", { class: "muted small" }, say("kept", { event: m.event, channel: m.channel, recipient: m.recipient, at: new Date(m.at).toLocaleString(language()) })),
       m.subject ? el("p", {}, el("strong", {}, m.subject)) : null,
       el("pre", { class: "message-text" }, m.text),
-      m.attachments.length ? el("p", { class: "muted small" }, `Attached: ${m.attachments.join(", ")}`) : null)));
+      m.attachments.length ? el("p", { class: "muted small" }, say("attached", { names: m.attachments.join(", ") })) : null)));
     document.body.dataset.loaded = "true";
   }
 
@@ -30,7 +36,7 @@
     } catch (error) {
       token = null;
       $("signin-card").hidden = false;
-      setText("signin-error", describeError(error));
+      setText("signin-error", problem(error));
       document.body.dataset.loaded = "true";
     }
   }

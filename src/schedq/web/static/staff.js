@@ -324,7 +324,7 @@
     return el("div", { class: `patient-card status-${t.status}`, "data-code": t.code },
       el("p", { class: "patient-head" }, el("span", { class: "code" }, t.code), " ",
         el("bdi", {}, t.contact_name || ""), " ", el("span", { class: "muted" }, t.service_name)),
-      el("p", {}, el("strong", {}, statusWords(t.status)), " · ", since),
+      el("p", { class: "patient-time" }, since),
       el("div", { class: "controls" }, controls));
   }
 
