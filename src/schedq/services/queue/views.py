@@ -88,8 +88,10 @@ def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     )
 
 
-def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> TicketView:
-    """The ticket's view with its site's part (`site_part`) at the same instant."""
+def view_with(
+    ticket: Ticket, part: SitePart, *, token: str | None = None, language: str = "en"
+) -> TicketView:
+    """The ticket's view with its site's part (`site_part`) at the same instant; names in `language`."""
     waiting = ticket.status is TicketStatus.WAITING
     estimate = part.estimates.get(ticket.id) if waiting else None
     return ticket_view(
@@ -102,6 +104,7 @@ def view_with(ticket: Ticket, part: SitePart, *, token: str | None = None) -> Ti
         stale=part.stale,
         estimate_as_of=part.estimates_at if estimate is not None else None,
         estimate_age_seconds=part.age_seconds if estimate is not None else 0.0,
+        language=language,
     )
 
 
@@ -132,7 +135,9 @@ def ticket_view(
     stale: bool = False,
     estimate_as_of: datetime | None = None,
     estimate_age_seconds: float = 0.0,
+    language: str = "en",
 ) -> TicketView:
+    """The ticket as the API shows it; the service and station named in `language` (English if not set)."""
     promised = None
     if ticket.promised_p50_minutes is not None:
         promised = {
@@ -148,7 +153,7 @@ def ticket_view(
         code=ticket.code,
         kind=ticket.kind.value,
         service=ticket.service.code,
-        service_name=ticket.service.name,
+        service_name=ticket.service.name_in(language),
         status=ticket.status.value,
         present=ticket.present,
         priority=ticket.priority,
@@ -159,7 +164,7 @@ def ticket_view(
         started_at=ticket.started_at,
         ended_at=ticket.ended_at,
         end_reason=ticket.end_reason,
-        station=ticket.station.name if ticket.station is not None else None,
+        station=ticket.station.name_in(language) if ticket.station is not None else None,
         station_id=ticket.station_id,
         call_count=ticket.call_count,
         position=position,
@@ -191,6 +196,7 @@ def view_now(
     token: str | None = None,
     estimate: dict[str, Any] | None = None,
     with_estimate: bool = True,
+    language: str = "en",
 ) -> TicketView:
     """The ticket's view with its current place in line, the site's status (and its estimate, unless already made).
 
@@ -219,6 +225,7 @@ def view_now(
         stale=live is not None and live.stale,
         estimate_as_of=as_of,
         estimate_age_seconds=age,
+        language=language,
     )
 
 
