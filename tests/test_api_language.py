@@ -87,7 +87,12 @@ def test_the_display_feed_and_the_ticket_name_the_station_in_the_language_asked(
 def test_a_name_set_later_reaches_a_read_kept_before(client, site):
     url = f"{API}/sites/{site.site_id}/wait"
     before = client.get(url, headers=SPANISH)
-    set_spanish_names(client, site)
+    named = client.patch(
+        f"{API}/services/DRAW",
+        json={"translations": {"es": {"name": "Análisis de sangre"}}},
+        headers=site.headers("admin"),
+    )
+    assert named.status_code == 200
     after = client.get(url, headers={**SPANISH, "If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert {s["service"]: s["service_name"] for s in after.json["services"]}["DRAW"] == "Análisis de sangre"
