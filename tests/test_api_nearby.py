@@ -78,9 +78,7 @@ def test_the_soonest_site_counts_travel_plus_the_wait(client, placed):
     found = next(f for f in answer["soonest"] if f["service"] == "DRAW")
     assert found["site_name"] == "Hillside PSC" and found["travel_minutes"] == 21
     assert found["seen_p50_minutes"] == pytest.approx(21 + found["wait"]["p50_minutes"], abs=0.11)
-    assert (
-        found["seen_message"]["en"].startswith("About ") and "aproximadamente" in found["seen_message"]["es"]
-    )
+    assert found["seen_message"]["en"].startswith("About ") and "más o menos" in found["seen_message"]["es"]
     riverside_wait = answer["sites"][0]["wait"]["services"][0]["estimate"]["p50_minutes"]
     assert riverside_wait > found["seen_p50_minutes"]
 

@@ -49,7 +49,7 @@ def test_open_inside_an_interval_says_until_when_walk_ins_join():
     assert found.state is SiteState.OPEN and found.walk_ins_accepted and found.check_ins_accepted
     assert found.messages == {
         "en": "Open now; walk-ins join until 12:00.",
-        "es": "Abierto; se reciben pacientes sin cita hasta las 12:00.",
+        "es": "Abierto ahora. Puede venir sin cita hasta las 12:00.",
     }
 
 
@@ -58,14 +58,14 @@ def test_lunch_closure_says_when_it_reopens_and_refuses_walk_ins_by_default():
     assert found.state is SiteState.MIDDAY_BREAK and not found.walk_ins_accepted
     assert found.reopens_at == found.next_opening_at == at(MONDAY, 13)
     assert found.messages["en"] == "Closed for a midday break until 13:00."
-    assert found.messages["es"] == "Cerrado por el descanso del mediodía hasta las 13:00."
+    assert found.messages["es"] == "Cerrado al mediodía hasta las 13:00."
 
 
 def test_a_site_may_take_walk_ins_during_its_lunch_closure():
     found = status(at(MONDAY, 12, 4), during_closure=True)
     assert found.state is SiteState.MIDDAY_BREAK and found.walk_ins_accepted
     assert "the wait counts from 13:00" in found.messages["en"]
-    assert "la espera cuenta desde las 13:00" in found.messages["es"]
+    assert "La espera cuenta desde las 13:00" in found.messages["es"]
 
 
 def test_before_opening_says_opens_today_and_welcomes_only_early_appointments():

@@ -92,3 +92,22 @@ def test_a_page_speaks_the_language_asked_and_remembers_it(client, site):
     assert f"{COOKIE}=es" in switched.headers["Set-Cookie"]
     later = client.get(f"/sites/{site.site_id}", headers={"Accept-Language": "en"})
     assert '<html lang="es">' in later.get_data(as_text=True), "the switch is remembered on the next page"
+
+
+def test_the_spanish_avoids_the_phrases_a_review_found_wrong_or_stiff():
+    found_wrong = ["son llamados", "antes que usted", "hacer este servicio", "antes del límite"]
+    for message in catalogue("es"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert not [p for p in found_wrong if p in string], f"{message.id!r} reads {string!r}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_different_words_never_read_the_same(language):
+    """Two headings that mean different things in English ("Your spot is saved", "On your way") stay apart."""
+    seen: dict[str, str] = {}
+    for message in catalogue(language):
+        if not message.id or not isinstance(message.string, str):
+            continue
+        other = seen.setdefault(message.string.casefold(), message.id)
+        assert other == message.id, f"{language}: {other!r} and {message.id!r} both read {message.string!r}"

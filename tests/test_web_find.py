@@ -68,7 +68,7 @@ def test_the_start_page_speaks_spanish(client, placed):
     words = text_of(html)
     assert '<html lang="es">' in html
     assert "¿Adónde voy ahora?" in words and "¿Dónde está usted?" in words
-    assert "Dónde le atienden antes, por servicio" in words
+    assert "Dónde lo atienden antes, por servicio" in words
     assert "distancia en línea recta a 30 km/h" in words
     assert "Pedir una cita" in words and "Guardar mi lugar en la fila" in words
     assert "Where should I go now?" not in words and "Book an appointment" not in words

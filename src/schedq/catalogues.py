@@ -8,6 +8,7 @@ the folder and the list of languages live here, free of Flask.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -27,3 +28,24 @@ def translations(language: str) -> NullTranslations:
     if language == LANGUAGES[0] or language not in LANGUAGES:
         return NullTranslations()
     return Translations.load(str(CATALOGUES), [language])
+
+
+def localized(
+    english: str, translations: Mapping[str, Mapping[str, str]] | None, field: str, language: str
+) -> str:
+    """A name set per language (a service's, a station's): `field` in `language`, else the English one."""
+    return ((translations or {}).get(language) or {}).get(field) or english
+
+
+def with_translations(
+    kept: Mapping[str, Mapping[str, str]] | None, given: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """`kept` with the languages in `given` set to theirs: an empty one removes that language."""
+    merged = {language: dict(words) for language, words in (kept or {}).items()}
+    for language, words in given.items():
+        said = {field: text for field, text in words.items() if text}
+        if said:
+            merged[language] = said
+        else:
+            merged.pop(language, None)
+    return merged

@@ -111,7 +111,7 @@ def test_a_long_sms_is_folded_to_the_gsm_alphabet_before_the_site_is_cut():
     facts = facts_for(EventKind.LEAVE_NOW, site_name="Clínica Médica San José")
     text = compose(EventKind.LEAVE_NOW, facts, channel=ChannelName.SMS, language="es").text
     assert text.startswith("Clinica Médica San José: salga ahora")  # í is not in GSM 03.38, é is
-    assert "Entre 15 y 25 minutos aproximadamente." in text and "10:40" in text
+    assert "De 15 a 25 minutos, mas o menos." in text and "10:40" in text  # á folds to a
 
 
 def test_segments_are_counted_as_carriers_bill_them():

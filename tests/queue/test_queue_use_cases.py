@@ -50,7 +50,7 @@ def test_joins_in_the_lunch_closure_are_refused_until_it_reopens(q, clock):
         assert refused.value.status.reopens_at == MONDAY_8AM + timedelta(hours=5)
         assert refused.value.status.messages == {
             "en": "Closed for a midday break until 13:00.",
-            "es": "Cerrado por el descanso del mediodía hasta las 13:00.",
+            "es": "Cerrado al mediodía hasta las 13:00.",
         }
 
 

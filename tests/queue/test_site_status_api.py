@@ -42,7 +42,7 @@ def test_a_join_in_the_lunch_closure_is_refused_saying_when_it_reopens(client, s
         assert answer.json["site_status"]["reopens_at"] == "2026-03-02T13:00:00-06:00"
         assert answer.json["messages"] == {
             "en": "Closed for a midday break until 13:00.",
-            "es": "Cerrado por el descanso del mediodía hasta las 13:00.",
+            "es": "Cerrado al mediodía hasta las 13:00.",
         }
         assert answer.json["message"] == answer.json["messages"]["en"]
 
@@ -58,7 +58,7 @@ def test_a_site_taking_walk_ins_over_lunch_counts_the_wait_from_reopening(client
     assert answer.status_code == 201
     assert answer.json["estimate"]["message"]["en"].startswith("We reopen at 13:00. ")
     assert answer.json["estimate"]["message"]["en"].endswith("after that.")
-    assert answer.json["estimate"]["message"]["es"].startswith("Reabrimos a las 13:00. ")
+    assert answer.json["estimate"]["message"]["es"].startswith("Volvemos a abrir a las 13:00. ")
     assert answer.json["site_status"]["walk_ins_accepted"] is True
     assert "the wait counts from 13:00" in wait(client, site)["status"]["message"]["en"]
 
@@ -130,7 +130,19 @@ def test_after_the_cut_off_no_more_walk_ins_today(client, site, clock):
     refused = kiosk_join(client, site)
     assert refused.status_code == 409 and refused.json["site_status"]["state"] == "no_more_walk_ins"
     assert refused.json["messages"]["en"].startswith("No more walk-ins today")
-    assert refused.json["messages"]["es"].startswith("Hoy no se reciben más pacientes sin cita")
+    assert refused.json["messages"]["es"].startswith("Hoy ya no se atiende sin cita")
+
+
+def test_a_refused_join_is_said_in_the_language_asked(client, site, clock):
+    clock.set(MONDAY_8AM + timedelta(hours=8, minutes=40))
+    refused = client.post(
+        f"{API}/sites/{site.site_id}/tickets",
+        json={"service": "DRAW"},
+        headers={**site.headers("display"), "Accept-Language": "es-MX,es;q=0.9,en;q=0.5"},
+    )
+    assert refused.status_code == 409
+    assert refused.json["message"].startswith("Hoy ya no se atiende sin cita")
+    assert refused.headers["Content-Language"] == "es"
 
 
 def test_staff_closing_the_day_is_the_status_everywhere(client, site):

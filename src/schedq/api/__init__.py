@@ -16,6 +16,7 @@ from schedq.api.errors import (
     register_error_handlers,
 )
 from schedq.api.fields import MAX_ID
+from schedq.api.language import state_language
 
 API_PREFIX = "/api/"
 
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> Api:
     app.before_request(check_json_body)
     register_error_handlers(app)
     app.after_request(_security_headers)
+    app.after_request(state_language)
     return api
 
 

@@ -1,8 +1,9 @@
 """HTTP caching of the public reads: wait, display feed, best times and the patient's ticket.
 
 Each answer is named by the state it is built from (the site's state version,
-its model and the instant; see `services.public`) and by the request's path
-and query. The ETag comes from that name, read in one statement before
+its model and the instant; see `services.public`), by the request's path
+and query, and by its language (`api.language`: `Content-Language`, `Vary:
+Accept-Language`). The ETag comes from that name, read in one statement before
 anything is built, so a client holding it gets a 304 at once, and
 `Cache-Control` lets a CDN or reverse proxy hold site-level answers for a
 moment. The ticket is personal: no cache stores it; its page sends the ETag it kept itself.
@@ -25,6 +26,8 @@ from typing import Any
 from cachetools import LRUCache
 from flask import Response, after_this_request, current_app, request
 from flask_smorest.exceptions import NotModified
+
+from schedq.api.language import chosen_language
 
 SITE_PUBLIC = "public, max-age=2"
 """The wait and best times: anyone may hold them two seconds."""
@@ -74,7 +77,8 @@ def answer(state: str, *, cache_control: str, build: Callable[[], Any]) -> Any:
     `build()` runs only when neither will do; what it returns is kept for the
     next read of the same state unless it says it is `stale`.
     """
-    etag = hashlib.sha256(f"{request.full_path}\n{state}".encode()).hexdigest()[:32]
+    language = chosen_language()
+    etag = hashlib.sha256(f"{request.full_path}\n{language}\n{state}".encode()).hexdigest()[:32]
     keep = [False]
 
     @after_this_request

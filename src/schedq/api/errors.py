@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from schedq.api.estimates.schemas import SiteStatusSchema
+from schedq.api.language import chosen_language
 from schedq.domain.errors import (
     Conflict,
     DomainError,
@@ -120,6 +121,7 @@ def register_error_handlers(app: Flask) -> None:
         status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
         extra: dict = {}
         headers: dict[str, str] = {}
+        message = error.message
         if isinstance(error, InvalidInput):
             location = "query" if request.method in ("GET", "DELETE") else "json"
             extra["errors"] = {location: _nested(error.field, [error.message])}
@@ -129,12 +131,13 @@ def register_error_handlers(app: Flask) -> None:
             # Declared as JoinRefusedSchema on the join and check-in endpoints.
             extra["messages"] = dict(error.status.messages)
             extra["site_status"] = SiteStatusSchema().dump(error.status)
+            message = error.status.message(chosen_language())
         if isinstance(error, TooManyRequests):
             headers["Retry-After"] = str(error.retry_after_seconds)
             extra["retry_after_seconds"] = error.retry_after_seconds
             if error.per is not None:
                 extra["limit"] = {"per": error.per, "count": error.count}
-        return jsonify(error_body(status, error.message, **extra)), status, headers
+        return jsonify(error_body(status, message, **extra)), status, headers
 
     def _database_unavailable(error: Exception):
         app.logger.warning("database unavailable: %s", error.__class__.__name__)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from schedq.catalogues import localized
 from schedq.db.base import Base
 from schedq.domain.enums import (
     AppointmentStatus,
@@ -173,6 +174,14 @@ class Service(Base):
     default_minutes: Mapped[float]
     bookable: Mapped[bool] = mapped_column(default=True)
     walk_in_allowed: Mapped[bool] = mapped_column(default=True)
+    # The name and preparation in other languages: {"es": {"name": …, "preparation": …}} (README: Languages).
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict, server_default="{}")
+
+    def name_in(self, language: str) -> str:
+        return localized(self.name, self.translations, "name", language)
+
+    def preparation_in(self, language: str) -> str:
+        return localized(self.preparation, self.translations, "preparation", language)
 
 
 station_skills = Table(
@@ -191,6 +200,8 @@ class Station(Base):
     name: Mapped[str] = mapped_column(String(60))
     state: Mapped[StationState] = mapped_column(_enum(StationState), default=StationState.CLOSED)
     state_changed_at: Mapped[datetime | None]
+    # The name in other languages: {"es": {"name": "Estación 1"}} (README: Languages).
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     site: Mapped[Site] = relationship(back_populates="stations")
     services: Mapped[list[Service]] = relationship(
@@ -202,6 +213,9 @@ class Station(Base):
     @property
     def skills(self) -> frozenset[str]:
         return frozenset(s.code for s in self.services)
+
+    def name_in(self, language: str) -> str:
+        return localized(self.name, self.translations, "name", language)
 
 
 class Appointment(Base):

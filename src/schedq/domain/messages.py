@@ -1,7 +1,9 @@
-"""Every wait and status message patients read, in English and Spanish, from one catalogue.
+"""Every wait and status message patients read, in every language schedq speaks.
 
-Each key means the same thing in every language and takes the same
-placeholders (a test checks both). Ranges are rounded outward to whole 5
+The sentences are written here in English and marked for the gettext
+catalogues (`src/schedq/translations/`, README: "Languages"), which hold
+every other language; tests/test_translations.py checks that each language
+has each sentence with the same placeholders. Ranges are rounded outward to whole 5
 minutes (whole hours past two hours), so "about 15–25 minutes" reads as a
 promise a person can hold the site to. People not in line (a newcomer) are
 never told "you will be called"; when nobody waits they read "No wait right now."
@@ -14,88 +16,62 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-LANGUAGES = ("en", "es")
+from schedq import catalogues
 
-CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {
-        # A wait counted from now.
-        "any_moment": "You will be called any moment now.",
-        "no_wait": "No wait right now.",
-        "under_five": "Less than 5 minutes.",
-        "minutes": "About {lo}–{hi} minutes.",
-        "up_to": "Up to {hi} minutes.",
-        "hours": "About {lo}–{hi} hours.",
-        # A wait counted from the site's (re)opening later today.
-        "open_at": "We open at {time}.",
-        "reopen_at": "We reopen at {time}.",
-        "then_soon": "Soon after that.",
-        "then_under_five": "Less than 5 minutes after that.",
-        "then_minutes": "About {lo}–{hi} minutes after that.",
-        "then_up_to": "Up to {hi} minutes after that.",
-        "then_hours": "About {lo}–{hi} hours after that.",
-        # Said instead of, or after, a range.
-        "no_station": "No station can do this service right now. Please ask at the front desk.",
-        "past_close_ticket": "The line runs past closing time; everyone in line is still seen.",
-        "past_close_newcomer": "That runs past closing time; everyone who joins before the cut-off is still seen.",
-        # The site's status, for people not in line.
-        "status_open": "Open now; walk-ins join until {time}.",
-        "status_midday_break": "Closed for a midday break until {time}.",
-        "join_during_break": "You can join the line now; the wait counts from {time}.",
-        "status_opens_today": "Opens today at {time}.",
-        "status_opens_tomorrow": "Opens tomorrow at {time}.",
-        "status_opens_on_weekday": "Opens on {weekday} at {time}.",
-        "status_opens_on_date": "Opens on {date} at {time}.",
-        "status_closed_today": "Closed today.",
-        "status_closed_today_reason": "Closed today ({reason}).",
-        "status_closed_by_staff": "Closed for the day.",
-        "status_no_more_walk_ins": "No more walk-ins today: the line closed to new patients at {time}.",
-        "status_no_hours": "No opening hours are set.",
-        "weekday_0": "Monday",
-        "weekday_1": "Tuesday",
-        "weekday_2": "Wednesday",
-        "weekday_3": "Thursday",
-        "weekday_4": "Friday",
-        "weekday_5": "Saturday",
-        "weekday_6": "Sunday",
-    },
-    "es": {
-        "any_moment": "Lo llamarán en cualquier momento.",
-        "no_wait": "Ahora no hay espera.",
-        "under_five": "Menos de 5 minutos.",
-        "minutes": "Entre {lo} y {hi} minutos aproximadamente.",
-        "up_to": "Hasta {hi} minutos.",
-        "hours": "Entre {lo} y {hi} horas aproximadamente.",
-        "open_at": "Abrimos a las {time}.",
-        "reopen_at": "Reabrimos a las {time}.",
-        "then_soon": "Poco después de esa hora.",
-        "then_under_five": "Menos de 5 minutos después de esa hora.",
-        "then_minutes": "Entre {lo} y {hi} minutos después de esa hora, aproximadamente.",
-        "then_up_to": "Hasta {hi} minutos después de esa hora.",
-        "then_hours": "Entre {lo} y {hi} horas después de esa hora, aproximadamente.",
-        "no_station": "Ninguna estación puede hacer este servicio ahora. Pregunte en recepción.",
-        "past_close_ticket": "La fila pasa de la hora de cierre; se atiende a todos los que están en la fila.",
-        "past_close_newcomer": "Eso pasa de la hora de cierre; se atiende a todos los que llegan antes del límite.",
-        "status_open": "Abierto; se reciben pacientes sin cita hasta las {time}.",
-        "status_midday_break": "Cerrado por el descanso del mediodía hasta las {time}.",
-        "join_during_break": "Puede unirse a la fila ahora; la espera cuenta desde las {time}.",
-        "status_opens_today": "Abre hoy a las {time}.",
-        "status_opens_tomorrow": "Abre mañana a las {time}.",
-        "status_opens_on_weekday": "Abre el {weekday} a las {time}.",
-        "status_opens_on_date": "Abre el {date} a las {time}.",
-        "status_closed_today": "Cerrado hoy.",
-        "status_closed_today_reason": "Cerrado hoy ({reason}).",
-        "status_closed_by_staff": "Cerrado por hoy.",
-        "status_no_more_walk_ins": "Hoy no se reciben más pacientes sin cita: la fila se cerró a nuevos pacientes a las {time}.",
-        "status_no_hours": "No hay horario de atención.",
-        "weekday_0": "lunes",
-        "weekday_1": "martes",
-        "weekday_2": "miércoles",
-        "weekday_3": "jueves",
-        "weekday_4": "viernes",
-        "weekday_5": "sábado",
-        "weekday_6": "domingo",
-    },
+LANGUAGES = catalogues.LANGUAGES
+
+
+def _(message: str) -> str:
+    """Marks an English sentence for the catalogues (scripts/translations extracts it); said by `catalogue`."""
+    return message
+
+
+SENTENCES: dict[str, str] = {
+    # A wait counted from now.
+    "any_moment": _("You will be called any moment now."),
+    "no_wait": _("No wait right now."),
+    "under_five": _("Less than 5 minutes."),
+    "minutes": _("About %(lo)s–%(hi)s minutes."),
+    "up_to": _("Up to %(hi)s minutes."),
+    "hours": _("About %(lo)s–%(hi)s hours."),
+    # A wait counted from the site's (re)opening later today.
+    "open_at": _("We open at %(time)s."),
+    "reopen_at": _("We reopen at %(time)s."),
+    "then_soon": _("Soon after that."),
+    "then_under_five": _("Less than 5 minutes after that."),
+    "then_minutes": _("About %(lo)s–%(hi)s minutes after that."),
+    "then_up_to": _("Up to %(hi)s minutes after that."),
+    "then_hours": _("About %(lo)s–%(hi)s hours after that."),
+    # Said instead of, or after, a range.
+    "no_station": _("No station can do this service right now. Please ask at the front desk."),
+    "past_close_ticket": _("The line runs past closing time; everyone in line is still seen."),
+    "past_close_newcomer": _(
+        "That runs past closing time; everyone who joins before the cut-off is still seen."
+    ),
+    # The site's status, for people not in line.
+    "status_open": _("Open now; walk-ins join until %(time)s."),
+    "status_midday_break": _("Closed for a midday break until %(time)s."),
+    "join_during_break": _("You can join the line now; the wait counts from %(time)s."),
+    "status_opens_today": _("Opens today at %(time)s."),
+    "status_opens_tomorrow": _("Opens tomorrow at %(time)s."),
+    "status_opens_on_weekday": _("Opens on %(weekday)s at %(time)s."),
+    "status_opens_on_date": _("Opens on %(date)s at %(time)s."),
+    "status_closed_today": _("Closed today."),
+    "status_closed_today_reason": _("Closed today (%(reason)s)."),
+    "status_closed_by_staff": _("Closed for the day."),
+    "status_no_more_walk_ins": _("No more walk-ins today: the line closed to new patients at %(time)s."),
+    "status_no_hours": _("No opening hours are set."),
+    # Said wherever a travel time is shown.
+    "travel_note": _("Travel time is the straight-line distance at %(speed)s km/h."),
+    "weekday_0": _("Monday"),
+    "weekday_1": _("Tuesday"),
+    "weekday_2": _("Wednesday"),
+    "weekday_3": _("Thursday"),
+    "weekday_4": _("Friday"),
+    "weekday_5": _("Saturday"),
+    "weekday_6": _("Sunday"),
 }
+"""Every sentence by its key, in English; the other languages are the gettext catalogues (README: Languages)."""
 
 
 class Say(Protocol):
@@ -106,12 +82,18 @@ class Say(Protocol):
 
 def catalogue(language: str) -> Say:
     """`say(key, **values)`: the catalogue's sentence `key` in `language` (English when unknown)."""
-    text = CATALOGUE[language if language in CATALOGUE else LANGUAGES[0]]
+    words = catalogues.translations(language)
 
     def say(key: str, /, **values: object) -> str:
-        return text[key].format(**values)
+        text = words.gettext(SENTENCES[key])
+        return text % values if values else text
 
     return say
+
+
+def every_language(key: str, /, **values: object) -> dict[str, str]:
+    """The sentence `key` in every language schedq speaks."""
+    return {language: catalogue(language)(key, **values) for language in LANGUAGES}
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,8 +73,10 @@ def _start_of_day(site: Site, now: datetime) -> datetime:
     return schedule.local_instant(schedule.local_day(now, tz), time(0), tz)
 
 
-def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool = False) -> DisplayFeed:
-    """The feed at `now`. `settled`: the caller has just seen to overdue calls (`public.site_read_state`)."""
+def display_feed(
+    uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool = False, language: str = "en"
+) -> DisplayFeed:
+    """The feed at `now`, stations named in `language`. `settled`: overdue calls were just seen to."""
     if not settled:
         no_shows.settle(uow, site_id, now)
     with uow:
@@ -85,7 +87,7 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool 
             .where(Ticket.site_id == site_id, Ticket.status.in_([s.value for s in ACTIVE]))
             .order_by(Ticket.id)
         ).all()
-        stations = {s.id: s for s in site.stations}
+        stations = {s.id: s.name_in(language) for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:
             rows = sorted(
@@ -96,14 +98,12 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool 
                 # A called or in-service ticket always has its station and its call time.
                 assert t.station_id is not None and t.called_at is not None
                 shown.append(
-                    CalledView(
-                        t.code, stations[t.station_id].name, t.status.value, t.called_at, site.timezone
-                    )
+                    CalledView(t.code, stations[t.station_id], t.status.value, t.called_at, site.timezone)
                 )
             return shown
 
         recent = uow.session.execute(
-            select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.name)
+            select(VisitEvent.action, VisitEvent.at, Ticket.code, Station.id)
             .join(Ticket, Ticket.id == VisitEvent.ticket_id)
             .join(Station, Station.id == VisitEvent.station_id)
             .where(
@@ -123,11 +123,12 @@ def display_feed(uow: UnitOfWork, *, site_id: int, now: datetime, settled: bool 
             now_called=called(TicketStatus.CALLED),
             in_service=called(TicketStatus.IN_SERVICE),
             recent_calls=[
-                RecentCallView(code, name, action, at, site.timezone) for action, at, code, name in recent
+                RecentCallView(code, stations[station_id], action, at, site.timezone)
+                for action, at, code, station_id in recent
             ],
             waiting=len(waiting),
             waiting_here=sum(1 for t in waiting if t.present),
-            stations_open=[s.name for s in site.stations if s.state is StationState.OPEN],
+            stations_open=[stations[s.id] for s in site.stations if s.state is StationState.OPEN],
             status=live.status,
             estimate=headline(live, site),
             stale=live.stale,

@@ -121,11 +121,7 @@ class Nearby:
     @property
     def travel_note(self) -> dict[str, str]:
         """How travel is counted, in every language the API speaks: said wherever a travel time is shown."""
-        speed = f"{self.speed_kmh:g}"
-        return {
-            "en": f"Travel time is the straight-line distance at {speed} km/h.",
-            "es": f"El tiempo de viaje es la distancia en línea recta a {speed} km/h.",
-        }
+        return messages.every_language("travel_note", speed=f"{self.speed_kmh:g}")
 
 
 def site_rows(uow: UnitOfWork) -> list[SiteRow]:
@@ -194,14 +190,16 @@ def states(make_uow: MakeUow, chosen: Chosen, *, now: datetime, max_model_age_ho
     return "|".join(names)
 
 
-def build(make_uow: MakeUow, chosen: Chosen, *, now: datetime, speed_kmh: float) -> Nearby:
+def build(
+    make_uow: MakeUow, chosen: Chosen, *, now: datetime, speed_kmh: float, language: str = "en"
+) -> Nearby:
     """Each chosen site's wait summary (shared per state), its travel, and the soonest site per service."""
     listed = [
         NearbySite(
             site=row,
             distance_km=None if km is None else round(km, 3),
             travel_minutes=None if km is None else geo.travel_minutes(km, speed_kmh=speed_kmh),
-            wait=wait_summary(make_uow(write=False), site_id=row.site_id, now=now),
+            wait=wait_summary(make_uow(write=False), site_id=row.site_id, now=now, language=language),
         )
         for row, km in chosen.rows
     ]

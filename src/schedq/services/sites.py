@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
+from schedq.catalogues import with_translations
 from schedq.db.models import (
     CapacityBlock,
     Closure,
@@ -290,6 +291,7 @@ def update_station(
     station_id: int,
     name: str | None = None,
     service_codes: Sequence[str] | None = None,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Station:
     with uow:
         station = load_station(uow, station_id)
@@ -299,6 +301,8 @@ def update_station(
             station.name = name
         if service_codes is not None:
             station.services = _services(uow, service_codes, field="services")
+        if translations is not None:
+            station.translations = with_translations(station.translations, translations)
         uow.commit()
         return station
 
@@ -385,6 +389,7 @@ def walk_in_service(uow: UnitOfWork, site: Site, code: str) -> Service:
 
 
 def create_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
+    fields["translations"] = with_translations({}, fields.get("translations") or {})
     with uow:
         service = Service(code=code, **fields)
         uow.session.add(service)
@@ -400,8 +405,14 @@ def update_service(uow: UnitOfWork, *, code: str, **fields: Any) -> Service:
         service = uow.session.scalars(select(Service).where(Service.code == code)).one_or_none()
         if service is None:
             raise NotFound(f"no service {code!r}")
+        translations = fields.pop("translations", None)
         for name, value in fields.items():
             setattr(service, name, value)
+        if translations is not None:
+            service.translations = with_translations(service.translations, translations)
+        if uow.session.is_modified(service):
+            # Every site's public reads name the service: their kept answers are stale now.
+            uow.session.execute(update(Site).values(state_version=Site.state_version + 1))
         uow.commit()
         return service
 

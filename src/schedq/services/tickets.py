@@ -336,8 +336,9 @@ def get_ticket(
     secret_key: str,
     now: datetime,
     state: str | None = None,
+    language: str = "en",
 ) -> views.TicketView:
-    """Status, place in line and, once called, the station. `token=None` for staff.
+    """Status, place in line and, once called, the station. `token=None` for staff; names in `language`.
 
     `state`: the name of the site's state just read (`public.site_read_state`,
     which has seen to overdue calls). The site's part of the view (places in
@@ -366,9 +367,9 @@ def get_ticket(
                 _site_parts.put(uow.database, site_id, state, part)
         if part.stale and ticket.status is TicketStatus.WAITING and ticket.id not in part.estimates:
             # The previous state's estimates, made before this ticket joined: make this state's.
-            view = views.view_now(uow, ticket, sites.site_to_read(uow, site_id), now)
+            view = views.view_now(uow, ticket, sites.site_to_read(uow, site_id), now, language=language)
         else:
-            view = views.view_with(ticket, part, now)
+            view = views.view_with(ticket, part, now, language=language)
         if ticket.status is TicketStatus.DONE:
             rated = uow.session.scalar(select(Feedback.id).where(Feedback.ticket_id == ticket_id))
             view = replace(view, feedback_given=rated is not None)

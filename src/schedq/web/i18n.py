@@ -18,7 +18,7 @@ from babel import Locale
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 
-from schedq.catalogues import LANGUAGES
+from schedq.catalogues import LANGUAGES, translations
 
 # Each language named in itself, as its speakers look for it on the switch ("Español").
 LANGUAGE_NAMES = {
@@ -52,6 +52,32 @@ def remember_language(response: Response) -> Response:
     return response
 
 
+def _(message: str) -> str:
+    """Marks words said in every language at once (`every_language`) for the catalogues."""
+    return message
+
+
+COMMON_WORDS = {
+    # The notice every page shows while the server cannot be reached (common.js counts the seconds down).
+    "reconnecting": _("Reconnecting… trying again in {seconds} s"),
+    # What a wait range means (common.js `explain`).
+    "explainRange": _(
+        "Most patients in your place are called within {low}–{high} minutes; 1 in 10 waits longer."
+    ),
+    "explainPastClose": _("The wait may run past closing time. Everyone already in line is still seen."),
+    "explainNoStation": _("No station can do this service right now. Please ask at the front desk."),
+}
+"""The words common.js says on every page, handed to it in every language (`common_words`)."""
+
+
+def common_words() -> dict[str, dict[str, str]]:
+    """COMMON_WORDS in every language schedq speaks: a script picks the page's (or shows several)."""
+    return {
+        code: {key: translations(code).gettext(message) for key, message in COMMON_WORDS.items()}
+        for code in LANGUAGES
+    }
+
+
 def install(app: Flask) -> None:
     Babel(app, locale_selector=chosen_language)
 
@@ -61,4 +87,5 @@ def install(app: Flask) -> None:
         return {
             "language": language,
             "other_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != language],
+            "common_words": common_words(),
         }

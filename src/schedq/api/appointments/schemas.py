@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schedq.api.fields import Code, Day, Instant, LocalDateTime, StrictBoolean, name_text, text
+from schedq.api.language import chosen_language
 from schedq.domain.contact import normal_email
 from schedq.domain.errors import InvalidInput
 
@@ -117,8 +118,12 @@ class AppointmentSchema(Schema):
     site_name = fields.String(attribute="site.name")
     site_address = fields.String(attribute="site.address")
     service = fields.String(attribute="service.code")
-    service_name = fields.String(attribute="service.name")
-    preparation = fields.String(attribute="service.preparation")
+    service_name = fields.Function(
+        lambda a: a.service.name_in(chosen_language()), metadata={"type": "string"}
+    )
+    preparation = fields.Function(
+        lambda a: a.service.preparation_in(chosen_language()), metadata={"type": "string"}
+    )
     starts_at = LocalDateTime()
     status = fields.String()
     contact_name = fields.String()

@@ -3,11 +3,22 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schedq.api.fields import Number, StrictBoolean, name_text, text
+from schedq.api.language import Translations
+
+
+class ServiceWordsSchema(Schema):
+    """A service's words in one language (either may be left out: the English one is shown)."""
+
+    name = name_text(120)
+    preparation = text(2000, multiline=True)
 
 
 class ServiceFieldsSchema(Schema):
-    name = name_text(120, metadata={"description": "plain-language name patients see"})
-    preparation = text(2000, multiline=True, metadata={"description": "how to prepare, e.g. fasting"})
+    name = name_text(120, metadata={"description": "plain-language name patients see, in English"})
+    preparation = text(
+        2000, multiline=True, metadata={"description": "how to prepare, e.g. fasting, in English"}
+    )
+    translations = Translations(ServiceWordsSchema)
     default_minutes = Number(
         validate=validate.Range(min=0.5, max=480),
         metadata={"description": "typical minutes of service before history exists"},

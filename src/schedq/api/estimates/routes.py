@@ -14,6 +14,7 @@ from schedq.api.estimates.schemas import (
     ModelSummarySchema,
     WaitSummarySchema,
 )
+from schedq.api.language import chosen_language
 from schedq.services import public
 from schedq.services.estimates.accuracy import accuracy_report
 from schedq.services.estimates.best_times import best_times
@@ -34,7 +35,7 @@ class SiteWait(MethodView):
         return caching.answer(
             public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
             cache_control=caching.SITE_PUBLIC,
-            build=lambda: wait_summary(uow(write=False), site_id=site_id, now=at),
+            build=lambda: wait_summary(uow(write=False), site_id=site_id, now=at, language=chosen_language()),
         )
 
 

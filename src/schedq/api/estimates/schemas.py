@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields
 
 from schedq.api.fields import Code, Day, LocalDateTime
 from schedq.domain.site_status import SiteState
 
 
-class MessageSchema(Schema):
-    en = fields.String()
-    es = fields.String()
+class Messages(fields.Dict):
+    """The same words in every language schedq speaks, by language code ("en", "es"…)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(keys=fields.String(), values=fields.String(), **options)
 
 
 class SiteStatusSchema(Schema):
@@ -44,8 +48,7 @@ class SiteStatusSchema(Schema):
             "description": "appointment check-ins are taken now (before opening or in a midday break: appointments after it)"
         }
     )
-    message = fields.Nested(
-        MessageSchema,
+    message = Messages(
         attribute="messages",
         metadata={"description": "the status in plain words for people not in line, per language"},
     )
@@ -57,8 +60,7 @@ class JoinRefusedSchema(Schema):
     code = fields.Integer()
     status = fields.String()
     message = fields.String(metadata={"description": "the status in English"})
-    messages = fields.Nested(
-        MessageSchema,
+    messages = Messages(
         metadata={"description": "the status in every language, saying when the line opens again"},
     )
     allowed_actions = fields.List(fields.String())
@@ -89,7 +91,7 @@ class EstimateSchema(PromiseSchema):
     history_days = fields.Integer(
         allow_none=True, metadata={"description": "days of the site's history the figures rest on"}
     )
-    message = fields.Nested(MessageSchema, metadata={"description": "the range in plain words, per language"})
+    message = Messages(metadata={"description": "the range in plain words, per language"})
 
 
 class HeadlineEstimateSchema(EstimateSchema):
@@ -126,8 +128,7 @@ class WaitSummarySchema(EstimateFreshnessSchema):
     at = LocalDateTime(zone_from="timezone")
     status = fields.Nested(SiteStatusSchema)
     walk_ins_open = fields.Boolean(metadata={"description": "the same as status.walk_ins_accepted"})
-    walk_ins_message = fields.Nested(
-        MessageSchema,
+    walk_ins_message = Messages(
         allow_none=True,
         metadata={"description": "the status message when walk-ins are not accepted"},
     )
@@ -218,7 +219,7 @@ class HalfHourSchema(Schema):
     history_days = fields.Integer(
         allow_none=True, metadata={"description": "days of the site's history the figures rest on"}
     )
-    message = fields.Nested(MessageSchema, allow_none=True)
+    message = Messages(allow_none=True)
 
 
 class BestTimesSchema(EstimateFreshnessSchema):

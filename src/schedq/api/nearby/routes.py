@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from schedq.api import caching
+from schedq.api.language import chosen_language
 from schedq.api.nearby.schemas import NearbyQueryArgsSchema, NearbySchema
 from schedq.services import nearby, places
 from schedq.web_context import model_max_age, now, uow
@@ -38,5 +39,5 @@ class Nearby(MethodView):
         return caching.answer(
             f"{speed}|{state}",
             cache_control=caching.SITE_PUBLIC,
-            build=lambda: nearby.build(uow, chosen, now=at, speed_kmh=speed),
+            build=lambda: nearby.build(uow, chosen, now=at, speed_kmh=speed, language=chosen_language()),
         )

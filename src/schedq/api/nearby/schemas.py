@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schedq.api.estimates.schemas import EstimateSchema, MessageSchema, WaitSummarySchema
+from schedq.api.estimates.schemas import EstimateSchema, Messages, WaitSummarySchema
 from schedq.api.fields import text
 
 
@@ -71,8 +71,7 @@ class SoonestSchema(Schema):
         "_p50", metadata={"type": "number", "description": "travel + median wait: what sites are ranked by"}
     )
     seen_p90_minutes = fields.Method("_p90", metadata={"type": "number"})
-    seen_message = fields.Nested(
-        MessageSchema,
+    seen_message = Messages(
         attribute="message",
         metadata={"description": "travel + the wait range, in plain words"},
     )
@@ -91,9 +90,7 @@ class NearbySchema(Schema):
     place = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": "null: no place given"})
     speed_kmh = fields.Float(metadata={"description": "the speed travel is counted at (SCHEDQ_TRAVEL_KMH)"})
     radius_km = fields.Float(metadata={"description": "how far from the place a site is listed"})
-    travel_note = fields.Nested(
-        MessageSchema, metadata={"description": "how travel is counted, per language"}
-    )
+    travel_note = Messages(metadata={"description": "how travel is counted, per language"})
     sites = fields.List(
         fields.Nested(NearbySiteSchema),
         metadata={

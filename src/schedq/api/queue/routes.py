@@ -17,6 +17,7 @@ from schedq.api import auth, caching
 from schedq.api.errors import RETRY_AFTER_HEADER, ErrorSchema
 from schedq.api.estimates.schemas import JoinRefusedSchema
 from schedq.api.idempotency import idempotent
+from schedq.api.language import chosen_language
 from schedq.api.queue.schemas import (
     CallTicketPostSchema,
     CancelPostSchema,
@@ -226,6 +227,7 @@ class TicketById(MethodView):
                 secret_key=auth.secret_key(),
                 now=at,
                 state=state,
+                language=chosen_language(),
             ),
         )
 
@@ -479,5 +481,7 @@ class Display(MethodView):
         return caching.answer(
             public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age()),
             cache_control=caching.LOBBY,
-            build=lambda: display.display_feed(uow(write=False), site_id=site_id, now=at, settled=True),
+            build=lambda: display.display_feed(
+                uow(write=False), site_id=site_id, now=at, settled=True, language=chosen_language()
+            ),
         )

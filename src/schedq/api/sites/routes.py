@@ -140,11 +140,15 @@ class StationById(MethodView):
     @blp.response(200, StationSchema)
     @blp.doc(**auth.BEARER_DOC)
     def patch(self, body, station_id):
-        """Rename a station or change its skills"""
+        """Rename a station (in English or another language) or change its skills"""
         station = use.get_station(uow(write=False), station_id=station_id)
         auth.require_configure(station.site_id)
         return use.update_station(
-            uow(), station_id=station_id, name=body.get("name"), service_codes=body.get("services")
+            uow(),
+            station_id=station_id,
+            name=body.get("name"),
+            service_codes=body.get("services"),
+            translations=body.get("translations"),
         )
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from phonenumbers import SUPPORTED_REGIONS
 
 from schedq.api.fields import Code, Day, Number, StrictBoolean, TimeZone, WallTime, integer, name_text, text
+from schedq.api.language import Translations
 from schedq.catalogues import LANGUAGES
 from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
@@ -227,9 +228,16 @@ class StationPostSchema(Schema):
     )
 
 
+class StationWordsSchema(Schema):
+    """A station's name in one language, as the lobby and the ticket page say it ("Estación 1")."""
+
+    name = name_text(60)
+
+
 class StationPatchSchema(Schema):
     name = name_text(60)
     services = fields.List(Code(), validate=validate.Length(min=1, max=50))
+    translations = Translations(StationWordsSchema)
 
 
 class ServiceCodeSchema(Schema):
@@ -240,6 +248,7 @@ class StationSchema(Schema):
     id = fields.Integer()
     site_id = fields.Integer()
     name = fields.String()
+    translations = Translations(StationWordsSchema)
     state = fields.String(metadata={"enum": ["open", "paused", "closed"]})
     services = fields.Pluck(ServiceCodeSchema, "code", many=True)
 

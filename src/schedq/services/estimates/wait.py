@@ -35,13 +35,13 @@ class WaitSummary:
     estimate_age_seconds: float = 0.0  # `Estimates.served_age_seconds`
 
 
-def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime) -> WaitSummary:
-    """The newcomer range per walk-in service, people waiting and stations open (no personal data)."""
+def wait_summary(uow: UnitOfWork, *, site_id: int, now: datetime, language: str = "en") -> WaitSummary:
+    """The newcomer range per walk-in service (named in `language`), people waiting and stations open."""
     with uow:
         site = site_to_read(uow, site_id)
         estimates = site_estimates(uow, site, now)
         status = estimates.status
-        names = dict(uow.session.execute(select(Service.code, Service.name)).all())
+        names = {service.code: service.name_in(language) for service in uow.session.scalars(select(Service))}
         return WaitSummary(
             site_id=site.id,
             site_name=site.name,

@@ -96,8 +96,10 @@ def site_part(uow: UnitOfWork, site: Site, now: datetime) -> SitePart:
     )
 
 
-def view_with(ticket: Ticket, part: SitePart, now: datetime, *, token: str | None = None) -> TicketView:
-    """The ticket's view at `now` with its site's part (`site_part`), made for `now`'s state."""
+def view_with(
+    ticket: Ticket, part: SitePart, now: datetime, *, token: str | None = None, language: str = "en"
+) -> TicketView:
+    """The ticket's view at `now` with its site's part (`site_part`), made for `now`'s state; names in `language`."""
     waiting = ticket.status is TicketStatus.WAITING
     estimate = part.estimates.get(ticket.id) if waiting else None
     return ticket_view(
@@ -111,6 +113,7 @@ def view_with(ticket: Ticket, part: SitePart, now: datetime, *, token: str | Non
         estimate_as_of=part.estimates_at if estimate is not None else None,
         estimate_age_seconds=part.age_seconds if estimate is not None else 0.0,
         as_of=now,
+        language=language,
     )
 
 
@@ -142,7 +145,9 @@ def ticket_view(
     estimate_as_of: datetime | None = None,
     estimate_age_seconds: float = 0.0,
     as_of: datetime | None = None,
+    language: str = "en",
 ) -> TicketView:
+    """The ticket as the API shows it; the service and station named in `language` (English if not set)."""
     promised = None
     if ticket.promised_p50_minutes is not None:
         promised = {
@@ -164,7 +169,7 @@ def ticket_view(
         code=ticket.code,
         kind=ticket.kind.value,
         service=ticket.service.code,
-        service_name=ticket.service.name,
+        service_name=ticket.service.name_in(language),
         status=ticket.status.value,
         present=ticket.present,
         priority=ticket.priority,
@@ -175,7 +180,7 @@ def ticket_view(
         started_at=ticket.started_at,
         ended_at=ticket.ended_at,
         end_reason=ticket.end_reason,
-        station=ticket.station.name if ticket.station is not None else None,
+        station=ticket.station.name_in(language) if ticket.station is not None else None,
         station_id=ticket.station_id,
         call_count=ticket.call_count,
         position=position,
@@ -215,6 +220,7 @@ def view_now(
     token: str | None = None,
     estimate: dict[str, Any] | None = None,
     with_estimate: bool = True,
+    language: str = "en",
 ) -> TicketView:
     """The ticket's view with its current place in line, the site's status (and its estimate, unless already made).
 
@@ -244,6 +250,7 @@ def view_now(
         estimate_as_of=estimated_at,
         estimate_age_seconds=age,
         as_of=now,
+        language=language,
     )
 
 

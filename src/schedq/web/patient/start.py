@@ -62,7 +62,7 @@ def index():
     chosen = nearby.choose(rows, place)
     # As the API's reads do before they answer: stale models refit, overdue calls settled (the names are the API's ETags).
     nearby.states(uow, chosen, now=at, max_model_age_hours=model_max_age())
-    found = nearby.build(uow, chosen, now=at, speed_kmh=_speed())
+    found = nearby.build(uow, chosen, now=at, speed_kmh=_speed(), language=current_language())
     return render_template(
         "web/patient/start.html",
         found=found,
@@ -82,7 +82,7 @@ def site_page(site_id: int):
     at = now()
     # As `GET /sites/{id}/wait` does before it answers: a stale model refit, overdue calls settled.
     public.site_read_state(uow, site_id=site_id, now=at, max_model_age_hours=model_max_age())
-    wait = wait_summary(uow(write=False), site_id=site_id, now=at)
+    wait = wait_summary(uow(write=False), site_id=site_id, now=at, language=current_language())
     offered = {code for station in site.stations for code in station.skills}
     services = [s for s in sites.list_services(uow(write=False)) if s.code in offered]
     today = schedule.local_day(at, schedule.zone(site.timezone))

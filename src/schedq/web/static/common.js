@@ -13,9 +13,12 @@ const schedq = (() => {
     }
   }
 
-  /** A JSON call. Resolves {status, etag, data}; 304 gives data null. Throws ApiError or TypeError (network). */
+  /**
+   * A JSON call, in the page's language (`Accept-Language` from `<html lang>`: the API names services and
+   * stations in it). Resolves {status, etag, data}; 304 gives data null. Throws ApiError or TypeError (network).
+   */
   async function api(path, { method = "GET", headers = {}, body, etag } = {}) {
-    const sent = { Accept: "application/json", ...headers };
+    const sent = { Accept: "application/json", "Accept-Language": language(), ...headers };
     if (body !== undefined) sent["Content-Type"] = "application/json";
     if (etag) sent["If-None-Match"] = etag;
     const response = await fetch(API + path, {
@@ -69,17 +72,40 @@ const schedq = (() => {
 
   // The connection notice -----------------------------------------------------------
 
+  /** The words this file says, in every language (web/i18n.py `COMMON_WORDS`, a JSON island on every page). */
+  const commonWords = (() => {
+    const island = document.getElementById("common-words");
+    if (!island) return {};
+    try { return JSON.parse(island.textContent); } catch { return {}; }
+  })();
+
+  /** A common word in `lang` (English when that language lacks it), its `{name}` placeholders filled. */
+  function commonSay(key, values = {}, lang = language()) {
+    const text = (commonWords[lang] || {})[key] || (commonWords.en || {})[key] || key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
   const notice = {
     element: null,
     lost(retryMs) {
       this.element = this.element || document.getElementById("connection");
       if (!this.element) return;
-      const seconds = Math.max(1, Math.round(retryMs / 1000));
-      this.element.textContent = `Reconnecting… trying again in ${seconds} s · Reconectando…`;
+      this.seconds = Math.max(1, Math.round(retryMs / 1000));
+      this.show();
+      clearInterval(this.ticking);
+      this.ticking = setInterval(() => {
+        this.seconds = Math.max(1, this.seconds - 1);
+        this.show();
+      }, 1000);
       this.element.hidden = false;
       document.body.classList.add("offline");
     },
+    /** "Reconnecting… trying again in 3 s" in the page's language (English when it has none). */
+    show() {
+      this.element.textContent = commonSay("reconnecting", { seconds: this.seconds });
+    },
     ok() {
+      clearInterval(this.ticking);
       this.element = this.element || document.getElementById("connection");
       if (this.element) this.element.hidden = true;
       document.body.classList.remove("offline");
@@ -207,28 +233,14 @@ const schedq = (() => {
     return r.high <= 1 ? "any moment" : `${r.low}–${r.high} min`;
   }
 
-  const EXPLAIN = {
-    en: {
-      range: (r) => `Most patients in your place are called within ${r.low}–${r.high} minutes; 1 in 10 waits longer.`,
-      pastClose: "The wait may run past closing time. Everyone already in line is still seen.",
-      noStation: "No station can do this service right now. Please ask at the front desk.",
-    },
-    es: {
-      range: (r) => `La mayoría de los pacientes en su lugar son llamados en ${r.low}–${r.high} minutos; 1 de cada 10 espera más.`,
-      pastClose: "La espera puede pasar de la hora de cierre. Atenderemos a todos los que ya están en la fila.",
-      noStation: "Ahora ninguna estación puede hacer este servicio. Pregunte en recepción, por favor.",
-    },
-  };
-
-  /** What the range means, in plain words, in `lang` ("en" or "es"). */
+  /** What the range means, in plain words, in `lang` ("en", "es"…). */
   function explain(estimate, lang) {
-    const words = EXPLAIN[lang] || EXPLAIN.en;
     if (!estimate) return "";
-    if (estimate.no_station_can_serve) return words.noStation;
+    if (estimate.no_station_can_serve) return commonSay("explainNoStation", {}, lang);
     const r = range(estimate);
     const parts = [];
-    if (r && r.high > 1) parts.push(words.range(r));
-    if (estimate.runs_past_close) parts.push(words.pastClose);
+    if (r && r.high > 1) parts.push(commonSay("explainRange", r, lang));
+    if (estimate.runs_past_close) parts.push(commonSay("explainPastClose", {}, lang));
     return parts.join(" ");
   }
 
