@@ -84,6 +84,15 @@ def test_the_display_feed_and_the_ticket_name_the_station_in_the_language_asked(
     assert status.json["station"] == "Estación 1" and status.json["service_name"] == "Análisis de sangre"
 
 
+def test_a_call_on_the_display_names_its_station_in_each_display_language_to_be_announced(client, site):
+    set_spanish_names(client, site)
+    kiosk_join(client, site)
+    open_station(client, site)
+    call_next(client, site)
+    called = client.get(f"{API}/sites/{site.site_id}/display").json["now_called"][0]
+    assert called["station_names"] == {"en": "Station 1", "es": "Estación 1"}
+
+
 def test_a_name_set_later_reaches_a_read_kept_before(client, site):
     url = f"{API}/sites/{site.site_id}/wait"
     before = client.get(url, headers=SPANISH)

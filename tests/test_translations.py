@@ -110,4 +110,7 @@ def test_different_words_never_read_the_same(language):
         if not message.id or not isinstance(message.string, str):
             continue
         other = seen.setdefault(message.string.casefold(), message.id)
-        assert other == message.id, f"{language}: {other!r} and {message.id!r} both read {message.string!r}"
+        # The same English word capitalised ("Call", "call") is the same word.
+        assert other.casefold() == message.id.casefold(), (
+            f"{language}: {other!r} and {message.id!r} both read {message.string!r}"
+        )

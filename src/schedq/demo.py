@@ -21,12 +21,24 @@ SERVICES: list[dict[str, Any]] = [
         name="Blood draw",
         default_minutes=6.0,
         preparation="Drink water beforehand. If your test needs fasting, eat nothing for 8–12 hours before.",
+        translations={
+            "es": {
+                "name": "Extracción de sangre",
+                "preparation": "Beba agua antes. Si su análisis pide ayuno, no coma nada de 8 a 12 horas antes.",
+            }
+        },
     ),
     dict(
         code="UDS",
         name="Urine drug screen",
         default_minutes=10.0,
         preparation="Bring photo ID and your employer's form. Do not drink large amounts of water beforehand.",
+        translations={
+            "es": {
+                "name": "Prueba de drogas en orina",
+                "preparation": "Traiga una identificación con foto y el formulario de su empleador. No beba mucha agua antes.",
+            }
+        },
     ),
     dict(
         code="GTT",
@@ -35,12 +47,24 @@ SERVICES: list[dict[str, Any]] = [
         bookable=True,
         walk_in_allowed=False,
         preparation="Fast for 8–12 hours. Plan to stay about 2–3 hours.",
+        translations={
+            "es": {
+                "name": "Prueba de tolerancia a la glucosa",
+                "preparation": "No coma nada de 8 a 12 horas antes. Cuente con quedarse unas 2 o 3 horas.",
+            }
+        },
     ),
     dict(
         code="PED",
         name="Children's blood draw",
         default_minutes=10.0,
         preparation="Bring a comfort item; a parent or guardian must come along.",
+        translations={
+            "es": {
+                "name": "Extracción de sangre para niños",
+                "preparation": "Traiga algo que calme al niño. Debe venir uno de sus padres o su tutor.",
+            }
+        },
     ),
 ]
 

@@ -37,6 +37,7 @@ class CalledView:
     status: str
     called_at: datetime
     timezone: str
+    station_names: dict[str, str] = field(default_factory=dict)  # by display language, for the announcement
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ def display_feed(
             .order_by(Ticket.id)
         ).all()
         stations = {s.id: s.name_in(language) for s in site.stations}
+        spoken = {s.id: {lang: s.name_in(lang) for lang in site.display_languages} for s in site.stations}
 
         def called(status: TicketStatus) -> list[CalledView]:
             rows = sorted(
@@ -98,7 +100,14 @@ def display_feed(
                 # A called or in-service ticket always has its station and its call time.
                 assert t.station_id is not None and t.called_at is not None
                 shown.append(
-                    CalledView(t.code, stations[t.station_id], t.status.value, t.called_at, site.timezone)
+                    CalledView(
+                        t.code,
+                        stations[t.station_id],
+                        t.status.value,
+                        t.called_at,
+                        site.timezone,
+                        spoken[t.station_id],
+                    )
                 )
             return shown
 

@@ -191,6 +191,13 @@ class EventQueryArgsSchema(Schema):
 class CalledSchema(Schema):
     code = fields.String()
     station = fields.String()
+    station_names = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "the station named in each of the site's display languages (for the announcement)"
+        },
+    )
     status = fields.String()
     called_at = LocalDateTime(zone_from=ZONE)
 

@@ -49,7 +49,7 @@ def _words() -> dict[str, str]:
         ),
         "updated": _("Updated at {time}. This page updates by itself."),
         "offline": _("The server cannot be reached. Check your connection: this page tries again by itself."),
-        "refused": _("That did not work: {reason}"),
+        "refused": _("That was not done: {reason}"),
         "pickRating": _("Choose a rating from 1 to 5 first."),
         "alertOn": _("Alerts are on: a notification, a sound and a vibration when it's your turn."),
         "alertBlocked": _(

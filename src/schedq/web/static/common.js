@@ -262,22 +262,6 @@ const schedq = (() => {
     }
   }
 
-  /**
-   * When a patient who saved a spot should be at the site (README: "Save my spot"): the earlier of the
-   * arrival they gave and the earliest their turn could come — the estimate's instant plus its low end
-   * (10th percentile) — so never before that instant. `{at: Date, early: bool}` (early: before the arrival
-   * they gave), or null for a ticket with no stated arrival.
-   */
-  function arriveBy(ticket) {
-    if (!ticket || !ticket.expected_arrival_at) return null;
-    const stated = new Date(ticket.expected_arrival_at);
-    const estimate = ticket.estimate;
-    if (!estimate || estimate.p10_minutes === null || estimate.p10_minutes === undefined) return { at: stated, early: false };
-    const from = new Date(ticket.estimate_as_of || ticket.joined_at);
-    const earliest = new Date(from.getTime() + Math.max(0, Math.floor(estimate.p10_minutes)) * 60_000);
-    return earliest < stated ? { at: earliest, early: true } : { at: stated, early: false };
-  }
-
   // The page's words, in its language (web/i18n.py) ------------------------------------
 
   /** The words the server handed over as a JSON island (`<script type="application/json" id="words">`). */
@@ -300,6 +284,6 @@ const schedq = (() => {
 
   return {
     api, ApiError, poll, describeError, isConnectionError, el, setText, reconcile, range, rangeShort, explain,
-    message, clock, say, language, arriveBy,
+    message, clock, say, language,
   };
 })();

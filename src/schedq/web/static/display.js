@@ -97,7 +97,7 @@
     if (!("speechSynthesis" in window)) return;
     for (const call of calls) {
       for (const language of languages) {
-        const utterance = new SpeechSynthesisUtterance(say(language, "announce", { code: call.code, station: call.station }));
+        const utterance = new SpeechSynthesisUtterance(say(language, "announce", { code: call.code, station: (call.station_names || {})[language] || call.station }));
         utterance.lang = language;
         const voice = voiceFor(language);
         if (voice) utterance.voice = voice;

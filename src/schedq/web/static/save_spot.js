@@ -124,16 +124,17 @@
     return withCall(schedq.describeError(error));
   }
 
-  /** The join's answer: the range, the time to arrive by (schedq.arriveBy), and the way to the ticket page. */
+  /** The join's answer: the range, the time to arrive by (the server's `arrive_by`), and the way to the ticket page. */
   function showSaved(ticket) {
-    const arrive = schedq.arriveBy(ticket);
-    const time = schedq.clock(arrive.at.toISOString(), timeZone);
+    const at = ticket.arrive_by || ticket.expected_arrival_at;
+    const early = new Date(at) < new Date(ticket.expected_arrival_at);
+    const time = schedq.clock(at, timeZone);
 
     $("saved-title").textContent = schedq.say("saved", { code: ticket.code });
     const words = schedq.message(ticket.estimate, lang);
     $("saved-range").textContent = words ? schedq.say("rangeNow", { message: words }) : "";
     $("arrive-by").textContent = schedq.say("arriveBy", { time });
-    $("arrive-why").textContent = arrive.early
+    $("arrive-why").textContent = early
       ? schedq.say("arriveByWhy", { time })
       : schedq.say("arriveByAsSaid");
     $("follow").href = `/ticket/${ticket.id}#token=${encodeURIComponent(ticket.token)}`;
