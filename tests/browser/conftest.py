@@ -161,6 +161,36 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def _luminance(rgb: tuple[float, ...]) -> float:
+    def channel(c: float) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG contrast ratio of two sRGB colours (1 to 21)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The focused node's outline, and the first opaque background behind it (for `contrast`).
+FOCUS_RING = """(node) => {
+  const parse = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const style = getComputedStyle(node);
+  let behind = node.parentElement;
+  let background = [255, 255, 255];
+  while (behind) {
+    const colour = parse(getComputedStyle(behind).backgroundColor);
+    if (colour.length === 3 || (colour.length === 4 && colour[3] > 0)) { background = colour; break; }
+    behind = behind.parentElement;
+  }
+  return { ring: parse(style.outlineColor), style: style.outlineStyle, width: parseFloat(style.outlineWidth), background };
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

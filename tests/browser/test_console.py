@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import FOCUS_RING, axe_violations, contrast, screenshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -178,34 +178,6 @@ def test_keyboard_shortcuts_can_be_turned_off(served, pages):
     assert status_of(served, ticket) == "waiting"
 
 
-def _luminance(rgb: tuple[float, ...]) -> float:
-    def channel(c: float) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-RING = """(node) => {
-  const parse = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
-  const style = getComputedStyle(node);
-  let behind = node.parentElement;
-  let background = [255, 255, 255];
-  while (behind) {
-    const colour = parse(getComputedStyle(behind).backgroundColor);
-    if (colour.length === 3 || (colour.length === 4 && colour[3] > 0)) { background = colour; break; }
-    behind = behind.parentElement;
-  }
-  return { ring: parse(style.outlineColor), style: style.outlineStyle, width: parseFloat(style.outlineWidth), background };
-}"""
-
-
 def test_the_focus_ring_contrasts_at_least_3_to_1_with_what_is_behind_it(served, pages):
     served.open_station("Station 1")
     served.walk_in()
@@ -220,9 +192,9 @@ def test_the_focus_ring_contrasts_at_least_3_to_1_with_what_is_behind_it(served,
         page.keyboard.press("Shift+Tab")
         page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
         expect(target).to_be_focused()
-        seen = target.evaluate(RING)
+        seen = target.evaluate(FOCUS_RING)
         assert seen["style"] == "solid" and seen["width"] >= 2, seen
-        assert _contrast(tuple(seen["ring"]), tuple(seen["background"])) >= 3.0, seen
+        assert contrast(tuple(seen["ring"]), tuple(seen["background"])) >= 3.0, seen
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, Pages, Server, axe_violations
+from tests.browser.conftest import ARTIFACTS, FOCUS_RING, Pages, Server, axe_violations, contrast
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -194,3 +194,31 @@ def test_the_page_fits_reads_in_its_language_and_passes_axe(lobby, chromium, vis
         pages.close()
     assert findings == []
     assert pages.errors == [], "script errors in the page"
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        v
+        for v in VISITS
+        if v.name in ("start-near", "site", "book", "save-my-spot", "ticket-waiting", "display")
+    ],
+    ids=lambda visit: visit.name,
+)
+def test_the_keyboards_focus_ring_contrasts_at_least_3_to_1_with_what_is_behind_it(
+    lobby, pages, visit: Visit
+):
+    width, height = visit.sizes[-1]
+    page = pages.open(lobby.server.base + visit.address(lobby, "en"), width=width, height=height)
+    page.wait_for_load_state("networkidle")
+    seen_rings = 0
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        ring = page.evaluate("document.activeElement === document.body ? null : 1")
+        if ring is None:
+            continue
+        seen = page.locator(":focus").evaluate(FOCUS_RING)
+        assert seen["style"] == "solid" and seen["width"] >= 2, seen
+        assert contrast(tuple(seen["ring"]), tuple(seen["background"])) >= 3.0, seen
+        seen_rings += 1
+    assert seen_rings > 0, "nothing on the page takes the keyboard's focus"
