@@ -282,8 +282,29 @@ const schedq = (() => {
     return document.documentElement.lang || "en";
   }
 
+  /**
+   * A chime on `audio` (a Web Audio context): `frequencies` one after another, 0.4 s apart, each rising
+   * to `peak` and fading over `seconds`. The ticket page and the lobby display both sound a call with it.
+   */
+  function chime(audio, frequencies, { peak, seconds }) {
+    const start = audio.currentTime + 0.05;
+    frequencies.forEach((hertz, i) => {
+      const at = start + i * 0.4;
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.type = "sine";
+      tone.frequency.value = hertz;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(peak, at + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + seconds);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(at);
+      tone.stop(at + seconds + 0.05);
+    });
+  }
+
   return {
     api, ApiError, poll, describeError, isConnectionError, el, setText, reconcile, range, rangeShort, explain,
-    message, clock, say, language,
+    message, clock, say, language, chime,
   };
 })();

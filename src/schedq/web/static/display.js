@@ -72,20 +72,7 @@
 
   function playChime() {
     if (!audio) return;
-    const start = audio.currentTime + 0.05;
-    [659.25, 880].forEach((frequency, i) => {
-      const at = start + i * 0.4;
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.type = "sine";
-      tone.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.0001, at);
-      gain.gain.exponentialRampToValueAtTime(0.35, at + 0.03);
-      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.9);
-      tone.connect(gain).connect(audio.destination);
-      tone.start(at);
-      tone.stop(at + 1);
-    });
+    schedq.chime(audio, [659.25, 880], { peak: 0.35, seconds: 0.9 });
   }
 
   function voiceFor(language) {

@@ -88,19 +88,7 @@
   function chime() {
     try {
       audio = audio || new AudioContext();
-      const start = audio.currentTime + 0.05;
-      [880, 660, 880].forEach((hertz, i) => {
-        const at = start + i * 0.4;
-        const tone = audio.createOscillator();
-        const gain = audio.createGain();
-        tone.frequency.value = hertz;
-        gain.gain.setValueAtTime(0.0001, at);
-        gain.gain.exponentialRampToValueAtTime(0.5, at + 0.03);
-        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.35);
-        tone.connect(gain).connect(audio.destination);
-        tone.start(at);
-        tone.stop(at + 0.4);
-      });
+      schedq.chime(audio, [880, 660, 880], { peak: 0.5, seconds: 0.35 });
     } catch { /* no sound in this browser: the page and the vibration still tell */ }
   }
 
