@@ -269,3 +269,34 @@ def test_a_webhook_needs_an_aware_time_and_json_data():
         webhook_payload(EventKind.CALLED, {}, at=datetime(2026, 12, 8, 16, 15))
     with pytest.raises(TypeError):
         webhook_payload(EventKind.CALLED, {"x": object()}, at=datetime(2026, 12, 8, tzinfo=UTC))
+
+
+def test_the_service_preparation_and_station_are_named_in_the_patients_language_where_set():
+    from schedq.db.models import Service, Station
+    from schedq.notify import facts as facts_of
+
+    service = Service(
+        code="GTT",
+        name=SERVICE,
+        preparation=PREPARATION,
+        translations={"es": {"name": "Prueba de glucosa", "preparation": "No coma nada 8 horas antes."}},
+    )
+    station = Station(name="Station 3", translations={"es": {"name": "Puesto 3"}})
+    named = facts_for(EventKind.BOOKING_CONFIRMED, names=facts_of.names_of(service, station))
+    spanish = compose(EventKind.BOOKING_CONFIRMED, named, channel=ChannelName.EMAIL, language="es").text
+    assert "Prueba de glucosa" in spanish and "No coma nada 8 horas antes." in spanish
+    assert SERVICE not in spanish and PREPARATION not in spanish
+    english = compose(EventKind.BOOKING_CONFIRMED, named, channel=ChannelName.EMAIL, language="en").text
+    assert SERVICE in english and PREPARATION in english
+    called = replace(named, link=TICKET)
+    said = compose(EventKind.CALLED, called, channel=ChannelName.SMS, language="es").text
+    assert "Puesto 3" in said
+
+
+def test_names_survive_being_kept_with_the_event():
+    from schedq.notify import facts as facts_of
+
+    named = replace(FACTS, names={"es": {"service_name": "Prueba de glucosa"}})
+    kept = facts_of.from_json(json.loads(json.dumps(facts_of.to_json(named))), link=MANAGE)
+    assert kept.in_language("es").service_name == "Prueba de glucosa"
+    assert kept.in_language("en").service_name == SERVICE

@@ -112,6 +112,7 @@ def compose(kind: EventKind, facts: Facts, *, channel: ChannelName, language: st
         raise ValueError(f"{kind} is not sent to patients")
     _require(kind, facts)
     words = Words(language, facts.site_timezone)
+    facts = facts.in_language(words.language)
     if channel is ChannelName.SMS:
         return Composed(None, fitted(lambda site: _sms(kind, words, facts, site), facts.site_name))
     if channel in (ChannelName.EMAIL, ChannelName.LOG):

@@ -7,7 +7,7 @@ they opted into, in their language; site systems get every kind by webhook
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -74,3 +74,11 @@ class Facts:
     arrive_by: datetime | None = None
     travel_minutes: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """`service_name`, `preparation` and `station` in other languages, where an admin set them
+    (README "Languages"): {"es": {"service_name": …}}."""
+
+    def in_language(self, language: str) -> Facts:
+        """These facts with the names set for `language` (English, as kept, where none is)."""
+        named = self.names.get(language)
+        return replace(self, **named) if named else self

@@ -12,7 +12,7 @@ from dataclasses import asdict, fields, replace
 from datetime import datetime
 from typing import Any
 
-from schedq.db.models import Appointment, Site, Ticket
+from schedq.db.models import Appointment, Service, Site, Station, Ticket
 from schedq.domain import geo
 from schedq.domain.contact import phone_for_people
 from schedq.notify.events import Facts
@@ -34,12 +34,27 @@ def site_facts(site: Site) -> Facts:
     )
 
 
+def names_of(service: Service, station: Station | None = None) -> dict[str, dict[str, str]]:
+    """The service's (and station's) words in each language an admin named them in."""
+    languages = set(service.translations or {}) | set((station.translations or {}) if station else {})
+    names: dict[str, dict[str, str]] = {}
+    for language in sorted(languages):
+        named = {"service_name": service.name_in(language)}
+        if service.preparation:
+            named["preparation"] = service.preparation_in(language)
+        if station is not None:
+            named["station"] = station.name_in(language)
+        names[language] = named
+    return names
+
+
 def appointment_facts(site: Site, appointment: Appointment, **more: Any) -> Facts:
     return replace(
         site_facts(site),
         reference=appointment.reference,
         service_name=appointment.service.name,
         preparation=appointment.service.preparation or None,
+        names=names_of(appointment.service),
         starts_at=appointment.starts_at,
         # The calendar file's length and the lateness rule (`notify.content`).
         extra={"slot_minutes": str(site.slot_minutes), "grace_minutes": str(site.grace_minutes)},
@@ -56,6 +71,7 @@ def ticket_facts(site: Site, ticket: Ticket, **more: Any) -> Facts:
         service_name=ticket.service.name,
         preparation=ticket.service.preparation or None,
         station=ticket.station.name if ticket.station is not None else None,
+        names=names_of(ticket.service, ticket.station),
         arrive_by=ticket.expected_arrival_at,
         **more,
     )
