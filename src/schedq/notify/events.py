@@ -80,5 +80,10 @@ class Facts:
 
     def in_language(self, language: str) -> Facts:
         """These facts with the names set for `language` (English, as kept, where none is)."""
-        named = self.names.get(language)
-        return replace(self, **named) if named else self
+        named = self.names.get(language) or {}
+        return replace(
+            self,
+            service_name=named.get("service_name", self.service_name),
+            preparation=named.get("preparation", self.preparation),
+            station=named.get("station", self.station),
+        )
