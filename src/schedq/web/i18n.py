@@ -66,6 +66,24 @@ COMMON_WORDS = {
     ),
     "explainPastClose": _("The wait may run past closing time. Everyone already in line is still seen."),
     "explainNoStation": _("No station can do this service right now. Please ask at the front desk."),
+    # A short range (common.js `rangeShort`).
+    "anyMoment": _("any moment"),
+    "minutesRange": _("{low}–{high} min"),
+    # An API error in words (common.js `describeError`): the server's message, then what is allowed instead.
+    "unreachable": _("The server cannot be reached. Check the connection and try again."),
+    "failed": _("The request failed (HTTP {status})."),
+    "allowedNow": _("Allowed now: {actions}."),
+    "noneAllowed": _("No action is allowed on it now."),
+    "act.call": _("call"),
+    "act.recall": _("call again"),
+    "act.start": _("start"),
+    "act.complete": _("complete"),
+    "act.no_show": _("no-show"),
+    "act.requeue": _("put back in line"),
+    "act.cancel": _("cancel"),
+    "act.leave": _("leave"),
+    "act.set_priority": _("set priority"),
+    "act.mark_present": _("mark here"),
 }
 """The words common.js says on every page, handed to it in every language (`common_words`)."""
 

@@ -43,33 +43,6 @@ const schedq = (() => {
     return !(error instanceof ApiError) || error.status >= 500 || error.status === 0;
   }
 
-  const ACTION_WORDS = {
-    call: "call", recall: "call again", start: "start", complete: "complete", no_show: "no-show",
-    requeue: "put back in line", cancel: "cancel", leave: "leave", set_priority: "set priority",
-    mark_present: "mark as here",
-  };
-
-  /** An API error in words: its message, the fields it names, and what is allowed instead. */
-  function describeError(error) {
-    if (!(error instanceof ApiError)) return "The server cannot be reached. Check the connection and try again.";
-    const parts = [error.body.message || `The request failed (HTTP ${error.status}).`];
-    const fields = error.body.errors;
-    if (fields) {
-      for (const where of Object.values(fields)) {
-        for (const [field, messages] of Object.entries(where)) {
-          parts.push(`${field}: ${[].concat(messages).join(" ")}`);
-        }
-      }
-    }
-    const allowed = error.body.allowed_actions;
-    if (Array.isArray(allowed)) {
-      parts.push(allowed.length
-        ? `Allowed now: ${allowed.map((a) => ACTION_WORDS[a] || a).join(", ")}.`
-        : "No action is allowed on it now.");
-    }
-    return parts.join(" ");
-  }
-
   // The connection notice -----------------------------------------------------------
 
   /** The words this file says, in every language (web/i18n.py `COMMON_WORDS`, a JSON island on every page). */
@@ -83,6 +56,27 @@ const schedq = (() => {
   function commonSay(key, values = {}, lang = language()) {
     const text = (commonWords[lang] || {})[key] || (commonWords.en || {})[key] || key;
     return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** An API error in the page's words: its message, the fields it names, and what is allowed instead. */
+  function describeError(error) {
+    if (!(error instanceof ApiError)) return commonSay("unreachable");
+    const parts = [error.body.message || commonSay("failed", { status: error.status })];
+    const fields = error.body.errors;
+    if (fields) {
+      for (const where of Object.values(fields)) {
+        for (const [field, messages] of Object.entries(where)) {
+          parts.push(`${field}: ${[].concat(messages).join(" ")}`);
+        }
+      }
+    }
+    const allowed = error.body.allowed_actions;
+    if (Array.isArray(allowed)) {
+      parts.push(allowed.length
+        ? commonSay("allowedNow", { actions: allowed.map((a) => commonSay(`act.${a}`)).join(", ") })
+        : commonSay("noneAllowed"));
+    }
+    return parts.join(" ");
   }
 
   const notice = {
@@ -230,7 +224,7 @@ const schedq = (() => {
   function rangeShort(estimate) {
     const r = range(estimate);
     if (!r) return "—";
-    return r.high <= 1 ? "any moment" : `${r.low}–${r.high} min`;
+    return r.high <= 1 ? commonSay("anyMoment") : commonSay("minutesRange", r);
   }
 
   /** What the range means, in plain words, in `lang` ("en", "es"…). */

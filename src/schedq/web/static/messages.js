@@ -3,18 +3,12 @@
 "use strict";
 
 (() => {
-  const { api, el, setText, say, language, ApiError } = schedq;
+  const { api, el, setText, say, language, describeError } = schedq;
   const siteId = document.body.dataset.siteId;
   const STORE = `schedq.staff.token.${siteId}`;
   const $ = (id) => document.getElementById(id);
   let token = null;
   try { token = window.sessionStorage.getItem(STORE); } catch { token = null; }
-
-  /** An API error in the page's words: the server's own message, or what went wrong. */
-  function problem(error) {
-    if (!(error instanceof ApiError)) return say("unreachable");
-    return error.body.message || say("failed", { status: error.status });
-  }
 
   function render(messages) {
     $("signin-card").hidden = true;
@@ -36,7 +30,7 @@
     } catch (error) {
       token = null;
       $("signin-card").hidden = false;
-      setText("signin-error", problem(error));
+      setText("signin-error", describeError(error));
       document.body.dataset.loaded = "true";
     }
   }

@@ -5,7 +5,7 @@
 "use strict";
 
 (() => {
-  const { api, poll, el, setText, reconcile, range, message, say, language, ApiError } = schedq;
+  const { api, poll, el, setText, reconcile, rangeShort, describeError, message, say, language, ApiError } = schedq;
   const siteId = document.body.dataset.siteId;
   const STORE = `schedq.staff.token.${siteId}`;
   const MINE = `schedq.staff.station.${siteId}`;
@@ -32,29 +32,6 @@
     const node = $("message");
     node.textContent = text;
     node.className = `message ${kind}`;
-  }
-
-  /** An API error in the page's words: the server's message, then what is allowed instead. */
-  function problem(error) {
-    if (!(error instanceof ApiError)) return say("unreachable");
-    const parts = [error.body.message || say("failed", { status: error.status })];
-    const fields = error.body.errors;
-    if (fields) {
-      for (const where of Object.values(fields)) {
-        for (const [field, messages] of Object.entries(where)) parts.push(`${field}: ${[].concat(messages).join(" ")}`);
-      }
-    }
-    const allowed = error.body.allowed_actions;
-    if (Array.isArray(allowed)) {
-      parts.push(allowed.length ? say("allowedNow", { actions: allowed.map((a) => say(`act.${a}`)).join(", ") }) : say("noneAllowed"));
-    }
-    return parts.join(" ");
-  }
-
-  function rangeWords(estimate) {
-    const r = range(estimate);
-    if (!r) return "—";
-    return r.high <= 1 ? say("anyMoment") : say("minutesRange", r);
   }
 
   /** "4:07" (or "1:02:07") from a span of milliseconds. */
@@ -111,7 +88,7 @@
       start(answer.data);
     } catch (error) {
       token = null;
-      setText("signin-error", problem(error));
+      setText("signin-error", describeError(error));
     }
   });
 
@@ -144,8 +121,8 @@
     }, {
       intervalMs: 2000,
       onError: (error) => {
-        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) signOut(problem(error));
-        else tell(problem(error), "error");
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) signOut(describeError(error));
+        else tell(describeError(error), "error");
       },
     });
   }
@@ -160,8 +137,8 @@
       learn(answer.data);
       tell(done ? done(answer.data) : say("done"), "ok");
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return signOut(problem(error));
-      tell(problem(error), "error");
+      if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
+      tell(describeError(error), "error");
     }
     if (poller) poller.now();
     return answer ? answer.data : null;
@@ -403,7 +380,7 @@
     const patient = t.contact_name || (t.appointment_reference ? say("appt", { reference: t.appointment_reference }) : "—");
     const status = [statusWords(t.status)];
     if (t.status === "waiting" && !t.present) status.push(say("notHereYet"));
-    const range = el("span", { title: message(t.estimate, language()) || null }, rangeWords(t.estimate));
+    const range = el("span", { title: message(t.estimate, language()) || null }, rangeShort(t.estimate));
     let since = null;
     if (t.status === "called" && t.called_at) since = timer("calledFor", t.called_at);
     if (t.status === "in_service") since = timer("inServiceFor", t.started_at || t.called_at);
@@ -423,7 +400,7 @@
   function ticketSignature(t, stations) {
     const { estimate, promised, actual_wait_minutes: waited, ...rest } = t;
     const free = stations.filter((s) => isFree(s) && s.services.includes(t.service)).map((s) => s.id);
-    return JSON.stringify([rest, rangeWords(estimate), message(estimate, language()), free, $("my-station").value]);
+    return JSON.stringify([rest, rangeShort(estimate), message(estimate, language()), free, $("my-station").value]);
   }
 
   function render(q, readSeq = 0) {
@@ -531,8 +508,8 @@
       await loadDeliveries();
       deliveriesSaid("", "ok");
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return signOut(problem(error));
-      deliveriesSaid(problem(error), "error");
+      if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
+      deliveriesSaid(describeError(error), "error");
     }
   }
 
@@ -553,8 +530,8 @@
       const answer = await api(`/deliveries/${d.id}/resend`, { method: "POST", headers: authorised() });
       deliveriesSaid(say("resent", { what: describeDelivery(d), id: answer.data.id }), "ok");
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return signOut(problem(error));
-      deliveriesSaid(say("notResent", { problem: problem(error) }), "error");
+      if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
+      deliveriesSaid(say("notResent", { problem: describeError(error) }), "error");
     }
     try { await loadDeliveries(); } catch { /* the next poll tries again */ }
   }
