@@ -108,6 +108,11 @@ def _sign_in(page, lobby: Lobby) -> None:
     page.locator("#token").wait_for(state="hidden")
 
 
+def _sign_in_to_reports(page, lobby: Lobby) -> None:
+    _sign_in(page, lobby)
+    page.locator("body[data-loaded='true'] #chart-satisfaction svg").wait_for()
+
+
 @dataclass(frozen=True)
 class Visit:
     name: str
@@ -165,6 +170,12 @@ VISITS = [
         lambda lobby, lang: f"/staff/{lobby.server.site_id}/messages?lang={lang}",
         sizes=STAFF_SIZES,
         then=_sign_in,
+    ),
+    Visit(
+        "reports",
+        lambda lobby, lang: f"/staff/{lobby.server.site_id}/reports?lang={lang}",
+        sizes=STAFF_SIZES,
+        then=_sign_in_to_reports,
     ),
 ]
 

@@ -66,6 +66,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.nearby.routes import blp as nearby
     from schedq.api.notify.routes import blp as notifications
     from schedq.api.queue.routes import blp as queue
+    from schedq.api.reports.routes import blp as reports
     from schedq.api.sites.routes import blp as sites
     from schedq.api.sms.routes import blp as sms
 
@@ -83,7 +84,7 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "schedq API token"}
     )
-    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms, notifications):
+    for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms, notifications, reports):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)

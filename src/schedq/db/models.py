@@ -72,6 +72,8 @@ class Site(Base):
     phone: Mapped[str | None] = mapped_column(String(20), default=None)
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
+    # The region a chain groups the site in, for reports across sites (README: "Reports"); None: none.
+    region: Mapped[str | None] = mapped_column(String(80), default=None)
     # The site's own senders of messages (README: "Channels"); unset: the deployment's.
     email_from: Mapped[str | None] = mapped_column(String(254), default=None)
     sms_from: Mapped[str | None] = mapped_column(String(40), default=None)

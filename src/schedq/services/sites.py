@@ -58,6 +58,7 @@ SITE_SETTINGS = (
     "near_turn_position",
     "display_languages",
     "display_announce",
+    "region",
 )
 
 
@@ -155,6 +156,8 @@ def _settings(settings: dict[str, Any], *, country: str) -> dict[str, Any]:
         kept["sms_from"] = normal_phone(sms_from, country=country, field="sms_from") if sms_from else None
     if kept.get("email_from") == "":
         kept["email_from"] = None
+    if kept.get("region") == "":
+        kept["region"] = None
     if "display_announce" in kept:
         kept["display_announce"] = DisplayAnnounce(kept["display_announce"])
     return kept

@@ -19,7 +19,7 @@ one module a page), `i18n` (languages), `demo_play` (the demo's day).
 
 from __future__ import annotations
 
-from schedq.web import notifications, screens
+from schedq.web import notifications, reports, screens
 from schedq.web.blueprint import bp
 from schedq.web.patient import best_times, booking, manage, save_spot, start, ticket
 
@@ -29,6 +29,7 @@ __all__ = [
     "bp",
     "manage",
     "notifications",
+    "reports",
     "save_spot",
     "screens",
     "start",

@@ -73,6 +73,7 @@ def line_chart(
     target: float | None = None,
     target_label: str = "",
     y_min: float = 0.0,
+    y_max: float | None = None,
 ) -> str:
     """Lines through the x labels (one per series), with a dashed horizontal target line when given."""
 
@@ -99,7 +100,7 @@ def line_chart(
             )
         if target is not None:
             axes.axhline(target, color=TARGET, linestyle=(0, (6, 3)), linewidth=1.5, label=target_label)
-        axes.set_ylim(bottom=y_min)
+        axes.set_ylim(bottom=y_min, top=y_max)
         _x_ticks(axes, x_labels)
         return drawn
 

@@ -83,6 +83,14 @@ class SiteSettingsSchema(Schema):
             "example": "+12175550100",
         },
     )
+    region = text(
+        80,
+        allow_none=True,
+        metadata={
+            "description": "the region the chain groups the site in (reports across sites: `GET /reports?region=`); empty or null: none",
+            "example": "North",
+        },
+    )
     latitude = Number(
         allow_none=True,
         validate=validate.Range(-90, 90),
