@@ -281,3 +281,12 @@ def test_an_empty_range_has_zero_counts_and_no_figures(client, site):
     assert body["summary"]["waits"]["p50_minutes"] is None
     assert body["summary"]["utilisation_percent"] is None
     assert [row["arrivals"] for row in body["days"]] == [0, 0]
+
+
+def test_what_happened_this_very_minute_is_in_todays_report(client, site, q, clock):
+    clock.set(at(WEDNESDAY, 8))
+    q.walk_in()
+    body = report(client, site, **{"from": WEDNESDAY.isoformat(), "to": WEDNESDAY.isoformat()})
+    assert body["summary"]["arrivals"] == 1
+    assert body["summary"]["outcomes"]["in_line"] == 1
+    assert body["as_of"] == "2026-03-04T08:00:00-06:00"

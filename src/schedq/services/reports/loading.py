@@ -29,6 +29,7 @@ MAX_RANGE_DAYS = 366
 """The longest range a report covers (a year, leap day included); longer is refused (422)."""
 
 STATION_ACTIONS = ("station_open", "station_pause", "station_close")
+JUST_AFTER = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,8 @@ def chain_report(
 def _site_report(uow: UnitOfWork, site: Site, first_day: date, last_day: date, now: datetime) -> SiteReport:
     tz = tz_of(site)
     start = schedule.local_instant(first_day, time(0), tz)
-    end = min(schedule.local_instant(last_day + timedelta(days=1), time(0), tz), max(now, start))
+    # Counted up to the range's end, or while it runs to today up to now, events of this very instant included.
+    end = min(schedule.local_instant(last_day + timedelta(days=1), time(0), tz), max(now + JUST_AFTER, start))
     visits = _visits(uow, site.id, start, end)
     names = dict(
         uow.session.execute(select(Station.id, Station.name).where(Station.site_id == site.id)).all()
@@ -144,7 +146,7 @@ def _site_report(uow: UnitOfWork, site: Site, first_day: date, last_day: date, n
         timezone=site.timezone,
         first_day=first_day,
         last_day=last_day,
-        as_of=end,
+        as_of=min(end, max(now, start)),
         sla_minutes=site.sla_minutes,
         sla_percent=site.sla_percent,
         figures=figures,
