@@ -49,6 +49,9 @@ def test_staff_read_this_weeks_figures_charts_and_tables(served, pages):
     expect(page.get_by_role("img", name="Goal met, day by day")).to_be_visible()
     comments = page.locator("#table-comments table")
     expect(comments).to_contain_text("=1+1 quick and kind")  # shown as typed on the page; neutralised in CSV
+    hour = page.locator("#table-hours tbody tr").first
+    expect(page.locator("#table-hours thead")).to_contain_text("Walk-in")
+    expect(hour.locator("td").nth(1)).to_have_text("2")  # both walked in within the hour
     served_cell = page.locator("#table-days tbody tr").last.locator("td").nth(1)
     expect(served_cell).to_have_text("2")
     assert axe_violations(page) == []

@@ -52,6 +52,7 @@ def page_words() -> dict[str, str]:
         "none": _("None"),
         "date": _("Date"),
         "hour": _("Half hour starting"),
+        "timeOfDay": _("Time of day"),
         "walkIn": _("Walk-in"),
         "remote": _("Saved a spot"),
         "appointment": _("Appointment"),

@@ -79,6 +79,15 @@
       [say("busy"), (r) => percent(r.utilisation_percent)],
       [say("rating"), (r) => number(r.mean_rating, 2)],
     ], report.days);
+    table("hours", [
+      [say("timeOfDay"), (r) => `${String(r.hour).padStart(2, "0")}:00`],
+      [say("arrivals"), (r) => number(r.arrivals, 0)],
+      [kind.walk_in, (r) => number(r.arrivals_by_kind.walk_in, 0)],
+      [kind.remote, (r) => number(r.arrivals_by_kind.remote, 0)],
+      [kind.appointment, (r) => number(r.arrivals_by_kind.appointment, 0)],
+      [say("waitMedian"), (r) => minutes(r.waits.p50_minutes)],
+      [say("withinTarget", { minutes: report.target.minutes }), (r) => percent(r.target.percent)],
+    ], report.hours);
     table("half_hours", [
       [say("hour"), (r) => r.starts],
       [say("arrivals"), (r) => number(r.arrivals, 0)],
