@@ -39,7 +39,7 @@ BAR = "#3d6e99"
 MISS = "#ffffff"
 
 FONT_FAMILY = ["system-ui", "Segoe UI", "Helvetica", "Arial", "DejaVu Sans", "sans-serif"]
-WIDTH_INCHES, HEIGHT_INCHES = 8.0, 3.6
+WIDTH_INCHES, HEIGHT_INCHES = 8.0, 4.0
 MAX_TICKS = 13
 
 _render_lock = threading.Lock()
@@ -136,12 +136,11 @@ def bar_chart(
             second.set_ylabel(steps_label, color=INK)
             second.set_ylim(bottom=0)
             second.yaxis.get_major_locator().set_params(integer=True)
-            _legend_together(axes, second)
             drawn = True
         _x_ticks(axes, x_labels)
         return drawn
 
-    return _render(name, text, draw, legend=steps is None)
+    return _render(name, text, draw)
 
 
 def step_chart(name: str, text: ChartText, x_labels: Sequence[str], series: Series) -> str:
@@ -217,13 +216,7 @@ def _x_ticks(axes, labels: Sequence[str]) -> None:
     axes.set_xticks(shown, [labels[i] for i in shown])
 
 
-def _legend_together(first, second) -> None:
-    handles, labels = first.get_legend_handles_labels()
-    more_handles, more_labels = second.get_legend_handles_labels()
-    first.legend(handles + more_handles, labels + more_labels, loc="upper left", frameon=False, fontsize=9)
-
-
-def _render(name: str, text: ChartText, draw, *, legend: bool = True) -> str:
+def _render(name: str, text: ChartText, draw) -> str:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
@@ -254,8 +247,16 @@ def _render(name: str, text: ChartText, draw, *, legend: bool = True) -> str:
         drawn = draw(axes)
         if not drawn and text.empty:
             axes.text(0.5, 0.5, text.empty, transform=axes.transAxes, ha="center", va="center", fontsize=12)
-        if legend and drawn and axes.get_legend_handles_labels()[0]:
-            axes.legend(loc="upper left", frameon=False, fontsize=9)
+        # One legend under the plot, for every scale (bars and their step line share it), clear of the data.
+        handles, labels = [], []
+        for each in figure.axes:
+            more_handles, more_labels = each.get_legend_handles_labels()
+            handles += more_handles
+            labels += more_labels
+        if drawn and handles:
+            figure.legend(
+                handles, labels, loc="outside lower center", ncols=min(len(handles), 4), frameon=False
+            )
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return accessible_svg(buffer.getvalue(), name=name, title=text.title, description=text.description)
