@@ -108,6 +108,12 @@ def _sign_in(page, lobby: Lobby) -> None:
     page.locator("#token").wait_for(state="hidden")
 
 
+def _sign_in_as_admin(page, lobby: Lobby) -> None:
+    page.locator("#token").fill(lobby.server.tokens["admin"])
+    page.locator("#token").press("Enter")
+    page.locator("#manager").wait_for(state="visible")
+
+
 @dataclass(frozen=True)
 class Visit:
     name: str
@@ -165,6 +171,17 @@ VISITS = [
         lambda lobby, lang: f"/staff/{lobby.server.site_id}/messages?lang={lang}",
         sizes=STAFF_SIZES,
         then=_sign_in,
+    ),
+    Visit(
+        "manage-signed-out",
+        lambda lobby, lang: f"/manage/{lobby.server.site_id}?lang={lang}",
+        sizes=PATIENT_SIZES,
+    ),
+    Visit(
+        "manage",
+        lambda lobby, lang: f"/manage/{lobby.server.site_id}?lang={lang}",
+        sizes=PATIENT_SIZES,
+        then=_sign_in_as_admin,
     ),
 ]
 
