@@ -31,7 +31,9 @@ def site(tmp_path_factory) -> Iterator[Server]:
         server.stop()
 
 
-def manager(pages, site: Server, *, role: str = "admin", lang: str = "en", width: int = 1280, height: int = 900):
+def manager(
+    pages, site: Server, *, role: str = "admin", lang: str = "en", width: int = 1280, height: int = 900
+):
     page = pages.open(f"{site.base}/manage/{site.site_id}?lang={lang}", width=width, height=height)
     page.locator("#token").fill(site.tokens[role])
     page.locator("#signin button[type=submit]").click()
@@ -165,6 +167,7 @@ def test_the_staffing_advice_is_previewed_then_adopted_in_one_step(site, pages):
     page.get_by_role("button", name="Show advice").click()
     half_hours = page.locator("#staffing-half-hours tbody tr")
     expect(half_hours).to_have_count(len(advice["half_hours"]), timeout=120_000)
+    screenshot(page, "manage-staffing")
     page.get_by_role("button", name="Preview the change").click()
     after = [b for b in advice["capacity_plan"]["blocks"] if b["weekday"] == 1]
     expect(page.locator("#preview-after tbody tr")).to_have_count(len(after))
@@ -179,6 +182,7 @@ def test_the_staffing_advice_is_previewed_then_adopted_in_one_step(site, pages):
     _, plan = site.api("GET", f"/sites/{site.site_id}/capacity-plan")
     assert plan == advice["capacity_plan"]
     expect(page.locator("#in-force-table tbody tr")).to_have_count(len(after))
+    screenshot(page, "manage-staffing-adopted")
 
 
 def test_what_if_shows_the_day_as_planned_and_with_the_change(site, pages):
@@ -193,4 +197,4 @@ def test_what_if_shows_the_day_as_planned_and_with_the_change(site, pages):
     page.get_by_role("button", name="Show what happens").click()
     expect(page.locator("#what-if-summary tbody tr")).to_have_count(6, timeout=120_000)
     expect(page.locator("#what-if-half-hours tbody tr").first).to_be_visible()
-
+    screenshot(page, "manage-what-if")

@@ -439,6 +439,12 @@
       el("tr", {}, el("th", { scope: "row" }, head), cells.map((cell) => el("td", {}, cell)))));
   }
 
+  /** "4 (+1)", "2 (−1)" or "3": the advised stations against the plan's. */
+  function withChange(advised, planned) {
+    const change = advised - planned;
+    return change ? `${advised} (${change > 0 ? "+" : "−"}${Math.abs(change)})` : String(advised);
+  }
+
   const halfHour = (h) => say("halfHour", { starts: h.starts, ends: h.ends });
   const blockKey = (b) => `${b.weekday} ${b.starts} ${b.ends} ${b.stations} ${b.seats_per_slot}`;
   const blockRows = (blocks) => blocks.map((b) => [b.starts, b.ends, String(b.stations), String(b.seats_per_slot)]);
@@ -484,7 +490,7 @@
     ]);
     fill($("staffing-half-hours"), answer.half_hours.map((h) => [
       halfHour(h), figure(h.walk_ins), figure(h.appointments), String(h.current_stations),
-      h.recommended_stations === h.current_stations ? String(h.recommended_stations) : `${h.recommended_stations} (${say("changed")})`,
+      withChange(h.recommended_stations, h.current_stations),
       h.erlang_c_stations === null ? say("notApplies") : String(h.erlang_c_stations),
     ]));
     $("staffing-result").hidden = false;
