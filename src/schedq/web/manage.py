@@ -31,6 +31,7 @@ def manager_words() -> dict[str, str]:
         ),
         "saved": _("Saved."),
         "notSaved": _("Not saved. Fix what is marked and try again."),
+        "fixMarked": _("Fix what is marked and try again."),
         "apiSays": _("The server says: {text}"),
         "apiSaysAt": _("The server says about {field}: {text}"),
         # What the API and the browser refuse, in the page's words.
@@ -78,6 +79,7 @@ def manager_words() -> dict[str, str]:
         "planChanged": _("The plan changed after this advice. Show the advice again."),
         "noPlanChange": _("The advice is the same as the plan now. There is nothing to adopt."),
         "adopted": _("Adopted. The plan below is now in force for {day}."),
+        "notAdopted": _("Not adopted: the plan did not change."),
         "notApplies": _("—"),
         "changed": _("changed"),
         # The figures of a day, in the staffing and what-if tables.

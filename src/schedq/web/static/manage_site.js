@@ -108,7 +108,7 @@
   }
 
   /** Says why the API refused a write: beside each field it names (`fieldOf(path)`), the rest in the status. */
-  function refused(error, statusId, fieldOf) {
+  function refused(error, statusId, fieldOf, lead = say("notSaved")) {
     if (error instanceof ApiError && error.status === 401) return signOut(describeError(error));
     if (error instanceof ApiError && error.status === 403) return signOut(say("notAdmin"));
     if (!(error instanceof ApiError)) return tell(statusId, describeError(error), "error");
@@ -126,7 +126,7 @@
       }
     }
     if (!Object.keys(flat).length) loose.push(inWords(error.body.message || String(error.status)));
-    tell(statusId, [say("notSaved"), ...loose].join(" "), "error");
+    tell(statusId, [lead, ...loose].filter(Boolean).join(" "), "error");
     if (first) first.focus();
     return null;
   }
@@ -450,13 +450,16 @@
   const blockRows = (blocks) => blocks.map((b) => [b.starts, b.ends, String(b.stations), String(b.seats_per_slot)]);
 
   /** Why a staffing or what-if read failed, said in its section; true when it was a sign-out. */
-  function unread(error, statusId, missingWords, fieldOf = () => null) {
+  function unread(error, statusId, missingWords, fieldOf = () => null, lead = "") {
     if (error instanceof ApiError && error.status === 404) return tell(statusId, say(missingWords), "error");
-    return refused(error, statusId, fieldOf);
+    return refused(error, statusId, fieldOf, lead);
   }
 
   $("staffing").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const form = event.currentTarget;
+    if (form.getAttribute("aria-busy") === "true") return; // a simulation of many days: one at a time
+    form.setAttribute("aria-busy", "true");
     const weekday = $("staffing-weekday").value;
     $("staffing-result").hidden = true;
     $("preview-result").hidden = true;
@@ -466,6 +469,8 @@
     } catch (error) {
       advice = null;
       return unread(error, "staffing-status", "noStaffing");
+    } finally {
+      form.removeAttribute("aria-busy");
     }
     tell("staffing-status", "");
     showAdvice(advice);
@@ -536,7 +541,7 @@
     try {
       plan = (await call(`/sites/${siteId}/capacity-plan`, { method: "PUT", body: advice.capacity_plan })).data;
     } catch (error) {
-      return refused(error, "adopt-status", () => null);
+      return refused(error, "adopt-status", () => null, say("notAdopted"));
     }
     const day = dayName(advice.weekday);
     renderPlan(plan);
@@ -551,13 +556,14 @@
   $("what-if").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
+    if (form.getAttribute("aria-busy") === "true") return; // one simulation at a time
     clearErrors(form);
     $("what-if-result").hidden = true;
     const cutoff = $("f-walk_in_cutoff");
     const missing = $("f-missing_stations");
     const first = checkInputs(form);
     if (first) {
-      tell("what-if-status", say("notSaved"), "error");
+      tell("what-if-status", say("fixMarked"), "error");
       return first.focus();
     }
     if (!cutoff.value && Number(missing.value || 0) === 0) {
@@ -569,12 +575,15 @@
     if (cutoff.value) query.set("walk_in_cutoff", cutoff.value);
     if (Number(missing.value || 0)) query.set("missing_stations", String(Number(missing.value)));
     tell("what-if-status", say("working"), "busy");
+    form.setAttribute("aria-busy", "true");
     let answer;
     try {
       answer = (await call(`/sites/${siteId}/what-if?${query}`)).data;
     } catch (error) {
       const inputs = { walk_in_cutoff: cutoff, missing_stations: missing, weekday: $("what-if-weekday") };
-      return unread(error, "what-if-status", "noWhatIf", (path) => inputs[path.split(".")[0]] || null);
+      return unread(error, "what-if-status", "noWhatIf", (path) => inputs[path.split(".")[0]] || null, say("fixMarked"));
+    } finally {
+      form.removeAttribute("aria-busy");
     }
     tell("what-if-status", answer.half_hours.length ? "" : say("closedThatDay"), "ok");
     showWhatIf(answer);
