@@ -455,20 +455,34 @@
     return refused(error, statusId, fieldOf, lead);
   }
 
+  const TARGETS = ["sla_minutes", "sla_percent", "days_percent"]; // empty: the site's own (days: 95)
+
   $("staffing").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     if (form.getAttribute("aria-busy") === "true") return; // a simulation of many days: one at a time
     form.setAttribute("aria-busy", "true");
-    const weekday = $("staffing-weekday").value;
+    clearErrors(form);
     $("staffing-result").hidden = true;
     $("preview-result").hidden = true;
+    const first = checkInputs(form);
+    if (first) {
+      form.removeAttribute("aria-busy");
+      tell("staffing-status", say("fixMarked"), "error");
+      return first.focus();
+    }
+    const query = new URLSearchParams({ weekday: $("staffing-weekday").value });
+    for (const name of TARGETS) {
+      const typed = $(`f-target_${name}`).value;
+      if (typed !== "") query.set(name, String(Number(typed)));
+    }
     tell("staffing-status", say("working"), "busy");
     try {
-      advice = (await call(`/sites/${siteId}/staffing?weekday=${weekday}`)).data;
+      advice = (await call(`/sites/${siteId}/staffing?${query}`)).data;
     } catch (error) {
       advice = null;
-      return unread(error, "staffing-status", "noStaffing");
+      const fieldOf = (path) => (path === "weekday" ? $("staffing-weekday") : $(`f-target_${path.split(".")[0]}`));
+      return unread(error, "staffing-status", "noStaffing", fieldOf, say("fixMarked"));
     } finally {
       form.removeAttribute("aria-busy");
     }
