@@ -317,11 +317,14 @@
     ["seats_per_slot", "seats", { type: "number", inputmode: "numeric", required: true, min: 0, max: 200, step: 1 }, block.seats_per_slot ?? 0],
   ]);
 
-  function renderPlan(plan) {
+  /** The plan's blocks in the form: every weekday, or only `weekday` (the others keep what is typed there). */
+  function renderPlan(plan, weekday = null) {
     $("f-slot_minutes").value = plan.slot_minutes;
     for (const fieldset of $("plan").querySelectorAll("fieldset.day")) {
+      const day = Number(fieldset.dataset.weekday);
+      if (weekday !== null && day !== weekday) continue;
       fieldset.querySelector(".rows").replaceChildren();
-      for (const block of plan.blocks.filter((b) => b.weekday === Number(fieldset.dataset.weekday))) planRow(fieldset, block);
+      for (const block of plan.blocks.filter((b) => b.weekday === day)) planRow(fieldset, block);
       renumber(fieldset);
     }
   }
@@ -558,7 +561,7 @@
       return refused(error, "adopt-status", () => null, say("notAdopted"));
     }
     const day = dayName(advice.weekday);
-    renderPlan(plan);
+    renderPlan(plan, advice.weekday);
     fill($("in-force-table"), blockRows(plan.blocks.filter((b) => b.weekday === advice.weekday)));
     $("preview-result").hidden = true;
     $("in-force").hidden = false;
