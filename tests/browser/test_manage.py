@@ -109,6 +109,26 @@ def test_the_plan_and_a_stations_services_are_changed(site, pages):
     assert sorted(services) == ["DRAW", "GTT", "UDS"]
 
 
+def test_a_new_station_with_a_name_in_use_is_refused_beside_the_name(site, pages):
+    count = len(site_now(site)["stations"])
+    page = manager(pages, site)
+    adding = page.locator("#station-add")
+    adding.get_by_label("Name").fill("Station 1")
+    adding.get_by_role("button", name="Add station").click()
+    expect(adding.locator("#new-station-services-error")).to_have_text("Tick at least one service.")
+    adding.get_by_label("Blood draw (DRAW)").check()
+    adding.get_by_role("button", name="Add station").click()
+    expect(adding.locator("#new-station-name-error")).to_have_text("Another station has this name.")
+    expect(adding.get_by_label("Name")).to_be_focused()
+    assert len(site_now(site)["stations"]) == count
+
+    adding.get_by_label("Name").fill("Station 4")
+    adding.get_by_role("button", name="Add station").click()
+    expect(page.locator("#stations-status")).to_have_text("Added Station 4.")
+    expect(page.locator('form.station-form[data-station="Station 4"]')).to_be_visible()
+    assert len(site_now(site)["stations"]) == count + 1
+
+
 def test_a_value_out_of_range_is_said_beside_its_field_and_nothing_is_saved(site, pages):
     before = site_now(site)["sla_percent"]
     page = manager(pages, site)

@@ -70,6 +70,8 @@
     return found;
   }
 
+  const CONFLICT = "(conflict)"; // what `fieldOf` is asked for a 409, which names no field
+
   const errorNode = (input) => $(input.dataset.errorId || `${input.id}-error`);
 
   function showFieldError(input, text) {
@@ -125,7 +127,17 @@
         loose.push(say("apiSaysAt", { field: path, text: messages.join(" ") }));
       }
     }
-    if (!Object.keys(flat).length) loose.push(inWords(error.body.message || String(error.status)));
+    if (!Object.keys(flat).length) {
+      // A conflict names no field: said beside the one the form says it is about (the date, the name).
+      const words = inWords(error.body.message || String(error.status));
+      const input = error.status === 409 ? fieldOf(CONFLICT) : null;
+      if (input) {
+        showFieldError(input, words);
+        first = input;
+      } else {
+        loose.push(words);
+      }
+    }
     tell(statusId, [lead, ...loose].filter(Boolean).join(" "), "error");
     if (first) first.focus();
     return null;
@@ -300,7 +312,7 @@
     const body = { day, reason: $("closure-reason").value.trim() };
     const added = await submit(event.currentTarget, "closures-status",
       () => call(`/sites/${siteId}/closures`, { method: "POST", body }),
-      (path) => ({ day: $("closure-day"), reason: $("closure-reason") })[path] || null);
+      (path) => ({ day: $("closure-day"), [CONFLICT]: $("closure-day"), reason: $("closure-reason") })[path] || null);
     if (!added) return;
     await reloadSite();
     $("closure-day").value = "";
@@ -400,7 +412,7 @@
       }
       const body = { name: name.value.trim(), services: ticked(checks) };
       const saved = await submit(form, "stations-status", () => call(`/stations/${station.id}`, { method: "PATCH", body }),
-        (path) => (path.startsWith("services") ? checks.querySelector("input") : path === "name" ? name : null));
+        (path) => (path.startsWith("services") ? checks.querySelector("input") : [CONFLICT, "name"].includes(path) ? name : null));
       if (saved) {
         legend.textContent = saved.name;
         form.dataset.station = saved.name;
@@ -427,7 +439,7 @@
     }
     const body = { name: $("new-station-name").value.trim(), services: ticked(checks) };
     const added = await submit(form, "stations-status", () => call(`/sites/${siteId}/stations`, { method: "POST", body }),
-      (path) => (path.startsWith("services") ? checks.querySelector("input") : path === "name" ? $("new-station-name") : null));
+      (path) => (path.startsWith("services") ? checks.querySelector("input") : [CONFLICT, "name"].includes(path) ? $("new-station-name") : null));
     if (!added) return;
     const site = await reloadSite();
     renderStations(site.stations);
