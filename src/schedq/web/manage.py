@@ -71,6 +71,7 @@ def manager_words() -> dict[str, str]:
         "stationAdded": _("Added {station}."),
         # Staffing.
         "closedThatDay": _("The site is closed that day, so there is nothing to staff."),
+        "shortOfTarget": _("Even with this advice, the target is met on only {share} of days."),
         "thinHistory": _("This site has little history yet, so the advice leans on usual figures."),
         "simulated": _("From {days} simulated days and {history} days of history."),
         "target": _("Target: {percent} of patients called within {minutes} minutes, on {days} of days."),

@@ -510,6 +510,10 @@
     setText("staffing-target", say("target", { percent: share(target.sla_percent / 100), minutes: target.sla_minutes, days: share(target.days_percent / 100) }));
     const basis = [say("simulated", { days: answer.simulated_days, history: answer.history_days })];
     if (answer.thin_history) basis.push(say("thinHistory"));
+    const met = answer.recommended.days_meeting_target;
+    if (answer.half_hours.length && met !== null && met < target.days_percent / 100) {
+      basis.push(say("shortOfTarget", { share: share(met) }));
+    }
     setText("staffing-basis", basis.join(" "));
     const closed = !answer.half_hours.length;
     if (closed) tell("staffing-status", say("closedThatDay"), "ok");
