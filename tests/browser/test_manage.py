@@ -1,7 +1,7 @@
 """The manager's page in Chromium: an admin changes a site without writing JSON (issue 15, point 5).
 
 One server for the module: each test changes a different part of the demo site (Sunday's hours, a date
-two months ahead, Saturday's plan, Station 3, the target), so they do not disturb each other.
+two months ahead, Saturday's plan, Station 2, a new station, the target), so they do not disturb each other.
 """
 
 from __future__ import annotations
@@ -100,13 +100,14 @@ def test_the_plan_and_a_stations_services_are_changed(site, pages):
     assert [b["stations"] for b in plan["blocks"] if b["weekday"] == SATURDAY] == [3]
     assert [b["stations"] for b in plan["blocks"] if b["weekday"] == 0] == [3, 2]
 
-    station = page.locator('form.station-form[data-station="Station 3"]')
-    station.get_by_label("Children's blood draw (PED)").uncheck()
-    station.get_by_label("Glucose tolerance test (GTT)").check()
-    station.get_by_role("button", name="Save Station 3").click()
+    # Station 2 takes children's draws instead of glucose tests (Station 1 still does those).
+    station = page.locator('form.station-form[data-station="Station 2"]')
+    station.get_by_label("Glucose tolerance test (GTT)").uncheck()
+    station.get_by_label("Children's blood draw (PED)").check()
+    station.get_by_role("button", name="Save Station 2").click()
     expect(page.locator("#stations-status")).to_have_text("Saved.")
-    services = next(s["services"] for s in site_now(site)["stations"] if s["name"] == "Station 3")
-    assert sorted(services) == ["DRAW", "GTT", "UDS"]
+    services = next(s["services"] for s in site_now(site)["stations"] if s["name"] == "Station 2")
+    assert sorted(services) == ["DRAW", "PED"]
 
 
 def test_a_new_station_with_a_name_in_use_is_refused_beside_the_name(site, pages):
