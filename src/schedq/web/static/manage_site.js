@@ -174,7 +174,6 @@
 
   /** One row of a weekday: its fields and a Remove button; the rows of a day renumber when one goes. */
   function weekRow(fieldset, specs) {
-    const weekday = Number(fieldset.dataset.weekday);
     const row = el("div", { class: "row" });
     row.inputs = {};
     for (const [kind, words, attributes, value] of specs) {
@@ -191,9 +190,9 @@
       fieldset.querySelector(".add-row").focus();
     });
     row.append(remove);
-    row.remove_button = remove;
+    row.removeButton = remove;
     fieldset.querySelector(".rows").append(row);
-    renumber(fieldset, weekday);
+    renumber(fieldset);
     return row;
   }
 
@@ -202,7 +201,7 @@
     const rows = [...fieldset.querySelectorAll(".row")];
     rows.forEach((row, index) => {
       for (const span of row.querySelectorAll(".row-say")) span.textContent = `, ${day}, ${index + 1}`;
-      row.remove_button.setAttribute("aria-label", say("removeRow", { row: index + 1, day }));
+      row.removeButton.setAttribute("aria-label", say("removeRow", { row: index + 1, day }));
     });
     let empty = fieldset.querySelector(".when-empty");
     if (!empty) {
