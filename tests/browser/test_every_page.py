@@ -113,6 +113,12 @@ def _sign_in_to_reports(page, lobby: Lobby) -> None:
     page.locator("body[data-loaded='true'] #chart-satisfaction svg").wait_for()
 
 
+def _sign_in_as_admin(page, lobby: Lobby) -> None:
+    page.locator("#token").fill(lobby.server.tokens["admin"])
+    page.locator("#token").press("Enter")
+    page.locator("#manager").wait_for(state="visible")
+
+
 @dataclass(frozen=True)
 class Visit:
     name: str
@@ -176,6 +182,15 @@ VISITS = [
         lambda lobby, lang: f"/staff/{lobby.server.site_id}/reports?lang={lang}",
         sizes=STAFF_SIZES,
         then=_sign_in_to_reports,
+        "manage-signed-out",
+        lambda lobby, lang: f"/manage/{lobby.server.site_id}?lang={lang}",
+        sizes=PATIENT_SIZES,
+    ),
+    Visit(
+        "manage",
+        lambda lobby, lang: f"/manage/{lobby.server.site_id}?lang={lang}",
+        sizes=PATIENT_SIZES,
+        then=_sign_in_as_admin,
     ),
 ]
 

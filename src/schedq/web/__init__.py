@@ -12,13 +12,14 @@ booking pages read the patient's token from their address's fragment (never
 sent to the server) and ask the API.
 
 Modules: `blueprint` (the blueprint, headers, language), `screens` (display,
-staff console, staff entry page, API docs), `notifications` (the log sink's
+staff console, staff entry page, API docs), `manage` (the manager's pages), `notifications` (the log sink's
 messages, the unsubscribe page), `patient/` (the patient's pages,
 one module a page), `i18n` (languages), `demo_play` (the demo's day).
 """
 
 from __future__ import annotations
 
+from schedq.web import manage as manager_pages
 from schedq.web import notifications, reports, screens
 from schedq.web.blueprint import bp
 from schedq.web.patient import best_times, booking, manage, save_spot, start, ticket
@@ -28,6 +29,7 @@ __all__ = [
     "booking",
     "bp",
     "manage",
+    "manager_pages",
     "notifications",
     "reports",
     "save_spot",
