@@ -1,0 +1,187 @@
+"""The staffing search: the fewest station-hours whose simulated days meet the target, and Erlang C beside it.
+
+1. Guess each open half hour by Erlang C on its offered load (walk-ins and
+   booked patients expected to come, the walk-in mix's mean service time).
+2. While too few days meet the target, add a station in the half hour where
+   most patients are called late on the days that miss.
+3. Then, latest half hour first, take one station away wherever the plan
+   still meets the target without it; repeat until no station can go. What
+   is left is minimal on the simulated days: removing any one
+   station-half-hour fails the target.
+
+Every open half hour keeps at least one station (a gap in a plan is a
+closure). The search may plan more stations than the site has today: the
+site can add stations (a block planning more gets the union of the skills).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ..besttime.plan import DayPlan
+from ..model import FittedModel
+from .days import PlanOutcome, SimulatedDays, Target
+from .erlang import MAX_STATIONS, erlang_c_stations
+
+MAX_SEARCH_STEPS = 400
+"""Stations the search may add before it gives up (a target no plan meets, e.g. 100 % of days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingHalfHour:
+    """One local half hour of the recommendation beside the current plan."""
+
+    starts_at: datetime  # UTC
+    ends_at: datetime
+    walk_ins: float
+    appointments: float
+    current_stations: int
+    recommended_stations: int
+    erlang_c_stations: int | None  # None: Erlang C does not apply (appointments, a closure or the cut-off)
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """The recommended plan of a day, the current plan's outcome and each half hour; empty when closed."""
+
+    half_hours: tuple[StaffingHalfHour, ...]
+    current: PlanOutcome | None
+    recommended: PlanOutcome | None
+    simulated_days: int
+    meets_target: bool  # False when the search gave up before the target held
+
+
+def meets(outcome: PlanOutcome, target: Target) -> bool:
+    return outcome.days_meeting_target * 100.0 >= target.days_percent
+
+
+def _erlang(arrivals_per_hour: float, mean_service_minutes: float, target: Target) -> int | None:
+    if target.sla_percent >= 100:
+        return None  # no steady line calls everybody within a time
+    return erlang_c_stations(
+        arrivals_per_hour=arrivals_per_hour,
+        mean_service_minutes=mean_service_minutes,
+        within_minutes=target.sla_minutes,
+        share=target.sla_percent / 100.0,
+    )
+
+
+def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOutcome, bool]:
+    """From `start`, add where patients miss until the target holds, then remove what is not needed."""
+    target = days.target
+    is_open = days.open_half_hours
+    stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
+    outcome = days.play(tuple(stations))
+    steps = 0
+    while not meets(outcome, target):
+        if steps >= MAX_SEARCH_STEPS:
+            return outcome, False
+        misses = np.where(is_open, outcome.misses, -1.0)
+        i = int(np.argmax(misses))
+        if misses[i] <= 0 or stations[i] >= MAX_STATIONS:
+            return outcome, False
+        stations[i] += 1
+        outcome = days.play(tuple(stations))
+        steps += 1
+    changed = True
+    while changed:
+        changed = False
+        for i in reversed(range(len(stations))):
+            if stations[i] <= 1:
+                continue
+            stations[i] -= 1
+            fewer = days.play(tuple(stations))
+            if meets(fewer, target):
+                outcome, changed = fewer, True
+            else:
+                stations[i] += 1
+    return outcome, True
+
+
+def recommend_staffing(
+    day: DayPlan,
+    model: FittedModel,
+    *,
+    tz: str | ZoneInfo,
+    target: Target,
+    replications: int = 400,
+    seed: int | np.random.Generator = 0,
+) -> Recommendation:
+    """The fewest station-hours meeting `target` on `day` (its `staffing` is the current plan)."""
+    days = SimulatedDays(day, model, tz=tz, replications=replications, seed=seed, target=target)
+    if not days.open:
+        return Recommendation((), None, None, replications, True)
+    current = days.play(days.current())
+    mean_service = model.mean_service_minutes()
+    guess = []
+    for here in current.half_hours:
+        per_hour = 2.0 * (here.walk_ins + here.appointments)
+        guess.append(_erlang(per_hour, mean_service, target) or 1)
+    recommended, found = search_stations(days, tuple(guess))
+    booked = [a.appointment_at for a in day.appointments]
+    rows = []
+    for i, h in enumerate(days.halves):
+        steady = (
+            h.walk_in_start is not None
+            and h.walk_in_end is not None
+            and h.walk_in_start <= h.start
+            and h.walk_in_end >= h.end
+            and not any(h.starts_at <= at < h.ends_at for at in booked)
+        )
+        rate = model.walk_in_rate_at(day.weekday, h.local_half_hour)
+        rows.append(
+            StaffingHalfHour(
+                starts_at=h.starts_at,
+                ends_at=h.ends_at,
+                walk_ins=current.half_hours[i].walk_ins,
+                appointments=current.half_hours[i].appointments,
+                current_stations=current.stations[i],
+                recommended_stations=recommended.stations[i],
+                erlang_c_stations=_erlang(rate, mean_service, target) if steady else None,
+            )
+        )
+    return Recommendation(tuple(rows), current, recommended, replications, found)
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    """The current plan of a day against the same day with some changes, on the same simulated days."""
+
+    baseline: PlanOutcome | None
+    what_if: PlanOutcome | None
+    simulated_days: int
+
+
+def what_if(
+    day: DayPlan,
+    model: FittedModel,
+    *,
+    tz: str | ZoneInfo,
+    target: Target,
+    walk_in_cutoff_minutes: int | None = None,
+    missing_stations: int = 0,
+    replications: int = 400,
+    seed: int | np.random.Generator = 0,
+) -> WhatIf:
+    """`day` as planned against the walk-in line closing `walk_in_cutoff_minutes` before closing instead,
+    and `missing_stations` fewer stations in every planned half hour (at least one stays open)."""
+    later = min(
+        day.walk_in_cutoff_minutes,
+        day.walk_in_cutoff_minutes if walk_in_cutoff_minutes is None else walk_in_cutoff_minutes,
+    )
+    days = SimulatedDays(
+        day, model, tz=tz, replications=replications, seed=seed, target=target, draw_cutoff_minutes=later
+    )
+    if not days.open:
+        return WhatIf(None, None, replications)
+    planned = days.current()
+    changed = tuple(max(1, s - missing_stations) if s > 0 else 0 for s in planned)
+    return WhatIf(
+        baseline=days.play(planned),
+        what_if=days.play(changed, walk_in_cutoff_minutes=walk_in_cutoff_minutes),
+        simulated_days=replications,
+    )
