@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from schedq.estimator import BookedAppointment, DayPlan, FittedModel, ServiceTimeModel, StaffingBlock
-from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing, search_stations, what_if
+from schedq.estimator.staffing import (
+    SimulatedDays,
+    Target,
+    recommend_staffing,
+    required_share,
+    search_stations,
+    what_if,
+)
 
 DAY = date(2026, 3, 3)  # a Tuesday
 
@@ -59,12 +66,13 @@ def test_removing_any_station_half_hour_of_the_recommendation_fails_the_target()
         steady_day(), steady_model(30.0, exponential=False), tz="UTC", replications=80, seed=5, target=target
     )
     found, met = search_stations(days, days.current())
-    assert met and found.days_meeting_target >= 0.9
+    needed = required_share(target, days.simulated_days)  # 90 % and a margin for 80 days' noise
+    assert met and 0.9 < needed <= found.days_meeting_target
     for i, count in enumerate(found.stations):
         if count > 1:
             fewer = list(found.stations)
             fewer[i] -= 1
-            assert days.play(tuple(fewer)).days_meeting_target < 0.9
+            assert days.play(tuple(fewer)).days_meeting_target < needed
 
 
 def test_the_same_plan_on_the_same_days_gives_the_same_figures():
@@ -116,3 +124,27 @@ def test_missing_stations_leave_at_least_one_open():
     )
     assert compared.what_if is not None and set(compared.what_if.stations) == {1}
     assert compared.baseline is not None and set(compared.baseline.stations) == {3}
+
+
+def test_days_share_the_booking_lists_given():
+    lists = [(BookedAppointment(at(9), "DRAW"),) * n for n in (0, 4)]
+    days = SimulatedDays(
+        steady_day(),
+        steady_model(0.0),
+        tz="UTC",
+        replications=30,
+        seed=2,
+        target=Target(15, 90),
+        bookings=lists,
+    )
+    assert days.simulated_days == 30
+    outcome = days.play(days.current())
+    assert (
+        0.0 < sum(h.appointments for h in outcome.half_hours) < 4.0
+    )  # 4 on half the days, none on the others, less no-shows
+
+
+def test_the_search_keeps_a_margin_over_the_target_for_its_own_noise():
+    target = Target(15, 90, 95)
+    assert required_share(target, 400) == pytest.approx(0.95 + 1.645 * (0.95 * 0.05 / 400) ** 0.5)
+    assert required_share(Target(15, 90, 100), 400) == 1.0

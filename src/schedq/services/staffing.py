@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from schedq import estimator
-from schedq.db.models import Appointment, Service, Site
+from schedq.db.models import Appointment, Service, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus
@@ -51,6 +50,7 @@ class StaffingDay:
     model: estimator.FittedModel
     target: Target
     tz: ZoneInfo
+    bookings: tuple[tuple[estimator.BookedAppointment, ...], ...] = ()
 
 
 def next_date_on(weekday: int, today: date) -> date:
@@ -58,26 +58,33 @@ def next_date_on(weekday: int, today: date) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
-def expected_bookings(
+def past_bookings(
     uow: UnitOfWork, site: Site, *, weekday: int, today: date, on: date
-) -> tuple[estimator.BookedAppointment, ...]:
-    """The appointments a `weekday` is expected to have, learned from the last `HISTORY_DAYS` of bookings.
+) -> list[tuple[estimator.BookedAppointment, ...]]:
+    """Each past open day on `weekday` in the last `HISTORY_DAYS` since the site's first ticket or
+    booking: its bookings, moved to the date `on`.
 
-    Per local slot time and service, the average number booked (not
-    cancelled: no-shows count, the model's no-show rate removes them) over
-    the past open days on that weekday, rounded to whole appointments so the
-    day's total is the rounded average (largest remainders first).
+    Booked and not cancelled (no-shows count: the model's no-show rate
+    removes them again), at the same local wall time. The simulated days are
+    shared among these days, so they vary in their bookings as the past did.
     """
     tz = schedule.zone(site.timezone)
     hours, closed = hours_of(site), closures_of(site)
-    past = [
-        today - timedelta(days=n)
-        for n in range(1, HISTORY_DAYS + 1)
-        if (today - timedelta(days=n)).weekday() == weekday
+    firsts = [
+        uow.session.scalar(select(func.min(Ticket.joined_at)).where(Ticket.site_id == site.id)),
+        uow.session.scalar(select(func.min(Appointment.starts_at)).where(Appointment.site_id == site.id)),
     ]
-    open_days = [d for d in past if schedule.opening_intervals(d, hours, tz, closed)]
+    seen = [f for f in firsts if f is not None]
+    if not seen:
+        return []  # no history yet
+    first_day = schedule.local_day(min(seen), tz)
+    open_days = [
+        d
+        for d in (today - timedelta(days=n) for n in range(1, HISTORY_DAYS + 1))
+        if d >= first_day and d.weekday() == weekday and schedule.opening_intervals(d, hours, tz, closed)
+    ]
     if not open_days:
-        return ()
+        return []
     start = schedule.local_instant(min(open_days), time(0), tz)
     end = schedule.local_instant(max(open_days) + timedelta(days=1), time(0), tz)
     rows = uow.session.execute(
@@ -89,23 +96,17 @@ def expected_bookings(
             Appointment.starts_at >= start,
             Appointment.starts_at < end,
         )
+        .order_by(Appointment.starts_at, Service.code)
     ).all()
-    days = set(open_days)
-    counts: Counter[tuple[time, str]] = Counter()
+    by_day: dict[date, list[estimator.BookedAppointment]] = {d: [] for d in open_days}
     for starts_at, code in rows:
         local = starts_at.astimezone(tz)
-        if local.date() in days:
-            counts[(local.time().replace(tzinfo=None), code)] += 1
-    means = {key: n / len(open_days) for key, n in counts.items()}
-    whole = {key: math.floor(m) for key, m in means.items()}
-    extra = round(sum(means.values())) - sum(whole.values())
-    for key in sorted(means, key=lambda k: (-(means[k] - whole[k]), k))[: max(extra, 0)]:
-        whole[key] += 1
-    return tuple(
-        estimator.BookedAppointment(schedule.local_instant(on, wall, tz), code)
-        for (wall, code), n in sorted(whole.items())
-        for _ in range(n)
-    )
+        if local.date() in by_day:
+            wall = local.time().replace(tzinfo=None)
+            by_day[local.date()].append(
+                estimator.BookedAppointment(schedule.local_instant(on, wall, tz), code)
+            )
+    return [tuple(by_day[d]) for d in sorted(by_day)]
 
 
 def staffing_day(
@@ -136,11 +137,11 @@ def staffing_day(
         opening_intervals=tuple(schedule.opening_intervals(on, hours, tz)),
         staffing=tuple(_weekly_blocks(site, on)),
         station_skills=tuple(s.skills for s in sorted(site.stations, key=lambda s: s.id)),
-        appointments=expected_bookings(uow, site, weekday=weekday, today=today, on=on),
         walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
         grace_minutes=site.grace_minutes,
     )
-    return StaffingDay(site, on, plan, current_model(uow, site), target, tz)
+    bookings = tuple(past_bookings(uow, site, weekday=weekday, today=today, on=on))
+    return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings)
 
 
 def _weekly_blocks(site: Site, on: date) -> list[estimator.StaffingBlock]:
@@ -161,7 +162,16 @@ def _weekly_blocks(site: Site, on: date) -> list[estimator.StaffingBlock]:
 
 def _state(day: StaffingDay, kind: str, replications: int, extra: tuple = ()) -> str:
     """A name for everything the answer depends on (the store keeps one answer per state)."""
-    parts = (kind, day.plan, day.target, day.model.fitted_at, day.model.history_days, replications, extra)
+    parts = (
+        kind,
+        day.plan,
+        day.bookings,
+        day.target,
+        day.model.fitted_at,
+        day.model.history_days,
+        replications,
+        extra,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
@@ -291,6 +301,7 @@ def staffing_recommendation(
                 target=day.target,
                 replications=replications,
                 seed=site.id * 7 + weekday,
+                bookings=day.bookings,
             )
             rows = [
                 {
@@ -374,6 +385,7 @@ def staffing_what_if(
                 missing_stations=missing_stations,
                 replications=replications,
                 seed=site.id * 7 + weekday,
+                bookings=day.bookings,
             )
             rows = []
             if found.baseline is not None and found.what_if is not None:

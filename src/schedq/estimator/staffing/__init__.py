@@ -12,7 +12,15 @@ draws (common random numbers). See docs/staffing.md.
 
 from .days import HalfHourOutcome, PlanOutcome, SimulatedDays, Target
 from .erlang import erlang_c_stations, share_called_within
-from .search import Recommendation, StaffingHalfHour, WhatIf, recommend_staffing, search_stations, what_if
+from .search import (
+    Recommendation,
+    StaffingHalfHour,
+    WhatIf,
+    recommend_staffing,
+    required_share,
+    search_stations,
+    what_if,
+)
 
 __all__ = [
     "HalfHourOutcome",
@@ -24,6 +32,7 @@ __all__ = [
     "WhatIf",
     "erlang_c_stations",
     "recommend_staffing",
+    "required_share",
     "search_stations",
     "share_called_within",
     "what_if",

@@ -15,16 +15,17 @@ one later than the grace minutes waits from arrival like a walk-in.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..besttime.days import Day, build_days
+from ..besttime.days import build_days
 from ..besttime.grid import HalfHour
 from ..besttime.keys import minutes_after
-from ..besttime.plan import DayPlan
+from ..besttime.plan import BookedAppointment, DayPlan
 from ..besttime.play import run_arrays, run_out
 from ..besttime.stations import future_plan
 from ..model import FittedModel
@@ -88,6 +89,12 @@ class SimulatedDays:
     `draw_cutoff_minutes` before closing (default the day's), and a plan with
     an earlier cut-off turns away those who come after it, so plans with other
     cut-offs still share their patients.
+
+    `bookings`, when given, are several days' booked appointments (e.g. the
+    past days of that weekday): the replications are shared among them (each
+    gets `ceil(replications / len(bookings))` days), so the days vary in their
+    bookings as they do in life; else every day has `day.appointments`.
+    `simulated_days` is how many days were drawn.
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class SimulatedDays:
         seed: int | np.random.Generator,
         target: Target,
         draw_cutoff_minutes: int | None = None,
+        bookings: Sequence[Sequence[BookedAppointment]] = (),
     ) -> None:
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self.plan = day
@@ -112,26 +120,34 @@ class SimulatedDays:
             else draw_cutoff_minutes,
             staffing=(),
         )
-        built, self._codes, origin = build_days([drawn], model, probe_service, zone, replications, seed, None)
+        lists = list(bookings) if bookings else [day.appointments]
+        per_list = -(-replications // len(lists))
+        plans = [replace(drawn, appointments=tuple(b)) for b in lists]
+        built, self._codes, origin = build_days(plans, model, probe_service, zone, per_list, seed, None)
         self.open = bool(built)
         if not built:
             self.halves: list[HalfHour] = []
             return
         assert origin is not None  # an open day has an origin
         self.origin = origin
-        self._day: Day = built[0][1]
-        self.halves = self._day.halves
-        self._arrays = run_arrays([self._day], self._codes, probe_service)
-        self._arrays["probe_at"] = np.full((replications, 1), _INF)  # no probes: rows play the line out
-        self._replications = replications
-        self._open_minutes = np.array([self._open_part(h) for h in self.halves])
-        arrival = self._day.arrival
-        self._bucket = np.clip(
-            np.searchsorted([h.start for h in self.halves], arrival, side="right") - 1, 0, None
+        days = [b for _, b in built]
+        self.halves = days[0].halves
+        self._arrays = run_arrays(days, self._codes, probe_service)
+        self._replications = rows = per_list * len(days)
+        self._arrays["row_day"] = np.zeros(rows, dtype=np.intp)  # one station plan for every row
+        self._arrays["probe_at"] = np.full((rows, 1), _INF)  # no probes: rows play the line out
+        width = max(d.arrival.shape[1] for d in days)
+        self._arrival = self._arrays["arrival"][:, :width]
+        due = self._arrays["due_at"][:, :width]
+        self._is_walk_in = np.concatenate(
+            [np.pad(d.is_walk_in, ((0, 0), (0, width - d.is_walk_in.shape[1]))) for d in days], axis=0
         )
-        due = self._day.due_at
+        self._open_minutes = np.array([self._open_part(h) for h in self.halves])
+        self._bucket = np.clip(
+            np.searchsorted([h.start for h in self.halves], self._arrival, side="right") - 1, 0, None
+        )
         self._wait_from = np.where(
-            np.isfinite(due), np.maximum(arrival, np.where(np.isfinite(due), due, 0.0)), arrival
+            np.isfinite(due), np.maximum(self._arrival, np.where(np.isfinite(due), due, 0.0)), self._arrival
         )
         self._added_skills = next((b.added_station_skills for b in day.staffing), None)
 
@@ -144,6 +160,10 @@ class SimulatedDays:
             )
             for a, b in self.plan.opening_intervals
         )
+
+    @property
+    def simulated_days(self) -> int:
+        return self._replications if self.open else 0
 
     @property
     def open_half_hours(self) -> list[bool]:
@@ -202,18 +222,16 @@ class SimulatedDays:
             self.plan.walk_in_cutoff_minutes if walk_in_cutoff_minutes is None else walk_in_cutoff_minutes
         )
         closes_for_walk_ins = self.walk_in_close_minutes(cutoff)
-        day = self._day
-        turned_away = day.is_walk_in & np.isfinite(day.arrival) & (day.arrival >= closes_for_walk_ins)
+        turned_away = self._is_walk_in & np.isfinite(self._arrival) & (self._arrival >= closes_for_walk_ins)
         arrays = dict(self._arrays)
-        width = arrays["arrival"].shape[1]
-        away = np.zeros((self._replications, width), dtype=bool)
+        away = np.zeros(arrays["arrival"].shape, dtype=bool)
         away[:, : turned_away.shape[1]] = turned_away
         for name in ("key_before", "key_due"):  # never called; arrivals stay sorted for the loop
             arrays[name] = np.where(away, _INF, arrays[name])
         arrays.update(self._stations(stations))
         _, call = run_out(**arrays)
-        call = call[:, : day.arrival.shape[1]]
-        came = np.isfinite(day.arrival) & ~turned_away
+        call = call[:, : self._arrival.shape[1]]
+        came = np.isfinite(self._arrival) & ~turned_away
         return self._outcome(stations, call, came, turned_away, self.expected_walk_ins(cutoff))
 
     def _stations(self, stations: tuple[int, ...]) -> dict[str, np.ndarray]:
@@ -249,7 +267,6 @@ class SimulatedDays:
         expected_walk_ins: list[float],
     ) -> PlanOutcome:
         target = self.target
-        day = self._day
         with np.errstate(invalid="ignore"):  # inf - inf where nobody came
             wait = np.where(came, call - self._wait_from, _INF)
         within = came & (wait <= target.sla_minutes)
@@ -271,7 +288,7 @@ class SimulatedDays:
                     ends_at=h.ends_at,
                     stations=int(stations[i]),
                     walk_ins=expected_walk_ins[i],
-                    appointments=float((here & ~day.is_walk_in).sum() / r),
+                    appointments=float((here & ~self._is_walk_in).sum() / r),
                     wait_p50_minutes=p50,
                     wait_p90_minutes=p90,
                     within_target=float(within[here].mean()) if waits.size else None,
@@ -286,7 +303,7 @@ class SimulatedDays:
             within_target=float(in_time.sum() / patients) if patients else 1.0,
             wait_p50_minutes=p50,
             wait_p90_minutes=p90,
-            walk_ins=float((came & day.is_walk_in).sum() / r),
+            walk_ins=float((came & self._is_walk_in).sum() / r),
             walk_ins_turned_away=float(turned_away.sum() / r),
             half_hours=tuple(halves),
             misses=tuple(misses),

@@ -2,7 +2,8 @@
 
 1. Guess each open half hour by Erlang C on its offered load (walk-ins and
    booked patients expected to come, the walk-in mix's mean service time).
-2. While too few days meet the target, add a station in the half hour where
+2. While too few days meet the target (plus a margin for the simulation's
+   own noise, `required_share`), add a station in the half hour where
    most patients are called late on the days that miss.
 3. Then, latest half hour first, take one station away wherever the plan
    still meets the target without it; repeat until no station can go. What
@@ -16,13 +17,15 @@ site can add stations (a block planning more gets the union of the skills).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..besttime.plan import DayPlan
+from ..besttime.plan import BookedAppointment, DayPlan
 from ..model import FittedModel
 from .days import PlanOutcome, SimulatedDays, Target
 from .erlang import MAX_STATIONS, erlang_c_stations
@@ -55,8 +58,23 @@ class Recommendation:
     meets_target: bool  # False when the search gave up before the target held
 
 
-def meets(outcome: PlanOutcome, target: Target) -> bool:
-    return outcome.days_meeting_target * 100.0 >= target.days_percent
+MARGIN_Z = 1.645
+"""The search asks for the target plus this many standard errors of a share of simulated days (one-sided 95 %)."""
+
+
+def required_share(target: Target, simulated_days: int) -> float:
+    """The share of simulated days a plan must meet the target on to be kept.
+
+    The target itself, plus a margin for the simulation's own noise: a plan
+    meeting it on exactly `days_percent` % of the simulated days meets it on
+    fewer of the days to come about half the time.
+    """
+    share = min(target.days_percent / 100.0, 1.0)
+    return min(share + MARGIN_Z * math.sqrt(share * (1.0 - share) / max(simulated_days, 1)), 1.0)
+
+
+def meets(outcome: PlanOutcome, target: Target, simulated_days: int) -> bool:
+    return outcome.days_meeting_target >= required_share(target, simulated_days) - 1e-12
 
 
 def _erlang(arrivals_per_hour: float, mean_service_minutes: float, target: Target) -> int | None:
@@ -73,11 +91,12 @@ def _erlang(arrivals_per_hour: float, mean_service_minutes: float, target: Targe
 def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOutcome, bool]:
     """From `start`, add where patients miss until the target holds, then remove what is not needed."""
     target = days.target
+    n = days.simulated_days
     is_open = days.open_half_hours
     stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
     outcome = days.play(tuple(stations))
     steps = 0
-    while not meets(outcome, target):
+    while not meets(outcome, target, n):
         if steps >= MAX_SEARCH_STEPS:
             return outcome, False
         misses = np.where(is_open, outcome.misses, -1.0)
@@ -95,7 +114,7 @@ def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOu
                 continue
             stations[i] -= 1
             fewer = days.play(tuple(stations))
-            if meets(fewer, target):
+            if meets(fewer, target, n):
                 outcome, changed = fewer, True
             else:
                 stations[i] += 1
@@ -110,11 +129,18 @@ def recommend_staffing(
     target: Target,
     replications: int = 400,
     seed: int | np.random.Generator = 0,
+    bookings: Sequence[Sequence[BookedAppointment]] = (),
 ) -> Recommendation:
-    """The fewest station-hours meeting `target` on `day` (its `staffing` is the current plan)."""
-    days = SimulatedDays(day, model, tz=tz, replications=replications, seed=seed, target=target)
+    """The fewest station-hours meeting `target` on `day` (its `staffing` is the current plan).
+
+    `bookings`: several days' booked appointments to share the simulated days
+    among (`SimulatedDays`); none given, every day has `day.appointments`.
+    """
+    days = SimulatedDays(
+        day, model, tz=tz, replications=replications, seed=seed, target=target, bookings=bookings
+    )
     if not days.open:
-        return Recommendation((), None, None, replications, True)
+        return Recommendation((), None, None, 0, True)
     current = days.play(days.current())
     mean_service = model.mean_service_minutes()
     guess = []
@@ -122,7 +148,7 @@ def recommend_staffing(
         per_hour = 2.0 * (here.walk_ins + here.appointments)
         guess.append(_erlang(per_hour, mean_service, target) or 1)
     recommended, found = search_stations(days, tuple(guess))
-    booked = [a.appointment_at for a in day.appointments]
+    booked = [a.appointment_at for listed in (bookings or [day.appointments]) for a in listed]
     rows = []
     for i, h in enumerate(days.halves):
         steady = (
@@ -144,7 +170,7 @@ def recommend_staffing(
                 erlang_c_stations=_erlang(rate, mean_service, target) if steady else None,
             )
         )
-    return Recommendation(tuple(rows), current, recommended, replications, found)
+    return Recommendation(tuple(rows), current, recommended, days.simulated_days, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +192,7 @@ def what_if(
     missing_stations: int = 0,
     replications: int = 400,
     seed: int | np.random.Generator = 0,
+    bookings: Sequence[Sequence[BookedAppointment]] = (),
 ) -> WhatIf:
     """`day` as planned against the walk-in line closing `walk_in_cutoff_minutes` before closing instead,
     and `missing_stations` fewer stations in every planned half hour (at least one stays open)."""
@@ -174,14 +201,21 @@ def what_if(
         day.walk_in_cutoff_minutes if walk_in_cutoff_minutes is None else walk_in_cutoff_minutes,
     )
     days = SimulatedDays(
-        day, model, tz=tz, replications=replications, seed=seed, target=target, draw_cutoff_minutes=later
+        day,
+        model,
+        tz=tz,
+        replications=replications,
+        seed=seed,
+        target=target,
+        draw_cutoff_minutes=later,
+        bookings=bookings,
     )
     if not days.open:
-        return WhatIf(None, None, replications)
+        return WhatIf(None, None, 0)
     planned = days.current()
     changed = tuple(max(1, s - missing_stations) if s > 0 else 0 for s in planned)
     return WhatIf(
         baseline=days.play(planned),
         what_if=days.play(changed, walk_in_cutoff_minutes=walk_in_cutoff_minutes),
-        simulated_days=replications,
+        simulated_days=days.simulated_days,
     )
