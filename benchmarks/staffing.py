@@ -25,8 +25,9 @@ For the demo site's scenario (`DEMO_SCENARIO` in `schedq.web.demo_play`):
    recommendation with each one station-half-hour taken away (where at least
    one station stays), each held-out rate, all of which should fall below.
 
-`check` runs steps 2 and 3 for any learned recommendation; tests/staffing
-runs it at small size with the true model standing in for the learned one.
+`check` runs steps 2 and 3 for any recommendation; `true_model_check`
+runs them with the true model standing in for the learned one, as
+tests/staffing does at small size.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from schedq.estimator import BookedAppointment, DayPlan, FittedModel
-from schedq.estimator.staffing import SimulatedDays, Target
+from schedq.estimator import BookedAppointment, DayPlan
+from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing
 from schedq.simulation.scenario import Scenario
 
 FIRST_DAY = date(2026, 1, 5)  # a Monday
@@ -233,12 +234,41 @@ def scenario_day(scenario: Scenario, local_date: date, tz) -> DayPlan:
     )
 
 
-def recommend_with(model: FittedModel, day: DayPlan, target: Target, settings: Settings, tz):
-    """The search alone, on a given model (the small check in tests/staffing uses the true model)."""
-    from schedq.estimator.staffing import recommend_staffing
+def true_model_check(settings: Settings, *, target: Target, past_days: int = 8) -> Report:
+    """The check with the scenario's true model standing in for the learned one (no training days).
 
-    return recommend_staffing(
-        day, model, tz=tz, target=target, replications=settings.replications, seed=settings.seed
+    The search gets `past_days` booking draws as its history; the held-out
+    days are drawn with other seeds. Quick enough for the test suite at small size.
+    """
+    from zoneinfo import ZoneInfo
+
+    from schedq.simulation.scenario import parse
+    from schedq.web.demo_play import DEMO_SCENARIO
+
+    scenario = parse(DEMO_SCENARIO)
+    tz = ZoneInfo(scenario.timezone)
+    day = scenario_day(scenario, FIRST_DAY + timedelta(days=settings.weekday), tz)
+    rng = np.random.default_rng([settings.seed, 3])
+    history = [true_bookings(scenario, day, tz, rng) for _ in range(past_days)]
+    found = recommend_staffing(
+        day,
+        scenario.true_model(),
+        tz=tz,
+        target=target,
+        replications=settings.replications,
+        seed=settings.seed,
+        bookings=history,
+    )
+    assert found.current is not None and found.recommended is not None  # the demo's Tuesday is open
+    return check(
+        scenario,
+        day,
+        target=target,
+        shipped=found.current.stations,
+        recommended=found.recommended.stations,
+        search_rate=found.recommended.days_meeting_target,
+        settings=settings,
+        tz=tz,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -148,3 +149,13 @@ def test_the_search_keeps_a_margin_over_the_target_for_its_own_noise():
     target = Target(15, 90, 95)
     assert required_share(target, 400) == pytest.approx(0.95 + 1.645 * (0.95 * 0.05 / 400) ** 0.5)
     assert required_share(Target(15, 90, 100), 400) == 1.0
+
+
+def test_a_target_no_plan_meets_gives_up_and_says_so():
+    # Half the walk-ins come for a service none of the site's stations can do.
+    model = replace(steady_model(20.0), walk_in_service_mix={"DRAW": 0.5, "UDS": 0.5})
+    day = steady_day(station_skills=(frozenset({"DRAW"}),))
+    found = recommend_staffing(day, model, tz="UTC", target=Target(15, 90, 95), replications=20, seed=1)
+    assert not found.meets_target
+    assert found.recommended is not None and found.recommended.days_meeting_target == 0.0
+    assert found.recommended.wait_p90_minutes == float("inf")  # some are never called

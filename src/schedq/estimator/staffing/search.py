@@ -30,8 +30,9 @@ from ..model import FittedModel
 from .days import PlanOutcome, SimulatedDays, Target
 from .erlang import MAX_STATIONS, erlang_c_stations
 
-MAX_SEARCH_STEPS = 400
-"""Stations the search may add before it gives up (a target no plan meets, e.g. 100 % of days)."""
+EXTRA_STEPS_PER_HALF_HOUR = 3
+"""The search adds at most this many stations per open half hour (and 10 more) beyond its first guess
+before it gives up: a target no plan of a sensible size meets (100 % within 1 minute on 100 % of days)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,27 +78,37 @@ def meets(outcome: PlanOutcome, target: Target, simulated_days: int) -> bool:
     return outcome.days_meeting_target >= required_share(target, simulated_days) - 1e-12
 
 
-def _erlang(arrivals_per_hour: float, mean_service_minutes: float, target: Target) -> int | None:
-    if target.sla_percent >= 100:
-        return None  # no steady line calls everybody within a time
+def _erlang(
+    arrivals_per_hour: float, mean_service_minutes: float, target: Target, *, cap: float = 1.0
+) -> int | None:
+    """Erlang C's stations for the target; None at 100 % (no steady line calls everybody in time)
+    unless `cap` (< 1) stands in for the share, as for the search's first guess."""
+    share = min(target.sla_percent / 100.0, cap)
+    if share >= 1.0:
+        return None
     return erlang_c_stations(
         arrivals_per_hour=arrivals_per_hour,
         mean_service_minutes=mean_service_minutes,
         within_minutes=target.sla_minutes,
-        share=target.sla_percent / 100.0,
+        share=share,
     )
 
 
 def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOutcome, bool]:
-    """From `start`, add where patients miss until the target holds, then remove what is not needed."""
+    """From `start`, add where patients miss until the target holds, then remove what is not needed.
+
+    Returns the plan's outcome and whether it meets the target; when the search
+    gives up, the largest plan it tried (its figures show how far it falls short).
+    """
     target = days.target
     n = days.simulated_days
     is_open = days.open_half_hours
     stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
     outcome = days.play(tuple(stations))
     steps = 0
+    max_steps = EXTRA_STEPS_PER_HALF_HOUR * sum(is_open) + 10
     while not meets(outcome, target, n):
-        if steps >= MAX_SEARCH_STEPS:
+        if steps >= max_steps:
             return outcome, False
         misses = np.where(is_open, outcome.misses, -1.0)
         i = int(np.argmax(misses))
@@ -146,7 +157,7 @@ def recommend_staffing(
     guess = []
     for here in current.half_hours:
         per_hour = 2.0 * (here.walk_ins + here.appointments)
-        guess.append(_erlang(per_hour, mean_service, target) or 1)
+        guess.append(_erlang(per_hour, mean_service, target, cap=0.99) or 1)
     recommended, found = search_stations(days, tuple(guess))
     booked = [a.appointment_at for listed in (bookings or [day.appointments]) for a in listed]
     rows = []
