@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from schedq.estimator import BookedAppointment, DayPlan
+from schedq.estimator import BookedAppointment, DayPlan, FittedModel
 from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing
 from schedq.simulation.scenario import Scenario
 
@@ -50,7 +50,7 @@ HEADING = "# Staffing benchmark"
 
 @dataclass(frozen=True)
 class Settings:
-    training_days: int = 20
+    training_days: int = 40  # eight weeks: the history a refit reads (`HISTORY_DAYS`)
     weekday: int = 1  # Tuesday
     replications: int = 400  # the search's simulated days, as the API runs it
     heldout_groups: int = 25
@@ -170,7 +170,7 @@ def check(
     return report
 
 
-def learn(scenario: Scenario, settings: Settings) -> tuple[dict, DayPlan, object]:
+def learn(scenario: Scenario, settings: Settings) -> tuple[dict, DayPlan, object, FittedModel]:
     """Step 1: training days through the service layer, refit, and the staffing service's answer."""
     from schedq.db import migrate
     from schedq.db.engine import Database
@@ -207,7 +207,7 @@ def learn(scenario: Scenario, settings: Settings) -> tuple[dict, DayPlan, object
                 days_percent=settings.days_percent,
             )
         database.dispose()
-    return answer, learned.plan, learned.tz
+    return answer, learned.plan, learned.tz, learned.model
 
 
 def scenario_day(scenario: Scenario, local_date: date, tz) -> DayPlan:
@@ -311,6 +311,10 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
     return "\n".join(lines) + "\n"
 
 
+def _walk_ins_per_day(model: FittedModel, weekday: int) -> float:
+    return sum(model.walk_in_rate_per_hour[weekday]) / 2.0
+
+
 def _weekday(n: int) -> str:
     return ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][n]
 
@@ -325,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = QUICK if args.quick else Settings()
     started = time.perf_counter()
     scenario = parse(DEMO_SCENARIO)
-    answer, day, tz = learn(scenario, settings)
+    answer, day, tz, model = learn(scenario, settings)
     target = Target(**answer["target"])
     rows = answer["half_hours"]
     report = check(
@@ -340,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.notes.append(
         f"Learned from {settings.training_days} open days through the service layer "
-        f"(history days {answer['history_days']}, thin history: {answer['thin_history']})."
+        f"(history days {answer['history_days']}, thin history: {answer['thin_history']}); the learned model "
+        f"expects {_walk_ins_per_day(model, settings.weekday):.0f} walk-ins on a {_weekday(settings.weekday)}, "
+        f"the scenario brings {_walk_ins_per_day(scenario.true_model(), settings.weekday):.0f}."
     )
     body = render(
         report,
