@@ -30,6 +30,10 @@ from ..model import FittedModel
 from .days import PlanOutcome, SimulatedDays, Target
 from .erlang import MAX_STATIONS, erlang_c_stations
 
+AMPLE_EXTRA_STATIONS = 10
+"""When even this many more stations in every open half hour than the first guess miss the target (a
+service no station can do; 100 % of days), the search stops at once with the first guess."""
+
 EXTRA_STEPS_PER_HALF_HOUR = 3
 """The search adds at most this many stations per open half hour (and 10 more) beyond its first guess
 before it gives up: a target no plan of a sensible size meets (100 % within 1 minute on 100 % of days)."""
@@ -97,14 +101,20 @@ def _erlang(
 def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOutcome, bool]:
     """From `start`, add where patients miss until the target holds, then remove what is not needed.
 
-    Returns the plan's outcome and whether it meets the target; when the search
-    gives up, the largest plan it tried (its figures show how far it falls short).
+    Returns the plan's outcome and whether it meets the target. When the
+    target is out of reach (`AMPLE_EXTRA_STATIONS`), the first guess; when the
+    search runs out of steps, the largest plan it tried; their figures show how
+    far they fall short.
     """
     target = days.target
     n = days.simulated_days
     is_open = days.open_half_hours
     stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
     outcome = days.play(tuple(stations))
+    if not meets(outcome, target, n):
+        ample = tuple(s + AMPLE_EXTRA_STATIONS if s else 0 for s in stations)
+        if not meets(days.play(ample), target, n):
+            return outcome, False  # out of reach: say so at once rather than search
     steps = 0
     max_steps = EXTRA_STEPS_PER_HALF_HOUR * sum(is_open) + 10
     while not meets(outcome, target, n):
