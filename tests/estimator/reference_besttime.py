@@ -32,6 +32,33 @@ def run_reference(
     skill_ok,
     probe_ok,
 ) -> np.ndarray:
+    """The probes' call times of the loop below (rows stop once their probes are reached)."""
+    call, _ = _reference(**locals(), play_out=False)
+    return call
+
+
+def run_out_reference(**arrays) -> tuple[np.ndarray, np.ndarray]:
+    """The loop below with rows played until their line is served: probes' and every ticket's call times."""
+    return _reference(**arrays, play_out=True)
+
+
+def _reference(
+    *,
+    arrival,
+    key_before,
+    key_due,
+    due_at,
+    code,
+    service,
+    probe_at,
+    row_day,
+    starts,
+    ends,
+    free,
+    skill_ok,
+    probe_ok,
+    play_out,
+) -> tuple[np.ndarray, np.ndarray]:
     """The event loop: each step, in every row, the station that frees first acts.
 
     A station outside its open periods goes off until its next one; otherwise
@@ -39,8 +66,9 @@ def run_reference(
     is busy for that ticket's service; with nobody eligible it idles until the
     next such ticket or probe arrives. A probe is reached the first time a
     station with its skill acts after it arrived and finds nobody ranked ahead.
-    Rows stop once all their probes are reached; finished rows are dropped
-    from the arrays as they accumulate.
+    Rows stop once all their probes are reached (with `play_out`, once no
+    station has anything left to do); finished rows are dropped from the
+    arrays as they accumulate. Every ticket's call time is kept too.
 
     Columns are in arrival order per row. A called ticket (and a no-show) has
     infinite keys. `lo` is each row's first column not called, `hi` its first
@@ -65,6 +93,7 @@ def run_reference(
     skill_flat = skill_ok.ravel()
     walk_in_base = walk_in_key()
     call = np.full(probe_at.shape, _INF)
+    ticket_call = np.full(arrival.shape, _INF)
     # A later probe ranks behind an earlier one, so a row's probes are reached in arrival order:
     # keep them sorted (closed half hours, inf, last) with a pointer to the next one.
     probe_order = np.argsort(probe_at, axis=1, kind="stable")
@@ -79,7 +108,7 @@ def run_reference(
         rows = np.arange(packed.shape[0])
         s = free.argmin(axis=1)
         t = free[rows, s]
-        active = np.isfinite(t) & (next_probe < n_probes)
+        active = np.isfinite(t) & ((next_probe < n_probes) | play_out)
         n_active = int(active.sum())
         if n_active == 0:
             break
@@ -149,6 +178,7 @@ def run_reference(
             cells[col, _KEY_DUE] = _INF
             win[rc, jc, _KEY_BEFORE] = _INF
             free[rc, s[calls]] = t[calls] + service.take(col)
+            ticket_call[row_id[rc], col - rc * width] = t[calls]
         idle = go & ~np.isfinite(best)
         if idle.any():
             ri, si = rows[idle], s[idle]
@@ -174,4 +204,4 @@ def run_reference(
         # Slide each row's window past the tickets already called.
         undone = np.isfinite(win[..., _KEY_BEFORE])
         lo = np.minimum(lo + np.where(undone.any(axis=1), undone.argmax(axis=1), w), hi)
-    return call
+    return call, ticket_call

@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 
 from schedq.estimator.bench import busy_site_days
 from schedq.estimator.besttime.days import build_days
-from schedq.estimator.besttime.play import run, run_arrays
+from schedq.estimator.besttime.play import run, run_arrays, run_out
 
-from .reference_besttime import run_reference
+from .reference_besttime import run_out_reference, run_reference
 
 
 def assert_same_calls(arrays: dict[str, np.ndarray]) -> None:
     np.testing.assert_array_equal(run(**arrays), run_reference(**arrays))
+    call, ticket_call = run_out(**arrays)
+    reference_call, reference_ticket_call = run_out_reference(**arrays)
+    np.testing.assert_array_equal(call, reference_call)
+    np.testing.assert_array_equal(ticket_call, reference_ticket_call)
 
 
 def test_the_busy_week_gives_the_same_call_times():
@@ -78,3 +82,14 @@ def raw_arrays(draw):
 @given(arrays=raw_arrays())
 def test_compiled_loop_matches_the_numpy_loop_on_raw_arrays_with_ties(arrays):
     assert_same_calls(arrays)
+
+
+def test_a_row_played_out_calls_every_ticket_after_its_probes_are_reached():
+    plans, model, today = busy_site_days(stations=6)
+    built, codes, _ = build_days(plans, model, "DRAW", ZoneInfo("UTC"), 10, 4, today)
+    arrays = run_arrays([b for _, b in built], codes, "DRAW")
+    probe_calls, ticket_call = run_out(**arrays)
+    np.testing.assert_array_equal(probe_calls, run(**arrays))  # the probes' figures do not change
+    came = np.isfinite(arrays["arrival"])
+    assert np.isfinite(ticket_call[came]).all()
+    assert (ticket_call[came] >= arrays["arrival"][came]).all()

@@ -69,6 +69,7 @@ def init_app(app: Flask) -> Api:
     from schedq.api.reports.routes import blp as reports
     from schedq.api.sites.routes import blp as sites
     from schedq.api.sms.routes import blp as sms
+    from schedq.api.staffing.routes import blp as staffing
 
     app.url_map.converters.update(PATH_CONVERTERS)
     api = SchedqApi(
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> Api:
     )
     for blueprint in (sites, catalogue, appointments, queue, estimates, nearby, sms, notifications, reports):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+    api.register_blueprint(staffing, url_prefix="/api/v1")
     app.before_request(check_json_body)
     register_error_handlers(app)
     app.after_request(_security_headers)

@@ -38,6 +38,8 @@ def play_days(
     probe_ok: np.ndarray,
     walk_in_key: float,
     call: np.ndarray,
+    play_out: bool,
+    ticket_call: np.ndarray,
 ) -> None:
     """The best-times event loop (`besttime.play.run`), one row (a replication of a day) after another.
 
@@ -48,7 +50,10 @@ def play_days(
     column on a tie), reaching on the way every probe that has arrived and
     that nobody eligible is ranked ahead of; with nobody eligible it idles
     until the next ticket it could serve or the next probe arrives. A row
-    stops once its probes are all reached. Writes `call` (rows x probes).
+    stops once its probes are all reached, or with `play_out` once no station
+    has anything left to do (the line served out). Writes `call` (rows x
+    probes) and, when `ticket_call` has rows, every ticket's call time in it
+    (rows x columns; inf for tickets never called).
     """
     n_rows, width = arrival.shape
     last_col = width - 1
@@ -60,6 +65,7 @@ def play_days(
     kd = np.empty(width)
     free = np.empty(n_slots)
     probes = np.empty(n_probe_cols + 1)
+    record = ticket_call.shape[0] > 0
     for i in range(n_rows):
         d = row_day[i]
         arr = arrival[i]
@@ -98,7 +104,7 @@ def play_days(
                 if free[q] < t:
                     t = free[q]
                     s = q
-            if not t < inf or next_probe >= n_probes:
+            if not t < inf or (next_probe >= n_probes and not play_out):
                 break
             k = 0
             while k < k_max and ends[d, s, k] <= t:
@@ -126,6 +132,8 @@ def play_days(
                 kb[best_col] = inf
                 kd[best_col] = inf
                 free[s] = t + service[i, best_col]
+                if record:
+                    ticket_call[i, best_col] = t
             else:
                 later = inf
                 for j in range(hi, width):

@@ -32,6 +32,7 @@ class Day:
     due_at: np.ndarray  # (R, N) minutes after origin; inf when the key never changes
     code: np.ndarray  # (R, N) service index
     service_minutes: np.ndarray  # (R, N)
+    is_walk_in: np.ndarray  # (R, N) bool: a walk-in (else a booked appointment or a live ticket)
     slot_skills: list[frozenset[str]]
     open_intervals: list[tuple[tuple[float, float], ...]]
     free: np.ndarray  # (R, S) when each station slot first acts
@@ -85,14 +86,17 @@ def _build_day(
         skills, intervals = future_plan(day, origin, known)
         first = [iv[0][0] if iv else _INF for iv in intervals]
         free = np.broadcast_to(np.array(first, dtype=float), (r, len(skills))).copy()
+    walk_ins = arrival.shape[1]
     arrival, kb, kd, due, code = (np.concatenate(parts, axis=1) for parts in zip(*columns))
+    is_walk_in = np.zeros(arrival.shape, dtype=bool)
+    is_walk_in[:, :walk_ins] = True
     service = np.empty(arrival.shape)
     for c, index in sorted(codes.items(), key=lambda p: p[1]):  # fixed order: draws stay aligned
         mask = code == index
         service[mask] = model.service_model(c).sample(service_rng, int(mask.sum()))
     order = np.argsort(arrival, axis=1, kind="stable")
-    arrival, kb, kd, due, code, service = (
-        np.take_along_axis(x, order, axis=1) for x in (arrival, kb, kd, due, code, service)
+    arrival, kb, kd, due, code, service, is_walk_in = (
+        np.take_along_axis(x, order, axis=1) for x in (arrival, kb, kd, due, code, service, is_walk_in)
     )
     probe_at = np.full((r, len(halves)), _INF)
     for i, h in enumerate(halves):
@@ -106,6 +110,7 @@ def _build_day(
         due_at=due,
         code=code,
         service_minutes=service,
+        is_walk_in=is_walk_in,
         slot_skills=skills,
         open_intervals=intervals,
         free=free,

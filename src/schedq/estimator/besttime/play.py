@@ -108,30 +108,63 @@ def run(
     step looks only at the columns from the first not yet called to the first
     not yet arrived.
     """
+    call, _ = _play(locals(), play_out=False, record=False)
+    return call
+
+
+def run_out(
+    *,
+    arrival: np.ndarray,
+    key_before: np.ndarray,
+    key_due: np.ndarray,
+    due_at: np.ndarray,
+    code: np.ndarray,
+    service: np.ndarray,
+    probe_at: np.ndarray,
+    row_day: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    free: np.ndarray,
+    skill_ok: np.ndarray,
+    probe_ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same loop, each row played until its line is served: probes' and every ticket's call times.
+
+    Returns (rows x probes, rows x columns); a ticket never called (a no-show,
+    padding, or nobody left with its skill) has call time inf.
+    """
+    return _play(locals(), play_out=True, record=True)
+
+
+def _play(arrays: dict[str, np.ndarray], *, play_out: bool, record: bool) -> tuple[np.ndarray, np.ndarray]:
     from ._compiled import play_days  # imported on first use: compiling or loading it takes a while
 
     def floats(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.float64)
 
+    probe_at = floats(arrays["probe_at"])
     call = np.full(probe_at.shape, _INF)
+    ticket_call = np.full(arrays["arrival"].shape if record else (0, 0), _INF)
     play_days(
-        floats(arrival),
-        floats(key_before),
-        floats(key_due),
-        floats(due_at),
-        np.ascontiguousarray(code, dtype=np.int64),
-        floats(service),
-        floats(probe_at),
-        np.ascontiguousarray(row_day, dtype=np.int64),
-        floats(starts),
-        floats(ends),
-        floats(free),
-        np.ascontiguousarray(skill_ok, dtype=np.bool_),
-        np.ascontiguousarray(probe_ok, dtype=np.bool_),
+        floats(arrays["arrival"]),
+        floats(arrays["key_before"]),
+        floats(arrays["key_due"]),
+        floats(arrays["due_at"]),
+        np.ascontiguousarray(arrays["code"], dtype=np.int64),
+        floats(arrays["service"]),
+        probe_at,
+        np.ascontiguousarray(arrays["row_day"], dtype=np.int64),
+        floats(arrays["starts"]),
+        floats(arrays["ends"]),
+        floats(arrays["free"]),
+        np.ascontiguousarray(arrays["skill_ok"], dtype=np.bool_),
+        np.ascontiguousarray(arrays["probe_ok"], dtype=np.bool_),
         float(walk_in_key()),
         call,
+        play_out,
+        ticket_call,
     )
-    return call
+    return call, ticket_call
 
 
 def warm_up() -> None:
