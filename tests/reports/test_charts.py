@@ -73,3 +73,20 @@ def test_each_report_chart_is_served_in_the_language_asked(client, site, history
     root = parsed(answer.get_data(as_text=True))
     assert root.get("role") == "img" and root.find(f"{SVG}title").text
     assert root.get("aria-labelledby") == f"chart-{chart}-title chart-{chart}-desc"
+
+
+@pytest.mark.parametrize(("language", "monday"), [("en", "Mar 2"), ("es", "2 mar")])
+def test_the_day_charts_name_days_as_the_pages_language_writes_them(client, site, history, language, monday):
+    for chart in ("target", "satisfaction"):
+        answer = client.get(
+            f"/api/v1/sites/{site.site_id}/reports/chart.svg",
+            query_string={
+                "from": MONDAY.isoformat(),
+                "to": TUESDAY.isoformat(),
+                "chart": chart,
+                "lang": language,
+            },
+            headers=site.headers("staff"),
+        )
+        words = {e.text for e in parsed(answer.get_data(as_text=True)).iter(f"{SVG}text")}
+        assert monday in words and "03-02" not in words

@@ -27,7 +27,17 @@ END = START + timedelta(days=2)
 STATION = 7
 
 
-def figures(*, visits=(), changes=(), first=date(2026, 3, 2), last=date(2026, 3, 3), start=START, end=END):
+def figures(
+    *,
+    visits=(),
+    changes=(),
+    first=date(2026, 3, 2),
+    last=date(2026, 3, 3),
+    start=START,
+    end=END,
+    opening=None,
+):
+    """The figures of a site open round the clock unless `opening` says when it opens."""
     return site_figures(
         tz=CHICAGO,
         first_day=first,
@@ -39,6 +49,8 @@ def figures(*, visits=(), changes=(), first=date(2026, 3, 2), last=date(2026, 3,
         station_names={STATION: "Station 7"},
         station_changes=list(changes),
         ratings=[],
+        opening=[(start, end)] if opening is None else opening,
+        service_names={"DRAW": "Blood draw"},
     )
 
 
@@ -127,3 +139,83 @@ def test_a_csv_reads_back_the_cells_it_wrote(texts):
     read = list(csv.DictReader(io.StringIO(to_csv(rows)[1:], newline="")))
     assert [row["comment"] for row in read] == [cell(text) for text in texts]
     assert {row["rating"] for row in read} == {"3"}
+
+
+def held(ticket_id: int, since: datetime, until: datetime) -> Visit:
+    """A walk-in called to the station at `since` who left it (no-show) at `until`."""
+    return Visit(
+        ticket_id=ticket_id,
+        kind="walk_in",
+        service="DRAW",
+        joined_at=since,
+        wait_start=since,
+        events=[
+            TicketEvent(since, "join", "waiting", None),
+            TicketEvent(since, "call", "called", STATION),
+            TicketEvent(until, "no_show", "no_show", STATION),
+        ],
+    )
+
+
+def test_a_station_open_a_few_seconds_shows_no_share_busy_beside_zero_minutes():
+    # What the page once showed: open 0 min, busy 0 min, and yet 4.5 % busy on the same row.
+    opened = START + timedelta(hours=14)
+    changes = [
+        StationChange(STATION, opened, "open"),
+        StationChange(STATION, opened + timedelta(seconds=2), "closed"),
+    ]
+    result = figures(visits=[held(1, opened, opened + timedelta(milliseconds=90))], changes=changes)
+    assert result.stations == []  # nothing to show: no row of zeros with a share
+    assert (result.days[0].open_minutes, result.days[0].utilisation_percent) == (0.0, None)
+    assert result.summary.utilisation_percent is None
+
+
+@given(
+    st.integers(0, 3 * 60 * 60),
+    st.integers(1, 4 * 60 * 60),
+    st.lists(st.tuples(st.integers(0, 4 * 60 * 60), st.integers(0, 30 * 60)), max_size=6),
+)
+def test_the_share_busy_is_the_minutes_shown_and_half_hours_add_up_to_them(offset, length, holds):
+    opened = START + timedelta(hours=8, seconds=offset)
+    changes = [
+        StationChange(STATION, opened, "open"),
+        StationChange(STATION, opened + timedelta(seconds=length), "closed"),
+    ]
+    visits = [
+        held(n, opened + timedelta(seconds=since), opened + timedelta(seconds=since + hold))
+        for n, (since, hold) in enumerate(holds)
+    ]
+    result = figures(visits=visits, changes=changes, last=date(2026, 3, 2), end=START + timedelta(days=1))
+    shown = [result.summary, result.days[0], *result.stations]
+    for row in shown:
+        if row.open_minutes == 0:
+            assert row.utilisation_percent is None and row.busy_minutes == 0
+        else:
+            assert row.utilisation_percent == round(100 * row.busy_minutes / row.open_minutes, 1)
+    for row in result.stations:
+        assert row.open_minutes > 0
+    stations_open = sum(row.stations_open or 0 for row in result.half_hours)
+    assert 30 * stations_open * max(result.days_open, 1) == pytest.approx(
+        result.days[0].open_minutes, abs=0.06 + 0.15 * len(result.half_hours)
+    )
+
+
+def test_a_station_open_overnight_or_past_closing_counts_the_sites_hours_only():
+    # Open Monday 07:00 to 12:00 and 13:00 to 17:00 (Chicago); the station opens Monday 06:00 and is left
+    # open until Tuesday 10:00, with a patient held at it from 16:30 to 17:30 on Monday.
+    def local(day: int, hour: int, minute: int = 0) -> datetime:
+        return START + timedelta(days=day, hours=hour, minutes=minute)
+
+    opening = [(local(d, 7), local(d, 12)) for d in (0, 1)] + [(local(d, 13), local(d, 17)) for d in (0, 1)]
+    result = figures(
+        visits=[held(1, local(0, 16, 30), local(0, 17, 30))],
+        changes=[StationChange(STATION, local(0, 6), "open"), StationChange(STATION, local(1, 10), "closed")],
+        opening=opening,
+    )
+    monday, tuesday = result.stations
+    assert (monday.open_minutes, monday.busy_minutes) == (540, 30)  # 07-12 and 13-17; busy until 17:00
+    assert tuesday.open_minutes == 180  # 07:00 to 10:00, not the night before
+    assert result.summary.open_minutes == 720
+    halves = {row.starts: row.stations_open for row in result.half_hours}
+    assert "06:30" not in halves and halves["12:00"] == 0 and not halves.get("17:00")
+    assert halves["07:00"] == 1.0 and halves["16:30"] == 0.5  # Monday only, of two days open

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 
+from schedq.services import sites
 from tests.reports.conftest import (
     DASH_COMMENT,
     FORMULA_COMMENT,
@@ -290,3 +291,23 @@ def test_what_happened_this_very_minute_is_in_todays_report(client, site, q, clo
     assert body["summary"]["arrivals"] == 1
     assert body["summary"]["outcomes"]["in_line"] == 1
     assert body["as_of"] == "2026-03-04T08:00:00-06:00"
+
+
+def test_services_keep_their_code_and_are_named_in_the_language_asked(client, site, history, make_uow):
+    sites.update_service(make_uow(), code="DRAW", translations={"es": {"name": "Extracción de sangre"}})
+    spanish = {**site.headers("staff"), "Accept-Language": "es"}
+    body = client.get(f"/api/v1/sites/{site.site_id}/reports", query_string=RANGE, headers=spanish).get_json()
+    named = {row["name"]: row["service_name"] for row in body["waits"] if row["group"] == "service"}
+    assert named == {"DRAW": "Extracción de sangre"}  # UDS was never called
+    assert {row["service"]: row["service_name"] for row in body["promises"]}["DRAW"] == "Extracción de sangre"
+    assert [c["service_name"] for c in body["satisfaction"]["comments"]] == ["Extracción de sangre"] * 2
+    english = report(client, site)
+    assert [c["service_name"] for c in english["satisfaction"]["comments"]] == ["Blood draw"] * 2
+    answer = client.get(
+        f"/api/v1/sites/{site.site_id}/reports.csv",
+        query_string={**RANGE, "table": "comments"},
+        headers=spanish,
+    )
+    assert [(row["service"], row["service_name"]) for row in csv_rows(answer)] == [
+        ("DRAW", "Extracción de sangre")
+    ] * 2

@@ -8,8 +8,11 @@ the page's language.
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_skeleton
 from flask import Response, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from schedq.services.reports import SiteReport
@@ -148,7 +151,7 @@ def _target(report: SiteReport) -> str:
             ),
             empty=_("Nothing in these days."),
         ),
-        [row.day.strftime("%m-%d") for row in rows],
+        [_short_day(row.day) for row in rows],
         [row.target.percent for row in rows],
         target=report.sla_percent,
         label=_("Goal met"),
@@ -171,11 +174,16 @@ def _satisfaction(report: SiteReport) -> str:
             ),
             empty=_("No ratings in these days."),
         ),
-        [row.day.strftime("%m-%d") for row in rows],
+        [_short_day(row.day) for row in rows],
         [charts.Series(_("Mean rating (1 to 5)"), [row.mean_rating for row in rows])],
         y_min=0,
         y_max=5.2,
     )
+
+
+def _short_day(day: date) -> str:
+    """A day as the page's language writes it short ("Mar 2", "2 mar"), as the tables name days."""
+    return format_skeleton("MMMd", day, locale=get_locale())
 
 
 _CHARTS = {"waits": _waits, "arrivals": _arrivals, "target": _target, "satisfaction": _satisfaction}

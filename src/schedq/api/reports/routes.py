@@ -30,7 +30,12 @@ SVG_TYPE = "image/svg+xml"
 def _site_report(site_id: int, args: dict):
     auth.require_staff(site_id)
     return site_report(
-        uow(write=False), site_id=site_id, first_day=args["from_"], last_day=args["to"], now=now()
+        uow(write=False),
+        site_id=site_id,
+        first_day=args["from_"],
+        last_day=args["to"],
+        now=now(),
+        language=chosen_language(),
     )
 
 
@@ -94,6 +99,7 @@ def _chain(args: dict):
         first_day=args["from_"],
         last_day=args["to"],
         now=now(),
+        language=chosen_language(),
         region=args.get("region") or None,
         site_ids=None if principal.is_global_admin else principal.site_ids,
     )

@@ -66,7 +66,12 @@ class OutcomesSchema(Schema):
 
 
 class PromisesSchema(Schema):
-    service = fields.String(allow_none=True, metadata={"description": "null: every service together"})
+    service = fields.String(
+        allow_none=True, metadata={"description": "the service's code; null: every service together"}
+    )
+    service_name = fields.String(
+        allow_none=True, metadata={"description": "the service's name in the answer's language"}
+    )
     count = fields.Integer(attribute="score.count")
     coverage_percent = fields.Method("_coverage", metadata={"type": "number", "nullable": True})
     past_top_percent = fields.Method("_past", metadata={"type": "number", "nullable": True})
@@ -144,7 +149,11 @@ class HalfHourRowSchema(Schema):
 
 class WaitRowSchema(Schema):
     group = fields.String(metadata={"enum": ["kind", "service"]})
-    name = fields.String()
+    name = fields.String(metadata={"description": "the kind of visit, or the service's code"})
+    service_name = fields.String(
+        allow_none=True,
+        metadata={"description": "the service's name in the answer's language; null for a kind"},
+    )
     waits = fields.Nested(WaitFiguresSchema)
 
 
@@ -160,7 +169,8 @@ class StationDayRowSchema(Schema):
 class CommentSchema(Schema):
     date = fields.Date(attribute="day")
     rating = fields.Integer()
-    service = fields.String()
+    service = fields.String(metadata={"description": "the service's code"})
+    service_name = fields.String(metadata={"description": "the service's name in the answer's language"})
     comment = fields.String()
 
 

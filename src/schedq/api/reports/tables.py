@@ -199,7 +199,10 @@ def _half_hours(report: SiteReport) -> list[Row]:
 
 
 def _wait_rows(report: SiteReport) -> list[Row]:
-    return [{"group": row.group, "name": row.name, **_waits(row.waits)} for row in report.figures.waits]
+    return [
+        {"group": row.group, "name": row.name, "service_name": row.service_name, **_waits(row.waits)}
+        for row in report.figures.waits
+    ]
 
 
 def _stations(report: SiteReport) -> list[Row]:
@@ -219,6 +222,7 @@ def _promises(report: SiteReport) -> list[Row]:
     return [
         {
             "service": row.service or "all",
+            "service_name": row.service_name,
             "count": row.score.count,
             "coverage_percent": None if row.score.coverage is None else round(100 * row.score.coverage, 1),
             "past_top_percent": None if row.score.past_p90 is None else round(100 * row.score.past_p90, 1),
@@ -234,7 +238,13 @@ def _ratings(report: SiteReport) -> list[Row]:
 
 def _comments(report: SiteReport) -> list[Row]:
     return [
-        {"date": c.day, "rating": c.rating, "service": c.service, "comment": c.comment}
+        {
+            "date": c.day,
+            "rating": c.rating,
+            "service": c.service,
+            "service_name": c.service_name,
+            "comment": c.comment,
+        }
         for c in report.figures.comments
     ]
 
@@ -257,7 +267,7 @@ _EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "hours": ("hour", "arrivals", *KINDS, *_WAIT_COLUMNS, *_TARGET_COLUMNS),
     "half_hours": ("starts", "arrivals", "arrivals_per_day", "stations_open", *_WAIT_COLUMNS),
     "stations": ("date", "station", "open_minutes", "busy_minutes", "utilisation_percent"),
-    "comments": ("date", "rating", "service", "comment"),
+    "comments": ("date", "rating", "service", "service_name", "comment"),
     "chain": (
         "site_id",
         "site",

@@ -19,8 +19,12 @@ stations' state changes, the feedback) and returns every table. The rules:
   at all before. The share is within ÷ counted, against `sla_percent`.
 - **Utilisation**: a station's busy minutes (a patient called to it or in
   service there) while it was open, over its open minutes (from its open event
-  to its pause or close), per station and local day. Stations open in a half
-  hour: the open minutes in it ÷ 30, averaged over the days with a station open.
+  to its pause or close, cut to the site's opening hours of the day: a station
+  left open overnight or past closing does not count then), per station and
+  local day. Minutes are kept to a tenth and the share is taken from those
+  same minutes, so the figures shown side by side agree. Stations open in a
+  half hour: the open minutes in it ÷ 30, averaged over the days with a
+  station open.
 - **Promises**: the range kept when the ticket joined against its wait, scored
   by `estimator.accuracy.score` (the accuracy report's rule).
 - **Satisfaction**: ratings and comments given during the range, by the local
@@ -33,7 +37,7 @@ time it is run.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -176,8 +180,9 @@ class HalfHourRow:
 @dataclass(slots=True)
 class WaitRow:
     group: str  # "kind" or "service"
-    name: str
+    name: str  # the kind, or the service's code
     waits: WaitFigures
+    service_name: str | None = None  # the service's name in the report's language
 
 
 @dataclass(slots=True)
@@ -192,8 +197,9 @@ class StationDayRow:
 
 @dataclass(slots=True)
 class AccuracyRow:
-    service: str | None  # None: every service together
+    service: str | None  # the service's code; None: every service together
     score: AccuracyScore
+    service_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -203,6 +209,7 @@ class Comment:
     rating: int
     service: str
     comment: str
+    service_name: str = ""
 
 
 @dataclass(slots=True)
@@ -231,8 +238,14 @@ def site_figures(
     station_names: dict[int, str],
     station_changes: Sequence[StationChange],
     ratings: Sequence[Rating],
+    opening: Sequence[tuple[datetime, datetime]],
+    service_names: Mapping[str, str],
 ) -> Figures:
-    """Every table of a site's report between `start` and `end` (the range's instants, `end` at most now)."""
+    """Every table of a site's report between `start` and `end` (the range's instants, `end` at most now).
+
+    `opening`: the site's opening intervals over the range (station time outside them is not counted);
+    `service_names`: each service's code to its name in the report's language.
+    """
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
 
     def local(at: datetime) -> datetime:
@@ -296,7 +309,10 @@ def site_figures(
         for station_id, since, until in _at_station(visit, end):
             busy[station_id].append((since, until))
 
-    open_intervals = _open_intervals(station_changes, station_names, start, end)
+    open_intervals = {
+        station_id: list(_overlaps(intervals, opening))
+        for station_id, intervals in _open_intervals(station_changes, station_names, start, end).items()
+    }
     open_day: dict[tuple[date, int], float] = defaultdict(float)
     busy_day: dict[tuple[date, int], float] = defaultdict(float)
     open_half: dict[tuple[date, int], float] = defaultdict(float)
@@ -306,7 +322,7 @@ def site_figures(
                 at = local(piece_start)
                 open_day[(at.date(), station_id)] += minutes
                 open_half[(at.date(), _half_hour(at))] += minutes
-        for since, until in _overlaps(busy.get(station_id, []), intervals):
+        for since, until in _overlaps(_union(busy.get(station_id, [])), intervals):
             for piece_start, minutes in _slices(since, until):
                 busy_day[(local(piece_start).date(), station_id)] += minutes
 
@@ -316,12 +332,21 @@ def site_figures(
         day = local(given.at).date()
         ratings_day[day].append(given.rating)
         if given.comment:
-            comments.append(Comment(day, given.at, given.rating, given.service, given.comment))
+            comments.append(
+                Comment(
+                    day,
+                    given.at,
+                    given.rating,
+                    given.service,
+                    given.comment,
+                    service_names.get(given.service, given.service),
+                )
+            )
 
     day_rows = []
     for day in days:
-        opened = sum(m for (d, _), m in open_day.items() if d == day)
-        busied = sum(m for (d, _), m in busy_day.items() if d == day)
+        opened = _minutes(sum(m for (d, _), m in open_day.items() if d == day))
+        busied = _minutes(sum(m for (d, _), m in busy_day.items() if d == day))
         day_rows.append(
             DayRow(
                 day=day,
@@ -330,8 +355,8 @@ def site_figures(
                 outcomes=outcomes_day[day],
                 waits=_wait_figures(waits_day[day]),
                 target=_target_figures(target_day[day], target),
-                open_minutes=_minutes(opened),
-                busy_minutes=_minutes(busied),
+                open_minutes=opened,
+                busy_minutes=busied,
                 utilisation_percent=_percent(busied, opened),
                 ratings=len(ratings_day[day]),
                 mean_rating=_mean(ratings_day[day]),
@@ -349,8 +374,8 @@ def site_figures(
         for hour in sorted(set(arrivals_hour) | set(target_hour))
     ]
 
-    days_open = len({d for (d, _), m in open_day.items() if m > 0})
-    halves = set(arrivals_half) | set(waits_half) | {h for (_, h), m in open_half.items() if m > 0}
+    days_open = len({d for (d, _), m in open_day.items() if _minutes(m) > 0})
+    halves = set(arrivals_half) | set(waits_half) | {h for (_, h), m in open_half.items() if _minutes(m) > 0}
     half_rows = []
     if halves:
         for half in range(min(halves), max(halves) + 1):
@@ -366,7 +391,9 @@ def site_figures(
             )
 
     wait_rows = [WaitRow("kind", kind, _wait_figures(waits_kind[kind])) for kind in KINDS] + [
-        WaitRow("service", service, _wait_figures(waits_service[service]))
+        WaitRow(
+            "service", service, _wait_figures(waits_service[service]), service_names.get(service, service)
+        )
         for service in sorted(waits_service)
     ]
 
@@ -377,11 +404,13 @@ def site_figures(
             station=station_names.get(station_id, str(station_id)),
             open_minutes=_minutes(open_day[(day, station_id)]),
             busy_minutes=_minutes(busy_day[(day, station_id)]),
-            utilisation_percent=_percent(busy_day[(day, station_id)], open_day[(day, station_id)]),
+            utilisation_percent=_percent(
+                _minutes(busy_day[(day, station_id)]), _minutes(open_day[(day, station_id)])
+            ),
         )
         for day in days
         for station_id in sorted(station_names)
-        if open_day.get((day, station_id)) or busy_day.get((day, station_id))
+        if _minutes(open_day.get((day, station_id), 0.0)) > 0
     ]
 
     by_service: dict[str | None, list[tuple[str, float, float, float, float]]] = {None: promised}
@@ -391,6 +420,7 @@ def site_figures(
         AccuracyRow(
             service,
             score([r[1] for r in rows], [r[3] for r in rows], [r[2] for r in rows], [r[4] for r in rows]),
+            None if service is None else service_names.get(service, service),
         )
         for service, rows in sorted(by_service.items(), key=lambda item: (item[0] is not None, item[0] or ""))
     ]
@@ -398,8 +428,8 @@ def site_figures(
     every_rating = [r.rating for r in ratings]
     all_waits = [w for ws in waits_day.values() for w in ws]
     all_targets = [t for ts in target_day.values() for t in ts]
-    total_open = sum(open_day.values())
-    total_busy = sum(busy_day.values())
+    total_open = _minutes(sum(open_day.values()))
+    total_busy = _minutes(sum(busy_day.values()))
     arrivals_by_kind: Counter[str] = Counter()
     for counter in arrivals_day.values():
         arrivals_by_kind.update(counter)
@@ -413,8 +443,8 @@ def site_figures(
         outcomes=total_outcomes,
         waits=_wait_figures(all_waits),
         target=_target_figures(all_targets, target),
-        open_minutes=_minutes(total_open),
-        busy_minutes=_minutes(total_busy),
+        open_minutes=total_open,
+        busy_minutes=total_busy,
         utilisation_percent=_percent(total_busy, total_open),
         accuracy=accuracy_rows[0].score,
         ratings=len(every_rating),
@@ -512,6 +542,17 @@ def _overlaps(
             since, until = max(b_start, o_start), min(b_end, o_end)
             if until > since:
                 yield since, until
+
+
+def _union(intervals: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The intervals merged where they overlap: a station holding two patients at once is busy once."""
+    merged: list[tuple[datetime, datetime]] = []
+    for since, until in sorted(intervals):
+        if merged and since <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], until))
+        else:
+            merged.append((since, until))
+    return merged
 
 
 def _slices(since: datetime, until: datetime) -> Iterable[tuple[datetime, float]]:

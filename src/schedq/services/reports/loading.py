@@ -23,7 +23,7 @@ from schedq.services.reports.figures import (
     Visit,
     site_figures,
 )
-from schedq.services.sites import load_site, tz_of
+from schedq.services.sites import closures_of, hours_of, load_site, tz_of
 
 MAX_RANGE_DAYS = 366
 """The longest range a report covers (a year, leap day included); longer is refused (422)."""
@@ -73,14 +73,15 @@ def check_range(first_day: date, last_day: date) -> None:
 
 
 def site_report(
-    uow: UnitOfWork, *, site_id: int, first_day: date, last_day: date, now: datetime
+    uow: UnitOfWork, *, site_id: int, first_day: date, last_day: date, now: datetime, language: str
 ) -> SiteReport:
-    """Every figure of a site between two local dates (inclusive), from its events up to now."""
+    """Every figure of a site between two local dates (inclusive), from its events up to now;
+    services named in `language`."""
     check_range(first_day, last_day)
     settle(uow, site_id, now)  # overdue calls become the no-shows they are, dated when they fell due
     with uow:
         site = load_site(uow, site_id)
-        return _site_report(uow, site, first_day, last_day, now)
+        return _site_report(uow, site, first_day, last_day, now, language)
 
 
 def chain_report(
@@ -89,6 +90,7 @@ def chain_report(
     first_day: date,
     last_day: date,
     now: datetime,
+    language: str,
     region: str | None = None,
     site_ids: frozenset[int] | None = None,
 ) -> ChainReport:
@@ -103,7 +105,9 @@ def chain_report(
         ids = list(uow.session.scalars(query))
     rows = []
     for site_id in ids:
-        report = site_report(uow, site_id=site_id, first_day=first_day, last_day=last_day, now=now)
+        report = site_report(
+            uow, site_id=site_id, first_day=first_day, last_day=last_day, now=now, language=language
+        )
         rows.append(
             ChainRow(
                 site_id=report.site_id,
@@ -118,7 +122,9 @@ def chain_report(
     return ChainReport(first_day=first_day, last_day=last_day, region=region, sites=rows)
 
 
-def _site_report(uow: UnitOfWork, site: Site, first_day: date, last_day: date, now: datetime) -> SiteReport:
+def _site_report(
+    uow: UnitOfWork, site: Site, first_day: date, last_day: date, now: datetime, language: str
+) -> SiteReport:
     tz = tz_of(site)
     start = schedule.local_instant(first_day, time(0), tz)
     # Counted up to the range's end, or while it runs to today up to now, events of this very instant included.
@@ -138,6 +144,10 @@ def _site_report(uow: UnitOfWork, site: Site, first_day: date, last_day: date, n
         station_names={station_id: str(name) for station_id, name in names.items()},
         station_changes=_station_changes(uow, site.id, start, end),
         ratings=_ratings(uow, site.id, start, end),
+        opening=_opening(site, first_day, last_day),
+        service_names={
+            service.code: service.name_in(language) for service in uow.session.scalars(select(Service))
+        },
     )
     return SiteReport(
         site_id=site.id,
@@ -241,6 +251,16 @@ def _station_changes(uow: UnitOfWork, site_id: int, start: datetime, end: dateti
         StationChange(station_id=station_id, at=at, state=to_status or "")
         for station_id, at, to_status in [*before, *during]
         if station_id is not None
+    ]
+
+
+def _opening(site: Site, first_day: date, last_day: date) -> list[tuple[datetime, datetime]]:
+    """The site's opening intervals on each day of the range: its weekly hours and closed dates as they stand."""
+    hours, closures, tz = hours_of(site), closures_of(site), tz_of(site)
+    return [
+        interval
+        for offset in range((last_day - first_day).days + 1)
+        for interval in schedule.opening_intervals(first_day + timedelta(days=offset), hours, tz, closures)
     ]
 
 

@@ -91,12 +91,12 @@
     table("half_hours", [
       [say("hour"), (r) => r.starts],
       [say("arrivals"), (r) => number(r.arrivals, 0)],
-      [say("stationsOpen"), (r) => number(r.stations_open, 1)],
+      [say("stationsOpen"), (r) => number(r.stations_open, 2)],
       [say("waitMedian"), (r) => minutes(r.waits.p50_minutes)],
       [say("waitP90"), (r) => minutes(r.waits.p90_minutes)],
     ], report.half_hours);
     table("waits", [
-      [say("kind"), (r) => (r.group === "kind" ? kind[r.name] : r.name)],
+      [say("kind"), (r) => (r.group === "kind" ? kind[r.name] : r.service_name || r.name)],
       [say("count"), (r) => number(r.waits.count, 0)],
       [say("waitMedian"), (r) => minutes(r.waits.p50_minutes)],
       [say("waitP90"), (r) => minutes(r.waits.p90_minutes)],
@@ -105,12 +105,12 @@
     table("stations", [
       [say("date"), (r) => day(r.date)],
       [say("station"), (r) => r.station],
-      [say("openMinutes"), (r) => number(r.open_minutes, 0)],
-      [say("busyMinutes"), (r) => number(r.busy_minutes, 0)],
+      [say("openMinutes"), (r) => number(r.open_minutes, 1)],
+      [say("busyMinutes"), (r) => number(r.busy_minutes, 1)],
       [say("busy"), (r) => percent(r.utilisation_percent)],
     ], report.stations);
     table("promises", [
-      [say("service"), (r) => r.service || say("allServices")],
+      [say("service"), (r) => r.service_name || r.service || say("allServices")],
       [say("count"), (r) => number(r.count, 0)],
       [say("coverage"), (r) => percent(r.coverage_percent)],
       [say("pastTop"), (r) => percent(r.past_top_percent)],
@@ -122,7 +122,7 @@
     table("comments", [
       [say("date"), (r) => day(r.date)],
       [say("stars"), (r) => String(r.rating)],
-      [say("service"), (r) => r.service],
+      [say("service"), (r) => r.service_name || r.service],
       [say("comment"), (r) => r.comment],
     ], report.satisfaction.comments, "noComments");
   }
@@ -175,7 +175,7 @@
   async function download(table) {
     setText("download-error", "");
     try {
-      const response = await fetch(`/api/v1/sites/${siteId}/reports.csv?${query()}&table=${table}`, { headers: auth(), cache: "no-store" });
+      const response = await fetch(`/api/v1/sites/${siteId}/reports.csv?${query()}&table=${table}`, { headers: { ...auth(), "Accept-Language": language() }, cache: "no-store" });
       if (!response.ok) throw new Error(String(response.status));
       const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
       const url = URL.createObjectURL(new Blob([await response.blob()], { type: "text/csv" }));
