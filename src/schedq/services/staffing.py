@@ -161,10 +161,19 @@ def _weekly_blocks(site: Site, on: date) -> list[estimator.StaffingBlock]:
 
 
 def _state(day: StaffingDay, kind: str, replications: int, extra: tuple = ()) -> str:
-    """A name for everything the answer depends on (the store keeps one answer per state)."""
+    """A name for everything the answer depends on (the store keeps one answer per state).
+
+    Skills are sorted: a frozenset's order differs between processes, the name must not.
+    """
+    plan = day.plan
     parts = (
         kind,
-        day.plan,
+        plan.local_date,
+        plan.opening_intervals,
+        [(b.starts_at, b.ends_at, b.stations, sorted(b.added_station_skills or ())) for b in plan.staffing],
+        [sorted(skills) for skills in plan.station_skills],
+        plan.walk_in_cutoff_minutes,
+        plan.grace_minutes,
         day.bookings,
         day.target,
         day.model.fitted_at,
