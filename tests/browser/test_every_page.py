@@ -182,6 +182,8 @@ VISITS = [
         lambda lobby, lang: f"/staff/{lobby.server.site_id}/reports?lang={lang}",
         sizes=STAFF_SIZES,
         then=_sign_in_to_reports,
+    ),
+    Visit(
         "manage-signed-out",
         lambda lobby, lang: f"/manage/{lobby.server.site_id}?lang={lang}",
         sizes=PATIENT_SIZES,

@@ -471,6 +471,29 @@
 
   const TARGETS = ["sla_minutes", "sla_percent", "days_percent"]; // empty: the site's own (days: 95)
 
+  const chartAsked = {}; // the latest chart asked for in each slot, so an older answer never replaces it
+
+  /** A chart the server draws (SVG, words in the page's language) put inline in its slot; none for null. */
+  async function showChart(slotId, path) {
+    const slot = $(slotId);
+    const asked = (chartAsked[slotId] = (chartAsked[slotId] || 0) + 1);
+    slot.replaceChildren();
+    slot.hidden = !path;
+    if (!path) return;
+    let inline;
+    try {
+      const response = await fetch(`/api/v1${path}&lang=${encodeURIComponent(language())}`,
+        { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+      if (!response.ok) throw new Error(String(response.status));
+      const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+      if (svg.nodeName !== "svg") throw new Error("not an SVG");
+      inline = document.importNode(svg, true);
+    } catch {
+      inline = el("p", { class: "error" }, say("chartFailed"));
+    }
+    if (asked === chartAsked[slotId]) slot.replaceChildren(inline);
+  }
+
   $("staffing").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
@@ -502,6 +525,7 @@
     }
     tell("staffing-status", "");
     showAdvice(advice);
+    showChart("staffing-chart", advice.half_hours.length ? `/sites/${siteId}/staffing/chart.svg?${query}` : null);
   });
 
   function showAdvice(answer) {
@@ -619,6 +643,7 @@
     }
     tell("what-if-status", answer.half_hours.length ? "" : say("closedThatDay"), "ok");
     showWhatIf(answer);
+    showChart("what-if-chart", answer.half_hours.length ? `/sites/${siteId}/what-if/chart.svg?${query}` : null);
   });
 
   /** "12 → 9" where the change moves a figure, the one figure where it does not. */
@@ -643,7 +668,6 @@
       moved(h.baseline.wait_p90_minutes, h.what_if.wait_p90_minutes, figure),
       moved(h.baseline.within_target, h.what_if.within_target, share),
     ]));
-    // CHART: once web/charts.py draws what-if (server-side SVG), show it in #what-if-chart here.
     $("what-if-result").hidden = false;
   }
 
