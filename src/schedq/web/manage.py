@@ -82,8 +82,6 @@ def manager_words() -> dict[str, str]:
         "thinHistory": _("This site has little history yet, so the advice leans on usual figures."),
         "simulated": _("From {days} simulated days and {history} days of history."),
         "target": _("Target: {percent} of patients called within {minutes} minutes, on {days} of days."),
-        "noStaffing": _("Staffing advice is not ready on this server yet."),
-        "noWhatIf": _("The what-if tool is not ready on this server yet."),
         "planChanged": _("The plan changed after this advice. Show the advice again."),
         "noPlanChange": _("The advice is the same as the plan now. There is nothing to adopt."),
         "adopted": _("Adopted. The plan below is now in force for {day}."),

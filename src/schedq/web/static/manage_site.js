@@ -463,10 +463,9 @@
   const blockKey = (b) => `${b.weekday} ${b.starts} ${b.ends} ${b.stations} ${b.seats_per_slot}`;
   const blockRows = (blocks) => blocks.map((b) => [b.starts, b.ends, String(b.stations), String(b.seats_per_slot)]);
 
-  /** Why a staffing or what-if read failed, said in its section; true when it was a sign-out. */
-  function unread(error, statusId, missingWords, fieldOf = () => null, lead = "") {
-    if (error instanceof ApiError && error.status === 404) return tell(statusId, say(missingWords), "error");
-    return refused(error, statusId, fieldOf, lead);
+  /** Why a staffing or what-if read failed, said in its section; "fix what is marked" only for a field's error. */
+  function unread(error, statusId, fieldOf) {
+    return refused(error, statusId, fieldOf, error instanceof ApiError && error.status === 422 ? say("fixMarked") : "");
   }
 
   const TARGETS = ["sla_minutes", "sla_percent", "days_percent"]; // empty: the site's own (days: 95)
@@ -519,7 +518,7 @@
     } catch (error) {
       advice = null;
       const fieldOf = (path) => (path === "weekday" ? $("staffing-weekday") : $(`f-target_${path.split(".")[0]}`));
-      return unread(error, "staffing-status", "noStaffing", fieldOf, say("fixMarked"));
+      return unread(error, "staffing-status", fieldOf);
     } finally {
       form.removeAttribute("aria-busy");
     }
@@ -637,7 +636,7 @@
       answer = (await call(`/sites/${siteId}/what-if?${query}`)).data;
     } catch (error) {
       const inputs = { walk_in_cutoff: cutoff, missing_stations: missing, weekday: $("what-if-weekday") };
-      return unread(error, "what-if-status", "noWhatIf", (path) => inputs[path.split(".")[0]] || null, say("fixMarked"));
+      return unread(error, "what-if-status", (path) => inputs[path.split(".")[0]] || null);
     } finally {
       form.removeAttribute("aria-busy");
     }
