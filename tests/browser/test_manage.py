@@ -174,23 +174,16 @@ def test_a_staff_token_is_told_it_cannot_change_settings(site, pages):
     expect(page.locator("#manager")).to_be_hidden()
 
 
-def _needs(site: Server, endpoint: str) -> None:
-    # A weekday out of range is a quick 422 where the endpoint exists, and a 404 where it does not.
-    status, _ = site.api("GET", f"/sites/{site.site_id}/{endpoint}?weekday=9", role="staff")
-    if status == 404:
-        pytest.skip(
-            f"GET /api/v1/sites/{{id}}/{endpoint} answers 404: the staffing endpoints are not on this branch yet"
-        )
-
-
 def test_the_staffing_advice_is_previewed_then_adopted_in_one_step(site, pages):
-    _needs(site, "staffing")
     page = manager(pages, site)
     page.locator("#staffing-weekday").select_option("1")
     with page.expect_response(lambda answer: "/staffing?" in answer.url, timeout=120_000) as read:
         page.get_by_role("button", name="Show advice").click()
     advice = read.value.json()
     expect(page.locator("#staffing-half-hours tbody tr")).to_have_count(len(advice["half_hours"]))
+    chart = page.locator("#staffing-chart > svg[role=img]")
+    expect(chart).to_be_visible(timeout=120_000)
+    expect(chart.locator("title")).to_have_text("Stations now and advised")
     screenshot(page, "manage-staffing")
     page.get_by_role("button", name="Preview the change").click()
     after = [b for b in advice["capacity_plan"]["blocks"] if b["weekday"] == 1]
@@ -211,7 +204,6 @@ def test_the_staffing_advice_is_previewed_then_adopted_in_one_step(site, pages):
 
 
 def test_what_if_shows_the_day_as_planned_and_with_the_change(site, pages):
-    _needs(site, "what-if")
     page = manager(pages, site)
     page.locator("#what-if-weekday").select_option("2")
     page.get_by_role("button", name="Show what happens").click()
@@ -222,5 +214,9 @@ def test_what_if_shows_the_day_as_planned_and_with_the_change(site, pages):
     page.get_by_role("button", name="Show what happens").click()
     expect(page.locator("#what-if-summary tbody tr")).to_have_count(6, timeout=120_000)
     expect(page.locator("#what-if-half-hours tbody tr").first).to_be_visible()
+    chart = page.locator("#what-if-chart > svg[role=img]")
+    expect(chart).to_be_visible(timeout=120_000)
+    expect(chart.locator("title")).to_have_text("How long 9 in 10 patients wait")
+    assert chart.get_attribute("aria-labelledby") == "what-if-chart-title what-if-chart-desc"
     assert axe_violations(page) == []
     screenshot(page, "manage-what-if")

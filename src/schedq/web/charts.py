@@ -3,7 +3,7 @@
 Four shapes, each titled, with axis labels in the caller's words (so in the
 page's language): a line chart against a target line (`line_chart`), counts as
 bars with an optional step line of stations on a second scale (`bar_chart`), a
-step chart alone (`step_chart`), and one bar a day against a target
+step chart of one or more series (`step_chart`), and one bar a day against a target
 (`day_chart`, bars that miss the target hatched, so colour is not the only
 sign). Drawn with matplotlib's object API (`Figure`, never pyplot: no global
 figure state between requests), imported only when a chart is asked for.
@@ -143,18 +143,31 @@ def bar_chart(
     return _render(name, text, draw)
 
 
-def step_chart(name: str, text: ChartText, x_labels: Sequence[str], series: Series) -> str:
-    """A step line per x label (e.g. stations open by half hour): counts that hold for a whole interval."""
+def step_chart(name: str, text: ChartText, x_labels: Sequence[str], series: Series | Sequence[Series]) -> str:
+    """Step lines per x label (e.g. stations by half hour, now and advised): counts that hold for a whole interval.
+
+    Several series are told apart by line style as well as colour (solid, dashed, dotted)."""
+    lines = [series] if isinstance(series, Series) else list(series)
 
     def draw(axes) -> bool:
-        values = [v or 0.0 for v in series.values]
-        axes.step(
-            list(range(len(x_labels))), values, where="mid", color=ORANGE, linewidth=2.5, label=series.label
-        )
+        positions = list(range(len(x_labels)))
+        drawn = False
+        for index, one in enumerate(lines):
+            values = [v or 0.0 for v in one.values]
+            axes.step(
+                positions,
+                values,
+                where="mid",
+                color=(ORANGE, BLUE, INK)[index % 3],
+                linestyle=("-", "--", ":")[index % 3],
+                linewidth=2.5,
+                label=one.label,
+            )
+            drawn = drawn or any(values)
         axes.set_ylim(bottom=0)
         axes.yaxis.get_major_locator().set_params(integer=True)
         _x_ticks(axes, x_labels)
-        return any(values)
+        return drawn
 
     return _render(name, text, draw)
 

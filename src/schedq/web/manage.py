@@ -5,13 +5,20 @@ tab's sessionStorage, as the staff console does; the page's script (static/manag
 through the same API endpoints an API client uses, so it shows the API's own validation: a 422 names the
 field and the page says it beside that field, in the page's language where the catalogue has the words
 (README: "The manager's pages").
+
+The what-if and the staffing advice also come as pictures (`what_if_chart`, `staffing_chart`), drawn on the
+server through `web.charts` in the page's language, from the same answers the tables show.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from schedq.web import charts
 from schedq.web.blueprint import bp, private, site_or_404
 
 
@@ -75,8 +82,6 @@ def manager_words() -> dict[str, str]:
         "thinHistory": _("This site has little history yet, so the advice leans on usual figures."),
         "simulated": _("From {days} simulated days and {history} days of history."),
         "target": _("Target: {percent} of patients called within {minutes} minutes, on {days} of days."),
-        "noStaffing": _("Staffing advice is not ready on this server yet."),
-        "noWhatIf": _("The what-if tool is not ready on this server yet."),
         "planChanged": _("The plan changed after this advice. Show the advice again."),
         "noPlanChange": _("The advice is the same as the plan now. There is nothing to adopt."),
         "adopted": _("Adopted. The plan below is now in force for {day}."),
@@ -92,6 +97,7 @@ def manager_words() -> dict[str, str]:
         "walkIns": _("Walk-ins"),
         "turnedAway": _("Walk-ins turned away"),
         "halfHour": _("{starts}–{ends}"),
+        "chartFailed": _("The chart could not be drawn. The figures are in the table."),
     }
 
 
@@ -103,3 +109,65 @@ def manage_site(site_id: int):
     words = manager_words() | {f"day{number}": name for number, name in enumerate(weekdays)}
     page = render_template("web/manage_site.html", site=site, weekdays=weekdays, words=words)
     return private(Response(page))
+
+
+# The pictures ---------------------------------------------------------------------------
+
+
+def what_if_chart(answer: dict[str, Any], language: str) -> str:
+    """The what-if answer (`services.staffing.staffing_what_if`) as SVG: the 9-in-10 wait each half hour,
+    as planned and with the change, against the target line; its words in `language`."""
+    rows = answer["half_hours"]
+    minutes = answer["target"]["sla_minutes"]
+    with force_locale(language):
+        return charts.line_chart(
+            "what-if-chart",
+            charts.ChartText(
+                title=_("How long 9 in 10 patients wait"),
+                x_label=_("Time of day"),
+                y_label=_("Minutes"),
+                description=_(
+                    "In each half hour, the wait that 9 in 10 patients stay under, as planned and with the "
+                    "change, against the target of %(minutes)s minutes. A gap means nobody comes then, or "
+                    "some are never called. The figures are in the table of half hours.",
+                    minutes=minutes,
+                ),
+                empty=_("The site is closed that day."),
+            ),
+            [row["starts"] for row in rows],
+            [
+                charts.Series(_("As planned"), [row["baseline"]["wait_p90_minutes"] for row in rows]),
+                charts.Series(_("With the change"), [row["what_if"]["wait_p90_minutes"] for row in rows]),
+            ],
+            target=minutes,
+            target_label=_("Target wait: %(minutes)s minutes", minutes=minutes),
+        )
+
+
+def staffing_chart(answer: dict[str, Any], language: str) -> str:
+    """The staffing answer (`services.staffing.staffing_recommendation`) as SVG: stations in the plan now
+    and advised, each half hour; its words in `language`."""
+    rows = answer["half_hours"]
+    target = answer["target"]
+    with force_locale(language):
+        return charts.step_chart(
+            "staffing-chart",
+            charts.ChartText(
+                title=_("Stations now and advised"),
+                x_label=_("Time of day"),
+                y_label=_("Stations"),
+                description=_(
+                    "In each half hour, the stations in the plan now and the stations the advice gives, to "
+                    "call %(percent)s%% of patients within %(minutes)s minutes. The figures are in the table "
+                    "of half hours.",
+                    percent=target["sla_percent"],
+                    minutes=target["sla_minutes"],
+                ),
+                empty=_("The site is closed that day."),
+            ),
+            [row["starts"] for row in rows],
+            [
+                charts.Series(_("Stations now"), [row["current_stations"] for row in rows]),
+                charts.Series(_("Advised stations"), [row["recommended_stations"] for row in rows]),
+            ],
+        )

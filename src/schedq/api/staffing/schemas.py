@@ -36,6 +36,17 @@ class WhatIfQueryArgsSchema(Schema):
     )
 
 
+LANG = fields.String(metadata={"description": "the language of the chart's words (default: Accept-Language)"})
+
+
+class StaffingChartQueryArgsSchema(StaffingQueryArgsSchema):
+    lang = LANG
+
+
+class WhatIfChartQueryArgsSchema(WhatIfQueryArgsSchema):
+    lang = LANG
+
+
 class TargetSchema(Schema):
     sla_minutes = fields.Integer()
     sla_percent = fields.Integer()

@@ -463,13 +463,35 @@
   const blockKey = (b) => `${b.weekday} ${b.starts} ${b.ends} ${b.stations} ${b.seats_per_slot}`;
   const blockRows = (blocks) => blocks.map((b) => [b.starts, b.ends, String(b.stations), String(b.seats_per_slot)]);
 
-  /** Why a staffing or what-if read failed, said in its section; true when it was a sign-out. */
-  function unread(error, statusId, missingWords, fieldOf = () => null, lead = "") {
-    if (error instanceof ApiError && error.status === 404) return tell(statusId, say(missingWords), "error");
-    return refused(error, statusId, fieldOf, lead);
+  /** Why a staffing or what-if read failed, said in its section; "fix what is marked" only for a field's error. */
+  function unread(error, statusId, fieldOf) {
+    return refused(error, statusId, fieldOf, error instanceof ApiError && error.status === 422 ? say("fixMarked") : "");
   }
 
   const TARGETS = ["sla_minutes", "sla_percent", "days_percent"]; // empty: the site's own (days: 95)
+
+  const chartAsked = {}; // the latest chart asked for in each slot, so an older answer never replaces it
+
+  /** A chart the server draws (SVG, words in the page's language) put inline in its slot; none for null. */
+  async function showChart(slotId, path) {
+    const slot = $(slotId);
+    const asked = (chartAsked[slotId] = (chartAsked[slotId] || 0) + 1);
+    slot.replaceChildren();
+    slot.hidden = !path;
+    if (!path) return;
+    let inline;
+    try {
+      const response = await fetch(`/api/v1${path}&lang=${encodeURIComponent(language())}`,
+        { headers: { Authorization: `Bearer ${token}` }, cache: "no-store" });
+      if (!response.ok) throw new Error(String(response.status));
+      const svg = new DOMParser().parseFromString(await response.text(), "image/svg+xml").documentElement;
+      if (svg.nodeName !== "svg") throw new Error("not an SVG");
+      inline = document.importNode(svg, true);
+    } catch {
+      inline = el("p", { class: "error" }, say("chartFailed"));
+    }
+    if (asked === chartAsked[slotId]) slot.replaceChildren(inline);
+  }
 
   $("staffing").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -496,12 +518,13 @@
     } catch (error) {
       advice = null;
       const fieldOf = (path) => (path === "weekday" ? $("staffing-weekday") : $(`f-target_${path.split(".")[0]}`));
-      return unread(error, "staffing-status", "noStaffing", fieldOf, say("fixMarked"));
+      return unread(error, "staffing-status", fieldOf);
     } finally {
       form.removeAttribute("aria-busy");
     }
     tell("staffing-status", "");
     showAdvice(advice);
+    showChart("staffing-chart", advice.half_hours.length ? `/sites/${siteId}/staffing/chart.svg?${query}` : null);
   });
 
   function showAdvice(answer) {
@@ -613,12 +636,13 @@
       answer = (await call(`/sites/${siteId}/what-if?${query}`)).data;
     } catch (error) {
       const inputs = { walk_in_cutoff: cutoff, missing_stations: missing, weekday: $("what-if-weekday") };
-      return unread(error, "what-if-status", "noWhatIf", (path) => inputs[path.split(".")[0]] || null, say("fixMarked"));
+      return unread(error, "what-if-status", (path) => inputs[path.split(".")[0]] || null);
     } finally {
       form.removeAttribute("aria-busy");
     }
     tell("what-if-status", answer.half_hours.length ? "" : say("closedThatDay"), "ok");
     showWhatIf(answer);
+    showChart("what-if-chart", answer.half_hours.length ? `/sites/${siteId}/what-if/chart.svg?${query}` : null);
   });
 
   /** "12 → 9" where the change moves a figure, the one figure where it does not. */
@@ -643,7 +667,6 @@
       moved(h.baseline.wait_p90_minutes, h.what_if.wait_p90_minutes, figure),
       moved(h.baseline.within_target, h.what_if.within_target, share),
     ]));
-    // CHART: once web/charts.py draws what-if (server-side SVG), show it in #what-if-chart here.
     $("what-if-result").hidden = false;
   }
 
