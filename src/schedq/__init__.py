@@ -49,6 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     access_log.install(logging.getLogger("werkzeug"))
     api.init_app(app)
+    from schedq.api.fhir import server as fhir_api
+
+    fhir_api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)
     if values["ESTIMATOR_WARM_UP"]:
