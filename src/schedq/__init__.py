@@ -54,6 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     fhir_api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)
+    from schedq.fhir import routes as fhir_bulk
+
+    fhir_bulk.init_app(app)
     if values["ESTIMATOR_WARM_UP"]:
         # Compiling the estimator's kernel takes seconds (loading it from numba's cache well under
         # one): done beside start-up in each worker process, not in the first request.

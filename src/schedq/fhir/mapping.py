@@ -26,9 +26,11 @@ catalogue's code (`DRAW`, `UDS`…); the live wait's status in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
@@ -262,3 +264,17 @@ def walk_in_wait_extension(wait: LiveWait, *, public_url: str) -> dict[str, Any]
 
 def _minutes(value: float) -> dict[str, Any]:
     return {"value": round(value), "unit": "min", "system": UCUM, "code": "min"}
+
+
+def walk_in_wait_definition(public_url: str) -> Resource:
+    """The StructureDefinition of the `walk-in-wait` extension, at its canonical URL on this deployment.
+
+    Kept in `walk-in-wait.json` beside this module; only its canonical URL (the
+    deployment's own, `walk_in_wait_url`) is filled in here.
+    """
+    definition = json.loads(resources.files("schedq.fhir").joinpath("walk-in-wait.json").read_text("utf-8"))
+    url = walk_in_wait_url(public_url)
+    definition["url"] = url
+    elements = definition["differential"]["element"]
+    elements.insert(len(elements) - 1, {"id": "Extension.url", "path": "Extension.url", "fixedUri": url})
+    return definition
