@@ -50,6 +50,14 @@ def test_participants_are_the_site_and_the_patient_by_name(client, site, booked)
     ]
 
 
+def test_the_location_and_slot_it_refers_to_are_readable(client, site, booked):
+    body = read(client, booked, **{"X-Patient-Token": booked["manage_token"]}).json
+    for reference in [body["participant"][0]["actor"]["reference"], body["slot"][0]["reference"]]:
+        answer = client.get(f"/fhir/{reference}")
+        assert answer.status_code == 200, reference
+        assert f"{answer.json['resourceType']}/{answer.json['id']}" == reference
+
+
 def test_staff_of_the_site_read_it_with_their_api_token(client, site, booked):
     answer = read(client, booked, **site.headers("staff"))
     assert answer.status_code == 200 and answer.json["participant"][1]["actor"]["display"] == "Ann Example"

@@ -164,6 +164,14 @@ def capability_statement() -> dict:
                     "token of the appointment's site (Authorization: Bearer)."
                 },
                 "resource": resources,
+                "operation": [
+                    {
+                        "name": "bulk-publish",
+                        "definition": "http://hl7.org/fhir/uv/smart-scheduling-links/OperationDefinition/bulk-publish",
+                        "documentation": "SMART Scheduling Links: the manifest of NDJSON files of Location, "
+                        "Schedule and Slot (GET /fhir/$bulk-publish)",
+                    }
+                ],
             }
         ],
     }

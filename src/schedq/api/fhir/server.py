@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from schedq.api.fhir import appointments  # noqa: F401  (registers Appointment)
+    from schedq.api.fhir import appointments, resources  # noqa: F401  (they register their resources)
     from schedq.api.fhir.routes import bp
 
     app.register_blueprint(bp)
