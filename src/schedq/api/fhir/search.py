@@ -27,6 +27,7 @@ MAX_COUNT = 500
 PAGE_AFTER = "_page_after"
 PAGE_BEFORE = "_page_before"
 PAGING_PARAMETERS = frozenset({"_count", PAGE_AFTER, PAGE_BEFORE})
+MAX_KEY_LENGTH = 100
 MAX_VALUES = 50
 """At most this many comma-separated values in one parameter (`schedule=a,b,…`)."""
 
@@ -123,7 +124,8 @@ def date_bounds(parameter: str) -> list[DateBound]:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    entries: list[dict]
+    """Where a page sits among the matches: their total and the keys its links go on from."""
+
     total: int
     after: str | None
     """The key of the last entry, when entries follow it."""
@@ -136,6 +138,9 @@ def page_of(items: Sequence[T], *, key: Callable[[T], str], size: int) -> tuple[
     after, before = request.args.get(PAGE_AFTER), request.args.get(PAGE_BEFORE)
     if after is not None and before is not None:
         raise bad(PAGE_AFTER, f"give {PAGE_AFTER} or {PAGE_BEFORE}, not both")
+    for name, given in ((PAGE_AFTER, after), (PAGE_BEFORE, before)):
+        if given is not None and len(given) > MAX_KEY_LENGTH:
+            raise bad(name, "not a page of this search")
     keys = [key(item) for item in items]
     if after is not None:
         start = next((i for i, k in enumerate(keys) if k > after), len(keys))
@@ -148,12 +153,9 @@ def page_of(items: Sequence[T], *, key: Callable[[T], str], size: int) -> tuple[
     page = [items[i] for i in chosen]
     more_after = len(chosen) > 0 and chosen.stop < len(keys)
     more_before = len(chosen) > 0 and chosen.start > 0
-    if not chosen and before is not None and keys:
-        more_after = True  # nothing precedes the first entry: the way back is forward
     return page, Page(
-        entries=[],
         total=len(keys),
-        after=keys[chosen.stop - 1] if more_after and chosen else None,
+        after=keys[chosen.stop - 1] if more_after else None,
         before=keys[chosen.start] if more_before else None,
     )
 
@@ -192,13 +194,15 @@ def searchset(
         {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "include"}}
         for r in included
     ]
-    return {
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
         "total": page.total,
         "link": links,
-        "entry": entries,
     }
+    if entries:  # FHIR JSON holds no empty arrays
+        bundle["entry"] = entries
+    return bundle
 
 
 def start_search(known: frozenset[str]) -> None:
