@@ -76,7 +76,8 @@ def test_without_a_token_it_is_a_401_outcome(client, booked):
 
 
 def test_a_revoked_or_made_up_api_token_is_a_401(client, booked):
-    assert outcome(read(client, booked, Authorization="Bearer sq_not-a-token"), 401)
+    answer = read(client, booked, Authorization="Bearer sq_not-a-token")
+    assert outcome(answer, 401)["code"] == "login" and answer.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_wrong_manage_token_answers_as_an_unknown_reference(client, booked):

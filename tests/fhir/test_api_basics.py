@@ -72,3 +72,24 @@ def test_writes_are_a_405_outcome_naming_the_allowed_methods(client):
 
 def test_fhir_answers_are_kept_by_no_cache(client):
     assert client.get("/fhir/metadata").headers["Cache-Control"] == "no-store"
+
+
+def test_a_read_while_the_database_is_down_is_a_503_outcome_with_retry_after(tmp_path):
+    from schedq import create_app
+    from tests.test_database_unavailable import closed_port
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/schedq",
+            "INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "test-secret",
+            "SEED_DEMO": False,
+        }
+    )
+    try:
+        answer = app.test_client().get("/fhir/Location/site-1")
+        assert outcome(answer, 503)["code"] == "transient"
+        assert int(answer.headers["Retry-After"]) > 0
+    finally:
+        app.extensions["schedq.database"].dispose()
