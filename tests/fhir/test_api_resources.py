@@ -121,3 +121,23 @@ def test_metadata_lists_the_resources_and_their_search_parameters(client):
     assert set(served) == {"Appointment", "HealthcareService", "Location", "Schedule", "Slot"}
     assert {p["name"] for p in served["Slot"]["searchParam"]} >= {"schedule", "start", "status", "_count"}
     assert statement["rest"][0]["operation"][0]["name"] == "bulk-publish"
+
+
+def test_a_healthcare_service_carries_its_name_and_preparation_in_other_languages(client, site, make_uow):
+    from schedq.services import sites
+
+    sites.update_service(
+        make_uow(),
+        code="UDS",
+        translations={"es": {"name": "Prueba de drogas", "preparation": "Traiga su ID."}},
+    )
+    body = client.get("/fhir/HealthcareService/uds").json
+    parsed(body)
+    [name] = body["_name"]["extension"]
+    assert name["url"] == "http://hl7.org/fhir/StructureDefinition/translation"
+    assert name["extension"] == [
+        {"url": "lang", "valueCode": "es"},
+        {"url": "content", "valueString": "Prueba de drogas"},
+    ]
+    assert body["_extraDetails"]["extension"][0]["extension"][1]["valueString"] == "Traiga su ID."
+    assert "_name" not in client.get("/fhir/HealthcareService/draw").json

@@ -111,13 +111,45 @@ def _location_number(text: str) -> int | None:
 # HealthcareService ---------------------------------------------------------------------
 
 
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+"""FHIR's core extension for a text element in another language (sub-extensions `lang` and `content`)."""
+
+
 def _healthcare_services(unit: UnitOfWork, services: list[Service]) -> list[dict]:
     sites = _sites(unit)
     resources = []
     for service in services:
         site_ids = [site.id for site in sites if service in offered(site, [service])]
-        resources.append(mapping.healthcare_service(service, public_url=public_url(), site_ids=site_ids))
+        made = mapping.healthcare_service(service, public_url=public_url(), site_ids=site_ids)
+        resources.append(with_translations(made, service))
     return resources
+
+
+def with_translations(resource: dict, service: Service) -> dict:
+    """The service's name and preparation in the other languages an admin set, as `translation` extensions.
+
+    Added here, beside the mapping layer's HealthcareService, which carries the English alone.
+    """
+    for element, word in (("name", "name"), ("extraDetails", "preparation")):
+        given = [
+            (language, words[word])
+            for language, words in sorted((service.translations or {}).items())
+            if words.get(word) and element in resource
+        ]
+        if given:
+            resource["_" + element] = {
+                "extension": [
+                    {
+                        "url": TRANSLATION,
+                        "extension": [
+                            {"url": "lang", "valueCode": language},
+                            {"url": "content", "valueString": content},
+                        ],
+                    }
+                    for language, content in given
+                ]
+            }
+    return resource
 
 
 def read_healthcare_service(id_: str) -> dict:
