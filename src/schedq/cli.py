@@ -253,7 +253,7 @@ def fhir_group() -> None:
     default=None,
     help="where the directory will be served (a CDN or bucket); by default schedq's own /fhir/bulk",
 )
-@click.option("--days", type=click.IntRange(1, 31), default=14, show_default=True, help="local days of slots")
+@click.option("--days", type=click.IntRange(1, 31), default=7, show_default=True, help="local days of slots")
 @click.option("--no-live-waits", is_flag=True, help="leave out the walk-in wait (no estimate per site)")
 @click.option(
     "--every", type=click.IntRange(min=10), default=None, help="regenerate every N seconds until stopped"

@@ -98,7 +98,7 @@ def test_free_slots_are_the_slots_the_api_lists(client, placed, clock):
         )
         listed = client.get(
             f"/api/v1/sites/{placed.site_id}/slots",
-            query_string={"service": code, "from": "2026-03-02", "to": "2026-03-15"},
+            query_string={"service": code, "from": "2026-03-02", "to": "2026-03-08"},
         ).get_json()["slots"]
         assert published == [datetime.fromisoformat(s["starts_at"]) for s in listed]
         assert published[0] >= clock() + timedelta(minutes=30)  # the lead time holds
@@ -227,3 +227,23 @@ def test_the_cli_writes_the_publication_for_a_cdn(runner, placed, tmp_path):
             parsed(json.loads(line))
     days = {s["start"][:10] for s in map(json.loads, (out / "Slot-1.ndjson").read_text().splitlines())}
     assert days == {"2026-03-02", "2026-03-03", "2026-03-04"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"If-None-Match": "not-a-tag"},
+        {"If-None-Match": '"' + "0" * 32 + '"'},
+        {"If-Modified-Since": "yesterday"},
+        {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"},
+    ],
+)
+def test_a_stale_or_garbled_condition_gets_the_whole_manifest(client, placed, headers):
+    answer = client.get("/fhir/$bulk-publish", headers=headers)
+    assert answer.status_code == 200
+    assert answer.get_json()["output"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_publication_cannot_be_written_through_http(client, placed, method):
+    assert getattr(client, method)("/fhir/$bulk-publish").status_code == 405

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedq.db.models import OpeningHours, Service, Site
@@ -134,6 +134,7 @@ def test_the_repeated_hour_when_clocks_go_back_gives_two_slot_ids():
     assert mapping.slot_id(7, "DRAW", first) != mapping.slot_id(7, "DRAW", second)
 
 
+@settings(deadline=None)  # no timing: the machine is shared
 @given(
     st.integers(min_value=1, max_value=2_147_483_647),
     st.from_regex(r"[A-Z][A-Z0-9_]{0,15}", fullmatch=True),

@@ -30,9 +30,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from schedq.db.models import Service, Site
 from schedq.domain import schedule
@@ -103,7 +105,12 @@ def instant(at: datetime) -> str:
 
 def local_instant(at: datetime, timezone: str) -> str:
     """A FHIR instant with the site's own offset (what a person at the site reads)."""
-    return at.astimezone(schedule.zone(timezone)).isoformat(timespec="seconds")
+    return at.astimezone(_zone(timezone)).isoformat(timespec="seconds")
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    return schedule.zone(name)
 
 
 def service_coding(service: Service, public_url: str) -> dict[str, str]:
@@ -112,8 +119,8 @@ def service_coding(service: Service, public_url: str) -> dict[str, str]:
 
 def booking_url(public_url: str, site_id: int, service_code: str, starts_at: datetime) -> str:
     """The booking page of the site with the service and the slot chosen (the deep link)."""
-    query = urlencode({"service": service_code, "start": instant(starts_at)})
-    return f"{public_url.rstrip('/')}/sites/{site_id}/book?{query}"
+    # Cheaper than urlencode, and the same text: a code is letters, digits and `_`, an instant needs no escape.
+    return f"{public_url.rstrip('/')}/sites/{site_id}/book?service={quote(service_code)}&start={instant(starts_at)}"
 
 
 def location(site: Site, *, public_url: str) -> Resource:

@@ -40,8 +40,8 @@ from schedq.domain.site_status import SiteState
 from schedq.fhir import mapping
 from schedq.services.appointments import MAX_SLOT_RANGE_DAYS, _open_slots
 
-DEFAULT_DAYS = 14
-"""Local days of slots published per site (today included)."""
+DEFAULT_DAYS = 7
+"""Local days of slots published per site (today included); up to a month with `days`."""
 SITES_PER_SLOT_FILE = 250
 MANIFEST_NAME = "$bulk-publish"
 FHIR_NDJSON = "application/fhir+ndjson"

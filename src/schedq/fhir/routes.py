@@ -42,7 +42,7 @@ def publication_dir() -> Path:
 
 
 def every_seconds() -> int:
-    return int(current_app.config.get("FHIR_PUBLISH_EVERY_SECONDS", 300))
+    return int(current_app.config["FHIR_PUBLISH_EVERY_SECONDS"])
 
 
 def public_url() -> str:
