@@ -93,3 +93,8 @@ def test_a_read_while_the_database_is_down_is_a_503_outcome_with_retry_after(tmp
         assert int(answer.headers["Retry-After"]) > 0
     finally:
         app.extensions["schedq.database"].dispose()
+
+
+def test_a_write_to_the_bulk_manifest_is_a_405_outcome_not_a_404(client):
+    answer = client.post("/fhir/$bulk-publish")
+    assert outcome(answer, 405) and "GET" in answer.headers["Allow"]

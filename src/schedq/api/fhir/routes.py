@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from schedq.api.fhir import errors
 from schedq.api.fhir.negotiation import FHIR_JSON, answer_type, fhir_response
@@ -104,7 +105,7 @@ def metadata() -> Response:
 def search_type(type_: str) -> Response:
     interactions = INTERACTIONS.get(type_)
     if interactions is None or interactions.search is None:
-        raise NotFound(f"{type_} is not a resource type this server serves")
+        _not_served()
     _only({"GET"})
     return fhir_response(interactions.search())
 
@@ -113,7 +114,7 @@ def search_type(type_: str) -> Response:
 def read(type_: str, id_: str) -> Response:
     interactions = INTERACTIONS.get(type_)
     if interactions is None or interactions.read is None:
-        raise NotFound(f"{type_} is not a resource type this server serves")
+        _not_served()
     _only({"GET"})
     return fhir_response(interactions.read(id_))
 
@@ -122,7 +123,27 @@ def read(type_: str, id_: str) -> Response:
 @bp.route("/<path:rest>", methods=ALL_METHODS)
 def unknown(rest: str = "") -> Response:
     """Any other path under /fhir: a 404 OperationOutcome, not an HTML page."""
-    raise NotFound(f"/fhir/{rest} is not served here; see /fhir/metadata")
+    _not_served()
+
+
+def _not_served() -> NoReturn:
+    """404, or 405 when another blueprint (the bulk publication's) serves this path with other methods.
+
+    These catch-all rules take every method, so a method the other rule does
+    not take lands here rather than in werkzeug's own 405.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    others = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if not str(endpoint).startswith(bp.name + "."):
+            others.add(method)
+    if others:
+        _only(others)
+    raise NotFound(f"{request.path} is not served here; see /fhir/metadata")
 
 
 def capability_statement() -> dict:
