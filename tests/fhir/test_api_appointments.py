@@ -125,6 +125,8 @@ def test_preparation_and_service_name_follow_the_language_asked(client, site, bo
         headers={"X-Patient-Token": booked["manage_token"], "Accept-Language": "es"},
     ).json
     assert body["serviceType"][0]["text"] == "Extracción" and body["patientInstruction"] == "Beba agua."
+    answer = client.get(f"/fhir/Appointment/{booked['reference']}?lang=es&token={booked['manage_token']}")
+    assert answer.headers["Content-Language"] == "es" and "Accept-Language" in answer.headers["Vary"]
 
 
 def test_patient_and_staff_reads_on_both_databases(backend, client, site, booked):

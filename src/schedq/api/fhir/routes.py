@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from schedq.api.fhir import errors
 from schedq.api.fhir.negotiation import FHIR_JSON, answer_type, fhir_response
+from schedq.api.language import chosen_language
 
 FHIR_VERSION = "4.0.1"
 CAPABILITY_DATE = "2026-12-02"
@@ -91,6 +92,9 @@ def _headers(response: Response) -> Response:
     # Slots and appointments change with every booking; a patient's appointment is personal.
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Service names and preparation are in the language asked (`?lang=`, else Accept-Language).
+    response.headers["Content-Language"] = chosen_language()
+    response.vary.add("Accept-Language")
     return response
 
 
