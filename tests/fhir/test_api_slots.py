@@ -187,3 +187,36 @@ def test_slot_search_and_paging_on_both_databases(backend, client, site):
     body = bundle_of(search(client, f"schedule={schedule(site)}&start={TUESDAY}&_count=20"))
     rest = bundle_of(follow(client, link(body, "next")))
     assert len(ids(body)) + len(ids(rest)) == body["total"] == 36
+
+
+def test_an_app_finds_a_free_slot_books_it_through_its_deep_link_and_sees_it_taken(client, site):
+    from urllib.parse import parse_qs
+
+    deep_link = "http://hl7.org/fhir/uv/smart-scheduling-links/StructureDefinition/booking-deep-link"
+    capacity = "http://fhir-registry.smarthealthit.org/StructureDefinition/slot-capacity"
+    query = f"schedule={schedule(site)}&start=2026-03-03T10:00:00-06:00&status=free"
+    slot = bundle_of(search(client, query))["entry"][0]["resource"]
+    extensions = {e["url"]: e for e in slot["extension"]}
+    link_to_book = urlsplit(extensions[deep_link]["valueUrl"])
+    assert link_to_book.path == f"/sites/{site.site_id}/book"
+    chosen = parse_qs(link_to_book.query)
+    page = client.get(f"{link_to_book.path}?{link_to_book.query}")
+    assert page.status_code == 200
+    booked = client.post(
+        f"/api/v1/sites/{site.site_id}/appointments",
+        json={
+            "service": chosen["service"][0],
+            "starts_at": chosen["start"][0],
+            "contact": {"name": "Ann Example", "phone": "+1 201 555 0100"},
+        },
+    )
+    assert booked.status_code == 201 and booked.json["starts_at"] == slot["start"]
+    after = bundle_of(search(client, query))["entry"][0]["resource"]
+    assert after["id"] == slot["id"]
+    assert {e["url"]: e for e in after["extension"]}[capacity]["valueInteger"] == (
+        extensions[capacity]["valueInteger"] - 1
+    )
+    appointment = client.get(
+        f"/fhir/Appointment/{booked.json['reference']}?token={booked.json['manage_token']}"
+    )
+    assert appointment.json["slot"] == [{"reference": f"Slot/{slot['id']}"}]
