@@ -214,6 +214,8 @@ def main() -> None:
     # A Tuesday morning in Chicago: every site is open or about to open.
     now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
     backend = "PostgreSQL" if args.postgres else "SQLite"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit.strip()}, {_cores()} cores"
     with (
         tempfile.TemporaryDirectory() as workdir,
         scratch_database(args.postgres, Path(workdir)) as (url, _, _),
@@ -221,16 +223,12 @@ def main() -> None:
         figures = run(
             url, sites=args.sites, days=args.days, booked_share=args.booked_share, sample=args.sample, now=now
         )
-    text = report(backend, figures)
+    text = report(backend, figures) + f"\n- run {stamp}"
     print(text)
     if args.record:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, {_cores()} cores"
         intro = (
             "`benchmarks/fhir_publish.py`: the whole publication (manifest and NDJSON files) for many sites,\n"
-            "generated as `schedq fhir publish` does it. Run on " + stamp + ".\n\n"
+            "generated as `schedq fhir publish` does it; each backend's latest run.\n\n"
         )
         previous = RESULTS.read_text() if RESULTS.exists() else ""
         kept = _kept_runs(previous, backend)

@@ -87,7 +87,7 @@ def test_schedules_are_per_site_and_offered_service(client, placed):
     }
 
 
-def test_free_slots_are_the_slots_the_api_lists(client, placed, clock):
+def test_free_slots_are_the_slots_the_api_lists(backend, client, placed, clock):
     _, resources = read_publication(client)
     for code in ("DRAW", "GTT"):
         published = sorted(

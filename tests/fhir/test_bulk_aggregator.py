@@ -29,7 +29,7 @@ def deep_link(slot: dict) -> str:
     return next(e["valueUrl"] for e in slot["extension"] if e["url"] == mapping.BOOKING_DEEP_LINK)
 
 
-def test_an_aggregator_finds_a_free_slot_and_books_it_through_its_deep_link(client, site, clock):
+def test_an_aggregator_finds_a_free_slot_and_books_it_through_its_deep_link(backend, client, site, clock):
     wanted = datetime.fromisoformat("2026-03-03T10:00:00-06:00")
     slot = next(
         s
