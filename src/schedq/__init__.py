@@ -49,8 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     access_log.install(logging.getLogger("werkzeug"))
     api.init_app(app)
+    from schedq.api.fhir import server as fhir_api
+
+    fhir_api.init_app(app)
     cli.init_app(app)
     app.register_blueprint(web.bp)
+    from schedq.fhir import routes as fhir_bulk
+
+    fhir_bulk.init_app(app)
     if values["ESTIMATOR_WARM_UP"]:
         # Compiling the estimator's kernel takes seconds (loading it from numba's cache well under
         # one): done beside start-up in each worker process, not in the first request.

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(queue_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(fhir_group)
 
 
 def _utcnow() -> datetime:
@@ -238,6 +239,49 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
         clock=clock,
         worker=worker,
     )
+
+
+@click.group("fhir", help="FHIR and SMART Scheduling Links: the bulk publication.")
+def fhir_group() -> None:
+    pass
+
+
+@fhir_group.command("publish", help="Write the $bulk-publish manifest and its NDJSON files to a directory.")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="the directory to write")
+@click.option(
+    "--base-url",
+    default=None,
+    help="where the directory will be served (a CDN or bucket); by default schedq's own /fhir/bulk",
+)
+@click.option("--days", type=click.IntRange(1, 31), default=7, show_default=True, help="local days of slots")
+@click.option("--no-live-waits", is_flag=True, help="leave out the walk-in wait (no estimate per site)")
+@click.option(
+    "--every", type=click.IntRange(min=10), default=None, help="regenerate every N seconds until stopped"
+)
+@with_appcontext
+def fhir_publish(out: str, base_url: str | None, days: int, no_live_waits: bool, every: int | None) -> None:
+    import time
+    from pathlib import Path
+
+    from schedq.fhir import files, publication
+
+    clock = current_app.config.get("CLOCK") or _utcnow
+    while True:
+        started = time.monotonic()
+        made = publication.publish(
+            uow,
+            public_url=current_app.config["PUBLIC_URL"],
+            now=clock(),
+            days=days,
+            live_waits=not no_live_waits,
+            files_url=base_url,
+        )
+        files.write(made, Path(out))
+        counts = ", ".join(f"{count} {kind}" for kind, count in sorted(made.counts.items()))
+        click.echo(f"published {counts} to {out} in {time.monotonic() - started:.1f} s")
+        if every is None:
+            return
+        time.sleep(max(every - (time.monotonic() - started), 0))
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ _ENV_PARSERS: dict[str, type] = {
     "ESTIMATOR_WARM_UP": bool,
     "TRAVEL_KMH": float,
     "PUBLIC_URL": str,
+    "FHIR_PUBLICATION_DIR": str,
+    "FHIR_PUBLISH_EVERY_SECONDS": int,
     "NOTIFY_MAX_ATTEMPTS": int,
     "NOTIFY_BACKOFF_SECONDS": float,
     "NOTIFY_LEASE_SECONDS": float,
@@ -61,6 +63,10 @@ class Config:
     TRAVEL_KMH = 30.0
     # Notifications (README: "Notifications"): links in messages start with PUBLIC_URL; the worker's retries.
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # SMART Scheduling Links (README: "FHIR and SMART Scheduling Links"): where the bulk files are kept
+    # (None: INSTANCE_DIR/fhir-publication) and the age at which a request regenerates them.
+    FHIR_PUBLICATION_DIR: str | None = None
+    FHIR_PUBLISH_EVERY_SECONDS = 300
     NOTIFY_MAX_ATTEMPTS = 8
     NOTIFY_BACKOFF_SECONDS = 30.0  # the wait after the first failed try, doubled after each
     NOTIFY_LEASE_SECONDS = 120.0  # a try not marked by then is taken again by another worker

@@ -53,6 +53,7 @@ def _words() -> dict[str, str]:
         "badName": _("Check your name and try again."),
         "booking": _("Booking…"),
         "slotFull": _("Someone just took that time. Please choose another time."),
+        "slotGone": _("The time you chose is no longer free. Please choose another time."),
         "tooMany": _(
             "You have made as many bookings as this site allows for now. "
             "Try again after {time}, or call the site."

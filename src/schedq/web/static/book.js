@@ -147,5 +147,18 @@
     button.disabled = false;
   });
 
-  body.dataset.loaded = "true";
+  /** A deep link from a FHIR Slot (README: "FHIR and SMART Scheduling Links"): `?service=DRAW&start=<instant>`
+   * chooses that service and that time, or says in words that the time is no longer free. */
+  async function followDeepLink() {
+    const asked = new URLSearchParams(window.location.search);
+    const code = asked.get("service");
+    const input = code && [...form.querySelectorAll("input[name=service]")].find((i) => i.value === code);
+    if (!input) return;
+    input.checked = true;
+    await picker.load(siteId, code, body.dataset.firstDay, body.dataset.lastDay);
+    const start = asked.get("start");
+    if (start && !picker.choose(start)) error.textContent = say("slotGone");
+  }
+
+  followDeepLink().finally(() => { body.dataset.loaded = "true"; });
 })();

@@ -87,7 +87,21 @@ const schedqSlots = (() => {
       days.replaceChildren(select);
     }
 
-    return { load, selected: () => chosen, dayLabel, localDay, localTime };
+    /** Choose the loaded slot starting at `instant` (any offset); null when it is not free any more. */
+    function choose(instant) {
+      const at = Date.parse(instant);
+      const slot = Number.isNaN(at) ? null : slots.find((s) => Date.parse(s.starts_at) === at);
+      const select = days.querySelector("select");
+      if (!slot || !select) return null;
+      select.value = localDay(slot);
+      pickDay(select.value);
+      const input = [...times.querySelectorAll("input[name=time]")].find((i) => i.value === slot.starts_at);
+      input.checked = true;
+      pickTime(slot.starts_at);
+      return slot;
+    }
+
+    return { load, choose, selected: () => chosen, dayLabel, localDay, localTime };
   }
 
   return { picker, dayLabel, localDay, localTime };
