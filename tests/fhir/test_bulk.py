@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -161,6 +162,17 @@ def test_within_the_regeneration_interval_the_same_publication_is_served(client,
     first = client.get("/fhir/$bulk-publish").get_json()
     clock.advance(minutes=2)
     assert client.get("/fhir/$bulk-publish").get_json() == first
+
+
+def test_a_worker_finding_another_regenerating_serves_the_publication_there_is(client, placed, clock, app):
+    first = client.get("/fhir/$bulk-publish").get_json()
+    clock.advance(minutes=10)  # due again
+    directory = Path(app.config["INSTANCE_DIR"]) / "fhir-publication"
+    with open(directory / ".publishing.lock", "a") as lock:  # another worker regenerating now
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert client.get("/fhir/$bulk-publish").get_json() == first
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert client.get("/fhir/$bulk-publish").get_json()["transactionTime"] == mapping.instant(clock())
 
 
 @pytest.mark.parametrize("name", ["Nothing.ndjson", "Slot-99.ndjson", "..%2Fschedq.sqlite3", "Slot-1.json"])

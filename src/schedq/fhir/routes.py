@@ -14,6 +14,7 @@ minute.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -29,6 +30,7 @@ from schedq.web_context import now, uow
 bp = Blueprint("fhir_bulk", __name__)
 
 CACHE_CONTROL = "public, max-age=60"
+LOCK_NAME = ".publishing.lock"
 FILE_NAME = re.compile(r"[A-Za-z]+(-[0-9]+)?\.ndjson")
 
 
@@ -50,15 +52,36 @@ def public_url() -> str:
 
 
 def _current() -> dict:
-    """The manifest in the publication directory, regenerated first when missing or due."""
+    """The manifest in the publication directory, regenerated first when missing or due.
+
+    One regeneration at a time per directory, whichever worker or host finds it
+    due (an exclusive lock on `.publishing.lock` beside the files): while one
+    regenerates, the others serve the publication there is, or wait for the
+    first one when there is none yet.
+    """
     directory = publication_dir()
-    at = now()
     manifest = files.read_manifest(directory)
-    if manifest is None or at - files.transaction_time(manifest) >= timedelta(seconds=every_seconds()):
-        made = publication.publish(uow, public_url=public_url(), now=at)
-        files.write(made, directory)
-        manifest = made.manifest
+    if manifest is not None and not _due(manifest):
+        return manifest
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK_NAME, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (fcntl.LOCK_NB if manifest is not None else 0))
+        except BlockingIOError:
+            return manifest  # another worker is regenerating; this one is due but whole
+        try:
+            manifest = files.read_manifest(directory)  # renewed while this one waited?
+            if manifest is None or _due(manifest):
+                made = publication.publish(uow, public_url=public_url(), now=now())
+                files.write(made, directory)
+                manifest = made.manifest
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return manifest
+
+
+def _due(manifest: dict) -> bool:
+    return now() - files.transaction_time(manifest) >= timedelta(seconds=every_seconds())
 
 
 @bp.get("/fhir/$bulk-publish")
