@@ -67,7 +67,8 @@ def _current() -> dict:
     with open(directory / LOCK_NAME, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | (fcntl.LOCK_NB if manifest is not None else 0))
-        except BlockingIOError:
+        except BlockingIOError:  # only asked not to wait with a publication in hand
+            assert manifest is not None
             return manifest  # another worker is regenerating; this one is due but whole
         try:
             manifest = files.read_manifest(directory)  # renewed while this one waited?
@@ -77,6 +78,7 @@ def _current() -> dict:
                 manifest = made.manifest
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    assert manifest is not None
     return manifest
 
 
