@@ -10,7 +10,7 @@ draws (common random numbers). See docs/staffing.md.
 - `search`: `recommend_staffing` (the fewest station-hours that meet the target) and `what_if`.
 """
 
-from .days import HalfHourOutcome, PlanOutcome, SimulatedDays, Target
+from .days import HalfHourOutcome, PlanOutcome, SimulatedDays, Target, walk_in_rate_variance
 from .erlang import erlang_c_stations, share_called_within
 from .search import (
     Recommendation,
@@ -35,5 +35,6 @@ __all__ = [
     "required_share",
     "search_stations",
     "share_called_within",
+    "walk_in_rate_variance",
     "what_if",
 ]
