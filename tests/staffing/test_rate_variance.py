@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schedq.estimator.staffing import walk_in_rate_variance
+from schedq.estimator import FittedModel
+from schedq.estimator.staffing import at_observed_walk_in_level, walk_in_rate_variance
 
 
 def test_no_past_walk_ins_say_nothing_about_the_rate():
@@ -39,3 +40,14 @@ def test_the_variance_is_never_below_the_learned_rate_s_own(counts):
     total = sum(counts)
     value = walk_in_rate_variance(counts)
     assert value >= (1 / total if total else 0.0)
+
+
+def test_the_simulation_plans_for_as_many_walk_ins_as_the_past_days_brought():
+    # The fitted profile, shrunk toward its prior, expects 90 a Tuesday; the past Tuesdays brought 100.
+    profile = tuple(9.0 if 14 <= k < 34 else 0.0 for k in range(48))  # 10 hours of 9 an hour
+    model = FittedModel(services={}, walk_in_rate_per_hour=(profile,) * 7)
+    level = at_observed_walk_in_level(model, 1, (95, 105, 100, 100))
+    assert sum(level.walk_in_rate_per_hour[1]) / 2 == pytest.approx(100.0)
+    assert level.walk_in_rate_per_hour[1][14] / level.walk_in_rate_per_hour[1][20] == 1.0  # same shape
+    assert level.walk_in_rate_per_hour[2] == profile  # other weekdays as fitted
+    assert at_observed_walk_in_level(model, 1, ()) is model

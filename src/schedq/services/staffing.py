@@ -26,7 +26,14 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, TicketKind
 from schedq.domain.errors import InvalidInput
-from schedq.estimator.staffing import PlanOutcome, Target, recommend_staffing, walk_in_rate_variance, what_if
+from schedq.estimator.staffing import (
+    PlanOutcome,
+    Target,
+    at_observed_walk_in_level,
+    recommend_staffing,
+    walk_in_rate_variance,
+    what_if,
+)
 from schedq.services.estimates.models import HISTORY_DAYS, current_model
 from schedq.services.estimates.states import shared
 from schedq.services.sites import closures_of, hours_of, load_site, plan_of
@@ -344,7 +351,7 @@ def staffing_recommendation(
         def compute() -> dict[str, Any]:
             found = recommend_staffing(
                 day.plan,
-                day.model,
+                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
                 tz=day.tz,
                 target=day.target,
                 replications=replications,
@@ -427,7 +434,7 @@ def staffing_what_if(
         def compute() -> dict[str, Any]:
             found = what_if(
                 day.plan,
-                day.model,
+                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
                 tz=day.tz,
                 target=day.target,
                 walk_in_cutoff_minutes=cutoff,

@@ -83,6 +83,28 @@ def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
     return mean_uncertainty + overdispersion + mean_uncertainty * overdispersion
 
 
+def at_observed_walk_in_level(
+    model: FittedModel, weekday: int, walk_ins_per_day: Sequence[int]
+) -> FittedModel:
+    """The model with `weekday`'s walk-in profile scaled to the mean of the past days' walk-ins.
+
+    The posterior of the rate given the counts (`walk_in_rate_variance`) has
+    the counts' mean: the fitted rate is shrunk toward the stated prior
+    profile (two weeks' worth), which suits a thin history but, after eight
+    weeks, still plans for fewer walk-ins than came. The profile's shape
+    over the day stays the model's. No past walk-ins or no profile: the model.
+    """
+    counts = list(walk_ins_per_day)
+    profile = model.walk_in_rate_per_hour[weekday]
+    expected = sum(profile) / 2.0  # per hour, half hours
+    if not counts or sum(counts) <= 0 or expected <= 0:
+        return model
+    scale = sum(counts) / len(counts) / expected
+    rates = list(model.walk_in_rate_per_hour)
+    rates[weekday] = tuple(rate * scale for rate in profile)
+    return replace(model, walk_in_rate_per_hour=tuple(rates))
+
+
 def _rate_ceiling(variance: float) -> float:
     """The largest multiplier drawn: the 99.9th percentile of a gamma of mean 1 and `variance`
     (Wilson and Hilferty's cube-root normal approximation; a ceiling, so near is enough)."""
