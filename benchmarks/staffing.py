@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         f"expects {_walk_ins_per_day(model, settings.weekday):.0f} walk-ins on a {_weekday(settings.weekday)}, "
         f"the scenario brings {_walk_ins_per_day(scenario.true_model(), settings.weekday):.0f}. "
         f"Walk-ins on the past {_weekday(settings.weekday)}s: {', '.join(str(n) for n in walk_ins)}; the "
-        f"search draws each day's walk-in rate as the learned one times a gamma of mean 1 and standard "
+        f"search draws each day's walk-in rate as their mean times a gamma of mean 1 and standard "
         f"deviation {math.sqrt(walk_in_rate_variance(walk_ins)):.1%} (`walk_in_rate_variance`)."
     )
     body = render(
