@@ -33,6 +33,7 @@ tests/staffing does at small size.
 from __future__ import annotations
 
 import argparse
+import math
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -41,7 +42,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from schedq.estimator import BookedAppointment, DayPlan, FittedModel
-from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing
+from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing, walk_in_rate_variance
+from schedq.services.staffing import STAFFING_REPLICATIONS
 from schedq.simulation.scenario import Scenario
 
 FIRST_DAY = date(2026, 1, 5)  # a Monday
@@ -53,7 +55,7 @@ SITE_SLA_MINUTES, SITE_SLA_PERCENT = 20, 90  # a new site's target (the demo sit
 class Settings:
     training_days: int = 40  # eight weeks: the history a refit reads (`HISTORY_DAYS`)
     weekday: int = 1  # Tuesday
-    replications: int = 400  # the search's simulated days, as the API runs it
+    replications: int = STAFFING_REPLICATIONS  # the search's simulated days, as the API runs it
     heldout_groups: int = 25
     heldout_per_group: int = 40
     days_percent: int = 95
@@ -171,7 +173,9 @@ def check(
     return report
 
 
-def learn(scenario: Scenario, settings: Settings) -> tuple[dict, DayPlan, object, FittedModel]:
+def learn(
+    scenario: Scenario, settings: Settings
+) -> tuple[dict, DayPlan, object, FittedModel, tuple[int, ...]]:
     """Step 1: training days through the service layer, refit, and the staffing service's answer."""
     from schedq.db import migrate
     from schedq.db.engine import Database
@@ -208,7 +212,7 @@ def learn(scenario: Scenario, settings: Settings) -> tuple[dict, DayPlan, object
                 days_percent=settings.days_percent,
             )
         database.dispose()
-    return answer, learned.plan, learned.tz, learned.model
+    return answer, learned.plan, learned.tz, learned.model, learned.walk_ins_per_day
 
 
 def scenario_day(scenario: Scenario, local_date: date, tz) -> DayPlan:
@@ -335,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.true_model:
         return _main_true_model(settings, quick=args.quick, started=started)
     scenario = parse(DEMO_SCENARIO)
-    answer, day, tz, model = learn(scenario, settings)
+    answer, day, tz, model, walk_ins = learn(scenario, settings)
     target = Target(**answer["target"])
     rows = answer["half_hours"]
     report = check(
@@ -352,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Learned from {settings.training_days} open days through the service layer "
         f"(history days {answer['history_days']}, thin history: {answer['thin_history']}); the learned model "
         f"expects {_walk_ins_per_day(model, settings.weekday):.0f} walk-ins on a {_weekday(settings.weekday)}, "
-        f"the scenario brings {_walk_ins_per_day(scenario.true_model(), settings.weekday):.0f}."
+        f"the scenario brings {_walk_ins_per_day(scenario.true_model(), settings.weekday):.0f}. "
+        f"Walk-ins on the past {_weekday(settings.weekday)}s: {', '.join(str(n) for n in walk_ins)}; the "
+        f"search draws each day's walk-in rate as their mean times a gamma of mean 1 and standard "
+        f"deviation {math.sqrt(walk_in_rate_variance(walk_ins)):.1%} (`walk_in_rate_variance`)."
     )
     body = render(
         report,

@@ -1,11 +1,11 @@
-"""What the staffing service reads: the weekday's next date, plan and past bookings."""
+"""What the staffing service reads: the weekday's next date, plan, past bookings and past walk-ins."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from schedq.domain.contact import Contact
-from schedq.services import appointments
+from schedq.services import appointments, tickets
 from schedq.services.staffing import staffing_day
 
 
@@ -42,3 +42,26 @@ def test_a_site_without_history_has_no_bookings_to_simulate(make_uow, fitted_sit
         day = staffing_day(uow, site_id=fitted_site.site_id, weekday=1, now=clock())
     assert day.bookings == ()
     assert [b.stations for b in day.plan.staffing] == [3, 3]  # morning and afternoon, lunch between
+
+
+def test_the_walk_ins_of_each_past_weekday_are_counted_for_the_rate_s_spread(make_uow, fitted_site, clock):
+    # Tuesday 17 February: two walk-ins; Tuesday 24 February: one; Wednesday 25: one, not a Tuesday.
+    for n, at in enumerate(
+        [
+            datetime(2026, 2, 17, 15, 0, tzinfo=UTC),
+            datetime(2026, 2, 17, 15, 10, tzinfo=UTC),
+            datetime(2026, 2, 24, 16, 0, tzinfo=UTC),
+            datetime(2026, 2, 25, 16, 0, tzinfo=UTC),
+        ]
+    ):
+        tickets.join_walk_in(
+            make_uow(),
+            site_id=fitted_site.site_id,
+            service_code="DRAW",
+            actor="kiosk",
+            now=at,
+            secret_key=f"k{n}",
+        )
+    with make_uow(write=False) as uow:
+        day = staffing_day(uow, site_id=fitted_site.site_id, weekday=1, now=clock())
+    assert day.walk_ins_per_day == (2, 1)  # the open Tuesdays since the first ticket, oldest first

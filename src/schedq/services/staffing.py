@@ -24,14 +24,21 @@ from schedq import estimator
 from schedq.db.models import Appointment, Service, Site, Ticket
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
-from schedq.domain.enums import AppointmentStatus
+from schedq.domain.enums import AppointmentStatus, TicketKind
 from schedq.domain.errors import InvalidInput
-from schedq.estimator.staffing import PlanOutcome, Target, recommend_staffing, what_if
+from schedq.estimator.staffing import (
+    PlanOutcome,
+    Target,
+    at_observed_walk_in_level,
+    recommend_staffing,
+    walk_in_rate_variance,
+    what_if,
+)
 from schedq.services.estimates.models import HISTORY_DAYS, current_model
 from schedq.services.estimates.states import shared
 from schedq.services.sites import closures_of, hours_of, load_site, plan_of
 
-STAFFING_REPLICATIONS = 400
+STAFFING_REPLICATIONS = 1200
 """Simulated days per question (the app's `STAFFING_REPLICATIONS` setting overrides it)."""
 
 DAYS_PERCENT = 95
@@ -51,6 +58,7 @@ class StaffingDay:
     target: Target
     tz: ZoneInfo
     bookings: tuple[tuple[estimator.BookedAppointment, ...], ...] = ()
+    walk_ins_per_day: tuple[int, ...] = ()  # on the past open days of the weekday
 
 
 def next_date_on(weekday: int, today: date) -> date:
@@ -58,16 +66,8 @@ def next_date_on(weekday: int, today: date) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
-def past_bookings(
-    uow: UnitOfWork, site: Site, *, weekday: int, today: date, on: date
-) -> list[tuple[estimator.BookedAppointment, ...]]:
-    """Each past open day on `weekday` in the last `HISTORY_DAYS` since the site's first ticket or
-    booking: its bookings, moved to the date `on`.
-
-    Booked and not cancelled (no-shows count: the model's no-show rate
-    removes them again), at the same local wall time. The simulated days are
-    shared among these days, so they vary in their bookings as the past did.
-    """
+def past_open_days(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> list[date]:
+    """The past open days on `weekday` in the last `HISTORY_DAYS`, since the site's first ticket or booking."""
     tz = schedule.zone(site.timezone)
     hours, closed = hours_of(site), closures_of(site)
     firsts = [
@@ -83,6 +83,21 @@ def past_bookings(
         for d in (today - timedelta(days=n) for n in range(1, HISTORY_DAYS + 1))
         if d >= first_day and d.weekday() == weekday and schedule.opening_intervals(d, hours, tz, closed)
     ]
+    return open_days
+
+
+def past_bookings(
+    uow: UnitOfWork, site: Site, *, weekday: int, today: date, on: date
+) -> list[tuple[estimator.BookedAppointment, ...]]:
+    """Each past open day on `weekday` in the last `HISTORY_DAYS` since the site's first ticket or
+    booking: its bookings, moved to the date `on`.
+
+    Booked and not cancelled (no-shows count: the model's no-show rate
+    removes them again), at the same local wall time. The simulated days are
+    shared among these days, so they vary in their bookings as the past did.
+    """
+    tz = schedule.zone(site.timezone)
+    open_days = past_open_days(uow, site, weekday=weekday, today=today)
     if not open_days:
         return []
     start = schedule.local_instant(min(open_days), time(0), tz)
@@ -107,6 +122,35 @@ def past_bookings(
                 estimator.BookedAppointment(schedule.local_instant(on, wall, tz), code)
             )
     return [tuple(by_day[d]) for d in sorted(by_day)]
+
+
+def past_walk_ins(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> tuple[int, ...]:
+    """Walk-ins (kiosk and remote) who joined on each past open day on `weekday` (`past_open_days`).
+
+    The days the model's arrival rate for that weekday was learned from: how
+    far that rate may be off, and how much the days differ, comes from them
+    (`estimator.staffing.walk_in_rate_variance`).
+    """
+    tz = schedule.zone(site.timezone)
+    open_days = past_open_days(uow, site, weekday=weekday, today=today)
+    if not open_days:
+        return ()
+    start = schedule.local_instant(min(open_days), time(0), tz)
+    end = schedule.local_instant(max(open_days) + timedelta(days=1), time(0), tz)
+    joined = uow.session.scalars(
+        select(Ticket.joined_at).where(
+            Ticket.site_id == site.id,
+            Ticket.kind.in_([TicketKind.WALK_IN, TicketKind.REMOTE]),
+            Ticket.joined_at >= start,
+            Ticket.joined_at < end,
+        )
+    ).all()
+    counts = dict.fromkeys(open_days, 0)
+    for at in joined:
+        local = schedule.local_day(at, tz)
+        if local in counts:
+            counts[local] += 1
+    return tuple(counts[d] for d in sorted(counts))
 
 
 def staffing_day(
@@ -141,7 +185,8 @@ def staffing_day(
         grace_minutes=site.grace_minutes,
     )
     bookings = tuple(past_bookings(uow, site, weekday=weekday, today=today, on=on))
-    return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings)
+    walk_ins = past_walk_ins(uow, site, weekday=weekday, today=today)
+    return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings, walk_ins)
 
 
 def _weekly_blocks(site: Site, on: date) -> list[estimator.StaffingBlock]:
@@ -175,6 +220,7 @@ def _state(day: StaffingDay, kind: str, replications: int, extra: tuple = ()) ->
         plan.walk_in_cutoff_minutes,
         plan.grace_minutes,
         day.bookings,
+        day.walk_ins_per_day,
         day.target,
         day.model.fitted_at,
         day.model.history_days,
@@ -305,12 +351,13 @@ def staffing_recommendation(
         def compute() -> dict[str, Any]:
             found = recommend_staffing(
                 day.plan,
-                day.model,
+                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
                 tz=day.tz,
                 target=day.target,
                 replications=replications,
                 seed=site.id * 7 + weekday,
                 bookings=day.bookings,
+                rate_variance=walk_in_rate_variance(day.walk_ins_per_day),
             )
             rows = [
                 {
@@ -387,7 +434,7 @@ def staffing_what_if(
         def compute() -> dict[str, Any]:
             found = what_if(
                 day.plan,
-                day.model,
+                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
                 tz=day.tz,
                 target=day.target,
                 walk_in_cutoff_minutes=cutoff,
@@ -395,6 +442,7 @@ def staffing_what_if(
                 replications=replications,
                 seed=site.id * 7 + weekday,
                 bookings=day.bookings,
+                rate_variance=walk_in_rate_variance(day.walk_ins_per_day),
             )
             rows = []
             if found.baseline is not None and found.what_if is not None:

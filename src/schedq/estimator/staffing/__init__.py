@@ -10,7 +10,14 @@ draws (common random numbers). See docs/staffing.md.
 - `search`: `recommend_staffing` (the fewest station-hours that meet the target) and `what_if`.
 """
 
-from .days import HalfHourOutcome, PlanOutcome, SimulatedDays, Target
+from .days import (
+    HalfHourOutcome,
+    PlanOutcome,
+    SimulatedDays,
+    Target,
+    at_observed_walk_in_level,
+    walk_in_rate_variance,
+)
 from .erlang import erlang_c_stations, share_called_within
 from .search import (
     Recommendation,
@@ -23,6 +30,7 @@ from .search import (
 )
 
 __all__ = [
+    "at_observed_walk_in_level",
     "HalfHourOutcome",
     "PlanOutcome",
     "Recommendation",
@@ -35,5 +43,6 @@ __all__ = [
     "required_share",
     "search_stations",
     "share_called_within",
+    "walk_in_rate_variance",
     "what_if",
 ]

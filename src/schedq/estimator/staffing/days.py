@@ -10,6 +10,12 @@ row until its line is served (`besttime.play.run_out`).
 A patient's wait runs from arrival to the call; an appointment that comes
 early waits from its appointment time (being early is not the site's delay),
 one later than the grace minutes waits from arrival like a walk-in.
+
+The learned arrival rate is an estimate, and days differ more than a Poisson
+process says: each simulated day's walk-in rate is the model's times a draw
+of mean 1 (`walk_in_rate_variance`, from the past days' walk-in counts). The
+day is drawn at a higher rate and each walk-in kept with the day's share of
+it (thinning a Poisson process), so every plan still sees the same patients.
 """
 
 from __future__ import annotations
@@ -32,6 +38,80 @@ from ..model import FittedModel
 from ..snapshot import StaffingBlock
 
 _INF = math.inf
+
+OVERDISPERSION_Z = 1.645
+"""Past days' walk-ins count as more spread than Poisson above the 95th percentile of Poisson's dispersion index."""
+
+RATE_DRAW_Z = 3.09
+"""A day's walk-in rate multiplier is drawn at most up to its law's 99.9th percentile (z = 3.09), the thinning's ceiling."""
+
+
+def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
+    """The variance of a day's walk-in rate around the learned one (as a multiple, mean 1), from past days.
+
+    Two parts, from the walk-ins counted on each past day of the weekday the
+    model was fitted on:
+
+    - the learned mean's own uncertainty: the posterior of a Poisson rate
+      given `total` arrivals is a gamma of shape `total`, variance 1 / total
+      as a multiple of its mean;
+    - the day-to-day spread beyond Poisson (the counts' variance less their
+      mean, over the mean squared), counted only when the counts show it: when
+      their dispersion index is above what a Poisson process gives on 19 sets
+      of past days in 20 (`OVERDISPERSION_Z`); a few days' variance is noisy,
+      and a spread that is only noise would plan stations for nothing.
+
+    Independent multipliers of mean 1 with variances a and b multiply to
+    variance a + b + ab. No past walk-ins: 0 (nothing observed says how far
+    off the prior profile is).
+    """
+    counts = np.asarray(walk_ins_per_day, dtype=float)
+    total = float(counts.sum())
+    if counts.size == 0 or total <= 0:
+        return 0.0
+    mean_uncertainty = 1.0 / total
+    overdispersion = 0.0
+    if counts.size > 1:
+        mean = total / counts.size
+        spread = float(counts.var(ddof=1))
+        free = counts.size - 1
+        # Under Poisson, free * spread / mean is chi-square with `free` degrees (Wilson and Hilferty).
+        ninth = 2.0 / (9.0 * free)
+        poisson_top = (1.0 - ninth + OVERDISPERSION_Z * math.sqrt(ninth)) ** 3
+        if spread / mean > poisson_top:
+            overdispersion = (spread - mean) / mean**2
+    return mean_uncertainty + overdispersion + mean_uncertainty * overdispersion
+
+
+def at_observed_walk_in_level(
+    model: FittedModel, weekday: int, walk_ins_per_day: Sequence[int]
+) -> FittedModel:
+    """The model with `weekday`'s walk-in profile scaled to the mean of the past days' walk-ins.
+
+    The posterior of the rate given the counts (`walk_in_rate_variance`) has
+    the counts' mean: the fitted rate is shrunk toward the stated prior
+    profile (two weeks' worth), which suits a thin history but, after eight
+    weeks, still plans for fewer walk-ins than came. The profile's shape
+    over the day stays the model's. No past walk-ins or no profile: the model.
+    """
+    counts = list(walk_ins_per_day)
+    profile = model.walk_in_rate_per_hour[weekday]
+    expected = sum(profile) / 2.0  # per hour, half hours
+    if not counts or sum(counts) <= 0 or expected <= 0:
+        return model
+    scale = sum(counts) / len(counts) / expected
+    rates = list(model.walk_in_rate_per_hour)
+    rates[weekday] = tuple(rate * scale for rate in profile)
+    return replace(model, walk_in_rate_per_hour=tuple(rates))
+
+
+def _rate_ceiling(variance: float) -> float:
+    """The largest multiplier drawn: the 99.9th percentile of a gamma of mean 1 and `variance`
+    (Wilson and Hilferty's cube-root normal approximation; a ceiling, so near is enough)."""
+    if variance <= 0:
+        return 1.0
+    ninth = variance / 9.0  # 1 / (9 shape)
+    return max((1.0 - ninth + RATE_DRAW_Z * math.sqrt(ninth)) ** 3, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +188,7 @@ class SimulatedDays:
         target: Target,
         draw_cutoff_minutes: int | None = None,
         bookings: Sequence[Sequence[BookedAppointment]] = (),
+        rate_variance: float = 0.0,
     ) -> None:
         zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self.plan = day
@@ -123,7 +204,14 @@ class SimulatedDays:
         lists = list(bookings) if bookings else [day.appointments]
         per_list = -(-replications // len(lists))
         plans = [replace(drawn, appointments=tuple(b)) for b in lists]
-        built, self._codes, origin = build_days(plans, model, probe_service, zone, per_list, seed, None)
+        self._ceiling = _rate_ceiling(rate_variance)
+        drawn_model = replace(
+            model,
+            walk_in_rate_per_hour=tuple(
+                tuple(rate * self._ceiling for rate in rates) for rates in model.walk_in_rate_per_hour
+            ),
+        )
+        built, self._codes, origin = build_days(plans, drawn_model, probe_service, zone, per_list, seed, None)
         self.open = bool(built)
         if not built:
             self.halves: list[HalfHour] = []
@@ -142,6 +230,20 @@ class SimulatedDays:
         self._is_walk_in = np.concatenate(
             [np.pad(d.is_walk_in, ((0, 0), (0, width - d.is_walk_in.shape[1]))) for d in days], axis=0
         )
+        self._thinned = np.zeros(self._arrival.shape, dtype=bool)
+        if rate_variance > 0:
+            # A stream of its own, after the days' streams: each day's multiplier, then which walk-ins it keeps.
+            rng = (
+                seed.spawn(1)[0]
+                if isinstance(seed, np.random.Generator)
+                else np.random.default_rng(np.random.SeedSequence(seed).spawn(len(plans) + 1)[-1])
+            )
+            shape = 1.0 / rate_variance
+            multipliers = np.minimum(rng.gamma(shape, 1.0 / shape, size=rows), self._ceiling)
+            keep = multipliers[:, None] / self._ceiling
+            self._thinned = (
+                self._is_walk_in & np.isfinite(self._arrival) & (rng.random(self._arrival.shape) >= keep)
+            )
         self._open_minutes = np.array([self._open_part(h) for h in self.halves])
         self._bucket = np.clip(
             np.searchsorted([h.start for h in self.halves], self._arrival, side="right") - 1, 0, None
@@ -178,7 +280,7 @@ class SimulatedDays:
                 out.append(0.0)
                 continue
             open_share = min(max((closes - h.walk_in_start) / (h.walk_in_end - h.walk_in_start), 0.0), 1.0)
-            out.append(h.expected * open_share)
+            out.append(h.expected / self._ceiling * open_share)
         return out
 
     def walk_in_close_minutes(self, cutoff_minutes: int) -> float:
@@ -222,16 +324,17 @@ class SimulatedDays:
             self.plan.walk_in_cutoff_minutes if walk_in_cutoff_minutes is None else walk_in_cutoff_minutes
         )
         closes_for_walk_ins = self.walk_in_close_minutes(cutoff)
-        turned_away = self._is_walk_in & np.isfinite(self._arrival) & (self._arrival >= closes_for_walk_ins)
+        present = np.isfinite(self._arrival) & ~self._thinned
+        turned_away = self._is_walk_in & present & (self._arrival >= closes_for_walk_ins)
         arrays = dict(self._arrays)
         away = np.zeros(arrays["arrival"].shape, dtype=bool)
-        away[:, : turned_away.shape[1]] = turned_away
+        away[:, : turned_away.shape[1]] = turned_away | self._thinned
         for name in ("key_before", "key_due"):  # never called; arrivals stay sorted for the loop
             arrays[name] = np.where(away, _INF, arrays[name])
         arrays.update(self._stations(stations))
         _, call = run_out(**arrays)
         call = call[:, : self._arrival.shape[1]]
-        came = np.isfinite(self._arrival) & ~turned_away
+        came = present & ~turned_away
         return self._outcome(stations, call, came, turned_away, self.expected_walk_ins(cutoff))
 
     def _stations(self, stations: tuple[int, ...]) -> dict[str, np.ndarray]:

@@ -2,9 +2,9 @@
 
 1. Guess each open half hour by Erlang C on its offered load (walk-ins and
    booked patients expected to come, the walk-in mix's mean service time).
-2. While too few days meet the target (plus a margin for the simulation's
-   own noise, `required_share`), add a station in the half hour where
-   most patients are called late on the days that miss.
+2. While too few days meet the target (`required_share`), add a station
+   in the half hour where most patients are called late on the days that
+   miss.
 3. Then, latest half hour first, take one station away wherever the plan
    still meets the target without it; repeat until no station can go. What
    is left is minimal on the simulated days: removing any one
@@ -17,7 +17,6 @@ site can add stations (a block planning more gets the union of the skills).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,23 +62,19 @@ class Recommendation:
     meets_target: bool  # False when the search gave up before the target held
 
 
-MARGIN_Z = 1.645
-"""The search asks for the target plus this many standard errors of a share of simulated days (one-sided 95 %)."""
+def required_share(target: Target) -> float:
+    """The share of simulated days a plan must meet the target on to be kept: the target itself.
 
-
-def required_share(target: Target, simulated_days: int) -> float:
-    """The share of simulated days a plan must meet the target on to be kept.
-
-    The target itself, plus a margin for the simulation's own noise: a plan
-    meeting it on exactly `days_percent` % of the simulated days meets it on
-    fewer of the days to come about half the time.
+    No margin on top: the simulated days carry what the model does not know
+    (each day's walk-in rate drawn around the learned one, `SimulatedDays`),
+    and they are many and shared by every candidate plan, so the search's own
+    noise is small rather than padded.
     """
-    share = min(target.days_percent / 100.0, 1.0)
-    return min(share + MARGIN_Z * math.sqrt(share * (1.0 - share) / max(simulated_days, 1)), 1.0)
+    return min(target.days_percent / 100.0, 1.0)
 
 
-def meets(outcome: PlanOutcome, target: Target, simulated_days: int) -> bool:
-    return outcome.days_meeting_target >= required_share(target, simulated_days) - 1e-12
+def meets(outcome: PlanOutcome, target: Target) -> bool:
+    return outcome.days_meeting_target >= required_share(target) - 1e-12
 
 
 def _erlang(
@@ -107,17 +102,16 @@ def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOu
     far they fall short.
     """
     target = days.target
-    n = days.simulated_days
     is_open = days.open_half_hours
     stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
     outcome = days.play(tuple(stations))
-    if not meets(outcome, target, n):
+    if not meets(outcome, target):
         ample = tuple(s + AMPLE_EXTRA_STATIONS if s else 0 for s in stations)
-        if not meets(days.play(ample), target, n):
+        if not meets(days.play(ample), target):
             return outcome, False  # out of reach: say so at once rather than search
     steps = 0
     max_steps = EXTRA_STEPS_PER_HALF_HOUR * sum(is_open) + 10
-    while not meets(outcome, target, n):
+    while not meets(outcome, target):
         if steps >= max_steps:
             return outcome, False
         misses = np.where(is_open, outcome.misses, -1.0)
@@ -135,7 +129,7 @@ def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOu
                 continue
             stations[i] -= 1
             fewer = days.play(tuple(stations))
-            if meets(fewer, target, n):
+            if meets(fewer, target):
                 outcome, changed = fewer, True
             else:
                 stations[i] += 1
@@ -151,14 +145,24 @@ def recommend_staffing(
     replications: int = 400,
     seed: int | np.random.Generator = 0,
     bookings: Sequence[Sequence[BookedAppointment]] = (),
+    rate_variance: float = 0.0,
 ) -> Recommendation:
     """The fewest station-hours meeting `target` on `day` (its `staffing` is the current plan).
 
     `bookings`: several days' booked appointments to share the simulated days
     among (`SimulatedDays`); none given, every day has `day.appointments`.
+    `rate_variance`: how far a day's walk-in rate may be from the model's
+    (`walk_in_rate_variance`); 0 trusts the model's rate exactly.
     """
     days = SimulatedDays(
-        day, model, tz=tz, replications=replications, seed=seed, target=target, bookings=bookings
+        day,
+        model,
+        tz=tz,
+        replications=replications,
+        seed=seed,
+        target=target,
+        bookings=bookings,
+        rate_variance=rate_variance,
     )
     if not days.open:
         return Recommendation((), None, None, 0, True)
@@ -214,6 +218,7 @@ def what_if(
     replications: int = 400,
     seed: int | np.random.Generator = 0,
     bookings: Sequence[Sequence[BookedAppointment]] = (),
+    rate_variance: float = 0.0,
 ) -> WhatIf:
     """`day` as planned against the walk-in line closing `walk_in_cutoff_minutes` before closing instead,
     and `missing_stations` fewer stations in every planned half hour (at least one stays open)."""
@@ -230,6 +235,7 @@ def what_if(
         target=target,
         draw_cutoff_minutes=later,
         bookings=bookings,
+        rate_variance=rate_variance,
     )
     if not days.open:
         return WhatIf(None, None, 0)
