@@ -87,6 +87,8 @@ def world(request, tmp_path):
             "SEED_DEMO": False,
             "CLOCK": clock,
             "ESTIMATOR_WARM_UP": False,
+            # The staffing answers' shape is what is checked here, not their accuracy (tests/staffing).
+            "STAFFING_REPLICATIONS": 60,
         }
     )
     database = app.extensions["schedq.database"]
