@@ -4,7 +4,7 @@ What is published (README: "FHIR and SMART Scheduling Links"): one NDJSON file
 each of Location, HealthcareService and Schedule resources, and the Slot
 resources in files of at most `SITES_PER_SLOT_FILE` sites each, so an
 aggregator can fetch them side by side. Slots cover the next `days` local days
-of each site, from the one slot derivation (`services.appointments._open_slots`
+of each site, from the one slot derivation (`services.appointments.open_slots`
 over `domain.schedule.day_slots`: hours × capacity plan, closures, lead time and
 booking horizon) and the seats booked, exactly as GET /sites/{id}/slots sees
 them, except that a full slot is published `busy` instead of left out.
@@ -27,7 +27,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,7 +38,7 @@ from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus
 from schedq.domain.site_status import SiteState
 from schedq.fhir import mapping
-from schedq.services.appointments import MAX_SLOT_RANGE_DAYS, _open_slots
+from schedq.services.appointments import MAX_SLOT_RANGE_DAYS, open_slots
 
 DEFAULT_DAYS = 7
 """Local days of slots published per site (today included); up to a month with `days`."""
@@ -182,12 +182,7 @@ def _booked_counts(uow: UnitOfWork, now: datetime, days: int) -> Counter[tuple[i
         )
         .group_by(Appointment.site_id, Appointment.starts_at)
     )
-    return Counter({(site_id, _utc(starts_at)): count for site_id, starts_at, count in rows})
-
-
-def _utc(at: datetime) -> datetime:
-    """An instant in UTC (SQLite hands back naive UTC datetimes)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return Counter({(site_id, starts_at): count for site_id, starts_at, count in rows})  # aware: UtcDateTime
 
 
 def _slot_lines(
@@ -202,7 +197,7 @@ def _slot_lines(
         return []
     tz = schedule.zone(site.timezone)
     first_day = schedule.local_day(now, tz)
-    slots = _open_slots(site, tz, first_day, first_day + timedelta(days=days - 1), now)
+    slots = open_slots(site, tz, first_day, first_day + timedelta(days=days - 1), now)
     return [
         _line(
             mapping.slot(
@@ -210,7 +205,7 @@ def _slot_lines(
                 service.code,
                 starts_at=each.starts_at,
                 ends_at=each.ends_at,
-                seats_left=max(each.seats - booked[(site.id, _utc(each.starts_at))], 0),
+                seats_left=max(each.seats - booked[(site.id, each.starts_at)], 0),
                 public_url=public_url,
             )
         )

@@ -89,21 +89,24 @@ def list_slots(
         if (last_day - first_day).days >= MAX_SLOT_RANGE_DAYS:
             raise InvalidInput("to", f"the range is longer than {MAX_SLOT_RANGE_DAYS} days")
         bookable_service(uow, site, service_code)
-        slots = _open_slots(site, tz, first_day, last_day, now)
-        if not slots:
-            return []
-        booked = _booked_counts(uow, site.id, slots[0].starts_at, slots[-1].starts_at)
-        return [
-            SlotView(s.starts_at, s.ends_at, s.seats, s.seats - booked[s.starts_at])
-            for s in slots
-            if s.seats > booked[s.starts_at]
-        ]
+        return [s for s in slots_with_seats(uow, site, tz, first_day, last_day, now) if s.remaining > 0]
 
 
-def _open_slots(
+def slots_with_seats(
+    uow: UnitOfWork, site: Site, tz: ZoneInfo, first_day: date, last_day: date, now: datetime
+) -> list[SlotView]:
+    """Every open slot between two local dates with the seats its bookings leave (0 when full)."""
+    slots = open_slots(site, tz, first_day, last_day, now)
+    if not slots:
+        return []
+    booked = seats_taken(uow, site.id, slots[0].starts_at, slots[-1].starts_at)
+    return [SlotView(s.starts_at, s.ends_at, s.seats, max(s.seats - booked[s.starts_at], 0)) for s in slots]
+
+
+def open_slots(
     site: Site, tz: ZoneInfo, first_day: date, last_day: date, now: datetime
 ) -> list[schedule.Slot]:
-    """Slots inside the lead time and horizon, before bookings."""
+    """The one slot derivation: slots inside the lead time and horizon, before bookings."""
     earliest = now + timedelta(minutes=site.min_lead_minutes)
     horizon = schedule.local_day(now, tz) + timedelta(days=site.booking_horizon_days)
     hours, plan, closures = hours_of(site), plan_of(site), closures_of(site)
@@ -121,7 +124,8 @@ def _open_slots(
     return slots
 
 
-def _booked_counts(uow: UnitOfWork, site_id: int, first: datetime, last: datetime) -> Counter:
+def seats_taken(uow: UnitOfWork, site_id: int, first: datetime, last: datetime) -> Counter:
+    """Seats booked (not cancelled) per slot start between two instants, both included."""
     rows = uow.session.execute(
         select(Appointment.starts_at, func.count())
         .where(

@@ -2,7 +2,7 @@
 
 Every resource is the mapping layer's, built from the same rows and the same
 slot derivation as the JSON API and the bulk files; nothing here maps a
-resource a second time. Slots are `services.appointments._open_slots` (the
+resource a second time. Slots are `services.appointments.slots_with_seats` (the
 rule GET /api/v1/sites/{id}/slots lists from: hours × capacity plan, after the
 lead time, within the booking horizon) with the seats the bookings leave.
 
@@ -16,7 +16,6 @@ book: its status is then `busy-unavailable`.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -281,18 +280,6 @@ def search_schedules() -> dict:
 SLOT_STATUSES = frozenset({"free", "busy", "busy-unavailable", "busy-tentative", "entered-in-error"})
 
 
-def _booked(unit: UnitOfWork, site_id: int, slots: list[schedule.Slot]) -> Counter:
-    """Seats taken per slot start (UTC), as the JSON API's slot list counts them."""
-    if not slots:
-        return Counter()
-    counts = appointments._booked_counts(unit, site_id, slots[0].starts_at, slots[-1].starts_at)
-    return Counter({_utc(at): n for at, n in counts.items()})
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 def read_slot(id_: str) -> dict:
     """Any slot of the derivation: free or busy while bookable, `busy-unavailable` once past the lead time."""
     search.start_search(frozenset())
@@ -322,11 +309,13 @@ def read_slot(id_: str) -> dict:
             slot_minutes=site.slot_minutes,
             closures=closures_of(site),
         )
-        slot = next((s for s in every if _utc(s.starts_at) == starts_at), None)
+        slot = next((s for s in every if s.starts_at == starts_at), None)
         if slot is None:
             raise FhirError(404, f"no Slot/{id_}")
-        bookable = appointments._open_slots(site, tz, day, day, at)
-        seats_left = max(slot.seats - _booked(unit, site.id, [slot])[starts_at], 0)
+        bookable = appointments.open_slots(site, tz, day, day, at)
+        seats_left = max(
+            slot.seats - appointments.seats_taken(unit, site.id, starts_at, starts_at)[starts_at], 0
+        )
         resource = mapping.slot(
             site,
             services[0].code,
@@ -335,7 +324,7 @@ def read_slot(id_: str) -> dict:
             seats_left=seats_left,
             public_url=public_url(),
         )
-        if not any(_utc(s.starts_at) == starts_at for s in bookable):
+        if not any(s.starts_at == starts_at for s in bookable):
             _unavailable(resource)
         return resource
 
@@ -406,21 +395,20 @@ def search_slots() -> dict:
             first_day, last_day = schedule.local_day(span.lowest, tz), schedule.local_day(span.highest, tz)
             slots = [
                 s
-                for s in appointments._open_slots(site, tz, first_day, last_day, at)
+                for s in appointments.slots_with_seats(unit, site, tz, first_day, last_day, at)
                 if span.allows(s.starts_at, tz) and s.starts_at <= span.highest
             ]
-            booked = _booked(unit, site.id, slots)
             for slot in slots:
                 resource = mapping.slot(
                     site,
                     service.code,
                     starts_at=slot.starts_at,
                     ends_at=slot.ends_at,
-                    seats_left=max(slot.seats - booked[_utc(slot.starts_at)], 0),
+                    seats_left=slot.remaining,
                     public_url=public_url(),
                 )
                 if statuses is None or resource["status"] in statuses:
-                    found.append((f"{_utc(slot.starts_at):%Y%m%dT%H%MZ}.{ref.id}", resource))
+                    found.append((f"{slot.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}.{ref.id}", resource))
     found.sort(key=lambda item: item[0])
     chosen, page = search.page_of(found, key=lambda item: item[0], size=size)
     return search.searchset(
