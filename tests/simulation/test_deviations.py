@@ -167,7 +167,8 @@ def test_the_day_benchmark_prints_bands_deviations_and_targets(capsys):
     assert "closed dates 2026-01-06 (0 joins on them)" in out
     assert "Targets (every band with at least 50 joins):" in out
     assert "| true, no foresight MAE min |" in out
-    assert "info overall MAE" in out and "/ true, no foresight MAE" in out
+    assert "overall MAE" in out and "/ true, no foresight (same actual staffing) MAE" in out
+    assert "info overall MAE" in out and "/ true-staffing (today's staffing known ahead) MAE" in out
 
 
 def test_the_day_section_of_the_results_is_replaced_and_the_rest_kept(tmp_path):
@@ -211,3 +212,33 @@ def test_the_day_benchmark_refits_the_model_each_scored_day():
     # The second scored day's model has learned from the first.
     assert len(run.model_history_days) == 2
     assert run.model_history_days[1] > run.model_history_days[0]
+
+
+def _join(actual: float, schedq: float, blind: float, ahead: float) -> wait_accuracy.ScoredJoin:
+    point = {"schedq": schedq, "true-no-foresight": blind, "schedq-true": ahead}
+    return wait_accuracy.ScoredJoin(
+        band="mid-day",
+        deviations=("late opening",),
+        actual_minutes=actual,
+        predictions={name: (0.0, p50, 60.0) for name, p50 in point.items()},
+        ties_shared=dict.fromkeys(point, (0.8, 0.1)),
+    )
+
+
+@pytest.mark.parametrize(("schedq_error", "passes"), [(10.5, True), (11.5, False)])
+def test_the_mae_target_is_judged_against_the_reference_given_the_same_staffing(schedq_error, passes):
+    # The reference that sees only today's staffing so far errs by 10 minutes; the one told the
+    # day's staffing ahead errs by 2. schedq is judged against the first: ≤ 1.10 × 10 minutes.
+    run = wait_accuracy.DayRun(
+        name="site", history_days=5, joins=[_join(30.0, 30.0 + schedq_error, 40.0, 32.0) for _ in range(60)]
+    )
+
+    text, ok = wait_accuracy.day_targets([run])
+
+    assert ok is passes
+    verdict = "PASS" if passes else "FAIL"
+    assert (
+        f"{verdict} overall MAE {schedq_error:.2f} / true, no foresight (same actual staffing) MAE 10.00"
+        in text
+    )
+    assert "info overall MAE" in text and "true-staffing (today's staffing known ahead) MAE 2.00" in text
