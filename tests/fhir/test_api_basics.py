@@ -29,7 +29,7 @@ def test_metadata_names_every_resource_it_serves_with_its_interactions(client):
         r["type"]: {i["code"] for i in r["interaction"]}
         for r in client.get("/fhir/metadata").json["rest"][0]["resource"]
     }
-    assert served["Appointment"] == {"read"}
+    assert served["Appointment"] == {"read", "create"}
 
 
 def test_plain_json_is_answered_as_asked(client):

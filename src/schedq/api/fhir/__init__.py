@@ -1,6 +1,6 @@
 """FHIR R4 over schedq's own services (README: "FHIR and SMART Scheduling Links").
 
-`routes`: the read API under /fhir (CapabilityStatement, reads, searches,
+`routes`: the API under /fhir (CapabilityStatement, reads, searches, booking,
 OperationOutcome errors), its resources registered by `resources` and
-`appointments`.
+`booking` (the Appointment: read in `appointments`, create in `booking`).
 """

@@ -27,7 +27,6 @@ from flask import current_app, request
 from schedq.api import auth
 from schedq.api.fhir.errors import FhirError
 from schedq.api.fhir.negotiation import check_parameters
-from schedq.api.fhir.routes import resource
 from schedq.api.language import chosen_language
 from schedq.db.models import Appointment
 from schedq.domain.enums import AppointmentStatus
@@ -119,11 +118,3 @@ def appointment_resource(appointment: Appointment, *, public_url: str, language:
         {"actor": {"display": appointment.contact_name}, "required": "required", "status": taking_part},
     ]
     return resource
-
-
-resource(
-    "Appointment",
-    documentation="A booking, by its reference: for the patient with the manage token (X-Patient-Token "
-    "header or token parameter) or for staff of its site (Authorization: Bearer).",
-    read=read_appointment,
-)

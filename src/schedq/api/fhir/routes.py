@@ -46,6 +46,11 @@ class ResourceInteractions:
     search: Callable[[], dict] | None = None
     parameters: list[SearchParameter] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
+    create: Callable[[], Response] | None = None
+
+    def type_methods(self) -> set[str]:
+        """The methods `/fhir/{type}` takes: GET to search, POST to create."""
+        return ({"GET"} if self.search else set()) | ({"POST"} if self.create else set())
 
 
 INTERACTIONS: dict[str, ResourceInteractions] = {}
@@ -60,10 +65,12 @@ def resource(
     search: Callable[[], dict] | None = None,
     parameters: list[SearchParameter] | None = None,
     profiles: list[str] | None = None,
+    create: Callable[[], Response] | None = None,
 ) -> None:
-    """Serve `type_`: `GET /fhir/{type}/{id}` with `read`, `GET /fhir/{type}?…` with `search`."""
+    """Serve `type_`: `GET /fhir/{type}/{id}` with `read`, `GET /fhir/{type}?…` with `search`, `POST /fhir/{type}`
+    with `create`."""
     INTERACTIONS[type_] = ResourceInteractions(
-        type_, documentation, read, search, list(parameters or []), list(profiles or [])
+        type_, documentation, read, search, list(parameters or []), list(profiles or []), create
     )
 
 
@@ -108,9 +115,13 @@ def metadata() -> Response:
 @bp.route("/<string:type_>", methods=ALL_METHODS)
 def search_type(type_: str) -> Response:
     interactions = INTERACTIONS.get(type_)
-    if interactions is None or interactions.search is None:
+    methods = set() if interactions is None else interactions.type_methods()
+    if interactions is None or not methods:
         _not_served()
-    _only({"GET"})
+    _only(methods)
+    if request.method == "POST" and interactions.create is not None:
+        return interactions.create()
+    assert interactions.search is not None  # `_only` let a GET through
     return fhir_response(interactions.search())
 
 
@@ -159,7 +170,11 @@ def capability_statement() -> dict:
             entry["supportedProfile"] = interactions.profiles
         entry["interaction"] = [
             {"code": code}
-            for code, view in (("read", interactions.read), ("search-type", interactions.search))
+            for code, view in (
+                ("read", interactions.read),
+                ("search-type", interactions.search),
+                ("create", interactions.create),
+            )
             if view is not None
         ]
         if interactions.parameters:
@@ -181,12 +196,14 @@ def capability_statement() -> dict:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Read-only. Errors are OperationOutcomes. Unknown search parameters are "
+                "documentation": "Reads and searches, and booking a Slot by creating an Appointment. "
+                "Errors are OperationOutcomes. Unknown search parameters are "
                 "ignored unless `Prefer: handling=strict`.",
                 "security": {
                     "description": "Public: Location, HealthcareService, Schedule, Slot. Appointment: the "
                     "patient's manage token (X-Patient-Token header or token parameter) or a staff API "
-                    "token of the appointment's site (Authorization: Bearer)."
+                    "token of the appointment's site (Authorization: Bearer). Creating an Appointment needs no "
+                    "token; its answer carries the patient's manage token (X-Patient-Token)."
                 },
                 "resource": resources,
                 "operation": [
