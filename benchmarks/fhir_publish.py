@@ -6,9 +6,9 @@ Saturday 08:00-12:00, in the four mainland US zones and eleven states (one site
 in 50 with no state), a plan of 2 seats per 15-minute slot, three stations doing
 DRAW, UDS, GTT and PED, and a share of the seats of the next days booked. Then
 writes the whole publication (`schedq.fhir.publication.publish`, the same code
-`schedq fhir publish` and /fhir/$bulk-publish run) three times, in a process of
-its own so its peak memory (`ru_maxrss`) is the publication's and not the
-seeding's: without the live walk-in waits; with them, every site's state new
+`schedq fhir publish` and /fhir/$bulk-publish run) three times, the seeding done
+in a child process so this one's peak memory (`ru_maxrss`) is the
+publication's: without the live walk-in waits; with them, every site's state new
 (an estimate per site, for all its services); and again at the same instant
 (every state already estimated: read from the shared store). Prints the time
 of each, per site, the peak memory, the resources and the file sizes.
@@ -162,15 +162,23 @@ def seed(database: Database, *, sites: int, booked_share: float, now: datetime, 
 
 
 def run(url: str, *, sites: int, days: int, booked_share: float, now: datetime) -> dict:
-    database = Database(url)
+    # The seeding in a process of its own: this one's peak memory (`ru_maxrss`) is then the publication's.
     started = time.perf_counter()
-    booked = seed(database, sites=sites, booked_share=booked_share, now=now, days=days)
-    seeded = time.perf_counter() - started
-    database.engine.dispose()
-    # A process of its own: its peak memory is the publication's, not the seeding's.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
-        figures = child.submit(publish_three_times, url, days=days, now=now).result()
+        booked = child.submit(
+            seed_url, url, sites=sites, booked_share=booked_share, now=now, days=days
+        ).result()
+    seeded = time.perf_counter() - started
+    figures = publish_three_times(url, days=days, now=now)
     return {"sites": sites, "days": days, "booked": booked, "seeded_s": seeded, **figures}
+
+
+def seed_url(url: str, **options) -> int:
+    database = Database(url)
+    try:
+        return seed(database, **options)
+    finally:
+        database.engine.dispose()
 
 
 def publish_three_times(url: str, *, days: int, now: datetime) -> dict:
