@@ -211,7 +211,7 @@ def _write_batch(
         offered = _offered(site, services)
         for service in offered:
             offered_at[service.code].append(site.id)
-        waits = live_waits(uow, site, now) if with_live_waits and offered else {}
+        waits = site_live_waits(uow, site, now) if with_live_waits and offered else {}
         locations.write(_line(mapping.location(site, public_url=public_url)))
         for service in offered:
             schedules.write(
@@ -280,7 +280,7 @@ def _slot_lines(
             )
 
 
-def live_waits(uow: UnitOfWork, site: Site, now: datetime) -> dict[str, mapping.LiveWait]:
+def site_live_waits(uow: UnitOfWork, site: Site, now: datetime) -> dict[str, mapping.LiveWait]:
     """The site's walk-in wait now for each of its walk-in services, from ONE whole-site estimate.
 
     The estimate is the site's shared one for its state (`site_estimates`, what
