@@ -110,7 +110,7 @@ def test_a_service_that_cannot_be_booked_has_a_schedule_but_no_slots(client, pla
     assert not [s for s in resources["Slot"] if s["schedule"]["reference"].endswith("-PED")]
 
 
-def test_the_live_wait_on_a_schedule_is_the_wait_the_api_gives(client, placed, clock):
+def test_the_live_wait_on_a_schedule_is_the_wait_the_api_gives(backend, client, placed, clock):
     _, resources = read_publication(client)
     schedule = next(s for s in resources["Schedule"] if s["id"] == f"site-{placed.site_id}-DRAW")
     (extension,) = schedule["extension"]
@@ -197,7 +197,7 @@ def test_a_file_cannot_be_written_and_says_so_as_an_operation_outcome(client, pl
     assert "GET" in answer.headers["Allow"]
 
 
-def test_files_are_split_by_state_and_say_their_state_in_the_manifest(client, placed, make_uow):
+def test_files_are_split_by_state_and_say_their_state_in_the_manifest(backend, client, placed, make_uow):
     sites.update_site(make_uow(), site_id=placed.site_id, state="MA")
     manifest, _ = read_publication(client)
     by_name = {urlsplit(e["url"]).path.rsplit("/", 1)[-1]: e for e in manifest["output"]}

@@ -93,7 +93,7 @@ def test_a_slot_with_one_seat_booked_stays_free_with_one_seat_left(client, site)
     assert capacity == 1
 
 
-def test_an_aggregator_of_one_state_reads_only_that_states_files(client, site, make_uow):
+def test_an_aggregator_of_one_state_reads_only_that_states_files(backend, client, site, make_uow):
     sites.update_site(make_uow(), site_id=site.site_id, state="MA")
     found = free_slots(client, "DRAW", state="MA")
     assert found and {s["schedule"]["reference"] for s in found} == {f"Schedule/site-{site.site_id}-DRAW"}
