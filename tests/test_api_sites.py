@@ -96,6 +96,20 @@ def test_a_site_may_send_its_messages_from_its_own_address_and_number(client, si
     assert (cleared["email_from"], cleared["sms_from"]) == (None, None)
 
 
+def test_a_site_is_in_a_state_given_by_its_code(client, site):
+    admin = site.headers("admin")
+    created = client.post("/api/v1/sites", json={**NEW_SITE, "slug": "bayside", "state": "ma"}, headers=admin)
+    assert created.status_code == 201, created.json
+    path = f"/api/v1/sites/{created.json['id']}"
+    assert client.get(path).json["state"] == "MA"
+    for wrong in ("Massachusetts", "M.A.", "MA "):
+        refused = client.patch(path, json={"state": wrong}, headers=admin)
+        assert refused.status_code == 422 and "state" in str(refused.json), wrong
+    assert client.patch(path, json={"state": "NY"}, headers=admin).json["state"] == "NY"
+    assert client.patch(path, json={"state": ""}, headers=admin).json["state"] is None
+    assert client.patch(path, json={"state": None}, headers=admin).json["state"] is None
+
+
 def test_closures_are_added_listed_and_removed(client, site):
     admin = site.headers("admin")
     added = client.post(

@@ -263,20 +263,20 @@ def fhir_publish(out: str, base_url: str | None, days: int, no_live_waits: bool,
     import time
     from pathlib import Path
 
-    from schedq.fhir import files, publication
+    from schedq.fhir import publication
 
     clock = current_app.config.get("CLOCK") or _utcnow
     while True:
         started = time.monotonic()
         made = publication.publish(
             uow,
+            Path(out),
             public_url=current_app.config["PUBLIC_URL"],
             now=clock(),
             days=days,
             live_waits=not no_live_waits,
             files_url=base_url,
         )
-        files.write(made, Path(out))
         counts = ", ".join(f"{count} {kind}" for kind, count in sorted(made.counts.items()))
         click.echo(f"published {counts} to {out} in {time.monotonic() - started:.1f} s")
         if every is None:

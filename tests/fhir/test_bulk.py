@@ -110,7 +110,7 @@ def test_a_service_that_cannot_be_booked_has_a_schedule_but_no_slots(client, pla
     assert not [s for s in resources["Slot"] if s["schedule"]["reference"].endswith("-PED")]
 
 
-def test_the_live_wait_on_a_schedule_is_the_wait_the_api_gives(client, placed, clock):
+def test_the_live_wait_on_a_schedule_is_the_wait_the_api_gives(backend, client, placed, clock):
     _, resources = read_publication(client)
     schedule = next(s for s in resources["Schedule"] if s["id"] == f"site-{placed.site_id}-DRAW")
     (extension,) = schedule["extension"]
@@ -175,10 +175,63 @@ def test_a_worker_finding_another_regenerating_serves_the_publication_there_is(c
     assert client.get("/fhir/$bulk-publish").get_json()["transactionTime"] == mapping.instant(clock())
 
 
-@pytest.mark.parametrize("name", ["Nothing.ndjson", "Slot-99.ndjson", "..%2Fschedq.sqlite3", "Slot-1.json"])
-def test_a_file_the_manifest_does_not_name_is_404(client, placed, name):
+@pytest.mark.parametrize(
+    "name", ["Nothing.ndjson", "Slot-99.ndjson", "Slot-MA-1.ndjson", "..%2Fschedq.sqlite3", "Slot-1.json"]
+)
+def test_a_file_the_manifest_does_not_name_is_a_404_operation_outcome(client, placed, name):
     client.get("/fhir/$bulk-publish")
-    assert client.get(f"/fhir/bulk/{name}").status_code == 404
+    answer = client.get(f"/fhir/bulk/{name}")
+    assert answer.status_code == 404
+    assert answer.mimetype == "application/fhir+json"
+    outcome = parsed(answer.get_json())
+    assert outcome.issue[0].code == "not-found"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_a_file_cannot_be_written_and_says_so_as_an_operation_outcome(client, placed, method):
+    client.get("/fhir/$bulk-publish")
+    answer = getattr(client, method)("/fhir/bulk/Slot-1.ndjson")
+    assert answer.status_code == 405
+    assert answer.mimetype == "application/fhir+json"
+    assert parsed(answer.get_json()).issue[0].code == "not-supported"
+    assert "GET" in answer.headers["Allow"]
+
+
+def test_files_are_split_by_state_and_say_their_state_in_the_manifest(backend, client, placed, make_uow):
+    sites.update_site(make_uow(), site_id=placed.site_id, state="MA")
+    manifest, _ = read_publication(client)
+    by_name = {urlsplit(e["url"]).path.rsplit("/", 1)[-1]: e for e in manifest["output"]}
+    assert set(by_name) == {
+        "Location-MA.ndjson",
+        "Schedule-MA.ndjson",
+        "Slot-MA-1.ndjson",
+        "Location.ndjson",
+        "Schedule.ndjson",
+        "Slot-1.ndjson",
+        "HealthcareService.ndjson",
+    }
+    for name, entry in by_name.items():
+        if "-MA" in name:
+            assert entry["extension"] == {"state": ["MA"]}
+        else:
+            assert "extension" not in entry  # no state: the other site, and the services of every state
+
+    def lines(name: str) -> list[dict]:
+        return [
+            json.loads(line) for line in client.get(f"/fhir/bulk/{name}").get_data(as_text=True).splitlines()
+        ]
+
+    (located,) = lines("Location-MA.ndjson")
+    assert located["id"] == f"site-{placed.site_id}"
+    assert parsed(located).address.state == "MA"
+    assert [loc["id"] for loc in lines("Location.ndjson")] == [f"site-{placed.other_site_id}"]
+    assert "state" not in lines("Location.ndjson")[0]["address"]
+    ma_slots = lines("Slot-MA-1.ndjson")
+    assert ma_slots and all(s["id"].startswith(f"site-{placed.site_id}-") for s in ma_slots)
+    assert all(s["id"].startswith(f"site-{placed.other_site_id}-") for s in lines("Slot-1.ndjson"))
+    assert {s["id"] for s in lines("Schedule-MA.ndjson")} == {
+        f"site-{placed.site_id}-{code}" for code in ("DRAW", "GTT", "UDS", "PED")
+    }
 
 
 def test_no_patient_data_is_in_any_file(client, placed):

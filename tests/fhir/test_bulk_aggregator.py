@@ -8,21 +8,30 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from schedq.fhir import mapping
+from schedq.services import sites
+from tests.fhir.bulk_models import parsed
 
 
-def free_slots(client, service_code: str) -> list[dict]:
-    """What an aggregator does: the manifest, its Schedule and Slot files, the free slots of a service."""
+def free_slots(client, service_code: str, *, state: str | None = None) -> list[dict]:
+    """What an aggregator does: the manifest, its Schedule and Slot files, the free slots of a service.
+
+    An aggregator covering one `state` reads only the files whose manifest entry names it.
+    """
     manifest = client.get("/fhir/$bulk-publish").get_json()
     lines: dict[str, list[dict]] = {}
     for entry in manifest["output"]:
+        if state is not None and state not in entry.get("extension", {}).get("state", []):
+            continue
         text = client.get(urlsplit(entry["url"]).path).get_data(as_text=True)
         lines.setdefault(entry["type"], []).extend(json.loads(line) for line in text.splitlines())
     schedules = {
         f"Schedule/{s['id']}"
-        for s in lines["Schedule"]
+        for s in lines.get("Schedule", [])
         if any(c["code"] == service_code for t in s["serviceType"] for c in t["coding"])
     }
-    return [s for s in lines["Slot"] if s["schedule"]["reference"] in schedules and s["status"] == "free"]
+    return [
+        s for s in lines.get("Slot", []) if s["schedule"]["reference"] in schedules and s["status"] == "free"
+    ]
 
 
 def deep_link(slot: dict) -> str:
@@ -82,3 +91,14 @@ def test_a_slot_with_one_seat_booked_stays_free_with_one_seat_left(client, site)
     slot = next(s for s in free_slots(client, "DRAW") if s["id"] == slot_id)
     capacity = next(e["valueInteger"] for e in slot["extension"] if e["url"] == mapping.SLOT_CAPACITY)
     assert capacity == 1
+
+
+def test_an_aggregator_of_one_state_reads_only_that_states_files(backend, client, site, make_uow):
+    sites.update_site(make_uow(), site_id=site.site_id, state="MA")
+    found = free_slots(client, "DRAW", state="MA")
+    assert found and {s["schedule"]["reference"] for s in found} == {f"Schedule/site-{site.site_id}-DRAW"}
+    for slot in found:
+        parsed(slot)
+    assert not free_slots(client, "DRAW", state="NY")
+    other = free_slots(client, "DRAW")  # every file: the site without a state too
+    assert f"Schedule/site-{site.other_site_id}-DRAW" in {s["schedule"]["reference"] for s in other}

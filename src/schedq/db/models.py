@@ -74,6 +74,10 @@ class Site(Base):
     longitude: Mapped[float | None] = mapped_column(default=None)
     # The region a chain groups the site in, for reports across sites (README: "Reports"); None: none.
     region: Mapped[str | None] = mapped_column(String(80), default=None)
+    # The state or province the site is in (ISO 3166-2 code without the country: "MA"), for the
+    # per-state files of the bulk publication and the Location's address (README: "FHIR and SMART
+    # Scheduling Links"); None: not given.
+    state: Mapped[str | None] = mapped_column(String(3), default=None)
     # The site's own senders of messages (README: "Channels"); unset: the deployment's.
     email_from: Mapped[str | None] = mapped_column(String(254), default=None)
     sms_from: Mapped[str | None] = mapped_column(String(40), default=None)

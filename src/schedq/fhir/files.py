@@ -1,9 +1,10 @@
 """The bulk publication as static files in a directory, for schedq, a CDN or a bucket to serve.
 
-Each file is written beside its final name and renamed over it, the manifest
-last, so a reader never meets half a file, and a manifest never names a file
-not yet written. Files of an earlier generation that the new manifest no longer
-names are removed.
+Each file is written beside its final name, line by line as the publication
+makes them, and renamed over it when whole; the manifest last, so a reader never
+meets half a file, and a manifest never names a file not yet written. Files of
+an earlier generation that the new manifest no longer names are removed
+(README: "FHIR and SMART Scheduling Links").
 """
 
 from __future__ import annotations
@@ -12,27 +13,62 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, BinaryIO
 
-from schedq.fhir.publication import MANIFEST_NAME, Publication
+MANIFEST_NAME = "$bulk-publish"
 
 
-def write(publication: Publication, directory: Path) -> list[Path]:
-    """Write every file, then the manifest; answer the paths written, manifest last."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [_replace(directory / f.name, f.body) for f in publication.files]
-    written.append(_replace(directory / MANIFEST_NAME, publication.manifest_body))
-    kept = {path.name for path in written}
+class Writer:
+    """One NDJSON file being written: lines go to `.{name}.{pid}.partial`, renamed to `name` on a clean exit.
+
+    Left by an error, the partial file is removed and the file of the previous
+    generation stays.
+    """
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.name = name
+        self.path = directory / name
+        self.partial = directory / f".{name}.{os.getpid()}.partial"
+        self.lines = 0
+        self.size = 0
+        self._out: BinaryIO | None = None
+
+    def __enter__(self) -> Writer:
+        self._out = open(self.partial, "wb")  # closed in __exit__
+        return self
+
+    def write(self, line: bytes) -> None:
+        assert self._out is not None
+        self._out.write(line)
+        self.lines += 1
+        self.size += len(line)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        assert self._out is not None
+        self._out.close()
+        if kind is None:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)
+
+
+def manifest_body(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, indent=1).encode() + b"\n"
+
+
+def finish(directory: Path, manifest: dict[str, Any]) -> Path:
+    """Write the manifest over the previous one, then remove the files it no longer names."""
+    path = directory / MANIFEST_NAME
+    partial = directory / f".{MANIFEST_NAME}.{os.getpid()}.partial"
+    partial.write_bytes(manifest_body(manifest))
+    os.replace(partial, path)
+    kept = {entry["url"].rsplit("/", 1)[-1] for entry in manifest["output"]}
     for old in directory.glob("*.ndjson"):
         if old.name not in kept:
             old.unlink(missing_ok=True)
-    return written
-
-
-def _replace(path: Path, body: bytes) -> Path:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(body)
-    os.replace(partial, path)
     return path
 
 

@@ -124,7 +124,7 @@ def booking_url(public_url: str, site_id: int, service_code: str, starts_at: dat
 
 
 def location(site: Site, *, public_url: str) -> Resource:
-    """A site as a Location: address, position, telecom, opening hours (closed dates in `availabilityExceptions`)."""
+    """A site as a Location: address (with its state), position, telecom, opening hours (closed dates in `availabilityExceptions`)."""
     telecom = [{"system": "url", "value": f"{public_url.rstrip('/')}/sites/{site.id}", "use": "work"}]
     if site.phone:
         telecom.insert(0, {"system": "phone", "value": site.phone, "use": "work"})
@@ -152,6 +152,8 @@ def _address(site: Site) -> dict[str, Any]:
     if site.address:
         address["text"] = site.address
         address["line"] = [site.address]
+    if site.state:
+        address["state"] = site.state
     return address
 
 

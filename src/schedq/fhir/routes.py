@@ -9,7 +9,8 @@ manifest there is missing or older than SCHEDQ_FHIR_PUBLISH_EVERY_SECONDS
 (300), by the request that finds it so. Every answer carries an ETag (a digest
 of the bytes) and Last-Modified (the publication's transactionTime), answers
 If-None-Match / If-Modified-Since with 304, and may be kept by a CDN for a
-minute.
+minute. A refusal (a file the manifest does not name, a method other than GET)
+is an OperationOutcome in `application/fhir+json`, as everywhere under /fhir.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from schedq.api.fhir import errors
 from schedq.fhir import files, mapping, publication
 from schedq.web_context import now, uow
 
 bp = Blueprint("fhir_bulk", __name__)
+errors.register(bp)  # an unknown file is a 404 OperationOutcome, like every error under /fhir
 
 CACHE_CONTROL = "public, max-age=60"
 LOCK_NAME = ".publishing.lock"
-FILE_NAME = re.compile(r"[A-Za-z]+(-[0-9]+)?\.ndjson")
+FILE_NAME = re.compile(r"[A-Za-z]+(-[A-Z0-9]{1,3})?(-[0-9]+)?\.ndjson")
 
 
 def init_app(app: Flask) -> None:
@@ -73,9 +76,7 @@ def _current() -> dict:
         try:
             manifest = files.read_manifest(directory)  # renewed while this one waited?
             if manifest is None or _due(manifest):
-                made = publication.publish(uow, public_url=public_url(), now=now())
-                files.write(made, directory)
-                manifest = made.manifest
+                manifest = publication.publish(uow, directory, public_url=public_url(), now=now()).manifest
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     assert manifest is not None
@@ -90,8 +91,7 @@ def _due(manifest: dict) -> bool:
 def manifest():
     """The SMART Scheduling Links manifest: transactionTime and the NDJSON files of this publication."""
     current = _current()
-    body = json.dumps(current, indent=1).encode() + b"\n"
-    return _answer(body, publication.MANIFEST_TYPE, current)
+    return _answer(files.manifest_body(current), publication.MANIFEST_TYPE, current)
 
 
 @bp.get("/fhir/bulk/<string:name>")

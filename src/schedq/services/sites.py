@@ -59,6 +59,7 @@ SITE_SETTINGS = (
     "display_languages",
     "display_announce",
     "region",
+    "state",
 )
 
 
@@ -158,6 +159,8 @@ def _settings(settings: dict[str, Any], *, country: str) -> dict[str, Any]:
         kept["email_from"] = None
     if kept.get("region") == "":
         kept["region"] = None
+    if "state" in kept:
+        kept["state"] = kept["state"].upper() if kept["state"] else None
     if "display_announce" in kept:
         kept["display_announce"] = DisplayAnnounce(kept["display_announce"])
     return kept

@@ -91,6 +91,16 @@ class SiteSettingsSchema(Schema):
             "example": "North",
         },
     )
+    state = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^([A-Za-z0-9]{1,3})?$", error="a state or province code of 1 to 3 letters or digits, such as MA"
+        ),
+        metadata={
+            "description": "the state or province the site is in, its ISO 3166-2 code without the country (MA, CA, ON); the bulk FHIR publication splits its files by it (README: FHIR and SMART Scheduling Links); kept in upper case; empty or null: none",
+            "example": "MA",
+        },
+    )
     latitude = Number(
         allow_none=True,
         validate=validate.Range(-90, 90),
