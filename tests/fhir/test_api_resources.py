@@ -50,6 +50,19 @@ def test_location_search_lists_every_site_and_finds_one_by_id(client, site):
     assert ids(one) == [f"site-{site.other_site_id}"] and one["total"] == 1
 
 
+def test_location_search_by_state_finds_the_sites_of_that_state(client, site):
+    answer = client.patch(
+        f"/api/v1/sites/{site.site_id}", json={"state": "il"}, headers=site.headers("admin")
+    )
+    assert answer.status_code == 200, answer.json
+
+    in_illinois = bundle_of(client.get("/fhir/Location?address-state=IL"))
+    assert ids(in_illinois) == [f"site-{site.site_id}"]
+    assert in_illinois["entry"][0]["resource"]["address"]["state"] == "IL"
+    assert ids(bundle_of(client.get("/fhir/Location?address-state=ma,il"))) == [f"site-{site.site_id}"]
+    assert bundle_of(client.get("/fhir/Location?address-state=MA"))["total"] == 0
+
+
 def test_a_healthcare_service_carries_its_preparation_and_the_sites_offering_it(client, site):
     answer = client.get("/fhir/HealthcareService/uds")
     assert answer.status_code == 200
@@ -70,6 +83,20 @@ def test_a_schedule_is_a_site_and_a_service_it_offers(client, site):
     parsed(answer.json)
     assert answer.json["actor"][0]["reference"] == f"Location/site-{site.site_id}"
     assert outcome(client.get(f"/fhir/Schedule/site-{site.other_site_id}-UDS"), 404)
+
+
+def test_a_schedule_read_carries_the_walk_in_wait_the_wait_endpoint_gives(client, site):
+    schedule = client.get(f"/fhir/Schedule/site-{site.site_id}-DRAW").json
+
+    (extension,) = schedule["extension"]
+    parts = {p["url"]: p for p in extension["extension"]}
+    wait = client.get(f"/api/v1/sites/{site.site_id}/wait").json
+    estimate = next(s["estimate"] for s in wait["services"] if s["service"] == "DRAW")
+    assert extension["url"] == "http://127.0.0.1:5000/fhir/StructureDefinition/walk-in-wait"
+    assert parts["status"]["valueCoding"]["code"] == wait["status"]["state"] == "open"
+    assert parts["p90"]["valueDuration"]["value"] == round(estimate["p90_minutes"])
+    searched = bundle_of(client.get(f"/fhir/Schedule?_id=site-{site.site_id}-DRAW"))
+    assert searched["entry"][0]["resource"]["extension"] == schedule["extension"]
 
 
 def test_schedule_search_by_actor_and_service_type(client, site):

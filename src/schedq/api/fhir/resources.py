@@ -31,6 +31,7 @@ from schedq.db.models import Service, Site, Station
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.fhir import mapping
+from schedq.fhir.publication import site_live_waits
 from schedq.services import appointments
 from schedq.services.appointments import MAX_SLOT_RANGE_DAYS
 from schedq.services.sites import closures_of, hours_of, plan_of
@@ -88,15 +89,19 @@ def read_location(id_: str) -> dict:
 
 
 def search_locations() -> dict:
-    known = frozenset({"_id"})
+    known = frozenset({"_id", "address-state"})
     search.start_search(known)
     ids = search.values("_id")
+    states = search.values("address-state")
     unit = uow(write=False)
     with unit:
         wanted = None
         if ids is not None:
             wanted = [n for n in (_location_number(i) for i in ids) if n is not None]
         sites = _sites(unit, wanted)
+        if states is not None:
+            asked = {state.strip().upper() for state in states}
+            sites = [site for site in sites if site.state in asked]
         chosen, page = search.page_of(sites, key=lambda s: f"{s.id:010d}", size=search.count())
         resources = [mapping.location(site, public_url=public_url()) for site in chosen]
     return search.searchset(base=base_url(), type_="Location", resources=resources, page=page, known=known)
@@ -239,8 +244,7 @@ def read_schedule(id_: str) -> dict:
         ]
         if not found:
             raise FhirError(404, f"no Schedule/{id_}")
-        site, service = found[0]
-        return mapping.schedule_resource(site, service, public_url=public_url())
+        return _schedule_resources(unit, found[:1])[0]
 
 
 def search_schedules() -> dict:
@@ -269,10 +273,21 @@ def search_schedules() -> dict:
         chosen, page = search.page_of(
             pairs, key=lambda pair: f"{pair[0].id:010d}-{pair[1].code}", size=search.count()
         )
-        resources = [
-            mapping.schedule_resource(site, service, public_url=public_url()) for site, service in chosen
-        ]
+        resources = _schedule_resources(unit, chosen)
     return search.searchset(base=base_url(), type_="Schedule", resources=resources, page=page, known=known)
+
+
+def _schedule_resources(unit: UnitOfWork, pairs: list[tuple[Site, Service]]) -> list[dict]:
+    """The Schedules with their site's walk-in wait now: the bulk files' extension, from the same shared estimate."""
+    at = now()
+    waits: dict[int, dict[str, mapping.LiveWait]] = {}
+    resources = []
+    for site, service in pairs:
+        if site.id not in waits:
+            waits[site.id] = site_live_waits(unit, site, at)
+        wait = waits[site.id].get(service.code)
+        resources.append(mapping.schedule_resource(site, service, public_url=public_url(), live_wait=wait))
+    return resources
 
 
 # Slot ----------------------------------------------------------------------------------
@@ -423,7 +438,10 @@ resource(
     documentation="A collection site: address, position, telecom, opening hours.",
     read=read_location,
     search=search_locations,
-    parameters=[SearchParameter("_id", "token", "Location/site-{id}")],
+    parameters=[
+        SearchParameter("_id", "token", "Location/site-{id}"),
+        SearchParameter("address-state", "string", "the site's state or region code (MA), as in its address"),
+    ],
     profiles=[mapping.SMART_PROFILES["Location"]],
 )
 resource(
@@ -438,7 +456,8 @@ resource(
 )
 resource(
     "Schedule",
-    documentation="A site's schedule for one service it offers.",
+    documentation="A site's schedule for one service it offers, with the site's walk-in wait now for a "
+    "walk-in service (the walk-in-wait extension).",
     read=read_schedule,
     search=search_schedules,
     parameters=[
