@@ -19,7 +19,7 @@ days, chosen among many candidates, is one those days were a little kind to
 (the winner's curse), and it falls short on days it has not seen. A plan
 that only luck carried must now be lucky twice, on days drawn apart; a plan
 that truly holds passes both. A fixed margin on one set instead keeps
-stations that are not needed.
+stations that are not needed (docs/staffing.md, "The search").
 
 Every open half hour keeps at least one station (a gap in a plan is a
 closure). The search may plan more stations than the site has today: the
@@ -79,8 +79,8 @@ def required_share(target: Target) -> float:
 
     No margin on top: the simulated days carry what the model does not know
     (each day's walk-in rate drawn around the learned one, `SimulatedDays`),
-    and they are many and shared by every candidate plan, so the search's own
-    noise is small rather than padded.
+    and the search's own luck is met by asking the plan to hold on the check
+    days too (`search_stations`), not by padding.
     """
     return min(target.days_percent / 100.0, 1.0)
 
