@@ -42,7 +42,13 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from schedq.estimator import BookedAppointment, DayPlan, FittedModel
-from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing, walk_in_rate_variance
+from schedq.estimator.staffing import (
+    SimulatedDays,
+    Target,
+    at_observed_walk_in_level,
+    recommend_staffing,
+    walk_in_rate_variance,
+)
 from schedq.services.staffing import STAFFING_REPLICATIONS
 from schedq.simulation.scenario import Scenario
 
@@ -71,6 +77,7 @@ class Report:
 
     target: Target
     halves: list[str]
+    local_half_hours: list[int]
     shipped: tuple[int, ...]
     recommended: tuple[int, ...]
     shipped_hours: float
@@ -159,6 +166,7 @@ def check(
     report = Report(
         target=target,
         halves=[h.starts_at.astimezone(tz).strftime("%H:%M") for h in first.halves],
+        local_half_hours=[h.local_half_hour for h in first.halves],
         shipped=shipped,
         recommended=recommended,
         shipped_hours=first.station_hours(shipped),
@@ -321,6 +329,25 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
     return "\n".join(lines) + "\n"
 
 
+def _profiles(report: Report, weekday: int, planned: FittedModel, truth: FittedModel) -> list[str]:
+    """Walk-ins an hour per half hour: what the search planned for (the learned profile at the past
+    days' level) against the scenario's truth."""
+
+    def row(name: str, model: FittedModel) -> str:
+        rates = [model.walk_in_rate_at(weekday, k) for k in report.local_half_hours]
+        return f"| {name} | " + " | ".join(f"{r:.1f}" for r in rates) + " |"
+
+    return [
+        "",
+        "Walk-ins an hour the search planned for against the scenario's:",
+        "",
+        "| half hour | " + " | ".join(report.halves) + " |",
+        "|---|" + "---:|" * len(report.halves),
+        row("learned, at the past days' level", planned),
+        row("scenario (true)", truth),
+    ]
+
+
 def _walk_ins_per_day(model: FittedModel, weekday: int) -> float:
     return sum(model.walk_in_rate_per_hour[weekday]) / 2.0
 
@@ -366,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Walk-ins on the past {_weekday(settings.weekday)}s: {', '.join(str(n) for n in walk_ins)}; the "
         f"search draws each day's walk-in rate as their mean times a gamma of mean 1 and standard "
         f"deviation {math.sqrt(walk_in_rate_variance(walk_ins)):.1%} (`walk_in_rate_variance`)."
+    )
+    report.notes += _profiles(
+        report,
+        settings.weekday,
+        at_observed_walk_in_level(model, settings.weekday, walk_ins),
+        scenario.true_model(),
     )
     body = render(
         report,
