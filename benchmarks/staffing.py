@@ -42,7 +42,13 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from schedq.estimator import BookedAppointment, DayPlan, FittedModel
-from schedq.estimator.staffing import SimulatedDays, Target, recommend_staffing, walk_in_rate_variance
+from schedq.estimator.staffing import (
+    SimulatedDays,
+    Target,
+    at_observed_walk_in_level,
+    recommend_staffing,
+    walk_in_rate_variance,
+)
 from schedq.services.staffing import STAFFING_REPLICATIONS
 from schedq.simulation.scenario import Scenario
 
@@ -71,6 +77,7 @@ class Report:
 
     target: Target
     halves: list[str]
+    local_half_hours: list[int]
     shipped: tuple[int, ...]
     recommended: tuple[int, ...]
     shipped_hours: float
@@ -79,6 +86,7 @@ class Report:
     recommended_rate: float
     heldout_days: int
     search_rate: float  # the recommendation's rate on the search's own simulated days
+    check_rate: float | None  # and on its check days, drawn apart
     removals: list[tuple[str, int, float]] = field(default_factory=list)  # (half hour, stations left, rate)
     notes: list[str] = field(default_factory=list)
 
@@ -148,6 +156,7 @@ def check(
     shipped: tuple[int, ...],
     recommended: tuple[int, ...],
     search_rate: float,
+    check_rate: float | None,
     settings: Settings,
     tz,
 ) -> Report:
@@ -157,6 +166,7 @@ def check(
     report = Report(
         target=target,
         halves=[h.starts_at.astimezone(tz).strftime("%H:%M") for h in first.halves],
+        local_half_hours=[h.local_half_hour for h in first.halves],
         shipped=shipped,
         recommended=recommended,
         shipped_hours=first.station_hours(shipped),
@@ -165,6 +175,7 @@ def check(
         recommended_rate=heldout_rate(groups, recommended),
         heldout_days=settings.heldout_groups * settings.heldout_per_group,
         search_rate=search_rate,
+        check_rate=check_rate,
     )
     for i, count in enumerate(recommended):
         if count > 1:
@@ -272,6 +283,7 @@ def true_model_check(settings: Settings, *, target: Target, past_days: int = 8) 
         shipped=found.current.stations,
         recommended=found.recommended.stations,
         search_rate=found.recommended.days_meeting_target,
+        check_rate=found.check_days_meeting_target,
         settings=settings,
         tz=tz,
     )
@@ -284,7 +296,7 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
         "",
         f"Demo site (`DEMO_SCENARIO`), {_weekday(settings.weekday)}; target {t.sla_percent:g} % called within "
         f"{t.sla_minutes:g} minutes on >= {t.days_percent:g} % of days. Recommendation {learned_from}, "
-        f"searched on {settings.replications} simulated days; judged on {report.heldout_days} held-out days "
+        f"searched on {settings.replications} simulated days and checked on {settings.replications} more; judged on {report.heldout_days} held-out days "
         f"drawn from the scenario's true behaviour ({settings.heldout_groups} booking draws x "
         f"{settings.heldout_per_group} days, fresh seeds).",
         "",
@@ -298,7 +310,8 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
         "| shipped | " + " | ".join(str(s) for s in report.shipped) + " |",
         "| recommended | " + " | ".join(str(s) for s in report.recommended) + " |",
         "",
-        f"The recommendation met the target on {report.search_rate:.1%} of the search's own days.",
+        f"The recommendation met the target on {report.search_rate:.1%} of the search's own days and on "
+        f"{report.check_rate or 0.0:.1%} of its check days ({settings.replications} more, drawn apart).",
         "",
         "Minimality: the recommendation with one station-half-hour taken away, on the same held-out days:",
         "",
@@ -314,6 +327,25 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
         *report.notes,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _profiles(report: Report, weekday: int, planned: FittedModel, truth: FittedModel) -> list[str]:
+    """Walk-ins an hour per half hour: what the search planned for (the learned profile at the past
+    days' level) against the scenario's truth."""
+
+    def row(name: str, model: FittedModel) -> str:
+        rates = [model.walk_in_rate_at(weekday, k) for k in report.local_half_hours]
+        return f"| {name} | " + " | ".join(f"{r:.1f}" for r in rates) + " |"
+
+    return [
+        "",
+        "Walk-ins an hour the search planned for against the scenario's:",
+        "",
+        "| half hour | " + " | ".join(report.halves) + " |",
+        "|---|" + "---:|" * len(report.halves),
+        row("learned, at the past days' level", planned),
+        row("scenario (true)", truth),
+    ]
 
 
 def _walk_ins_per_day(model: FittedModel, weekday: int) -> float:
@@ -349,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         shipped=tuple(h["current_stations"] for h in rows),
         recommended=tuple(h["recommended_stations"] for h in rows),
         search_rate=answer["recommended"]["days_meeting_target"],
+        check_rate=answer["check_days_meeting_target"],
         settings=settings,
         tz=tz,
     )
@@ -360,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Walk-ins on the past {_weekday(settings.weekday)}s: {', '.join(str(n) for n in walk_ins)}; the "
         f"search draws each day's walk-in rate as their mean times a gamma of mean 1 and standard "
         f"deviation {math.sqrt(walk_in_rate_variance(walk_ins)):.1%} (`walk_in_rate_variance`)."
+    )
+    report.notes += _profiles(
+        report,
+        settings.weekday,
+        at_observed_walk_in_level(model, settings.weekday, walk_ins),
+        scenario.true_model(),
     )
     body = render(
         report,

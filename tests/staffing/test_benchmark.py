@@ -14,5 +14,7 @@ def test_the_recommendation_meets_the_target_on_held_out_days_and_every_removal_
     assert report.recommended_rate >= 0.9
     assert report.shipped == (3,) * 10 + (0, 0) + (2,) * 8  # the demo's plan: 3 stations, lunch, 2
     assert len(report.removals) == sum(1 for s in report.recommended if s > 1)
-    assert all(rate < report.recommended_rate for *_, rate in report.removals)
+    assert report.check_rate is not None and report.check_rate >= 0.95  # the search's check days hold too
+    # A removal can tie the plan on so few held-out days, never beat it; the full run compares with 95 %.
+    assert all(rate <= report.recommended_rate for *_, rate in report.removals)
     assert sum(rate >= 0.95 for *_, rate in report.removals) <= 1

@@ -62,11 +62,14 @@ def test_erlang_c_does_not_apply_where_appointments_are_booked():
     assert by_start[at(9.5)].erlang_c_stations is not None
 
 
+def steady_days(seed: int, target: Target, replications: int = 80) -> SimulatedDays:
+    model = steady_model(30.0, exponential=False)
+    return SimulatedDays(steady_day(), model, tz="UTC", replications=replications, seed=seed, target=target)
+
+
 def test_removing_any_station_half_hour_of_the_recommendation_fails_the_target():
     target = Target(15, 90, 90)
-    days = SimulatedDays(
-        steady_day(), steady_model(30.0, exponential=False), tz="UTC", replications=80, seed=5, target=target
-    )
+    days = steady_days(5, target)
     found, met = search_stations(days, days.current())
     needed = required_share(target)
     assert met and needed == 0.9 <= found.days_meeting_target
@@ -75,6 +78,58 @@ def test_removing_any_station_half_hour_of_the_recommendation_fails_the_target()
             fewer = list(found.stations)
             fewer[i] -= 1
             assert days.play(tuple(fewer)).days_meeting_target < needed
+
+
+def test_the_recommendation_meets_the_target_on_the_check_days_too_and_is_minimal_on_the_pair():
+    target = Target(15, 90, 90)
+    days, check = steady_days(5, target), steady_days(6, target)
+    found, met = search_stations(days, days.current(), check=check)
+    needed = required_share(target)
+    assert met and found == days.play(found.stations)
+    assert days.play(found.stations).days_meeting_target >= needed
+    assert check.play(found.stations).days_meeting_target >= needed
+    for i, count in enumerate(found.stations):
+        if count > 1:
+            fewer = tuple(c - 1 if j == i else c for j, c in enumerate(found.stations))
+            assert min(days.play(fewer).days_meeting_target, check.play(fewer).days_meeting_target) < needed
+
+
+def test_a_plan_lucky_on_the_search_days_but_short_on_the_check_days_is_not_returned():
+    target = Target(15, 90, 90)
+    days = steady_days(5, target)
+    alone, _ = search_stations(days, days.current())
+    # Check days where that plan falls short: the same plan is not kept, a larger one is.
+    short = next(
+        check
+        for check in (steady_days(seed, target) for seed in range(100, 140))
+        if check.play(alone.stations).days_meeting_target < required_share(target)
+    )
+    found, met = search_stations(days, days.current(), check=short)
+    assert met and found.stations != alone.stations
+    assert short.play(found.stations).days_meeting_target >= required_share(target)
+    assert found.station_hours > alone.station_hours
+
+
+def test_the_check_days_are_drawn_apart_from_the_search_days():
+    found = recommend_staffing(
+        steady_day(), steady_model(30.0), tz="UTC", target=Target(15, 90, 90), replications=60, seed=4
+    )
+    assert found.recommended is not None and found.check_days_meeting_target is not None
+    assert found.check_days_meeting_target >= 0.9 and found.recommended.days_meeting_target >= 0.9
+    check = SimulatedDays(
+        steady_day(),
+        steady_model(30.0),
+        tz="UTC",
+        replications=60,
+        seed=np.random.default_rng([4, 1]),
+        target=Target(15, 90, 90),
+    )
+    assert check.play(found.recommended.stations).days_meeting_target == found.check_days_meeting_target
+    same = SimulatedDays(
+        steady_day(), steady_model(30.0), tz="UTC", replications=60, seed=4, target=Target(15, 90, 90)
+    )
+    plan = found.recommended.stations
+    assert same.play(plan) == found.recommended and check.play(plan).walk_ins != found.recommended.walk_ins
 
 
 def test_the_same_plan_on_the_same_days_gives_the_same_figures():

@@ -46,6 +46,10 @@ DAYS_PERCENT = 95
 
 MAX_MISSING_STATIONS = 50
 
+ANSWER_VERSION = 2
+"""Part of every stored answer's state: raised when the search's rule or the answer's fields change
+(2: the check days, docs/staffing.md "The search"), so an answer kept under the old rule is not served."""
+
 
 @dataclass(frozen=True, slots=True)
 class StaffingDay:
@@ -212,6 +216,7 @@ def _state(day: StaffingDay, kind: str, replications: int, extra: tuple = ()) ->
     """
     plan = day.plan
     parts = (
+        ANSWER_VERSION,
         kind,
         plan.local_date,
         plan.opening_intervals,
@@ -384,6 +389,7 @@ def staffing_recommendation(
                 "half_hours": rows,
                 "current": _outcome(found.current),
                 "recommended": _outcome(found.recommended),
+                "check_days_meeting_target": _fraction(found.check_days_meeting_target),
                 "capacity_plan": export_plan(
                     site,
                     day,

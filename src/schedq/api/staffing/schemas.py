@@ -101,10 +101,19 @@ class StaffingSchema(Schema):
     target = fields.Nested(TargetSchema)
     thin_history = fields.Boolean()
     history_days = fields.Integer()
-    simulated_days = fields.Integer()
+    simulated_days = fields.Integer(
+        metadata={"description": "days simulated in each of the two sets, search days and check days"}
+    )
     half_hours = fields.List(fields.Nested(StaffingHalfHourSchema))
-    current = fields.Nested(PlanFiguresSchema)
-    recommended = fields.Nested(PlanFiguresSchema)
+    current = fields.Nested(PlanFiguresSchema, metadata={"description": "on the search days"})
+    recommended = fields.Nested(PlanFiguresSchema, metadata={"description": "on the search days"})
+    check_days_meeting_target = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "the share of the check days (drawn apart from the search days) on which the "
+            "recommendation meets the target; null: closed"
+        },
+    )
     capacity_plan = fields.Nested(
         CapacityPlanOutSchema,
         metadata={"description": "a body for PUT capacity-plan: adopting it changes only this weekday"},

@@ -52,9 +52,13 @@ def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
     Two parts, from the walk-ins counted on each past day of the weekday the
     model was fitted on:
 
-    - the learned mean's own uncertainty: the posterior of a Poisson rate
-      given `total` arrivals is a gamma of shape `total`, variance 1 / total
-      as a multiple of its mean;
+    - the learned mean's own uncertainty: its squared standard error over its
+      square, the counts' variance over the number of days, never below
+      Poisson's (the posterior of a Poisson rate given `total` arrivals, a
+      gamma of shape `total`, variance 1 / total as a multiple of its mean):
+      the simulated days are Poisson around their rate, so a day's count
+      varies at least that much, and a few days that happen to spread less
+      say little;
     - the day-to-day spread beyond Poisson (the counts' variance less their
       mean, over the mean squared), counted only when the counts show it: when
       their dispersion index is above what a Poisson process gives on 19 sets
@@ -74,6 +78,7 @@ def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
     if counts.size > 1:
         mean = total / counts.size
         spread = float(counts.var(ddof=1))
+        mean_uncertainty = max(spread, mean) / counts.size / mean**2
         free = counts.size - 1
         # Under Poisson, free * spread / mean is chi-square with `free` degrees (Wilson and Hilferty).
         ninth = 2.0 / (9.0 * free)

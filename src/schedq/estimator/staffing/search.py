@@ -1,14 +1,25 @@
 """The staffing search: the fewest station-hours whose simulated days meet the target, and Erlang C beside it.
 
+The plan is judged on two independent sets of simulated days of the same
+model (fresh seeds): the search days and as many check days. A plan is kept
+only when it meets the target on both (`meets_on_all`).
+
 1. Guess each open half hour by Erlang C on its offered load (walk-ins and
    booked patients expected to come, the walk-in mix's mean service time).
-2. While too few days meet the target (`required_share`), add a station
+2. While a set of days misses the target (`required_share`), add a station
    in the half hour where most patients are called late on the days that
-   miss.
+   miss, counted on the sets that miss.
 3. Then, latest half hour first, take one station away wherever the plan
-   still meets the target without it; repeat until no station can go. What
-   is left is minimal on the simulated days: removing any one
-   station-half-hour fails the target.
+   still meets the target without it on both sets; repeat until no station
+   can go. What is left is minimal: removing any one station-half-hour fails
+   the target on at least one set.
+
+Why two sets: the smallest plan that meets exactly the target on one set of
+days, chosen among many candidates, is one those days were a little kind to
+(the winner's curse), and it falls short on days it has not seen. A plan
+that only luck carried must now be lucky twice, on days drawn apart; a plan
+that truly holds passes both. A fixed margin on one set instead keeps
+stations that are not needed (docs/staffing.md, "The search").
 
 Every open half hour keeps at least one station (a gap in a plan is a
 closure). The search may plan more stations than the site has today: the
@@ -58,8 +69,9 @@ class Recommendation:
     half_hours: tuple[StaffingHalfHour, ...]
     current: PlanOutcome | None
     recommended: PlanOutcome | None
-    simulated_days: int
+    simulated_days: int  # in each of the two sets, search and check days
     meets_target: bool  # False when the search gave up before the target held
+    check_days_meeting_target: float | None = None  # the recommendation on the check days
 
 
 def required_share(target: Target) -> float:
@@ -67,14 +79,19 @@ def required_share(target: Target) -> float:
 
     No margin on top: the simulated days carry what the model does not know
     (each day's walk-in rate drawn around the learned one, `SimulatedDays`),
-    and they are many and shared by every candidate plan, so the search's own
-    noise is small rather than padded.
+    and the search's own luck is met by asking the plan to hold on the check
+    days too (`search_stations`), not by padding.
     """
     return min(target.days_percent / 100.0, 1.0)
 
 
 def meets(outcome: PlanOutcome, target: Target) -> bool:
     return outcome.days_meeting_target >= required_share(target) - 1e-12
+
+
+def meets_on_all(outcomes: Sequence[PlanOutcome], target: Target) -> bool:
+    """The search's rule: the plan meets the target on every set of simulated days (search and check days)."""
+    return all(meets(o, target) for o in outcomes)
 
 
 def _erlang(
@@ -93,33 +110,50 @@ def _erlang(
     )
 
 
-def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOutcome, bool]:
+def search_stations(
+    days: SimulatedDays, start: tuple[int, ...], *, check: SimulatedDays | None = None
+) -> tuple[PlanOutcome, bool]:
     """From `start`, add where patients miss until the target holds, then remove what is not needed.
 
-    Returns the plan's outcome and whether it meets the target. When the
-    target is out of reach (`AMPLE_EXTRA_STATIONS`), the first guess; when the
-    search runs out of steps, the largest plan it tried; their figures show how
-    far they fall short.
+    `check`: a second, independent set of simulated days of the same day and
+    model; the plan must meet the target on it too, when adding and when
+    removing (`meets_on_all`). Returns the plan's outcome on `days` and
+    whether it meets the target on every set. When the target is out of reach
+    (`AMPLE_EXTRA_STATIONS`), the first guess; when the search runs out of
+    steps, the largest plan it tried; their figures show how far they fall
+    short.
     """
     target = days.target
+    sets = [days] if check is None else [days, check]
+
+    def play(plan: list[int], *, until_a_miss: bool = False) -> list[PlanOutcome]:
+        """The plan on each set; with `until_a_miss`, no further than the first set that misses."""
+        outcomes = []
+        for d in sets:
+            outcomes.append(d.play(tuple(plan)))
+            if until_a_miss and not meets(outcomes[-1], target):
+                break
+        return outcomes
+
     is_open = days.open_half_hours
     stations = [max(1, s) if o else 0 for s, o in zip(start, is_open)]
-    outcome = days.play(tuple(stations))
-    if not meets(outcome, target):
-        ample = tuple(s + AMPLE_EXTRA_STATIONS if s else 0 for s in stations)
-        if not meets(days.play(ample), target):
-            return outcome, False  # out of reach: say so at once rather than search
+    outcomes = play(stations)
+    if not meets_on_all(outcomes, target):
+        ample = [s + AMPLE_EXTRA_STATIONS if s else 0 for s in stations]
+        if not meets_on_all(play(ample), target):
+            return outcomes[0], False  # out of reach: say so at once rather than search
     steps = 0
     max_steps = EXTRA_STEPS_PER_HALF_HOUR * sum(is_open) + 10
-    while not meets(outcome, target):
+    while not meets_on_all(outcomes, target):
         if steps >= max_steps:
-            return outcome, False
-        misses = np.where(is_open, outcome.misses, -1.0)
+            return outcomes[0], False
+        late = np.sum([o.misses for o in outcomes if not meets(o, target)], axis=0)
+        misses = np.where(is_open, late, -1.0)
         i = int(np.argmax(misses))
         if misses[i] <= 0 or stations[i] >= MAX_STATIONS:
-            return outcome, False
+            return outcomes[0], False
         stations[i] += 1
-        outcome = days.play(tuple(stations))
+        outcomes = play(stations)
         steps += 1
     changed = True
     while changed:
@@ -128,12 +162,12 @@ def search_stations(days: SimulatedDays, start: tuple[int, ...]) -> tuple[PlanOu
             if stations[i] <= 1:
                 continue
             stations[i] -= 1
-            fewer = days.play(tuple(stations))
-            if meets(fewer, target):
-                outcome, changed = fewer, True
+            fewer = play(stations, until_a_miss=True)
+            if meets_on_all(fewer, target):
+                outcomes, changed = fewer, True
             else:
                 stations[i] += 1
-    return outcome, True
+    return outcomes[0], True
 
 
 def recommend_staffing(
@@ -153,26 +187,33 @@ def recommend_staffing(
     among (`SimulatedDays`); none given, every day has `day.appointments`.
     `rate_variance`: how far a day's walk-in rate may be from the model's
     (`walk_in_rate_variance`); 0 trusts the model's rate exactly.
+    The plan must also hold on `replications` check days drawn with a seed of
+    their own (`search_stations`).
     """
-    days = SimulatedDays(
-        day,
-        model,
-        tz=tz,
-        replications=replications,
-        seed=seed,
-        target=target,
-        bookings=bookings,
-        rate_variance=rate_variance,
-    )
+
+    def simulated(drawn_with: int | np.random.Generator) -> SimulatedDays:
+        return SimulatedDays(
+            day,
+            model,
+            tz=tz,
+            replications=replications,
+            seed=drawn_with,
+            target=target,
+            bookings=bookings,
+            rate_variance=rate_variance,
+        )
+
+    days = simulated(seed)
     if not days.open:
         return Recommendation((), None, None, 0, True)
+    check = simulated(_check_seed(seed))
     current = days.play(days.current())
     mean_service = model.mean_service_minutes()
     guess = []
     for here in current.half_hours:
         per_hour = 2.0 * (here.walk_ins + here.appointments)
         guess.append(_erlang(per_hour, mean_service, target, cap=0.99) or 1)
-    recommended, found = search_stations(days, tuple(guess))
+    recommended, found = search_stations(days, tuple(guess), check=check)
     booked = [a.appointment_at for listed in (bookings or [day.appointments]) for a in listed]
     rows = []
     for i, h in enumerate(days.halves):
@@ -195,7 +236,21 @@ def recommend_staffing(
                 erlang_c_stations=_erlang(rate, mean_service, target) if steady else None,
             )
         )
-    return Recommendation(tuple(rows), current, recommended, days.simulated_days, found)
+    return Recommendation(
+        tuple(rows),
+        current,
+        recommended,
+        days.simulated_days,
+        found,
+        check.play(recommended.stations).days_meeting_target,
+    )
+
+
+def _check_seed(seed: int | np.random.Generator) -> np.random.Generator:
+    """The check days' seed: a stream apart from every stream the search days draw from `seed`."""
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(1)[0]
+    return np.random.default_rng([seed, 1])
 
 
 @dataclass(frozen=True, slots=True)
