@@ -108,6 +108,13 @@ def test_schedule_search_by_actor_and_service_type(client, site):
     assert ids(by_service) == [f"site-{site.site_id}-UDS"]
 
 
+def test_actor_values_of_both_kinds_are_ored(client, site):
+    either = bundle_of(
+        client.get(f"/fhir/Schedule?actor=Location/site-{site.other_site_id},HealthcareService/uds")
+    )
+    assert sorted(ids(either)) == [f"site-{site.site_id}-UDS", f"site-{site.other_site_id}-DRAW"]
+
+
 def test_every_reference_in_a_schedule_bundle_is_readable(client, site):
     body = bundle_of(client.get("/fhir/Schedule"))
     references = {a["reference"] for e in body["entry"] for a in e["resource"]["actor"]}

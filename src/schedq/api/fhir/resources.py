@@ -261,14 +261,22 @@ def search_schedules() -> dict:
         if number is None and not LOCATION_ID.fullmatch(actor.removeprefix("Location/")):
             raise search.bad("actor", f"{actor!r} is not a Location or HealthcareService reference")
         site_ids = (site_ids or set()) | ({number} if number else set())
+
+    def by_actor(site: Site, service: Service) -> bool:
+        """Any actor value names the schedule's Location or its HealthcareService (the values are ORed)."""
+        return actors is None or (
+            site.id in (site_ids or set())
+            or mapping.healthcare_service_id(service.code) in (service_ids or set())
+        )
+
     unit = uow(write=False)
     with unit:
         pairs = [
             (site, service)
-            for site, service in _schedules(unit, _sites(unit, site_ids))
+            for site, service in _schedules(unit, _sites(unit, site_ids if service_ids is None else None))
             if (ids is None or mapping.schedule_id(site.id, service.code) in ids)
             and (types is None or service.code in types)
-            and (service_ids is None or mapping.healthcare_service_id(service.code) in service_ids)
+            and by_actor(site, service)
         ]
         chosen, page = search.page_of(
             pairs, key=lambda pair: f"{pair[0].id:010d}-{pair[1].code}", size=search.count()
