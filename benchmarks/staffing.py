@@ -45,7 +45,6 @@ from schedq.estimator import BookedAppointment, DayPlan, FittedModel
 from schedq.estimator.staffing import (
     SimulatedDays,
     Target,
-    at_observed_walk_in_level,
     recommend_staffing,
     walk_in_rate_variance,
 )
@@ -186,7 +185,7 @@ def check(
 
 def learn(
     scenario: Scenario, settings: Settings
-) -> tuple[dict, DayPlan, object, FittedModel, tuple[int, ...]]:
+) -> tuple[dict, DayPlan, object, FittedModel, tuple[int, ...], FittedModel]:
     """Step 1: training days through the service layer, refit, and the staffing service's answer."""
     from schedq.db import migrate
     from schedq.db.engine import Database
@@ -223,7 +222,7 @@ def learn(
                 days_percent=settings.days_percent,
             )
         database.dispose()
-    return answer, learned.plan, learned.tz, learned.model, learned.walk_ins_per_day
+    return answer, learned.plan, learned.tz, learned.model, learned.walk_ins_per_day, learned.planned_model()
 
 
 def scenario_day(scenario: Scenario, local_date: date, tz) -> DayPlan:
@@ -330,8 +329,8 @@ def render(report: Report, *, settings: Settings, seconds: float, learned_from: 
 
 
 def _profiles(report: Report, weekday: int, planned: FittedModel, truth: FittedModel) -> list[str]:
-    """Walk-ins an hour per half hour: what the search planned for (the learned profile at the past
-    days' level) against the scenario's truth."""
+    """Walk-ins an hour per half hour: what the search planned for (the pooled shape at the past
+    days' level, `StaffingDay.planned_model`) against the scenario's truth."""
 
     def row(name: str, model: FittedModel) -> str:
         rates = [model.walk_in_rate_at(weekday, k) for k in report.local_half_hours]
@@ -343,7 +342,7 @@ def _profiles(report: Report, weekday: int, planned: FittedModel, truth: FittedM
         "",
         "| half hour | " + " | ".join(report.halves) + " |",
         "|---|" + "---:|" * len(report.halves),
-        row("learned, at the past days' level", planned),
+        row("learned: pooled shape, past days' level", planned),
         row("scenario (true)", truth),
     ]
 
@@ -371,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.true_model:
         return _main_true_model(settings, quick=args.quick, started=started)
     scenario = parse(DEMO_SCENARIO)
-    answer, day, tz, model, walk_ins = learn(scenario, settings)
+    answer, day, tz, model, walk_ins, planned = learn(scenario, settings)
     target = Target(**answer["target"])
     rows = answer["half_hours"]
     report = check(
@@ -394,12 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         f"search draws each day's walk-in rate as their mean times a gamma of mean 1 and standard "
         f"deviation {math.sqrt(walk_in_rate_variance(walk_ins)):.1%} (`walk_in_rate_variance`)."
     )
-    report.notes += _profiles(
-        report,
-        settings.weekday,
-        at_observed_walk_in_level(model, settings.weekday, walk_ins),
-        scenario.true_model(),
-    )
+    report.notes += _profiles(report, settings.weekday, planned, scenario.true_model())
     body = render(
         report,
         settings=settings,

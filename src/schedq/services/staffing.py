@@ -26,10 +26,12 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, TicketKind
 from schedq.domain.errors import InvalidInput
+from schedq.estimator.model import HALF_HOURS_PER_DAY
 from schedq.estimator.staffing import (
     PlanOutcome,
     Target,
     at_observed_walk_in_level,
+    pooled_walk_in_shape,
     recommend_staffing,
     walk_in_rate_variance,
     what_if,
@@ -46,9 +48,10 @@ DAYS_PERCENT = 95
 
 MAX_MISSING_STATIONS = 50
 
-ANSWER_VERSION = 2
+ANSWER_VERSION = 3
 """Part of every stored answer's state: raised when the search's rule or the answer's fields change
-(2: the check days, docs/staffing.md "The search"), so an answer kept under the old rule is not served."""
+(2: the check days, docs/staffing.md "The search"; 3: the pooled walk-in shape, "The walk-in profile's
+shape"), so an answer kept under the old rule is not served."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,19 @@ class StaffingDay:
     tz: ZoneInfo
     bookings: tuple[tuple[estimator.BookedAppointment, ...], ...] = ()
     walk_ins_per_day: tuple[int, ...] = ()  # on the past open days of the weekday
+    # (past open days, walk-ins per local half hour) of each weekday with the same hours, this one first
+    walk_in_half_hours: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+    def planned_model(self) -> estimator.FittedModel:
+        """The model the search plays: the weekday's walk-ins at the past days' level, in the pooled shape."""
+        weekday = self.local_date.weekday()
+        shape = pooled_walk_in_shape(
+            self.model,
+            weekday,
+            [counts for _, counts in self.walk_in_half_hours],
+            [days for days, _ in self.walk_in_half_hours],
+        )
+        return at_observed_walk_in_level(self.model, weekday, self.walk_ins_per_day, shape)
 
 
 def next_date_on(weekday: int, today: date) -> date:
@@ -157,6 +173,50 @@ def past_walk_ins(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> 
     return tuple(counts[d] for d in sorted(counts))
 
 
+def same_hours_weekdays(site: Site, weekday: int) -> list[int]:
+    """`weekday` and then every other weekday with exactly its weekly opening hours."""
+    hours = hours_of(site)
+
+    def intervals(day: int) -> list[tuple[time, time]]:
+        return sorted((h.opens, h.closes) for h in hours if h.weekday == day)
+
+    own = intervals(weekday)
+    return [weekday] + [d for d in range(7) if d != weekday and own and intervals(d) == own]
+
+
+def past_walk_ins_by_half_hour(
+    uow: UnitOfWork, site: Site, *, weekday: int, today: date
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """For `weekday` and each weekday with the same opening hours (`same_hours_weekdays`): its past open
+    days (`past_open_days`) and the walk-ins (kiosk and remote) who joined in each local half hour of them.
+
+    The site's own evidence of the shape of a weekday's walk-ins over the
+    day (`estimator.staffing.pooled_walk_in_shape`, docs/staffing.md).
+    """
+    tz = schedule.zone(site.timezone)
+    weekdays = same_hours_weekdays(site, weekday)
+    days = {d: past_open_days(uow, site, weekday=d, today=today) for d in weekdays}
+    seen = [day for open_days in days.values() for day in open_days]
+    counts = {d: [0] * HALF_HOURS_PER_DAY for d in weekdays}
+    if seen:
+        start = schedule.local_instant(min(seen), time(0), tz)
+        end = schedule.local_instant(max(seen) + timedelta(days=1), time(0), tz)
+        joined = uow.session.scalars(
+            select(Ticket.joined_at).where(
+                Ticket.site_id == site.id,
+                Ticket.kind.in_([TicketKind.WALK_IN, TicketKind.REMOTE]),
+                Ticket.joined_at >= start,
+                Ticket.joined_at < end,
+            )
+        ).all()
+        open_days = set(seen)
+        for at in joined:
+            local = at.astimezone(tz)
+            if local.date() in open_days and local.weekday() in counts:
+                counts[local.weekday()][local.hour * 2 + local.minute // 30] += 1
+    return tuple((len(days[d]), tuple(counts[d])) for d in weekdays)
+
+
 def staffing_day(
     uow: UnitOfWork,
     *,
@@ -190,7 +250,8 @@ def staffing_day(
     )
     bookings = tuple(past_bookings(uow, site, weekday=weekday, today=today, on=on))
     walk_ins = past_walk_ins(uow, site, weekday=weekday, today=today)
-    return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings, walk_ins)
+    by_half_hour = past_walk_ins_by_half_hour(uow, site, weekday=weekday, today=today)
+    return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings, walk_ins, by_half_hour)
 
 
 def _weekly_blocks(site: Site, on: date) -> list[estimator.StaffingBlock]:
@@ -226,6 +287,7 @@ def _state(day: StaffingDay, kind: str, replications: int, extra: tuple = ()) ->
         plan.grace_minutes,
         day.bookings,
         day.walk_ins_per_day,
+        day.walk_in_half_hours,
         day.target,
         day.model.fitted_at,
         day.model.history_days,
@@ -356,7 +418,7 @@ def staffing_recommendation(
         def compute() -> dict[str, Any]:
             found = recommend_staffing(
                 day.plan,
-                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
+                day.planned_model(),
                 tz=day.tz,
                 target=day.target,
                 replications=replications,
@@ -440,7 +502,7 @@ def staffing_what_if(
         def compute() -> dict[str, Any]:
             found = what_if(
                 day.plan,
-                at_observed_walk_in_level(day.model, weekday, day.walk_ins_per_day),
+                day.planned_model(),
                 tz=day.tz,
                 target=day.target,
                 walk_in_cutoff_minutes=cutoff,

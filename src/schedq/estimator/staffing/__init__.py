@@ -6,7 +6,8 @@ served, every patient's call time kept. Plans are compared on the same
 draws (common random numbers). See docs/staffing.md.
 
 - `erlang`: the Erlang C staffing of a steady walk-in line, `erlang_c_stations`.
-- `days`: `SimulatedDays`, a day drawn once and any plan played on it (`PlanOutcome`); the `Target`.
+- `days`: `SimulatedDays`, a day drawn once and any plan played on it (`PlanOutcome`); the `Target`;
+  the walk-in level, spread and shape the day is drawn at.
 - `search`: `recommend_staffing` (the fewest station-hours that meet the target) and `what_if`.
 """
 
@@ -16,6 +17,7 @@ from .days import (
     SimulatedDays,
     Target,
     at_observed_walk_in_level,
+    pooled_walk_in_shape,
     walk_in_rate_variance,
 )
 from .erlang import erlang_c_stations, share_called_within
@@ -39,6 +41,7 @@ __all__ = [
     "Target",
     "WhatIf",
     "erlang_c_stations",
+    "pooled_walk_in_shape",
     "recommend_staffing",
     "required_share",
     "search_stations",

@@ -34,7 +34,7 @@ from ..besttime.keys import minutes_after
 from ..besttime.plan import BookedAppointment, DayPlan
 from ..besttime.play import run_arrays, run_out
 from ..besttime.stations import future_plan
-from ..model import FittedModel
+from ..model import PRIOR_WEEKS, FittedModel
 from ..snapshot import StaffingBlock
 
 _INF = math.inf
@@ -88,25 +88,91 @@ def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
     return mean_uncertainty + overdispersion + mean_uncertainty * overdispersion
 
 
+def pooled_walk_in_shape(
+    model: FittedModel,
+    weekday: int,
+    half_hour_counts: Sequence[Sequence[int]],
+    days: Sequence[int],
+) -> tuple[float, ...]:
+    """The share of `weekday`'s walk-ins that come in each local half hour, from the site's own history.
+
+    `half_hour_counts[i]`: walk-ins per local half hour summed over the past
+    open days (`days[i]` of them) of a weekday with the same opening hours
+    as `weekday`; row 0 is `weekday` itself. Empirical Bayes (docs/staffing.md
+    "The walk-in profile's shape"):
+
+    - the pooled shape: all rows' counts together, plus the model's own
+      profile for `weekday` worth `PRIOR_WEEKS` days at the pooled days' mean
+      level (a thin history leans on the model, as the fit does);
+    - how far weekdays' shapes differ: the rows' chi-square against the
+      pooled shares over its degrees of freedom (a Dirichlet-multinomial's
+      dispersion, (n + k) / (1 + k) for weekdays of n walk-ins each and a
+      spread worth k walk-ins). Below the 95th percentile of what shared shapes give
+      (`OVERDISPERSION_Z`) the weekdays share one shape (k infinite);
+      above it, k from the dispersion;
+    - `weekday`'s shape: its own counts plus k walk-ins' worth of the pooled
+      shape. A weekday whose shape differs keeps its own as its data grows.
+
+    Empty when there are no counts or no profile (the model's shape stands).
+    """
+    if not half_hour_counts or not days or days[0] <= 0:
+        return ()
+    counts = np.asarray(half_hour_counts, dtype=float)
+    profile = np.asarray(model.walk_in_rate_per_hour[weekday], dtype=float)
+    total = float(counts.sum())
+    if total <= 0 or profile.sum() <= 0:
+        return ()
+    level = total / float(sum(days))  # walk-ins a day, all rows
+    pooled = counts.sum(axis=0) + PRIOR_WEEKS * level * profile / profile.sum()
+    pooled /= pooled.sum()
+    own = counts[0]
+    spread = math.inf  # k: the weekdays share the pooled shape
+    rows = counts[counts.sum(axis=1) > 0]
+    together = counts.sum(axis=0)
+    open_halves = together > 0
+    free = (len(rows) - 1) * (int(open_halves.sum()) - 1)
+    if free > 0:
+        shares = together[open_halves] / together.sum()
+        sizes = rows.sum(axis=1)
+        expected = sizes[:, None] * shares[None, :]
+        dispersion = float((((rows[:, open_halves] - expected) ** 2) / expected).sum()) / free
+        ninth = 2.0 / (9.0 * free)
+        shared_top = (1.0 - ninth + OVERDISPERSION_Z * math.sqrt(ninth)) ** 3
+        if dispersion > shared_top:
+            size = float(sizes.mean())
+            spread = max((size - dispersion) / (dispersion - 1.0), 0.0)
+    if math.isinf(spread) or own.sum() + spread <= 0:
+        return tuple(float(p) for p in pooled)
+    shape = (own + spread * pooled) / (own.sum() + spread)
+    return tuple(float(p) for p in shape)
+
+
 def at_observed_walk_in_level(
-    model: FittedModel, weekday: int, walk_ins_per_day: Sequence[int]
+    model: FittedModel,
+    weekday: int,
+    walk_ins_per_day: Sequence[int],
+    shape: Sequence[float] = (),
 ) -> FittedModel:
     """The model with `weekday`'s walk-in profile scaled to the mean of the past days' walk-ins.
 
     The posterior of the rate given the counts (`walk_in_rate_variance`) has
     the counts' mean: the fitted rate is shrunk toward the stated prior
     profile (two weeks' worth), which suits a thin history but, after eight
-    weeks, still plans for fewer walk-ins than came. The profile's shape
-    over the day stays the model's. No past walk-ins or no profile: the model.
+    weeks, still plans for fewer walk-ins than came. The profile's shape over
+    the day is `shape` (shares per local half hour, `pooled_walk_in_shape`)
+    when given, else the model's. No past walk-ins or no profile: the model.
     """
     counts = list(walk_ins_per_day)
     profile = model.walk_in_rate_per_hour[weekday]
     expected = sum(profile) / 2.0  # per hour, half hours
     if not counts or sum(counts) <= 0 or expected <= 0:
         return model
-    scale = sum(counts) / len(counts) / expected
+    level = sum(counts) / len(counts)
     rates = list(model.walk_in_rate_per_hour)
-    rates[weekday] = tuple(rate * scale for rate in profile)
+    if shape and sum(shape) > 0:
+        rates[weekday] = tuple(2.0 * level * share / sum(shape) for share in shape)
+    else:
+        rates[weekday] = tuple(rate * level / expected for rate in profile)
     return replace(model, walk_in_rate_per_hour=tuple(rates))
 
 
