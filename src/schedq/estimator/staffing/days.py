@@ -78,7 +78,7 @@ def walk_in_rate_variance(walk_ins_per_day: Sequence[int]) -> float:
     if counts.size > 1:
         mean = total / counts.size
         spread = float(counts.var(ddof=1))
-        mean_uncertainty = max(spread, mean) / counts.size / mean**2
+        mean_uncertainty = max(spread / counts.size / mean**2, 1.0 / total)  # Poisson's floor, exactly
         free = counts.size - 1
         # Under Poisson, free * spread / mean is chi-square with `free` degrees (Wilson and Hilferty).
         ninth = 2.0 / (9.0 * free)
