@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -157,7 +158,18 @@ def past_walk_ins(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> 
         return ()
     start = schedule.local_instant(min(open_days), time(0), tz)
     end = schedule.local_instant(max(open_days) + timedelta(days=1), time(0), tz)
-    joined = uow.session.scalars(
+    joined = _walk_in_joins(uow, site, start, end)
+    counts = dict.fromkeys(open_days, 0)
+    for at in joined:
+        local = schedule.local_day(at, tz)
+        if local in counts:
+            counts[local] += 1
+    return tuple(counts[d] for d in sorted(counts))
+
+
+def _walk_in_joins(uow: UnitOfWork, site: Site, start: datetime, end: datetime) -> Sequence[datetime]:
+    """When each walk-in (kiosk or remote) joined the site's line in [start, end)."""
+    return uow.session.scalars(
         select(Ticket.joined_at).where(
             Ticket.site_id == site.id,
             Ticket.kind.in_([TicketKind.WALK_IN, TicketKind.REMOTE]),
@@ -165,12 +177,6 @@ def past_walk_ins(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> 
             Ticket.joined_at < end,
         )
     ).all()
-    counts = dict.fromkeys(open_days, 0)
-    for at in joined:
-        local = schedule.local_day(at, tz)
-        if local in counts:
-            counts[local] += 1
-    return tuple(counts[d] for d in sorted(counts))
 
 
 def same_hours_weekdays(site: Site, weekday: int) -> list[int]:
@@ -201,14 +207,7 @@ def past_walk_ins_by_half_hour(
     if seen:
         start = schedule.local_instant(min(seen), time(0), tz)
         end = schedule.local_instant(max(seen) + timedelta(days=1), time(0), tz)
-        joined = uow.session.scalars(
-            select(Ticket.joined_at).where(
-                Ticket.site_id == site.id,
-                Ticket.kind.in_([TicketKind.WALK_IN, TicketKind.REMOTE]),
-                Ticket.joined_at >= start,
-                Ticket.joined_at < end,
-            )
-        ).all()
+        joined = _walk_in_joins(uow, site, start, end)
         open_days = set(seen)
         for at in joined:
             local = at.astimezone(tz)
