@@ -16,7 +16,7 @@ from schedq.services import appointments, tickets
 from schedq.services.queue import calling
 from schedq.services.rate_limits import TableCounters
 from tests.conftest import MONDAY_8AM
-from tests.notify.helpers import PHONE, book, rows
+from tests.notify.helpers import PHONE, TUESDAY_9AM, book, rows
 
 SIX_PM_MONDAY = MONDAY_8AM + timedelta(hours=10)  # 18:00 in Chicago
 
@@ -130,3 +130,40 @@ def test_a_patient_close_by_is_not_told_to_leave_before_their_turn_nears(site, m
         )
     _remote_with_sms(make_uow, site.site_id, travel_minutes=0)
     assert write_turn_events(database, now=MONDAY_8AM) == 0
+
+
+def test_an_appointment_moved_to_another_day_is_reminded_again_the_day_before(
+    site, make_uow, database, backend
+):
+    booking = book(make_uow, site.site_id, sms=True, email=False)  # Tuesday 09:00
+    assert write_reminders(database, now=SIX_PM_MONDAY) == 1
+    appointments.reschedule(
+        make_uow(),
+        reference=booking.reference,
+        token=booking.manage_token,
+        starts_at=booking.starts_at + timedelta(days=1),  # Wednesday 09:00
+        now=SIX_PM_MONDAY + timedelta(hours=1),
+        secret_key="test-secret",
+    )
+
+    assert write_reminders(database, now=SIX_PM_MONDAY + timedelta(hours=2)) == 0  # Monday: not tomorrow now
+    assert write_reminders(database, now=SIX_PM_MONDAY + timedelta(days=1)) == 1  # Tuesday 18:00
+    assert write_reminders(database, now=SIX_PM_MONDAY + timedelta(days=1, minutes=1)) == 0
+    reminders = [r for r in rows(make_uow) if r[0] == "appointment.reminder" and r[1] == "sms"]
+    assert len(reminders) == 2
+
+
+def test_an_appointment_moved_after_the_reminder_hour_to_tomorrow_gets_no_reminder(
+    site, make_uow, database, backend
+):
+    booking = book(make_uow, site.site_id, sms=True, email=False, at=TUESDAY_9AM + timedelta(days=1))
+    appointments.reschedule(
+        make_uow(),
+        reference=booking.reference,
+        token=booking.manage_token,
+        starts_at=TUESDAY_9AM,
+        now=SIX_PM_MONDAY + timedelta(hours=1),  # its rescheduling message has just gone
+        secret_key="test-secret",
+    )
+
+    assert write_reminders(database, now=SIX_PM_MONDAY + timedelta(hours=2)) == 0

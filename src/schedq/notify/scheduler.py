@@ -3,9 +3,11 @@ near turn and leave now, from the live estimate.
 
 `schedq worker` runs `write_reminders` and `write_turn_events` about once a minute. Each site is
 handled under its lock (`UnitOfWork.lock_site`), so workers running it at
-once write each reminder once; an appointment that already has a reminder
-event is skipped, and one booked after the reminder time gets none (its
-confirmation has just gone).
+once write each reminder once. A reminder is for the appointment's time as
+it was last booked or rescheduled: an appointment reminded since then is
+skipped, one booked or rescheduled after the reminder time gets none (its
+confirmation has just gone), and one rescheduled to another day after its
+reminder is reminded again the day before its new time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from schedq.db.engine import Database
 from schedq.db.models import Appointment, NotifyEvent, Site, Ticket
@@ -42,8 +44,15 @@ def write_reminders(database: Database, *, now: datetime) -> int:
         tomorrow = local.date() + timedelta(days=1)
         starts = datetime.combine(tomorrow, time(0), tzinfo=zone)
         ends = datetime.combine(tomorrow + timedelta(days=1), time(0), tzinfo=zone)
-        reminded = select(NotifyEvent.appointment_id).where(
-            NotifyEvent.kind == EventKind.BOOKING_REMINDER.value, NotifyEvent.appointment_id.is_not(None)
+        booked_at = _last_booked_at()
+        reminded_since = (
+            select(NotifyEvent.id)
+            .where(
+                NotifyEvent.appointment_id == Appointment.id,
+                NotifyEvent.kind == EventKind.BOOKING_REMINDER.value,
+                NotifyEvent.created_at >= booked_at,
+            )
+            .exists()
         )
         with UnitOfWork(database) as uow:
             uow.lock_site(site_id)
@@ -54,8 +63,8 @@ def write_reminders(database: Database, *, now: datetime) -> int:
                     Appointment.status == AppointmentStatus.BOOKED,
                     Appointment.starts_at >= starts,
                     Appointment.starts_at < ends,
-                    Appointment.created_at < remind_at,
-                    Appointment.id.not_in(reminded),
+                    booked_at < remind_at,
+                    ~reminded_since,
                 )
                 .order_by(Appointment.id)
             ).all()
@@ -64,6 +73,20 @@ def write_reminders(database: Database, *, now: datetime) -> int:
             uow.commit()
             written += len(due)
     return written
+
+
+def _last_booked_at():
+    """When the appointment got its current time: its last booking or rescheduling event, else its creation."""
+    last_event = (
+        select(func.max(NotifyEvent.created_at))
+        .where(
+            NotifyEvent.appointment_id == Appointment.id,
+            NotifyEvent.kind.in_([EventKind.BOOKING_CONFIRMED.value, EventKind.BOOKING_RESCHEDULED.value]),
+        )
+        .correlate(Appointment)
+        .scalar_subquery()
+    )
+    return func.coalesce(last_event, Appointment.created_at)
 
 
 def write_turn_events(database: Database, *, now: datetime) -> int:
