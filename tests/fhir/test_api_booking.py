@@ -118,6 +118,18 @@ def test_an_appointment_it_cannot_book_is_an_outcome_naming_the_element(
     assert free_slot(client, site)  # nothing was booked
 
 
+def test_a_slot_of_a_site_number_past_any_id_is_a_422_on_either_database(backend, client, site):
+    issue = outcome(book(client, appointment("site-9999999999-DRAW-20260303T1500Z")), 422)
+    assert issue["expression"] == ["Appointment.slot[0]"]
+
+
+def test_a_slot_named_by_its_absolute_url_is_booked(client, site):
+    slot = free_slot(client, site)
+    body = appointment(slot["id"])
+    body["slot"] = [{"reference": f"http://127.0.0.1:5000/fhir/Slot/{slot['id']}"}]
+    assert book(client, body).status_code == 201
+
+
 def test_a_slot_in_the_past_or_not_of_the_schedule_is_refused(client, site):
     past = outcome(book(client, appointment(f"site-{site.site_id}-DRAW-20260301T1500Z")), 422)
     off_grid = outcome(book(client, appointment(f"site-{site.site_id}-DRAW-20260303T1507Z")), 422)

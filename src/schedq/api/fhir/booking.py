@@ -25,8 +25,7 @@ keeps the reference and the manage link the booking app shows.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Response, current_app, request
 from marshmallow import ValidationError
@@ -36,6 +35,7 @@ from schedq.api.appointments.schemas import ContactSchema
 from schedq.api.fhir.appointments import appointment_resource, read_appointment
 from schedq.api.fhir.errors import FhirError
 from schedq.api.fhir.negotiation import fhir_response
+from schedq.api.fhir.resources import slot_key
 from schedq.api.fhir.routes import resource
 from schedq.api.idempotency import caller, idempotency_key
 from schedq.api.language import chosen_language
@@ -43,7 +43,6 @@ from schedq.domain.errors import InvalidInput
 from schedq.services import appointments as use
 from schedq.web_context import client_address, counters, now, uow
 
-SLOT_REFERENCE = re.compile(r"(?:.*/)?Slot/site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9_]{0,15})-(\d{8}T\d{4}Z)")
 BOOKABLE_STATUSES = frozenset({"proposed", "pending", "booked"})
 PATIENT = "Appointment.contained[0]"
 
@@ -92,19 +91,17 @@ def _slot(body: dict) -> tuple[int, str, datetime]:
     slots = body.get("slot")
     if not isinstance(slots, list) or len(slots) != 1 or not isinstance(slots[0], dict):
         raise FhirError(422, "name exactly one slot to book", code="required", expression="Appointment.slot")
-    match = SLOT_REFERENCE.fullmatch(str(slots[0].get("reference", "")))
-    try:
-        starts_at = datetime.strptime(match.group(3), "%Y%m%dT%H%MZ").replace(tzinfo=UTC) if match else None
-    except ValueError:
-        starts_at = None
-    if match is None or starts_at is None:
+    reference = str(slots[0].get("reference", ""))
+    base, found, id_ = reference.rpartition("Slot/")  # `Slot/{id}`, or an absolute URL ending so
+    key = slot_key(id_) if found and (not base or base.endswith("/")) else None
+    if key is None:
         raise FhirError(
             422,
             "the slot must be a Slot of this server (Slot/site-…)",
             code="value",
             expression="Appointment.slot[0]",
         )
-    return int(match.group(1)), match.group(2), starts_at
+    return key
 
 
 def _contact(body: dict) -> use.Contact:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from schedq.api.fhir import search
 from schedq.api.fhir.errors import FhirError
 from schedq.api.fhir.routes import SearchParameter, base_url, resource
+from schedq.api.fields import MAX_ID
 from schedq.db.models import Service, Site, Station
 from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
@@ -41,7 +42,6 @@ LOCATION_ID = re.compile(r"site-([1-9][0-9]{0,9})")
 SCHEDULE_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9_]{0,15})")
 SLOT_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9_]{0,15})-(\d{8}T\d{4}Z)")
 SERVICE_ID = re.compile(r"[a-z][a-z0-9_]{0,15}")
-MAX_ID = 2147483647
 
 
 def public_url() -> str:
@@ -51,6 +51,19 @@ def public_url() -> str:
 def _site_number(text: str) -> int | None:
     number = int(text)
     return number if number <= MAX_ID else None
+
+
+def slot_key(id_: str) -> tuple[int, str, datetime] | None:
+    """The site, service code and UTC start a Slot id names (`mapping.slot_id`); None when it names none."""
+    match = SLOT_ID.fullmatch(id_)
+    site_id = _site_number(match.group(1)) if match else None
+    if match is None or site_id is None:
+        return None
+    try:
+        starts_at = datetime.strptime(match.group(3), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return site_id, match.group(2), starts_at
 
 
 # Loading -------------------------------------------------------------------------------
@@ -306,19 +319,15 @@ SLOT_STATUSES = frozenset({"free", "busy", "busy-unavailable", "busy-tentative",
 def read_slot(id_: str) -> dict:
     """Any slot of the derivation: free or busy while bookable, `busy-unavailable` once past the lead time."""
     search.start_search(frozenset())
-    match = SLOT_ID.fullmatch(id_)
-    site_id = _site_number(match.group(1)) if match else None
-    if match is None or site_id is None:
+    key = slot_key(id_)
+    if key is None:
         raise FhirError(404, f"no Slot/{id_}")
-    try:
-        starts_at = datetime.strptime(match.group(3), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise FhirError(404, f"no Slot/{id_}") from None
+    site_id, service_code, starts_at = key
     at = now()
     unit = uow(write=False)
     with unit:
         sites = _sites(unit, [site_id])
-        services = [s for s in _services(unit) if s.code == match.group(2) and s.bookable]
+        services = [s for s in _services(unit) if s.code == service_code and s.bookable]
         if not sites or not services or not offered(sites[0], services):
             raise FhirError(404, f"no Slot/{id_}")
         site = sites[0]
