@@ -87,38 +87,39 @@ def next_date_on(weekday: int, today: date) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
-def past_open_days(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> list[date]:
-    """The past open days on `weekday` in the last `HISTORY_DAYS`, since the site's first ticket or booking."""
-    tz = schedule.zone(site.timezone)
-    hours, closed = hours_of(site), closures_of(site)
+def history_start(uow: UnitOfWork, site: Site) -> date | None:
+    """The local date of the site's first ticket or booking; None: no history yet."""
     firsts = [
         uow.session.scalar(select(func.min(Ticket.joined_at)).where(Ticket.site_id == site.id)),
         uow.session.scalar(select(func.min(Appointment.starts_at)).where(Appointment.site_id == site.id)),
     ]
     seen = [f for f in firsts if f is not None]
-    if not seen:
+    return schedule.local_day(min(seen), schedule.zone(site.timezone)) if seen else None
+
+
+def past_open_days(site: Site, *, weekday: int, today: date, since: date | None) -> list[date]:
+    """The past open days on `weekday` in the last `HISTORY_DAYS`, from `since` (`history_start`) on."""
+    if since is None:
         return []  # no history yet
-    first_day = schedule.local_day(min(seen), tz)
-    open_days = [
+    tz = schedule.zone(site.timezone)
+    hours, closed = hours_of(site), closures_of(site)
+    return [
         d
         for d in (today - timedelta(days=n) for n in range(1, HISTORY_DAYS + 1))
-        if d >= first_day and d.weekday() == weekday and schedule.opening_intervals(d, hours, tz, closed)
+        if d >= since and d.weekday() == weekday and schedule.opening_intervals(d, hours, tz, closed)
     ]
-    return open_days
 
 
 def past_bookings(
-    uow: UnitOfWork, site: Site, *, weekday: int, today: date, on: date
+    uow: UnitOfWork, site: Site, open_days: list[date], *, on: date
 ) -> list[tuple[estimator.BookedAppointment, ...]]:
-    """Each past open day on `weekday` in the last `HISTORY_DAYS` since the site's first ticket or
-    booking: its bookings, moved to the date `on`.
+    """Each of the past open days (`past_open_days`): its bookings, moved to the date `on`.
 
     Booked and not cancelled (no-shows count: the model's no-show rate
     removes them again), at the same local wall time. The simulated days are
     shared among these days, so they vary in their bookings as the past did.
     """
     tz = schedule.zone(site.timezone)
-    open_days = past_open_days(uow, site, weekday=weekday, today=today)
     if not open_days:
         return []
     start = schedule.local_instant(min(open_days), time(0), tz)
@@ -145,28 +146,6 @@ def past_bookings(
     return [tuple(by_day[d]) for d in sorted(by_day)]
 
 
-def past_walk_ins(uow: UnitOfWork, site: Site, *, weekday: int, today: date) -> tuple[int, ...]:
-    """Walk-ins (kiosk and remote) who joined on each past open day on `weekday` (`past_open_days`).
-
-    The days the model's arrival rate for that weekday was learned from: how
-    far that rate may be off, and how much the days differ, comes from them
-    (`estimator.staffing.walk_in_rate_variance`).
-    """
-    tz = schedule.zone(site.timezone)
-    open_days = past_open_days(uow, site, weekday=weekday, today=today)
-    if not open_days:
-        return ()
-    start = schedule.local_instant(min(open_days), time(0), tz)
-    end = schedule.local_instant(max(open_days) + timedelta(days=1), time(0), tz)
-    joined = _walk_in_joins(uow, site, start, end)
-    counts = dict.fromkeys(open_days, 0)
-    for at in joined:
-        local = schedule.local_day(at, tz)
-        if local in counts:
-            counts[local] += 1
-    return tuple(counts[d] for d in sorted(counts))
-
-
 def _walk_in_joins(uow: UnitOfWork, site: Site, start: datetime, end: datetime) -> Sequence[datetime]:
     """When each walk-in (kiosk or remote) joined the site's line in [start, end)."""
     return uow.session.scalars(
@@ -190,30 +169,39 @@ def same_hours_weekdays(site: Site, weekday: int) -> list[int]:
     return [weekday] + [d for d in range(7) if d != weekday and own and intervals(d) == own]
 
 
-def past_walk_ins_by_half_hour(
-    uow: UnitOfWork, site: Site, *, weekday: int, today: date
-) -> tuple[tuple[int, tuple[int, ...]], ...]:
-    """For `weekday` and each weekday with the same opening hours (`same_hours_weekdays`): its past open
-    days (`past_open_days`) and the walk-ins (kiosk and remote) who joined in each local half hour of them.
+def past_walk_ins(
+    uow: UnitOfWork, site: Site, open_days: dict[int, list[date]]
+) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
+    """The walk-ins (kiosk and remote) of the past open days of the weekdays given (`past_open_days`, the
+    weekday asked first and then those with its hours, `same_hours_weekdays`), read in one pass:
 
-    The site's own evidence of the shape of a weekday's walk-ins over the
-    day (`estimator.staffing.pooled_walk_in_shape`, docs/staffing.md).
+    - how many joined on each past open day of the first weekday: the days its
+      arrival rate was learned from, how far that rate may be off and how much
+      the days differ (`estimator.staffing.walk_in_rate_variance`);
+    - for each weekday, its number of past open days and how many joined in
+      each local half hour of them: the site's own evidence of the shape of a
+      weekday's walk-ins over the day (`estimator.staffing.pooled_walk_in_shape`,
+      docs/staffing.md).
     """
     tz = schedule.zone(site.timezone)
-    weekdays = same_hours_weekdays(site, weekday)
-    days = {d: past_open_days(uow, site, weekday=d, today=today) for d in weekdays}
-    seen = [day for open_days in days.values() for day in open_days]
-    counts = {d: [0] * HALF_HOURS_PER_DAY for d in weekdays}
+    weekday = next(iter(open_days))
+    seen = {day for days in open_days.values() for day in days}
+    per_day = dict.fromkeys(open_days[weekday], 0)
+    by_half_hour = {d: [0] * HALF_HOURS_PER_DAY for d in open_days}
     if seen:
         start = schedule.local_instant(min(seen), time(0), tz)
         end = schedule.local_instant(max(seen) + timedelta(days=1), time(0), tz)
-        joined = _walk_in_joins(uow, site, start, end)
-        open_days = set(seen)
-        for at in joined:
+        for at in _walk_in_joins(uow, site, start, end):
             local = at.astimezone(tz)
-            if local.date() in open_days and local.weekday() in counts:
-                counts[local.weekday()][local.hour * 2 + local.minute // 30] += 1
-    return tuple((len(days[d]), tuple(counts[d])) for d in weekdays)
+            if local.date() not in seen or local.weekday() not in by_half_hour:
+                continue
+            by_half_hour[local.weekday()][local.hour * 2 + local.minute // 30] += 1
+            if local.date() in per_day:
+                per_day[local.date()] += 1
+    return (
+        tuple(per_day[d] for d in sorted(per_day)),
+        tuple((len(days), tuple(by_half_hour[d])) for d, days in open_days.items()),
+    )
 
 
 def staffing_day(
@@ -247,9 +235,13 @@ def staffing_day(
         walk_in_cutoff_minutes=site.walk_in_cutoff_minutes,
         grace_minutes=site.grace_minutes,
     )
-    bookings = tuple(past_bookings(uow, site, weekday=weekday, today=today, on=on))
-    walk_ins = past_walk_ins(uow, site, weekday=weekday, today=today)
-    by_half_hour = past_walk_ins_by_half_hour(uow, site, weekday=weekday, today=today)
+    since = history_start(uow, site)
+    open_days = {
+        d: past_open_days(site, weekday=d, today=today, since=since)
+        for d in same_hours_weekdays(site, weekday)
+    }
+    bookings = tuple(past_bookings(uow, site, open_days[weekday], on=on))
+    walk_ins, by_half_hour = past_walk_ins(uow, site, open_days)
     return StaffingDay(site, on, plan, current_model(uow, site), target, tz, bookings, walk_ins, by_half_hour)
 
 
