@@ -34,6 +34,16 @@ def write_reminders(database: Database, *, now: datetime) -> int:
         sites = uow.session.execute(
             select(Site.id, Site.timezone, Site.reminder_hour).order_by(Site.id)
         ).all()
+    booked_at = _last_booked_at()
+    reminded_since = (
+        select(NotifyEvent.id)
+        .where(
+            NotifyEvent.appointment_id == Appointment.id,
+            NotifyEvent.kind == EventKind.BOOKING_REMINDER.value,
+            NotifyEvent.created_at >= booked_at,
+        )
+        .exists()
+    )
     written = 0
     for site_id, timezone, hour in sites:
         zone = ZoneInfo(timezone)
@@ -44,16 +54,6 @@ def write_reminders(database: Database, *, now: datetime) -> int:
         tomorrow = local.date() + timedelta(days=1)
         starts = datetime.combine(tomorrow, time(0), tzinfo=zone)
         ends = datetime.combine(tomorrow + timedelta(days=1), time(0), tzinfo=zone)
-        booked_at = _last_booked_at()
-        reminded_since = (
-            select(NotifyEvent.id)
-            .where(
-                NotifyEvent.appointment_id == Appointment.id,
-                NotifyEvent.kind == EventKind.BOOKING_REMINDER.value,
-                NotifyEvent.created_at >= booked_at,
-            )
-            .exists()
-        )
         with UnitOfWork(database) as uow:
             uow.lock_site(site_id)
             due = uow.session.scalars(
