@@ -123,12 +123,12 @@ def pooled_walk_in_shape(
     if total <= 0 or profile.sum() <= 0:
         return ()
     level = total / float(sum(days))  # walk-ins a day, all rows
-    pooled = counts.sum(axis=0) + PRIOR_WEEKS * level * profile / profile.sum()
+    together = counts.sum(axis=0)
+    pooled = together + PRIOR_WEEKS * level * profile / profile.sum()
     pooled /= pooled.sum()
     own = counts[0]
     spread = math.inf  # k: the weekdays share the pooled shape
     rows = counts[counts.sum(axis=1) > 0]
-    together = counts.sum(axis=0)
     open_halves = together > 0
     free = (len(rows) - 1) * (int(open_halves.sum()) - 1)
     if free > 0:
