@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from schedq.services import sites
 from tests.fhir.test_api_basics import outcome, valid
 from tests.fhir.test_api_resources import bundle_of
 
@@ -148,3 +149,24 @@ def test_a_body_that_is_not_an_appointment_is_a_400(client):
 def test_the_name_may_be_given_as_text(client, site):
     answer = book(client, appointment(free_slot(client, site)["id"], name={"text": "José Núñez"}))
     assert answer.status_code == 201 and answer.json["participant"][1]["actor"]["display"] == "José Núñez"
+
+
+def test_a_service_whose_code_has_an_underscore_is_read_and_booked_by_its_ids(client, site, make_uow):
+    # Ids write a code's `_` as `-` (FHIR ids hold no `_`); every read and the booking read it back.
+    sites.create_service(make_uow(), code="BLOOD_DRAW", name="Blood draw, fasting", default_minutes=6.0)
+    sites.create_station(make_uow(), site_id=site.site_id, name="Station 4", service_codes=["BLOOD_DRAW"])
+    schedule = f"site-{site.site_id}-BLOOD-DRAW"
+
+    assert client.get("/fhir/HealthcareService/blood-draw").json["name"] == "Blood draw, fasting"
+    assert client.get(f"/fhir/Schedule/{schedule}").json["id"] == schedule
+    found = bundle_of(client.get(f"/fhir/Slot?schedule=Schedule/{schedule}&start={NINE}&status=free"))
+    assert found["total"] == 1, found
+    slot_id = found["entry"][0]["resource"]["id"]
+    assert client.get(f"/fhir/Slot/{slot_id}").json["schedule"] == {"reference": f"Schedule/{schedule}"}
+
+    answer = book(client, appointment(slot_id))
+
+    assert answer.status_code == 201, answer.json
+    token = answer.headers["X-Patient-Token"]
+    own = client.get(f"/api/v1/appointments/{valid(answer.json).id}", headers={"X-Patient-Token": token}).json
+    assert own["starts_at"] == NINE and own["service"] == "BLOOD_DRAW"

@@ -86,6 +86,11 @@ def _id_part(service_code: str) -> str:
     return service_code.replace("_", "-")
 
 
+def service_code_of(id_part: str) -> str:
+    """The service code an id's code part names (the reverse of `_id_part`, either case)."""
+    return id_part.replace("-", "_").upper()
+
+
 def healthcare_service_id(service_code: str) -> str:
     return _id_part(service_code).lower()
 

@@ -39,9 +39,10 @@ from schedq.services.sites import closures_of, hours_of, plan_of
 from schedq.web_context import now, uow
 
 LOCATION_ID = re.compile(r"site-([1-9][0-9]{0,9})")
-SCHEDULE_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9_]{0,15})")
-SLOT_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9_]{0,15})-(\d{8}T\d{4}Z)")
-SERVICE_ID = re.compile(r"[a-z][a-z0-9_]{0,15}")
+# A service code's `_` is written `-` in ids (`mapping._id_part`); `mapping.service_code_of` reads it back.
+SCHEDULE_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9-]{0,15})")
+SLOT_ID = re.compile(r"site-([1-9][0-9]{0,9})-([A-Z][A-Z0-9-]{0,15})-(\d{8}T\d{4}Z)")
+SERVICE_ID = re.compile(r"[a-z][a-z0-9-]{0,15}")
 
 
 def public_url() -> str:
@@ -63,7 +64,7 @@ def slot_key(id_: str) -> tuple[int, str, datetime] | None:
         starts_at = datetime.strptime(match.group(3), "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
     except ValueError:
         return None
-    return site_id, match.group(2), starts_at
+    return site_id, mapping.service_code_of(match.group(2)), starts_at
 
 
 # Loading -------------------------------------------------------------------------------
@@ -175,7 +176,9 @@ def read_healthcare_service(id_: str) -> dict:
     with unit:
         service = None
         if SERVICE_ID.fullmatch(id_):
-            service = unit.session.scalars(select(Service).where(Service.code == id_.upper())).one_or_none()
+            service = unit.session.scalars(
+                select(Service).where(Service.code == mapping.service_code_of(id_))
+            ).one_or_none()
         if service is None:
             raise FhirError(404, f"no HealthcareService/{id_}")
         return _healthcare_services(unit, [service])[0]
@@ -236,7 +239,7 @@ def schedule_ref(text: str, parameter: str) -> ScheduleRef:
     site_id = _site_number(match.group(1)) if match else None
     if match is None or site_id is None:
         raise search.bad(parameter, f"{text!r} is not a schedule (Schedule/site-1-DRAW)")
-    return ScheduleRef(site_id, match.group(2))
+    return ScheduleRef(site_id, mapping.service_code_of(match.group(2)))
 
 
 def _schedules(unit: UnitOfWork, sites: list[Site]) -> list[tuple[Site, Service]]:
@@ -253,7 +256,7 @@ def read_schedule(id_: str) -> dict:
         found = [
             (site, service)
             for site, service in _schedules(unit, _sites(unit, [site_id] if site_id else []))
-            if match and service.code == match.group(2)
+            if match and service.code == mapping.service_code_of(match.group(2))
         ]
         if not found:
             raise FhirError(404, f"no Schedule/{id_}")
