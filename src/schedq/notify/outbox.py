@@ -191,27 +191,35 @@ def _patient_rows(
 
 
 def _webhook_rows(uow: UnitOfWork, site: Site, now: datetime) -> Iterator[Delivery]:
-    # Read without flushing the change in hand: it is written once, at commit, not in pieces.
-    with uow.session.no_autoflush:
-        endpoints = list(
-            uow.session.scalars(
-                select(WebhookEndpoint)
-                .where(WebhookEndpoint.site_id == site.id, WebhookEndpoint.active.is_(True))
-                .order_by(WebhookEndpoint.id)
-            )
-        )
-    for endpoint in endpoints:
+    for endpoint_id, url in _active_endpoints(uow, site.id):
         yield Delivery(
             channel=ChannelName.WEBHOOK.value,
-            recipient=endpoint.url,
+            recipient=url,
             language="en",
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             key=new_key(),
             status=PENDING,
             attempts=0,
             due_at=now,
             created_at=now,
         )
+
+
+def _active_endpoints(uow: UnitOfWork, site_id: int) -> list[tuple[int, str]]:
+    """The site's active webhook endpoints (id, URL), read once per unit of work however many events it makes."""
+    read = uow.session.info.setdefault("schedq.webhook_endpoints", {})
+    if site_id not in read:
+        # Read without flushing the change in hand: it is written once, at commit, not in pieces.
+        with uow.session.no_autoflush:
+            read[site_id] = [
+                (row.id, row.url)
+                for row in uow.session.execute(
+                    select(WebhookEndpoint.id, WebhookEndpoint.url)
+                    .where(WebhookEndpoint.site_id == site_id, WebhookEndpoint.active.is_(True))
+                    .order_by(WebhookEndpoint.id)
+                )
+            ]
+    return read[site_id]
 
 
 def _appointment_contacts(appointment: Appointment) -> list[tuple[ChannelName, str | None, bool, str]]:
