@@ -29,6 +29,7 @@ from .model import (
     FittedModel,
     LatenessModel,
     ServiceTimeModel,
+    half_hour_of,
 )
 from .snapshot import TicketKind
 
@@ -182,7 +183,7 @@ def fit(
         if rec.kind in WALK_IN_KINDS and rec.joined_at is not None:
             local = rec.joined_at.astimezone(zone)
             if period[0] <= local.date() <= period[1]:
-                counts[local.weekday(), local.hour * 2 + local.minute // 30] += 1
+                counts[local.weekday(), half_hour_of(local)] += 1
                 walk_in_services[rec.service_code] += 1
     days = np.array(days_per_weekday, dtype=float)[:, None]
     rates = np.divide(counts, days * 0.5, out=np.zeros_like(counts), where=days > 0)

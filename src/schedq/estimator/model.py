@@ -10,12 +10,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, Literal
 
 import numpy as np
 
 HALF_HOURS_PER_DAY = 48
+
+
+def half_hour_of(wall: datetime | time) -> int:
+    """Which of the day's `HALF_HOURS_PER_DAY` half hours a local wall time falls in (0 from midnight)."""
+    return wall.hour * 2 + wall.minute // 30
+
+
 DEFAULT_NO_SHOW_RATE = 0.1
 DEFAULT_LATENESS_MEAN_MINUTES = -15.0  # patients mostly come 10–25 minutes early
 DEFAULT_LATENESS_SD_MINUTES = 10.0

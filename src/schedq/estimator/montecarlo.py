@@ -32,11 +32,11 @@ from schedq.domain.policy import QueueEntry, rank
 
 from ._normal import norm_ppf, norm_sf, normal_above
 from .model import (
-    HALF_HOURS_PER_DAY,
     PRIOR_LATE_OPENING_SHARE,
     PRIOR_LONGEST_OPENING_DELAY_MINUTES,
     FittedModel,
     ServiceTimeModel,
+    half_hour_of,
 )
 from .policy_kernel import PolicyInputs, PreparedPolicy, run_policy
 from .quantiles import column_quantiles, merge_sorted, quantiles_stable, sorted_columns
@@ -485,9 +485,7 @@ def walk_in_segments(snapshot: SiteSnapshot, model: FittedModel) -> list[tuple[f
                 minutes=wall.minute % 30, seconds=wall.second, microseconds=wall.microsecond
             )
             half_end = min(t + timedelta(minutes=30) - into_half, open_to)
-            rate = model.walk_in_rate_at(
-                wall.weekday(), min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1)
-            )
+            rate = model.walk_in_rate_at(wall.weekday(), half_hour_of(wall))
             if rate > 0.0:
                 segments.append((_minutes(t, now), _minutes(half_end, now), rate / 60.0))
             t = half_end

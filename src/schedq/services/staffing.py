@@ -27,7 +27,7 @@ from schedq.db.uow import UnitOfWork
 from schedq.domain import schedule
 from schedq.domain.enums import AppointmentStatus, TicketKind
 from schedq.domain.errors import InvalidInput
-from schedq.estimator.model import HALF_HOURS_PER_DAY
+from schedq.estimator.model import HALF_HOURS_PER_DAY, half_hour_of
 from schedq.estimator.staffing import (
     PlanOutcome,
     Target,
@@ -195,7 +195,7 @@ def past_walk_ins(
             local = at.astimezone(tz)
             if local.date() not in seen or local.weekday() not in by_half_hour:
                 continue
-            by_half_hour[local.weekday()][local.hour * 2 + local.minute // 30] += 1
+            by_half_hour[local.weekday()][half_hour_of(local)] += 1
             if local.date() in per_day:
                 per_day[local.date()] += 1
     return (

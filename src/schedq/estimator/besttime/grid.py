@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..model import HALF_HOURS_PER_DAY
+from ..model import half_hour_of
 from .keys import minutes_after
 from .plan import DayPlan
 
@@ -52,7 +52,7 @@ def half_hours(day: DayPlan, tz: ZoneInfo, origin: datetime, after: datetime | N
                 end=minutes_after(end, origin),
                 walk_in_start=minutes_after(open_parts[0][0], origin) if open_parts else None,
                 walk_in_end=minutes_after(open_parts[-1][1], origin) if open_parts else None,
-                local_half_hour=min(wall.hour * 2 + wall.minute // 30, HALF_HOURS_PER_DAY - 1),
+                local_half_hour=half_hour_of(wall),
             )
             halves.append(half)
         at = end

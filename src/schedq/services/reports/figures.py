@@ -46,6 +46,7 @@ import numpy as np
 
 from schedq.domain.enums import StationState, TicketKind, TicketStatus
 from schedq.estimator.accuracy import AccuracyScore, score
+from schedq.estimator.model import half_hour_of
 
 KINDS = tuple(kind.value for kind in TicketKind)
 AT_STATION = frozenset({TicketStatus.CALLED.value, TicketStatus.IN_SERVICE.value})
@@ -269,7 +270,7 @@ def site_figures(
         joined = local(visit.joined_at)
         arrivals_day[joined.date()][visit.kind] += 1
         arrivals_hour[joined.hour][visit.kind] += 1
-        arrivals_half[_half_hour(joined)] += 1
+        arrivals_half[half_hour_of(joined)] += 1
         outcome = OUTCOMES.get(_last_status(visit) or "", "in_line")
         day_outcomes = outcomes_day[joined.date()]
         setattr(day_outcomes, outcome, getattr(day_outcomes, outcome) + 1)
@@ -279,7 +280,7 @@ def site_figures(
             for bucket, key in (
                 (waits_day, began.date()),
                 (waits_hour, began.hour),
-                (waits_half, _half_hour(began)),
+                (waits_half, half_hour_of(began)),
                 (waits_kind, visit.kind),
                 (waits_service, visit.service),
             ):
@@ -321,7 +322,7 @@ def site_figures(
             for piece_start, minutes in _slices(since, until):
                 at = local(piece_start)
                 open_day[(at.date(), station_id)] += minutes
-                open_half[(at.date(), _half_hour(at))] += minutes
+                open_half[(at.date(), half_hour_of(at))] += minutes
         for since, until in _overlaps(_union(busy.get(station_id, [])), intervals):
             for piece_start, minutes in _slices(since, until):
                 busy_day[(local(piece_start).date(), station_id)] += minutes
@@ -563,10 +564,6 @@ def _slices(since: datetime, until: datetime) -> Iterable[tuple[datetime, float]
         piece_end = min(boundary, until)
         yield at, (piece_end - at).total_seconds() / 60
         at = piece_end
-
-
-def _half_hour(local_at: datetime) -> int:
-    return local_at.hour * 2 + local_at.minute // 30
 
 
 def _wait_figures(waits: Sequence[float]) -> WaitFigures:
