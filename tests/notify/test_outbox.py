@@ -10,14 +10,17 @@ from sqlalchemy import func, select
 from schedq.db.models import Delivery, NotifyEvent, Site, Ticket, WebhookEndpoint
 from schedq.db.uow import shared_transaction
 from schedq.domain.contact import Contact
-from schedq.notify import preferences
+from schedq.notify import delivery, preferences
 from schedq.notify.events import EventKind
+from schedq.notify.log_sink import LogChannel
+from schedq.notify.message import ChannelName
 from schedq.notify.quiet_hours import quiet_until
 from schedq.services import appointments, tickets
 from schedq.services.queue import calling, corrections
 from schedq.services.rate_limits import TableCounters
 from tests.conftest import MONDAY_8AM
 from tests.notify.helpers import EMAIL, PHONE, TUESDAY_9AM, book, rows
+from tests.notify.test_api import SETTINGS
 
 
 def test_a_booking_writes_one_delivery_per_channel_the_patient_chose(site, make_uow, backend):
@@ -233,3 +236,56 @@ def test_quiet_hours_across_midnight():
     assert quiet_until(time(21), time(7), chicago, late) == datetime(2026, 3, 3, 7, 0, tzinfo=chicago)
     noon = datetime(2026, 3, 2, 12, 0, tzinfo=chicago).astimezone(UTC)
     assert quiet_until(time(21), time(7), chicago, noon) == noon
+
+
+def _missed(make_uow, site, **opt_ins):
+    ticket = _remote(make_uow, site.site_id, **opt_ins)
+    station = site.station_ids["Station 1"]
+    corrections.mark_present(make_uow(), ticket_id=ticket.id, actor="staff", now=MONDAY_8AM)
+    calling.call_ticket(make_uow(), ticket_id=ticket.id, station_id=station, actor="staff", now=MONDAY_8AM)
+    calling.mark_no_show(make_uow(), ticket_id=ticket.id, actor="staff", now=MONDAY_8AM)
+    return ticket
+
+
+def _told_of_no_show(make_uow) -> list[tuple[str, str]]:
+    return [(channel, status) for kind, channel, _, status in rows(make_uow) if kind == "ticket.no_show"]
+
+
+@pytest.mark.parametrize("take_back", ["undo", "requeue"])
+def test_a_no_show_taken_back_within_the_window_is_never_told(site, make_uow, backend, take_back):
+    with make_uow() as uow:
+        uow.session.add(
+            WebhookEndpoint(
+                site_id=site.site_id,
+                url="https://example.org/hook",
+                secret_env="SCHEDQ_WEBHOOK_SECRET_TEST",
+                active=True,
+                created_at=MONDAY_8AM,
+            )
+        )
+        uow.commit()
+    ticket = _missed(make_uow, site, sms=True, email=True)
+
+    later = MONDAY_8AM + timedelta(seconds=5)
+    getattr(corrections, take_back)(make_uow(), ticket_id=ticket.id, actor="staff", now=later)
+
+    # The patient is told nothing; the site's systems still see the no-show, then what took it back.
+    assert sorted(_told_of_no_show(make_uow)) == [
+        ("email", "withdrawn"),
+        ("sms", "withdrawn"),
+        ("webhook", "pending"),
+    ]
+
+
+def test_a_no_show_left_standing_is_sent_once_the_undo_window_has_passed(site, make_uow, database):
+    _missed(make_uow, site, sms=True, email=False)
+    channels = {ChannelName.LOG: LogChannel(database)}
+
+    def sent_by(seconds: int) -> list[tuple[str, str]]:
+        at = MONDAY_8AM + timedelta(seconds=seconds)
+        while delivery.run_once(database, channels, SETTINGS, clock=lambda: at, worker="w"):
+            pass
+        return [(channel, status) for channel, status in _told_of_no_show(make_uow) if channel == "sms"]
+
+    assert sent_by(9) == [("sms", "pending")]  # staff may still undo it
+    assert sent_by(10) == [("sms", "sent")]

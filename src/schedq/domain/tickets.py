@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from datetime import timedelta
 
 from schedq.domain.enums import AppointmentStatus, TicketStatus
 from schedq.domain.errors import Conflict
@@ -35,6 +36,9 @@ class Action(enum.StrEnum):
     SET_PRIORITY = "set_priority"
     MARK_PRESENT = "mark_present"
 
+
+UNDO_WINDOW = timedelta(seconds=10)
+"""How long after a staff no-show or cancel staff can undo it; a missed call is told once it has passed."""
 
 S, A = TicketStatus, Action
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from schedq.db.models import (
     Appointment,
@@ -28,6 +28,7 @@ from schedq.db.models import (
     WebhookEndpoint,
 )
 from schedq.db.uow import UnitOfWork
+from schedq.domain.tickets import UNDO_WINDOW
 from schedq.notify import facts as facts_of
 from schedq.notify.events import PATIENT_EVENTS, EventKind, Facts
 from schedq.notify.message import ChannelName
@@ -39,9 +40,14 @@ SENDING = "sending"
 SENT = "sent"
 DEAD = "dead"
 OPTED_OUT = "opted_out"
+WITHDRAWN = "withdrawn"
+"""Never sent: what it told was taken back first (a missed call undone, or requeued, within the hold)."""
 
 QUIET_KINDS = frozenset({EventKind.BOOKING_REMINDER, EventKind.RATING_REQUEST})
 """Kinds that wait for the end of the site's quiet hours; the others tell of something happening now."""
+
+HELD_KINDS = {EventKind.MISSED_CALL: UNDO_WINDOW}
+"""Kinds told to the patient only once staff can no longer take them back (`withdraw_missed_call`)."""
 
 # A ticket's action (`domain.tickets.Action`, or the visit log's join and check-in) -> the events it causes.
 TICKET_ACTIONS: dict[str, tuple[EventKind, ...]] = {
@@ -172,7 +178,7 @@ def _patient_rows(
 ) -> Iterator[Delivery]:
     if kind not in PATIENT_EVENTS:
         return
-    due = after_quiet_hours(site, now) if kind in QUIET_KINDS else now
+    due = after_quiet_hours(site, now) if kind in QUIET_KINDS else now + HELD_KINDS.get(kind, timedelta())
     for channel, address, agreed, language in contacts:
         if not address:
             continue
@@ -188,6 +194,26 @@ def _patient_rows(
             due_at=due,
             created_at=now,
         )
+
+
+def withdraw_missed_call(uow: UnitOfWork, ticket_id: int) -> None:
+    """The ticket's missed-call messages to the patient not yet sent are never sent (`WITHDRAWN`).
+
+    Webhooks keep theirs: a site's systems see the no-show and then what took it back.
+    """
+    missed = select(NotifyEvent.id).where(
+        NotifyEvent.ticket_id == ticket_id, NotifyEvent.kind == EventKind.MISSED_CALL.value
+    )
+    uow.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.event_id.in_(missed),
+            Delivery.status == PENDING,
+            Delivery.channel != ChannelName.WEBHOOK.value,
+        )
+        .values(status=WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _webhook_rows(uow: UnitOfWork, site: Site, now: datetime) -> Iterator[Delivery]:

@@ -26,7 +26,7 @@ class DeliverySchema(Schema):
     event_at = fields.DateTime()
     channel = fields.String(metadata={"description": "email, sms or webhook"})
     recipient = fields.String()
-    status = fields.String(metadata={"description": "pending, sending, sent, dead, opted_out"})
+    status = fields.String(metadata={"description": "pending, sending, sent, dead, opted_out, withdrawn"})
     attempts = fields.Integer()
     due_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)

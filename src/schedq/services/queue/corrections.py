@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -10,23 +10,26 @@ from schedq.db.models import Station, Ticket, VisitEvent
 from schedq.db.uow import UnitOfWork
 from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict
-from schedq.domain.tickets import APPOINTMENT_STATUS, Action, allowed_actions, next_status
+from schedq.domain.tickets import APPOINTMENT_STATUS, UNDO_WINDOW, Action, allowed_actions, next_status
+from schedq.notify import outbox
 from schedq.services.queue.locking import locked_ticket
 from schedq.services.queue.stations import station_ticket
 from schedq.services.queue.views import TicketView, ticket_view, view_committed
 from schedq.services.queue.visit_log import SYSTEM, apply_action, record_event
-
-UNDO_WINDOW = timedelta(seconds=10)
-"""How long after a staff no-show or cancel `undo` can take it back (README "The queue")."""
 
 UNDOABLE = (Action.NO_SHOW.value, Action.CANCEL.value)
 UNDO = "undo"
 
 
 def requeue(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> TicketView:
-    """A called or no-show ticket goes back to waiting, keeping its original place (joined_at)."""
+    """A called or no-show ticket goes back to waiting, keeping its original place (joined_at).
+
+    A missed-call message not yet sent is withdrawn: the patient is back.
+    """
     with uow:
         site, ticket = locked_ticket(uow, ticket_id, now)
+        if ticket.status is TicketStatus.NO_SHOW:
+            outbox.withdraw_missed_call(uow, ticket.id)
         apply_action(
             uow, ticket, Action.REQUEUE, actor=actor, at=now, detail={"station_id": ticket.station_id}
         )
@@ -80,6 +83,7 @@ def undo(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ticke
     A no-show goes back to called at its station when that station is open
     with nobody at it (the call's time and count unchanged), else to waiting in
     its old place. The undo is an event of its own; the one it takes back stays.
+    The no-show's message to the patient, held for the window, is withdrawn.
     """
     with uow:
         site, ticket = locked_ticket(uow, ticket_id, now)
@@ -99,6 +103,8 @@ def undo(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ticke
                 allowed=_allowed(ticket),
             )
         before = ticket.status
+        if last.action == Action.NO_SHOW.value:
+            outbox.withdraw_missed_call(uow, ticket.id)
         station = uow.session.get(Station, ticket.station_id) if ticket.station_id is not None else None
         back_to_station = (
             last.action == Action.NO_SHOW.value
