@@ -16,7 +16,7 @@ from schedq.notify.log_sink import LogChannel
 from schedq.notify.message import ChannelName
 from schedq.notify.quiet_hours import quiet_until
 from schedq.services import appointments, tickets
-from schedq.services.queue import calling, corrections
+from schedq.services.queue import calling, closing, corrections
 from schedq.services.rate_limits import TableCounters
 from tests.conftest import MONDAY_8AM
 from tests.notify.helpers import EMAIL, PHONE, TUESDAY_9AM, book, rows
@@ -251,6 +251,36 @@ def _told_of_no_show(make_uow) -> list[tuple[str, str]]:
     return [(channel, status) for kind, channel, _, status in rows(make_uow) if kind == "ticket.no_show"]
 
 
+def test_a_ticket_cancelled_by_staff_is_told_with_the_reason_and_a_closed_day_at_once(site, make_uow):
+    first = _remote(make_uow, site.site_id, sms=True, email=True)
+    corrections.cancel(
+        make_uow(), ticket_id=first.id, actor="staff", now=MONDAY_8AM, reason="the lab is flooded"
+    )
+    second = _remote(make_uow, site.site_id, sms=False, email=True)
+    closing.close_day(make_uow(), site_id=site.site_id, reason="closed early", actor="staff", now=MONDAY_8AM)
+
+    with make_uow(write=False) as uow:
+        told = uow.session.execute(
+            select(
+                NotifyEvent.kind,
+                NotifyEvent.ticket_id,
+                NotifyEvent.facts["reason"],
+                Delivery.channel,
+                Delivery.due_at,
+            )
+            .join(NotifyEvent, Delivery.event_id == NotifyEvent.id)
+            .where(Delivery.status == "pending")
+            .order_by(Delivery.id)
+        ).all()
+    assert [tuple(row) for row in told] == [
+        # A cancel waits out the undo window, and says why, as staff wrote it.
+        ("ticket.cancelled", first.id, "the lab is flooded", "email", MONDAY_8AM + corrections.UNDO_WINDOW),
+        ("ticket.cancelled", first.id, "the lab is flooded", "sms", MONDAY_8AM + corrections.UNDO_WINDOW),
+        # A closed day cannot be undone: told at once.
+        ("ticket.day_closed", second.id, None, "email", MONDAY_8AM),
+    ]
+
+
 @pytest.mark.parametrize("take_back", ["undo", "requeue"])
 def test_a_no_show_taken_back_within_the_window_is_never_told(site, make_uow, backend, take_back):
     with make_uow() as uow:
@@ -289,3 +319,12 @@ def test_a_no_show_left_standing_is_sent_once_the_undo_window_has_passed(site, m
 
     assert sent_by(9) == [("sms", "pending")]  # staff may still undo it
     assert sent_by(10) == [("sms", "sent")]
+
+
+def test_a_cancel_undone_within_the_window_is_never_told(site, make_uow):
+    ticket = _remote(make_uow, site.site_id, sms=True, email=False)
+    corrections.cancel(make_uow(), ticket_id=ticket.id, actor="staff", now=MONDAY_8AM)
+    corrections.undo(make_uow(), ticket_id=ticket.id, actor="staff", now=MONDAY_8AM + timedelta(seconds=3))
+    told = [(kind, channel, status) for kind, channel, _, status in rows(make_uow) if channel != "webhook"]
+    assert ("ticket.cancelled", "sms", "withdrawn") in told
+    assert not [row for row in told if row[0] == "ticket.cancelled" and row[2] == "pending"]

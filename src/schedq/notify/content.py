@@ -152,6 +152,8 @@ _NEEDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.NEAR_TURN: ("code",),
     EventKind.CALLED: ("code",),
     EventKind.MISSED_CALL: ("code",),
+    EventKind.TICKET_CANCELLED: ("code",),
+    EventKind.DAY_CLOSED: ("code",),
     EventKind.RATING_REQUEST: ("link",),
 }
 
@@ -227,6 +229,22 @@ def _sms(kind: EventKind, w: Words, f: Facts, site: str) -> str:
         parts = [
             w._("%(site)s: we called your code %(code)s and missed you.", site=site, code=f.code),
             w._("Please come to the front desk now: staff can put you back in line."),
+            f.link,
+        ]
+    elif kind is EventKind.TICKET_CANCELLED:
+        # The reason is the email's: written by staff, it could not be kept within two segments.
+        parts = [
+            w._("%(site)s: your place in line (%(code)s) was cancelled by the site.", site=site, code=f.code),
+            f.link,
+        ]
+    elif kind is EventKind.DAY_CLOSED:
+        parts = [
+            w._(
+                "%(site)s has closed for today and your place in line (%(code)s) has ended. "
+                "Please come back another day.",
+                site=site,
+                code=f.code,
+            ),
             f.link,
         ]
     else:  # RATING_REQUEST
@@ -317,6 +335,31 @@ def _email(kind: EventKind, w: Words, f: Facts) -> tuple[str, Paragraphs]:
             ),
             _where(w, f),
             _follow(w, f),
+        ]
+    elif kind is EventKind.TICKET_CANCELLED:
+        subject = w._("Your place in line at %(site)s was cancelled", site=site)
+        head = [w._("The site cancelled your place in line (code %(code)s).", code=f.code)]
+        body = [
+            _lines(w._("Reason given: %(reason)s", reason=f.reason) if f.reason else None),
+            _lines(w._("If you still need your visit, please join again or book an appointment.")),
+            _follow(w, f),
+        ]
+    elif kind is EventKind.DAY_CLOSED:
+        subject = w._("%(site)s has closed for today", site=site)
+        head = [
+            w._(
+                "%(site)s has closed for today, and your place in line (code %(code)s) has ended.",
+                site=site,
+                code=f.code,
+            )
+        ]
+        body = [
+            _lines(
+                w._(
+                    "We are sorry we could not see you today. Please come back another day or book an appointment."
+                )
+            ),
+            _where(w, f),
         ]
     else:  # RATING_REQUEST
         subject = w._("How was your visit to %(site)s?", site=site)

@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     NEAR_TURN = "ticket.near_turn"
     CALLED = "ticket.called"
     MISSED_CALL = "ticket.no_show"
+    TICKET_CANCELLED = "ticket.cancelled"
+    DAY_CLOSED = "ticket.day_closed"
     TICKET_CHANGED = "ticket.changed"
     VISIT_DONE = "ticket.completed"
     RATING_REQUEST = "ticket.rating_request"
@@ -38,6 +40,8 @@ PATIENT_EVENTS = frozenset(
         EventKind.NEAR_TURN,
         EventKind.CALLED,
         EventKind.MISSED_CALL,
+        EventKind.TICKET_CANCELLED,
+        EventKind.DAY_CLOSED,
         EventKind.RATING_REQUEST,
     }
 )
@@ -73,6 +77,8 @@ class Facts:
     wait_high_minutes: int | None = None
     arrive_by: datetime | None = None
     travel_minutes: int | None = None
+    reason: str | None = None
+    """Why staff cancelled the ticket, as they wrote it (none given: none told)."""
     extra: dict[str, str] = field(default_factory=dict)
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     """`service_name`, `preparation` and `station` in other languages, where an admin set them

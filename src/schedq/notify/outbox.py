@@ -46,8 +46,9 @@ WITHDRAWN = "withdrawn"
 QUIET_KINDS = frozenset({EventKind.BOOKING_REMINDER, EventKind.RATING_REQUEST})
 """Kinds that wait for the end of the site's quiet hours; the others tell of something happening now."""
 
-HELD_KINDS = {EventKind.MISSED_CALL: UNDO_WINDOW}
-"""Kinds told to the patient only once staff can no longer take them back (`withdraw_missed_call`)."""
+HELD_KINDS = {EventKind.MISSED_CALL: UNDO_WINDOW, EventKind.TICKET_CANCELLED: UNDO_WINDOW}
+# A closed day's close-out cannot be undone: told at once.
+"""Kinds told to the patient only once staff can no longer undo them (`withdraw`)."""
 
 # A ticket's action (`domain.tickets.Action`, or the visit log's join and check-in) -> the events it causes.
 TICKET_ACTIONS: dict[str, tuple[EventKind, ...]] = {
@@ -56,6 +57,8 @@ TICKET_ACTIONS: dict[str, tuple[EventKind, ...]] = {
     "call": (EventKind.CALLED,),
     "recall": (EventKind.CALLED,),
     "no_show": (EventKind.MISSED_CALL,),
+    "cancel": (EventKind.TICKET_CANCELLED,),
+    "close_out": (EventKind.DAY_CLOSED,),
     "complete": (EventKind.VISIT_DONE, EventKind.RATING_REQUEST),
 }
 
@@ -92,11 +95,16 @@ def appointment_event(
     )
 
 
-def ticket_action(uow: UnitOfWork, ticket: Ticket, action: str, *, now: datetime) -> list[NotifyEvent]:
-    """The events a ticket's change causes: patient messages where `TICKET_ACTIONS` says, a webhook always."""
+def ticket_action(
+    uow: UnitOfWork, ticket: Ticket, action: str, *, now: datetime, reason: str | None = None
+) -> list[NotifyEvent]:
+    """The events a ticket's change causes: patient messages where `TICKET_ACTIONS` says, a webhook always.
+
+    `reason`: why, as staff wrote it with a cancel, told to the patient.
+    """
     site = uow.session.get_one(Site, ticket.site_id)
     kinds = TICKET_ACTIONS.get(action, (EventKind.TICKET_CHANGED,))
-    facts = facts_of.ticket_facts(site, ticket)
+    facts = facts_of.ticket_facts(site, ticket, reason=reason if action == "cancel" else None)
     data = {"site_id": site.id, "action": action, "ticket": _ticket_data(ticket)}
     if ticket.appointment is not None:
         data["appointment"] = _appointment_data(ticket.appointment)
@@ -196,18 +204,18 @@ def _patient_rows(
         )
 
 
-def withdraw_missed_call(uow: UnitOfWork, ticket_id: int) -> None:
-    """The ticket's missed-call messages to the patient not yet sent are never sent (`WITHDRAWN`).
+def withdraw(uow: UnitOfWork, ticket_id: int, kind: EventKind) -> None:
+    """The ticket's `kind` messages to the patient not yet sent are never sent (`WITHDRAWN`).
 
-    Webhooks keep theirs: a site's systems see the no-show and then what took it back.
+    Webhooks keep theirs: a site's systems see the change and then what took it back.
     """
-    missed = select(NotifyEvent.id).where(
-        NotifyEvent.ticket_id == ticket_id, NotifyEvent.kind == EventKind.MISSED_CALL.value
+    taken_back = select(NotifyEvent.id).where(
+        NotifyEvent.ticket_id == ticket_id, NotifyEvent.kind == kind.value
     )
     uow.session.execute(
         update(Delivery)
         .where(
-            Delivery.event_id.in_(missed),
+            Delivery.event_id.in_(taken_back),
             Delivery.status == PENDING,
             Delivery.channel != ChannelName.WEBHOOK.value,
         )

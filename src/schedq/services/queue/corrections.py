@@ -12,6 +12,7 @@ from schedq.domain.enums import StationState, TicketStatus
 from schedq.domain.errors import Conflict
 from schedq.domain.tickets import APPOINTMENT_STATUS, UNDO_WINDOW, Action, allowed_actions, next_status
 from schedq.notify import outbox
+from schedq.notify.events import EventKind
 from schedq.services.queue.locking import locked_ticket
 from schedq.services.queue.stations import station_ticket
 from schedq.services.queue.views import TicketView, ticket_view, view_committed
@@ -29,7 +30,7 @@ def requeue(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ti
     with uow:
         site, ticket = locked_ticket(uow, ticket_id, now)
         if ticket.status is TicketStatus.NO_SHOW:
-            outbox.withdraw_missed_call(uow, ticket.id)
+            outbox.withdraw(uow, ticket.id, EventKind.MISSED_CALL)
         apply_action(
             uow, ticket, Action.REQUEUE, actor=actor, at=now, detail={"station_id": ticket.station_id}
         )
@@ -83,7 +84,7 @@ def undo(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ticke
     A no-show goes back to called at its station when that station is open
     with nobody at it (the call's time and count unchanged), else to waiting in
     its old place. The undo is an event of its own; the one it takes back stays.
-    The no-show's message to the patient, held for the window, is withdrawn.
+    The message telling the patient, held for the window, is withdrawn.
     """
     with uow:
         site, ticket = locked_ticket(uow, ticket_id, now)
@@ -103,8 +104,11 @@ def undo(uow: UnitOfWork, *, ticket_id: int, actor: str, now: datetime) -> Ticke
                 allowed=_allowed(ticket),
             )
         before = ticket.status
-        if last.action == Action.NO_SHOW.value:
-            outbox.withdraw_missed_call(uow, ticket.id)
+        outbox.withdraw(
+            uow,
+            ticket.id,
+            EventKind.MISSED_CALL if last.action == Action.NO_SHOW.value else EventKind.TICKET_CANCELLED,
+        )
         station = uow.session.get(Station, ticket.station_id) if ticket.station_id is not None else None
         back_to_station = (
             last.action == Action.NO_SHOW.value

@@ -42,7 +42,7 @@ def record_event(
     )
     uow.session.add(event)
     if ticket is not None:
-        outbox.ticket_action(uow, ticket, action, now=at)
+        outbox.ticket_action(uow, ticket, action, now=at, reason=(detail or {}).get("reason"))
     return event
 
 
