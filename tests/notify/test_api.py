@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from schedq.db.models import LoggedMessage
 from schedq.notify import delivery, preferences
 from schedq.notify.log_sink import LogChannel
 from schedq.notify.message import ChannelName
-from tests.notify.helpers import EMAIL, PHONE, book, rows
+from tests.notify.helpers import EMAIL, PHONE, TUESDAY_9AM, book, rows
 
 SETTINGS = delivery.Settings(public_url="https://schedq.example.org", secret_key="test-secret")
 
@@ -89,3 +94,26 @@ def test_a_site_sets_its_quiet_hours(site, client):
     )
     assert answer.status_code == 200, answer.json
     assert (answer.json["quiet_hours_start"], answer.json["quiet_hours_end"]) == ("21:00", "08:00")
+
+
+def test_the_first_sms_to_a_number_in_30_days_says_how_to_opt_out(site, make_uow, database, clock):
+    def texts() -> list[str]:
+        _deliver(database, clock)
+        with make_uow(write=False) as uow:
+            return list(
+                uow.session.scalars(
+                    select(LoggedMessage.text)
+                    .where(LoggedMessage.channel == "sms")
+                    .order_by(LoggedMessage.id)
+                )
+            )
+
+    book(make_uow, site.site_id, sms=True, email=False)
+    [first] = texts()
+    book(make_uow, site.site_id, sms=True, email=False, at=TUESDAY_9AM + timedelta(minutes=15))
+    second = texts()[-1]
+    assert first.endswith("Reply STOP to opt out.") and "STOP" not in second
+
+    clock.advance(days=31)
+    book(make_uow, site.site_id, sms=True, email=False, at=TUESDAY_9AM + timedelta(minutes=30))
+    assert texts()[-1].endswith("Reply STOP to opt out.")

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from schedq.notify.content import BOOKING_EVENTS, compose, webhook_payload
 from schedq.notify.events import PATIENT_EVENTS, EventKind, Facts
 from schedq.notify.message import ChannelName
-from schedq.notify.sms_text import MAX_SEGMENTS, segments
+from schedq.notify.sms_text import MAX_SEGMENTS, folded, segments
 
 KINDS = sorted(PATIENT_EVENTS)
 LANGUAGES = ("en", "es")
@@ -99,6 +99,18 @@ def test_an_sms_fits_in_two_segments_and_keeps_its_link_and_code(kind, language,
     assert (facts.code if kind.value.startswith("ticket.") else facts.reference) in text or (
         kind is EventKind.RATING_REQUEST
     )
+
+
+@pytest.mark.parametrize("site_name", LONG_SITE_NAMES)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_sms_that_says_how_to_opt_out_still_fits_in_two_segments(kind, language, site_name):
+    facts = facts_for(kind, site_name=site_name, station="Extraction room 12")
+    text = compose(kind, facts, channel=ChannelName.SMS, language=language, stop_line=True).text
+    assert segments(text) <= MAX_SEGMENTS, text
+    said = {"en": "Reply STOP to opt out.", "es": "Responda STOP para no recibir más mensajes."}[language]
+    assert text.endswith((said, folded(said)))  # folded to GSM with the rest when that was needed to fit
+    assert "STOP" not in compose(kind, facts, channel=ChannelName.SMS, language=language).text
 
 
 def test_an_sms_keeps_its_accents_when_they_fit():

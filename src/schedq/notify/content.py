@@ -101,8 +101,12 @@ def _day_pattern(language: str) -> str:
     return re.sub(r"E+", "EEEE", pattern)
 
 
-def compose(kind: EventKind, facts: Facts, *, channel: ChannelName, language: str) -> Composed:
+def compose(
+    kind: EventKind, facts: Facts, *, channel: ChannelName, language: str, stop_line: bool = False
+) -> Composed:
     """The message for `kind` through `channel` (LOG shows the email) in `language` (English if unknown).
+
+    `stop_line`: an SMS ends saying how to opt out (the first to a number in a while; `notify.delivery`).
 
     Raises ValueError for a kind patients do not get, a webhook (see
     `webhook_payload`), or facts the message cannot do without (a booking's
@@ -114,7 +118,8 @@ def compose(kind: EventKind, facts: Facts, *, channel: ChannelName, language: st
     words = Words(language, facts.site_timezone)
     facts = facts.in_language(words.language)
     if channel is ChannelName.SMS:
-        return Composed(None, fitted(lambda site: _sms(kind, words, facts, site), facts.site_name))
+        stop = " " + words._("Reply STOP to opt out.") if stop_line else ""
+        return Composed(None, fitted(lambda site: _sms(kind, words, facts, site) + stop, facts.site_name))
     if channel in (ChannelName.EMAIL, ChannelName.LOG):
         subject, paragraphs = _email(kind, words, facts)
         text = "\n\n".join("\n".join(p) for p in paragraphs if p)

@@ -129,7 +129,7 @@ def claim(
             row.attempts += 1
             row.lease_until = now + timedelta(seconds=settings.lease_seconds)
             try:
-                outgoing, problem = _outgoing(uow, row, settings), None
+                outgoing, problem = _outgoing(uow, row, settings, now), None
             except _Unsendable as error:
                 outgoing, problem = None, str(error)
             used = _channel_name(row, outgoing)
@@ -147,7 +147,11 @@ class _Unsendable(Exception):
     pass
 
 
-def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings) -> Outgoing:
+STOP_LINE_EVERY = timedelta(days=30)
+"""An SMS says how to opt out when no SMS went to that number within this time (README: "Messages")."""
+
+
+def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings, now: datetime) -> Outgoing:
     event = row.event
     ticket = uow.session.get(Ticket, event.ticket_id) if event.ticket_id is not None else None
     appointment = uow.session.get(Appointment, event.appointment_id) if event.appointment_id else None
@@ -163,6 +167,25 @@ def _outgoing(uow: UnitOfWork, row: Delivery, settings: Settings) -> Outgoing:
         public_url=settings.public_url,
         secret_key=settings.secret_key,
         sender=_site_sender(uow, event.site_id, row.channel),
+        stop_line=row.channel == ChannelName.SMS and not _texted_lately(uow, row, now),
+    )
+
+
+def _texted_lately(uow: UnitOfWork, row: Delivery, now: datetime) -> bool:
+    """Whether an SMS to this number was sent within `STOP_LINE_EVERY` (and so said how to opt out)."""
+    return (
+        uow.session.scalar(
+            select(Delivery.id)
+            .where(
+                Delivery.channel == ChannelName.SMS.value,
+                Delivery.recipient == row.recipient,
+                Delivery.status == outbox.SENT,
+                Delivery.sent_at > now - STOP_LINE_EVERY,
+                Delivery.id != row.id,
+            )
+            .limit(1)
+        )
+        is not None
     )
 
 

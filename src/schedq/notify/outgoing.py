@@ -28,6 +28,7 @@ def compose_outgoing(
     public_url: str,
     secret_key: str,
     sender: str | None = None,
+    stop_line: bool = False,
 ) -> Outgoing:
     kind = EventKind(event.kind)
     channel = ChannelName(row.channel)
@@ -48,7 +49,7 @@ def compose_outgoing(
             f"{public_url}/unsubscribe/{unsubscribe_token(secret_key, row.recipient)}?lang={row.language}"
         ),
     )
-    said = compose(kind, facts, channel=channel, language=row.language)
+    said = compose(kind, facts, channel=channel, language=row.language, stop_line=stop_line)
     return Outgoing(
         key=row.key,
         channel=channel,
