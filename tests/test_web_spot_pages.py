@@ -65,3 +65,8 @@ def test_the_pages_speak_spanish_when_asked(client, site, make_uow):
 @pytest.mark.parametrize("page", PAGES)
 def test_an_unknown_site_is_a_404(client, site, page):
     assert client.get(page.format(site=999)).status_code == 404
+
+
+def test_a_patient_up_to_two_hours_away_can_say_when_they_will_arrive(client, site):
+    html = client.get(f"/sites/{site.site_id}/save-my-spot").get_data(as_text=True)
+    assert re.findall(r'name="arrival" value="(\d+)"', html) == ["15", "30", "45", "60", "90", "120"]

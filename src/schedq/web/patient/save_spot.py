@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from schedq.web.blueprint import bp, phone_for_people, private, site_or_404
 from schedq.web.patient.best_times import chosen_service, walk_in_services
 
-ARRIVAL_CHOICES_MINUTES = (15, 30, 45, 60)
+ARRIVAL_CHOICES_MINUTES = (15, 30, 45, 60, 90, 120)
 
 
 @bp.get("/sites/<id:site_id>/save-my-spot")
