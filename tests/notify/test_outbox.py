@@ -171,11 +171,11 @@ def test_stop_by_sms_unsubscribes_the_number(site, make_uow):
     ]
 
 
-def test_every_ticket_change_goes_to_the_sites_webhooks_with_no_secret_kept(site, make_uow, clock, backend):
+def add_endpoint(make_uow, site_id: int) -> None:
     with make_uow() as uow:
         uow.session.add(
             WebhookEndpoint(
-                site_id=site.site_id,
+                site_id=site_id,
                 url="https://ehr.example.org/hooks",
                 secret_env="SCHEDQ_WEBHOOK_SECRET_EHR",
                 active=True,
@@ -183,6 +183,10 @@ def test_every_ticket_change_goes_to_the_sites_webhooks_with_no_secret_kept(site
             )
         )
         uow.commit()
+
+
+def test_every_ticket_change_goes_to_the_sites_webhooks_with_no_secret_kept(site, make_uow, clock, backend):
+    add_endpoint(make_uow, site.site_id)
     walk_in = tickets.join_walk_in(
         make_uow(), site_id=site.site_id, service_code="DRAW", actor="kiosk", now=MONDAY_8AM, secret_key="s"
     )
@@ -283,17 +287,7 @@ def test_a_ticket_cancelled_by_staff_is_told_with_the_reason_and_a_closed_day_at
 
 @pytest.mark.parametrize("take_back", ["undo", "requeue"])
 def test_a_no_show_taken_back_within_the_window_is_never_told(site, make_uow, backend, take_back):
-    with make_uow() as uow:
-        uow.session.add(
-            WebhookEndpoint(
-                site_id=site.site_id,
-                url="https://example.org/hook",
-                secret_env="SCHEDQ_WEBHOOK_SECRET_TEST",
-                active=True,
-                created_at=MONDAY_8AM,
-            )
-        )
-        uow.commit()
+    add_endpoint(make_uow, site.site_id)
     ticket = _missed(make_uow, site, sms=True, email=True)
 
     later = MONDAY_8AM + timedelta(seconds=5)
