@@ -45,7 +45,7 @@ def test_phones_kept_as_typed_are_rewritten_in_e164_by_the_sites_country(
             )
     database.dispose()
 
-    command.downgrade(migrate.alembic_config(database_url), "0014")
+    command.downgrade(migrate.alembic_config(database_url), "0014")  # past 0015, which rewrites phones
     migrate.upgrade(database_url)
 
     with database.engine.connect() as connection:

@@ -547,7 +547,11 @@ class Delivery(Base):
 
     event: Mapped[NotifyEvent] = relationship(lazy="selectin")
 
-    __table_args__ = (Index("ix_deliveries_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        # Whether a number was texted lately (an SMS then says how to opt out: `notify.delivery`).
+        Index("ix_deliveries_recipient_sent", "recipient", "sent_at"),
+    )
 
 
 class DeliveryAttempt(Base):

@@ -38,7 +38,7 @@ class Action(enum.StrEnum):
 
 
 UNDO_WINDOW = timedelta(seconds=10)
-"""How long after a staff no-show or cancel staff can undo it; a missed call is told once it has passed."""
+"""How long after a staff no-show or cancel staff can undo it; the patient is told of either once it has passed."""
 
 S, A = TicketStatus, Action
 
