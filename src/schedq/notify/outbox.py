@@ -41,14 +41,13 @@ SENT = "sent"
 DEAD = "dead"
 OPTED_OUT = "opted_out"
 WITHDRAWN = "withdrawn"
-"""Never sent: what it told was taken back first (a missed call undone, or requeued, within the hold)."""
+"""Never sent: what it told was taken back first (a no-show or cancel undone, a no-show requeued)."""
 
 QUIET_KINDS = frozenset({EventKind.BOOKING_REMINDER, EventKind.RATING_REQUEST})
 """Kinds that wait for the end of the site's quiet hours; the others tell of something happening now."""
 
 HELD_KINDS = {EventKind.MISSED_CALL: UNDO_WINDOW, EventKind.TICKET_CANCELLED: UNDO_WINDOW}
-# A closed day's close-out cannot be undone: told at once.
-"""Kinds told to the patient only once staff can no longer undo them (`withdraw`)."""
+"""Kinds told to the patient only once staff can no longer undo them (`withdraw`); a closed day is told at once."""
 
 # A ticket's action (`domain.tickets.Action`, or the visit log's join and check-in) -> the events it causes.
 TICKET_ACTIONS: dict[str, tuple[EventKind, ...]] = {
